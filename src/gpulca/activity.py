@@ -1,0 +1,104 @@
+"""Activity tables: GPU-hours per research phase, from inline YAML rows or a CSV file.
+
+The activity CSV has one row per (phase, accelerator, model, component) with the columns of
+:class:`gpulca.schemas.scenario.ActivityRow`: ``phase``, ``gpu_hours`` (or ``gpu_count`` and
+``wall_hours``), and optionally ``accelerator``, ``model``, ``component``, ``it_energy_kwh``
+(measured IT energy, kWh) and ``comment``. Problems name the CSV line.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from gpulca.errors import InputError, Problem
+from gpulca.schemas.scenario import ActivityRow
+
+ACTIVITY_COLUMNS = (
+    "phase", "gpu_hours", "gpu_count", "wall_hours", "accelerator", "model", "component",
+    "it_energy_kwh", "comment",
+)
+_NUMERIC = ("gpu_hours", "gpu_count", "wall_hours", "it_energy_kwh")
+
+
+def _number(text: str) -> float | None:
+    text = text.strip()
+    if not text:
+        return None
+    value = float(text)  # ValueError on junk; the caller reports it
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    return value
+
+
+def _row_from_record(record: dict[str, str], file: str, line: int) -> tuple[ActivityRow | None,
+                                                                           list[Problem]]:
+    problems: list[Problem] = []
+    values: dict[str, object] = {}
+    for column, raw in record.items():
+        raw = (raw or "").strip()
+        if not raw:
+            continue
+        if column in _NUMERIC:
+            try:
+                values[column] = _number(raw)
+            except ValueError:
+                problems.append(Problem(file, column, "expected a number", line, raw))
+                continue
+        else:
+            values[column] = raw
+    energy = values.pop("it_energy_kwh", None)
+    if energy is not None:
+        values["it_energy"] = f"{energy} kWh"
+    if problems:
+        return None, problems
+    try:
+        return ActivityRow.model_validate(values), []
+    except ValidationError as exc:
+        for error in exc.errors():
+            column = str(error["loc"][0]) if error["loc"] else ""
+            message = str(error["msg"]).removeprefix("Value error, ")
+            value = error.get("input") if isinstance(error.get("input"), str | int | float) else None
+            problems.append(Problem(file, column, message, line, value))
+        return None, problems
+
+
+def read_activity_csv(path: str | Path) -> list[ActivityRow]:
+    """Read an activity CSV; raise :class:`InputError` listing every bad line."""
+    path = Path(path)
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputError(Problem(file, "", "activity file not found")) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(file, "", "activity file is not valid UTF-8")) from exc
+    reader = csv.DictReader(text.splitlines())
+    header = reader.fieldnames or []
+    if not header:
+        raise InputError(Problem(file, "", "the activity file is empty; expected a header row"))
+    unknown = [c for c in header if c not in ACTIVITY_COLUMNS]
+    if unknown or "phase" not in header:
+        raise InputError(Problem(
+            file, "header", f"expected columns among {', '.join(ACTIVITY_COLUMNS)} "
+            "including 'phase'", 1, ",".join(unknown) or ",".join(header)))
+    rows: list[ActivityRow] = []
+    problems: list[Problem] = []
+    for index, record in enumerate(reader):
+        line = index + 2
+        if None in record:
+            problems.append(Problem(file, "", f"expected {len(header)} fields", line,
+                                    len(header) + len(record[None])))
+            continue
+        row, row_problems = _row_from_record(record, file, line)
+        problems.extend(row_problems)
+        if row is not None:
+            rows.append(row)
+    if problems:
+        raise InputError(problems)
+    if not rows:
+        raise InputError(Problem(file, "", "the activity table is empty: no data rows"))
+    return rows

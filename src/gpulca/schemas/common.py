@@ -1,0 +1,127 @@
+"""The strict pydantic base and the shared value types of every gpulca YAML file.
+
+Every schema forbids unknown keys (a typo is an error, not a silently ignored key) and is frozen.
+Every number a user or the library supplies carries its provenance: a ``source`` (publication and
+table, or repository path and commit) or an explicit ``assumption`` saying why there is none.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+# Codes of processes and ids of catalogue items: lower-case, digits, '_', '-', '.'.
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", max_length=120)]
+# Grid zone ids follow the Electricity Maps / ISO style (FR, US-MIDA-PJM, CA-QC): any case.
+ZoneId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=60)]
+NonEmptyStr = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+Quality = Literal["primary", "faithful_copy", "secondary", "derived", "assumption"]
+"""How close a value is to its origin: ``primary`` (the original author or operator),
+``faithful_copy`` (a repository or tool that copies the primary value), ``secondary`` (a summary,
+not re-verified), ``derived`` (our arithmetic on sourced values, method stated), ``assumption``."""
+
+
+class StrictModel(BaseModel):
+    """Base of every schema: unknown keys are errors, instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Uncertainty(StrictModel):
+    """A probability distribution for a value, in the value's own unit.
+
+    Lognormal takes ``gsd`` (geometric standard deviation, > 1) *or* ``sigma`` (standard deviation
+    of the underlying normal); its median is always the value itself (gpulca sets stats_arrays'
+    ``loc`` to ln|value|, avoiding the silent default ``loc = value``).
+    """
+
+    distribution: Literal["lognormal", "normal", "uniform", "triangular"]
+    gsd: float | None = Field(default=None, gt=1)
+    sigma: float | None = Field(default=None, gt=0)
+    sd: float | None = Field(default=None, gt=0)
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @model_validator(mode="after")
+    def parameters_match_distribution(self) -> Uncertainty:
+        needed = {
+            "lognormal": "gsd or sigma",
+            "normal": "sd",
+            "uniform": "minimum and maximum",
+            "triangular": "minimum and maximum",
+        }[self.distribution]
+        ok = {
+            "lognormal": (self.gsd is None) != (self.sigma is None),
+            "normal": self.sd is not None,
+            "uniform": self.minimum is not None and self.maximum is not None,
+            "triangular": self.minimum is not None and self.maximum is not None,
+        }[self.distribution]
+        if not ok:
+            raise ValueError(f"a {self.distribution} distribution needs {needed} (exactly)")
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError(f"minimum {self.minimum} is above maximum {self.maximum}")
+        return self
+
+    def to_stats_arrays(self, amount: float) -> dict[str, float | int | bool]:
+        """Return the stats_arrays fields for an exchange of this ``amount``."""
+        if self.distribution == "lognormal":
+            if amount == 0:
+                raise ValueError("a lognormal distribution needs a non-zero amount")
+            sigma = self.sigma if self.sigma is not None else math.log(self.gsd or 1.0)
+            return {"uncertainty type": 2, "loc": math.log(abs(amount)), "scale": sigma,
+                    "negative": amount < 0}
+        if self.distribution == "normal":
+            return {"uncertainty type": 3, "loc": amount, "scale": float(self.sd or 0.0)}
+        if self.minimum is not None and self.maximum is not None and not (
+            self.minimum <= amount <= self.maximum
+        ):
+            raise ValueError(
+                f"amount {amount} lies outside [{self.minimum}, {self.maximum}]"
+            )
+        if self.distribution == "uniform":
+            return {"uncertainty type": 4, "minimum": self.minimum, "maximum": self.maximum}
+        return {"uncertainty type": 5, "loc": amount, "minimum": self.minimum,
+                "maximum": self.maximum}
+
+
+class Provenance(StrictModel):
+    """Where a value comes from. ``source`` or ``assumption`` is required."""
+
+    source: NonEmptyStr | None = None
+    """Publication with table or page, or repository path and commit."""
+    assumption: NonEmptyStr | None = None
+    """Why the value has no source, when it has none."""
+    quality: Quality | None = None
+    uncertainty: Uncertainty | None = None
+    comment: str | None = None
+
+    @model_validator(mode="after")
+    def sourced_or_assumed(self) -> Provenance:
+        if not self.source and not self.assumption:
+            raise ValueError(
+                "no source: give 'source' (publication and table, or repository path) "
+                "or 'assumption' (why there is none)"
+            )
+        if self.assumption and not self.source and self.quality not in (None, "assumption"):
+            raise ValueError("a value with only an 'assumption' must have quality 'assumption'")
+        return self
+
+
+class SourcedValue(Provenance):
+    """A number or quantity with its provenance, e.g. ``{value: 700 W, source: ...}``.
+
+    ``value`` is a bare number for dimensionless values (PUE, utilisation) or a quantity string
+    such as ``"700 W"``, ``"6 year"`` or ``"0.2 L/kWh"``; units are checked where it is used.
+    """
+
+    value: float | NonEmptyStr
+
+    @field_validator("value")
+    @classmethod
+    def finite_number(cls, value: float | str) -> float | str:
+        if isinstance(value, float | int) and not math.isfinite(value):
+            raise ValueError(f"{value} is not a finite number")
+        return value

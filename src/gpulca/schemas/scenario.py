@@ -1,0 +1,150 @@
+"""Schema of ``scenarios/*.yaml``: a study of an AI project's development and deployment.
+
+A study names the inventories and methods it uses, the site (grid zone, PUE, WUE), the hardware
+(accelerator, host, lifetime, utilisation) and the activity: GPU-hours per research phase.
+Site and hardware values left out are taken from the library's catalogue entry named by
+``site.site``, ``hardware.accelerator`` and ``hardware.server``; values given here override them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from gpulca.schemas.common import Code, NonEmptyStr, SourcedValue, StrictModel, ZoneId
+
+
+class PhaseDefinition(StrictModel):
+    """A research phase added to, or relabelled in, the default taxonomy."""
+
+    id: Code
+    label: NonEmptyStr
+    description: str | None = None
+
+
+class SiteSpec(StrictModel):
+    """Where the work runs. ``site`` picks a library site; the other keys override it."""
+
+    site: Code | None = None
+    grid_zone: ZoneId | None = None
+    pue: SourcedValue | None = None
+    wue: SourcedValue | None = None
+    wue_withdrawal: SourcedValue | None = None
+
+    @model_validator(mode="after")
+    def site_or_complete(self) -> SiteSpec:
+        if self.site is None:
+            missing = [k for k in ("grid_zone", "pue", "wue") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(
+                    f"without a library 'site', give {', '.join(missing)} "
+                    "(or name a site from `gpulca list sites`)"
+                )
+        return self
+
+
+class HardwareSpec(StrictModel):
+    """The accelerator and host, and how their manufacturing is amortised."""
+
+    accelerator: Code
+    server: Code | None = None
+    gpus_per_node: int | None = Field(default=None, gt=0)
+    node_overhead_power: SourcedValue | None = None
+    gpu_power: SourcedValue | None = None
+    """Overrides the accelerator's rated power."""
+    gpu_load: SourcedValue | None = None
+    """Overrides the accelerator's average training load (fraction of rated power)."""
+    lifetime: SourcedValue
+    """Service life of the hardware, e.g. ``6 year``."""
+    utilisation: SourcedValue
+    """Share of the lifetime the hardware is allocated to work (0-1]."""
+
+
+class ActivityRow(StrictModel):
+    """GPU-hours of one phase (optionally of one model or component, on one accelerator).
+
+    Give ``gpu_hours``, or ``gpu_count`` and ``wall_hours``. ``it_energy`` is measured IT energy
+    (e.g. ``"1200 kWh"``); when given it replaces the modelled energy of this row.
+    """
+
+    phase: Code
+    gpu_hours: float | None = Field(default=None, ge=0)
+    gpu_count: float | None = Field(default=None, gt=0)
+    wall_hours: float | None = Field(default=None, ge=0)
+    accelerator: Code | None = None
+    model: NonEmptyStr | None = None
+    component: NonEmptyStr | None = None
+    it_energy: NonEmptyStr | None = None
+    comment: str | None = None
+
+    @model_validator(mode="after")
+    def hours_given_once(self) -> ActivityRow:
+        direct = self.gpu_hours is not None
+        product = self.gpu_count is not None or self.wall_hours is not None
+        if direct == product:
+            raise ValueError("give 'gpu_hours', or 'gpu_count' and 'wall_hours' (not both)")
+        if product and (self.gpu_count is None or self.wall_hours is None):
+            raise ValueError("'gpu_count' and 'wall_hours' go together")
+        return self
+
+    @property
+    def total_gpu_hours(self) -> float:
+        """GPU-hours of the row [GPU·h]."""
+        if self.gpu_hours is not None:
+            return self.gpu_hours
+        return float(self.gpu_count or 0) * float(self.wall_hours or 0)
+
+
+class ActivitySpec(StrictModel):
+    """The activity data: inline ``rows`` or a CSV ``file`` (columns as in :class:`ActivityRow`)."""
+
+    source: NonEmptyStr
+    """Where the GPU-hours come from (cluster accounting, a paper's table...)."""
+    rows: list[ActivityRow] | None = None
+    file: NonEmptyStr | None = None
+
+    @model_validator(mode="after")
+    def rows_or_file(self) -> ActivitySpec:
+        if (self.rows is None) == (self.file is None):
+            raise ValueError("give the activity as 'rows' or as a CSV 'file' (one of them)")
+        if self.rows is not None and not self.rows:
+            raise ValueError("the activity table is empty: give at least one row")
+        return self
+
+
+class ExtraEnergy(StrictModel):
+    """Measured energy outside the GPU-hours, e.g. idle or reserved cluster capacity."""
+
+    phase: Code
+    energy: NonEmptyStr
+    """The energy, e.g. ``"256646 kWh"``."""
+    scope: Literal["it", "facility"] = "it"
+    """``it``: measured at the IT equipment (PUE and cooling water are applied);
+    ``facility``: already includes the datacenter overhead."""
+    source: NonEmptyStr
+    allocation: str | None = None
+    """The rule by which this energy is allocated to the study, in words."""
+
+
+class Study(StrictModel):
+    """A ``scenarios/*.yaml`` study file."""
+
+    name: Code
+    description: str | None = None
+    inventories: list[NonEmptyStr] | None = None
+    """Inventory files or folders, relative to this file. Default: the shipped library."""
+    methods: NonEmptyStr | None = None
+    """A methods file relative to this file. Default: the shipped ``methods/default.yaml``."""
+    phases: list[PhaseDefinition] = Field(default_factory=list)
+    site: SiteSpec
+    hardware: HardwareSpec
+    activity: ActivitySpec
+    extra_energy: list[ExtraEnergy] = Field(default_factory=list)
+
+    @field_validator("inventories")
+    @classmethod
+    def non_empty_inventories(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not value:
+            raise ValueError("'inventories' is empty; leave it out to use the shipped library")
+        return value
