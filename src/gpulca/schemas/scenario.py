@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from gpulca.schemas.common import Code, NonEmptyStr, SourcedValue, StrictModel, ZoneId
+from gpulca.schemas.variants import VariantSet
 
 
 class PhaseDefinition(StrictModel):
@@ -141,6 +142,9 @@ class Study(StrictModel):
     hardware: HardwareSpec
     activity: ActivitySpec
     extra_energy: list[ExtraEnergy] = Field(default_factory=list)
+    variants: VariantSet | None = None
+    """Named variants and sweeps of the site and hardware, compared by ``gpulca compare``
+    (``gpulca run`` runs the base study only). See :mod:`gpulca.schemas.variants`."""
 
     @field_validator("inventories")
     @classmethod
