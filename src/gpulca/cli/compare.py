@@ -1,0 +1,119 @@
+"""``gpulca compare STUDY.yaml``: the study's variants side by side, as a table, CSV and chart.
+
+Writes, all or nothing, into ``-o DIR`` (default ``gpulca-results/<study>-compare``):
+
+- ``comparison.csv``: per variant and impact category, the score, the change against the
+  reference (absolute and %) and the rank (see :mod:`gpulca.compare`);
+- ``results.csv``: every variant's scores by phase and life-cycle stage;
+- ``overrides.csv``: every override applied to make each variant, in order;
+- ``parameters.csv`` and ``differences.csv``: each variant's resolved site and hardware, and
+  what differs from the reference;
+- ``comparison.png`` and ``comparison.svg``: the chart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from gpulca.cli import report_errors
+from gpulca.cli.common import brightway_options, format_number, setup_progress, stderr, stdout
+from gpulca.compare import ComparisonResult, compare_study
+from gpulca.compare_chart import write_chart
+from gpulca.output import Writer, write_all
+
+
+def default_output_dir(study_name: str) -> Path:
+    return Path("gpulca-results") / f"{study_name}-compare"
+
+
+def _csv(frame: pd.DataFrame) -> Writer:
+    return lambda path: frame.to_csv(path, index=False, float_format="%.10g")
+
+
+def comparison_writers(result: ComparisonResult) -> dict[str, Writer]:
+    """The files of a comparison by name; other writers (e.g. Excel) may be added to it."""
+    writers: dict[str, Callable[[Path], None]] = {
+        "comparison.csv": _csv(result.comparison),
+        "results.csv": _csv(result.scores),
+        "overrides.csv": _csv(result.overrides),
+        "parameters.csv": _csv(result.parameters),
+        "differences.csv": _csv(result.differences),
+        "comparison.png": lambda path: write_chart(result, path),
+        "comparison.svg": lambda path: write_chart(result, path),
+    }
+    return writers
+
+
+def write_comparison(result: ComparisonResult, directory: Path) -> list[Path]:
+    """Write every comparison file into ``directory`` (all or nothing)."""
+    return write_all(directory, comparison_writers(result))
+
+
+def print_comparison(result: ComparisonResult, top: int) -> None:
+    """Variants x impacts (score and change), sorted by the first impact, then what differs."""
+    from rich.table import Table
+
+    comparison = result.comparison
+    impacts = list(dict.fromkeys(comparison["impact"]))
+    first = comparison[comparison["impact"] == impacts[0]].sort_values(["rank", "variant"])
+    names = first["variant"].tolist()
+    shown = names[:top] + ([result.reference] if result.reference not in names[:top] else [])
+    table = Table(title=f"{result.name}: {len(names)} variants, ranked by "
+                  f"{first['impact_label'].iloc[0].lower()} (change vs {result.reference})",
+                  title_justify="left")
+    table.add_column("rank", justify="right")
+    table.add_column("variant")
+    for impact in impacts:
+        row = comparison[comparison["impact"] == impact].iloc[0]
+        table.add_column(f"{row['impact_label']}\n[{row['unit']}]", justify="right")
+    by_key = comparison.set_index(["variant", "impact"])
+    for name in shown:
+        cells = []
+        for impact in impacts:
+            score, change = by_key.loc[(name, impact), ["score", "change_pct"]]
+            delta = "" if name == result.reference or pd.isna(change) else f" ({change:+.0f}%)"
+            cells.append(format_number(float(score)) + delta)
+        rank = str(by_key.loc[(name, impacts[0]), "rank"])
+        table.add_row(rank, name, *cells, style="bold" if name == result.reference else None)
+    stdout.print(table)
+    if len(shown) < len(names):
+        stdout.print(f"... {len(names) - len(shown)} more variants in comparison.csv")
+    _print_differences(result, shown)
+
+
+def _print_differences(result: ComparisonResult, shown: list[str]) -> None:
+    differences = result.differences[result.differences["variant"].isin(shown)]
+    for name, group in differences.groupby("variant", sort=False):
+        changes = "; ".join(f"{r.parameter} {_value(r.reference_value)} -> {_value(r.value)}"
+                            + (f" {r.unit}" if r.unit else "") for r in group.itertuples())
+        stdout.print(f"[bold]{name}[/bold]: {changes}")
+
+
+def _value(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+@click.command()
+@click.argument("study", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
+              help="Folder for the CSV files and the chart "
+                   "(default: gpulca-results/<study>-compare).")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many variants to print (all are written to the CSV files).")
+@brightway_options
+@report_errors
+def compare(study: str, output: str | None, top: int, data_dir: str | None,
+            project: str) -> None:
+    """Compare the variants of STUDY (its `variants:` block) side by side."""
+    with setup_progress() as progress:
+        result = compare_study(study, data_dir=data_dir, project=project, progress=progress)
+    for warning in result.warnings:
+        stderr.print(f"[yellow]warning:[/yellow] {warning}")
+    print_comparison(result, top)
+    directory = Path(output) if output else default_output_dir(result.name)
+    written = write_comparison(result, directory)
+    stdout.print("Wrote " + ", ".join(str(p) for p in written))
