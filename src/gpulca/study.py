@@ -26,7 +26,7 @@ from gpulca.schemas.common import SourcedValue
 from gpulca.schemas.methods import MethodSet
 from gpulca.schemas.scenario import ActivityRow, Study
 from gpulca.translate import HardwareParameters, SiteParameters
-from gpulca.units import UnitProblem, magnitude_in, parse_quantity
+from gpulca.units import UnitProblem, cached_magnitude, magnitude_in, parse_quantity
 from gpulca.yamlio import LineMap, load_yaml
 
 
@@ -100,7 +100,7 @@ class _Resolver:
             return float("nan")
         try:
             default = "dimensionless" if unit == "dimensionless" else None
-            value = magnitude_in(parse_quantity(sourced.value, default), unit)
+            value = cached_magnitude(sourced.value, unit, default)
         except UnitProblem as exc:
             self.problems.append(origin_lines.problem(origin_path + ("value",),
                                                       f"{exc}; expected a quantity in {unit}",
