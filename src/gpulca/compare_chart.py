@@ -72,7 +72,8 @@ def _panel(axes: Axes, stages: pd.DataFrame, totals: pd.Series, changes: pd.Seri
         change = changes[name]
         text = "reference" if name == reference else (
             "n/a" if pd.isna(change) else f"{change:+.0f}%")
-        axes.text(left[y] + 0.01 * span, y, text, va="center", fontsize=7.5, color="#222222")
+        axes.text(left[y] + 0.012 * span, y, text, va="center", fontsize=7.5, color="#222222",
+                  bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85})
     axes.set_xlim(0, span * 1.22)
     axes.set_title(title, fontsize=9.5, loc="left")
     axes.xaxis.set_major_formatter(lambda value, _: _short(value))
@@ -122,15 +123,18 @@ def comparison_figure(result: ComparisonResult, max_variants: int = MAX_VARIANTS
     return figure
 
 
-def write_chart(result: ComparisonResult, path: str | Path, max_variants: int = MAX_VARIANTS
-                ) -> None:
-    """Write the chart; the format follows the suffix (``.png`` at 150 dpi, ``.svg``)."""
+def write_chart(result: ComparisonResult, path: str | Path, max_variants: int = MAX_VARIANTS,
+                figure: Figure | None = None) -> None:
+    """Write the chart; the format follows the suffix (``.png`` at 150 dpi, ``.svg``).
+
+    Pass ``figure`` (from :func:`comparison_figure`) to write one figure in several formats.
+    """
     path = Path(path)
-    figure = comparison_figure(result, max_variants)
+    figure = figure or comparison_figure(result, max_variants)
     if path.suffix == ".svg":
         import matplotlib
 
-        with matplotlib.rc_context({"svg.hashsalt": "gpulca", "svg.fonttype": "path"}):
+        with matplotlib.rc_context({"svg.hashsalt": "gpulca", "svg.fonttype": "none"}):
             figure.savefig(path, format="svg", metadata={"Date": None})
     else:
         figure.savefig(path, format="png", dpi=150, metadata={"Software": None})

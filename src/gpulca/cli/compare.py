@@ -15,15 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import pandas as pd
+from rich.markup import escape
 
 from gpulca.cli import report_errors
 from gpulca.cli.common import brightway_options, format_number, setup_progress, stderr, stdout
 from gpulca.compare import ComparisonResult, compare_study
-from gpulca.compare_chart import write_chart
+from gpulca.compare_chart import comparison_figure, write_chart
 from gpulca.output import Writer, write_all
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def default_output_dir(study_name: str) -> Path:
@@ -36,14 +41,21 @@ def _csv(frame: pd.DataFrame) -> Writer:
 
 def comparison_writers(result: ComparisonResult) -> dict[str, Writer]:
     """The files of a comparison by name; other writers (e.g. Excel) may be added to it."""
+    figures: list[Figure] = []
+
+    def chart(path: Path) -> None:  # one figure, drawn on first use, for both formats
+        if not figures:
+            figures.append(comparison_figure(result))
+        write_chart(result, path, figure=figures[0])
+
     writers: dict[str, Callable[[Path], None]] = {
         "comparison.csv": _csv(result.comparison),
         "results.csv": _csv(result.scores),
         "overrides.csv": _csv(result.overrides),
         "parameters.csv": _csv(result.parameters),
         "differences.csv": _csv(result.differences),
-        "comparison.png": lambda path: write_chart(result, path),
-        "comparison.svg": lambda path: write_chart(result, path),
+        "comparison.png": chart,
+        "comparison.svg": chart,
     }
     return writers
 
@@ -62,14 +74,14 @@ def print_comparison(result: ComparisonResult, top: int) -> None:
     first = comparison[comparison["impact"] == impacts[0]].sort_values(["rank", "variant"])
     names = first["variant"].tolist()
     shown = names[:top] + ([result.reference] if result.reference not in names[:top] else [])
-    table = Table(title=f"{result.name}: {len(names)} variants, ranked by "
-                  f"{first['impact_label'].iloc[0].lower()} (change vs {result.reference})",
-                  title_justify="left")
+    table = Table(title=escape(f"{result.name}: {len(names)} variants, ranked by "
+                               f"{first['impact_label'].iloc[0].lower()} (change vs "
+                               f"{result.reference})"), title_justify="left")
     table.add_column("rank", justify="right")
-    table.add_column("variant")
+    table.add_column("variant", no_wrap=True)
     for impact in impacts:
         row = comparison[comparison["impact"] == impact].iloc[0]
-        table.add_column(f"{row['impact_label']}\n[{row['unit']}]", justify="right")
+        table.add_column(escape(f"{row['impact_label']}\n[{row['unit']}]"), justify="right")
     by_key = comparison.set_index(["variant", "impact"])
     for name in shown:
         cells = []
@@ -78,7 +90,8 @@ def print_comparison(result: ComparisonResult, top: int) -> None:
             delta = "" if name == result.reference or pd.isna(change) else f" ({change:+.0f}%)"
             cells.append(format_number(float(score)) + delta)
         rank = str(by_key.loc[(name, impacts[0]), "rank"])
-        table.add_row(rank, name, *cells, style="bold" if name == result.reference else None)
+        table.add_row(rank, escape(name), *cells,
+                      style="bold" if name == result.reference else None)
     stdout.print(table)
     if len(shown) < len(names):
         stdout.print(f"... {len(names) - len(shown)} more variants in comparison.csv")
@@ -90,11 +103,13 @@ def _print_differences(result: ComparisonResult, shown: list[str]) -> None:
     for name, group in differences.groupby("variant", sort=False):
         changes = "; ".join(f"{r.parameter} {_value(r.reference_value)} -> {_value(r.value)}"
                             + (f" {r.unit}" if r.unit else "") for r in group.itertuples())
-        stdout.print(f"[bold]{name}[/bold]: {changes}")
+        stdout.print(f"[bold]{escape(name)}[/bold]: {escape(changes)}")
 
 
 def _value(value: object) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value) if value not in ("", None) else "(none)"
 
 
 @click.command()
@@ -116,4 +131,4 @@ def compare(study: str, output: str | None, top: int, data_dir: str | None,
     print_comparison(result, top)
     directory = Path(output) if output else default_output_dir(result.name)
     written = write_comparison(result, directory)
-    stdout.print("Wrote " + ", ".join(str(p) for p in written))
+    stdout.print(escape("Wrote " + ", ".join(str(p) for p in written)))
