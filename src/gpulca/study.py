@@ -261,17 +261,50 @@ def _activity_rows(study: Study, base: Path) -> tuple[list[ActivityRow], tuple[s
     return rows, path, files
 
 
+def _dependencies(inventories: list[str] | None, methods: str | None, base: Path
+                  ) -> tuple[list[Path], Path]:
+    root = shipped_root()
+    inventory_paths = [base / p for p in inventories] if inventories else [root / "inventories"]
+    methods_file = base / methods if methods else root / "methods" / "default.yaml"
+    return inventory_paths, methods_file
+
+
+def _dependency_problems(data: Any, base: Path) -> list[Problem]:
+    """Problems of the library and methods named by an (invalid) study's raw data."""
+    if not isinstance(data, dict):
+        return []
+    inventories = data.get("inventories")
+    methods = data.get("methods")
+    if not (inventories is None or (isinstance(inventories, list) and
+                                    all(isinstance(i, str) for i in inventories))):
+        return []
+    if not (methods is None or isinstance(methods, str)):
+        return []
+    inventory_paths, methods_file = _dependencies(inventories, methods, base)
+    problems: list[Problem] = []
+    for check in (lambda: resolve_library(load_library(inventory_paths), bundled_flow_index()),
+                  lambda: load_methods(methods_file)):
+        try:
+            check()
+        except InputError as exc:
+            problems.extend(exc.problems)
+    return problems
+
+
 def load_study(path: str | Path, flows: FlowIndex | None = None) -> ResolvedStudy:
     """Load, validate and resolve a study file; raise :class:`InputError` with every problem."""
     path = Path(path)
     data, lines = load_yaml(path)
-    study = parse(Study, data, lines)
-    base = path.parent
-    root = shipped_root()
-    inventory_paths = [base / p for p in study.inventories] if study.inventories \
-        else [root / "inventories"]
-    methods_file = base / study.methods if study.methods else root / "methods" / "default.yaml"
     problems: list[Problem] = []
+    try:
+        study = parse(Study, data, lines)
+    except InputError as exc:
+        # Still check the library and methods the file names, to report everything at once.
+        problems.extend(exc.problems)
+        problems.extend(_dependency_problems(data, path.parent))
+        raise InputError(problems) from exc
+    base = path.parent
+    inventory_paths, methods_file = _dependencies(study.inventories, study.methods, base)
     library = methods = None
     try:
         library = resolve_library(load_library(inventory_paths), flows or bundled_flow_index())
