@@ -53,7 +53,8 @@ def test_validate_reports_problems_in_several_files(tmp_path, repo):
     assert "inv.yaml:8: processes[0].exchanges[0].technosphere: got 'b'" in result.stderr
     assert "methods.yaml:2: impact_categories[0].method" in result.stderr
     assert "other.yaml: not a gpulca file" in result.stderr
-    assert "4 problems found" in result.stderr
+    assert "inv.yaml:9: processes[0].exchanges[1].unit" in result.stderr
+    assert "5 problems found" in result.stderr
 
 
 def test_setup_installs_once(tmp_path):
