@@ -23,9 +23,10 @@ from gpulca.phases import phase_labels, unknown_phase_message
 from gpulca.schemas import parse
 from gpulca.schemas.common import SourcedValue
 from gpulca.schemas.methods import MethodSet
+from gpulca.schemas.reference import Selection
 from gpulca.schemas.scenario import ActivityRow, Study
 from gpulca.translate import HardwareParameters, SiteParameters
-from gpulca.units import UnitProblem, magnitude_in, parse_quantity
+from gpulca.units import UnitProblem, leading_unit, magnitude_in, parse_quantity
 from gpulca.yamlio import LineMap, load_yaml
 
 
@@ -210,6 +211,15 @@ def _check_rows(r: _Resolver, rows: list[ActivityRow], phases: dict[str, str],
             except UnitProblem as exc:
                 r.problem(row_path + (index, "it_energy"), f"{exc}; expected an energy",
                           row.it_energy)
+        if row.it_power is not None:
+            try:
+                power = magnitude_in(parse_quantity(row.it_power), "W")
+                if power <= 0:
+                    r.problem(row_path + (index, "it_power"), "expected a positive power",
+                              row.it_power)
+            except UnitProblem as exc:
+                r.problem(row_path + (index, "it_power"), f"{exc}; expected a power",
+                          row.it_power)
         if row.total_gpu_hours == 0:
             warnings.append(f"activity row {index + 1} ({row.phase}) has 0 GPU-hours: "
                             "it adds no hardware amortisation")
@@ -234,6 +244,33 @@ def _extra_energy(r: _Resolver, phases: dict[str, str]) -> list[float]:
             f"extra_energy[{extra.phase}]", energy, "kWh", extra.source, None, None,
             f"{r.lines.file}:{r.lines.line_of(path)}"))
     return values
+
+
+def _check_selection(r: _Resolver, selection: Selection, methods: MethodSet,
+                     phases: dict[str, str], path: tuple[str | int, ...]) -> None:
+    impacts = [c.id for c in methods.impact_categories]
+    if selection.impact is not None and selection.impact not in impacts:
+        r.problem(path + ("impact",), f"unknown impact category{_close(selection.impact, impacts)}"
+                  f" (the methods file has {', '.join(impacts)})", selection.impact)
+    for index, phase in enumerate(selection.phases or []):
+        if phase not in phases:
+            r.problem(path + ("phases", index), unknown_phase_message(phase, phases), phase)
+
+
+def _check_reference(r: _Resolver, methods: MethodSet, phases: dict[str, str]) -> None:
+    """Published figures: impacts in the methods file, phases in the taxonomy, known units."""
+    if r.study.reference is None:
+        return
+    for index, figure in enumerate(r.study.reference.figures):
+        path: tuple[str | int, ...] = ("reference", "figures", index)
+        _check_selection(r, figure.compute, methods, phases, path + ("compute",))
+        if figure.compute.divide_by is not None:
+            _check_selection(r, figure.compute.divide_by, methods, phases,
+                             path + ("compute", "divide_by"))
+        try:
+            leading_unit(figure.unit)
+        except UnitProblem as exc:
+            r.problem(path + ("unit",), str(exc), figure.unit)
 
 
 def _file_hash(path: Path) -> str:
@@ -311,6 +348,7 @@ def _resolve(study: Study, path: Path, lines: LineMap, library: ResolvedLibrary,
                 hardware[accelerator_id] = resolved
     warnings = _check_rows(resolver, rows, phases, row_path)
     extra = _extra_energy(resolver, phases)
+    _check_reference(resolver, methods, phases)
     if resolver.problems:
         raise InputError(resolver.problems)
     files = [path, methods_file, *library.library.files, *activity_files]
