@@ -195,6 +195,21 @@ def _resolve_hardware(r: _Resolver, accelerator_id: str, path: tuple[str | int, 
         server_process=host.manufacturing if host else None)
 
 
+def _check_row_measure(r: _Resolver, text: str | None, unit: str, what: str, positive: bool,
+                       path: tuple[str | int, ...]) -> None:
+    """A row's measured energy or power: a quantity in ``unit``, non-negative (or positive)."""
+    if text is None:
+        return
+    try:
+        value = magnitude_in(parse_quantity(text), unit)
+    except UnitProblem as exc:
+        r.problem(path, f"{exc}; expected {what}", text)
+        return
+    if value < 0 or (positive and value == 0):
+        r.problem(path, f"expected a {'positive' if positive else 'non-negative'} "
+                  f"{what.removeprefix('an ').removeprefix('a ')}", text)
+
+
 def _check_rows(r: _Resolver, rows: list[ActivityRow], phases: dict[str, str],
                 row_path: tuple[str | int, ...]) -> list[str]:
     warnings: list[str] = []
@@ -202,24 +217,10 @@ def _check_rows(r: _Resolver, rows: list[ActivityRow], phases: dict[str, str],
         if row.phase not in phases:
             r.problem(row_path + (index, "phase"), unknown_phase_message(row.phase, phases),
                       row.phase)
-        if row.it_energy is not None:
-            try:
-                energy = magnitude_in(parse_quantity(row.it_energy), "kWh")
-                if energy < 0:
-                    r.problem(row_path + (index, "it_energy"), "expected a non-negative energy",
-                              row.it_energy)
-            except UnitProblem as exc:
-                r.problem(row_path + (index, "it_energy"), f"{exc}; expected an energy",
-                          row.it_energy)
-        if row.it_power is not None:
-            try:
-                power = magnitude_in(parse_quantity(row.it_power), "W")
-                if power <= 0:
-                    r.problem(row_path + (index, "it_power"), "expected a positive power",
-                              row.it_power)
-            except UnitProblem as exc:
-                r.problem(row_path + (index, "it_power"), f"{exc}; expected a power",
-                          row.it_power)
+        _check_row_measure(r, row.it_energy, "kWh", "an energy", False,
+                           row_path + (index, "it_energy"))
+        _check_row_measure(r, row.it_power, "W", "a power", True,
+                           row_path + (index, "it_power"))
         if row.total_gpu_hours == 0:
             warnings.append(f"activity row {index + 1} ({row.phase}) has 0 GPU-hours: "
                             "it adds no hardware amortisation")

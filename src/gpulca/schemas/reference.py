@@ -35,8 +35,8 @@ Stage = Literal["gpu_manufacturing", "server_manufacturing", "electricity", "coo
 """A life-cycle stage of the results (see :data:`gpulca.translate.STAGES`)."""
 
 AuditQuantity = Literal[
-    "gpu_hours", "node_hours", "it_energy_kwh", "facility_energy_kwh", "cooling_water_evaporated_m3",
-    "cooling_water_returned_m3", "gpu_units", "server_units",
+    "gpu_hours", "node_hours", "it_energy_kwh", "facility_energy_kwh",
+    "cooling_water_evaporated_m3", "cooling_water_returned_m3", "gpu_units", "server_units",
 ]
 """A summable column of the audit frame; its unit is in its name (GPU- and node-hours are
 hours)."""
