@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 import pandas as pd
+from rich.markup import escape
 from rich.table import Table
 
 from gpulca.api import StudyResult, run_study
@@ -70,9 +71,11 @@ def print_multiplier(result: StudyResult) -> None:
 
 def _deviation_text(relative: float, difference: float, absolute: bool) -> str:
     """The deviation as the tolerance reads it: in the figure's unit, or relative."""
+    if difference == 0:
+        return "0"
     if absolute or not math.isfinite(relative):
-        return f"{difference:+.3g}"
-    return f"{relative:+.2%}" if abs(relative) >= 1e-4 else f"{relative * 100:+.1e}%"
+        return f"{difference:+.2g}"
+    return f"{relative:+.2%}" if abs(relative) >= 1e-4 else f"{relative * 100:+.2g}%"
 
 
 def print_reference(result: StudyResult, comparison: pd.DataFrame) -> None:
@@ -80,8 +83,8 @@ def print_reference(result: StudyResult, comparison: pd.DataFrame) -> None:
     if comparison.empty:
         return
     reference = result.study.study.reference
-    table = Table(title=f"Published figures vs gpulca ({reference.source if reference else ''})",
-                  title_justify="left")
+    title = f"Published figures vs gpulca ({reference.source if reference else ''})"
+    table = Table(title=escape(title), title_justify="left")
     for name in ("id", "what", "paper", "gpulca", "unit", "deviation", "tolerance", ""):
         table.add_column(name, justify="right" if name in ("paper", "gpulca", "deviation")
                          else "left")
@@ -90,9 +93,9 @@ def print_reference(result: StudyResult, comparison: pd.DataFrame) -> None:
         deviation = _deviation_text(row.deviation, row.difference,
                                     figure.tolerance.absolute is not None)
         flag = "[green]ok[/green]" if row.within else "[bold red]OUTSIDE[/bold red]"
-        table.add_row(str(row.id), str(row.what), format_number(row.paper),
-                      format_number(row.gpulca), str(row.unit), deviation, str(row.tolerance),
-                      flag)
+        table.add_row(escape(str(row.id)), escape(str(row.what)), format_number(row.paper),
+                      format_number(row.gpulca), escape(str(row.unit)), deviation,
+                      str(row.tolerance), flag)
     stdout.print(table)
     misses = int((~comparison["within"]).sum())
     if misses:
