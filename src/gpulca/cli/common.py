@@ -73,7 +73,7 @@ def print_table(frame: pd.DataFrame, title: str, index_label: str,
     """Print a numeric frame as a rich table (last row bold when it is the total)."""
     table = Table(title=escape(title), title_justify="left")
     table.add_column(escape(index_label))
-    for column in frame.columns:  # escaped: "[kg CO2-eq]" would otherwise read as markup
+    for column in frame.columns:
         table.add_column(escape((headers or {}).get(column, str(column))), justify="right")
     for label, row in frame.iterrows():
         style = "bold" if label == "total" else None

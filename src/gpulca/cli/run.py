@@ -137,4 +137,4 @@ def run(study: str, output: str | None, data_dir: str | None, project: str) -> N
     print_reference(result, comparison)
     directory = Path(output) if output else default_output_dir(result.study.name)
     written = write_results(result, directory, comparison)
-    stdout.print("Wrote " + ", ".join(str(p) for p in written))
+    stdout.print(escape("Wrote " + ", ".join(str(p) for p in written)))
