@@ -187,3 +187,10 @@ def test_activity_csv_reads_power_and_load(tmp_path: Path) -> None:
     first, second = read_activity_csv(path)
     assert first.it_power == "1415.78 W" and first.total_gpu_hours == 96
     assert second.gpu_load == 0.4 and second.it_power is None
+
+
+def test_documented_reference_block_is_valid() -> None:
+    text = (REPO / "docs" / "reproducing-publications.md").read_text(encoding="utf-8")
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    reference = Reference.model_validate(yaml.safe_load(block)["reference"])
+    assert reference.figures[0].compute.pue == 1.0
