@@ -61,7 +61,10 @@ def print_multiplier(result: StudyResult) -> None:
         index=[f"{label} [{unit}]" for label, unit in zip(table["impact_label"], table["unit"],
                                                           strict=True)])
     print_table(rows, "Development multiplier: whole development / final training", "impact")
-    low, high = table["multiplier"].min(), table["multiplier"].max()
+    finite = table["multiplier"].dropna()
+    if finite.empty:
+        return
+    low, high = finite.min(), finite.max()
     weighs = f"{low:.3g}" if f"{low:.3g}" == f"{high:.3g}" else f"{low:.3g} to {high:.3g}"
     gpu_time = f"The final training is {share:.1%} of the GPU-hours; " \
         if math.isfinite(share) else ""
