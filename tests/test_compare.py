@@ -139,7 +139,7 @@ def test_comparison_frame_ranks_and_changes(result: ComparisonResult) -> None:
     climate = result.comparison[result.comparison["impact"] == "climate_change"]
     climate = climate.set_index("variant")
     base = climate.loc["base", "score"]
-    assert climate["reference"].eq(base).all()
+    assert climate["baseline"].eq(base).all()
     np.testing.assert_allclose(climate["change"], climate["score"] - base)
     np.testing.assert_allclose(climate["change_pct"], 100 * (climate["score"] - base) / base)
     lowest = climate["score"].idxmin()

@@ -207,8 +207,8 @@ BAD_INPUTS = [
      "base:"),
     ("duplicate axis value", "sweeps:\n  s:\n    axes:\n      site.pue: [1.2, 1.2]\n",
      "duplicate value in sweep axis", "site.pue: [1.2, 1.2]"),
-    ("unknown reference", "reference: quebek\ndefine:\n  quebec: {overrides: {site.pue: 1.2}}\n",
-     "no such variant; did you mean quebec", "reference: quebek"),
+    ("unknown baseline", "baseline: quebek\ndefine:\n  quebec: {overrides: {site.pue: 1.2}}\n",
+     "no such variant; did you mean quebec", "baseline: quebek"),
     ("a missing required value", "define:\n  x:\n    overrides: {hardware.lifetime: null}\n",
      "in variant x: required key is missing", "hardware.lifetime"),
 ]

@@ -13,6 +13,7 @@ project has its background and the inventory database (:mod:`gpulca.brightway`,
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from gpulca.translate import (
     phase_demands,
     row_quantities,
 )
-from gpulca.units import magnitude_in, parse_quantity
+from gpulca.units import cached_magnitude, magnitude_in, parse_quantity
 from gpulca.variants.expand import AppliedOverride
 
 
@@ -74,8 +75,12 @@ def activity_quantities(study: ResolvedStudy,
     quantities = []
     for row, measured in zip(study.rows, energies, strict=True):
         hardware = study.hardware[row.accelerator or default]
+        if row.gpu_load is not None:
+            hardware = dataclasses.replace(hardware, gpu_load=row.gpu_load)
+        power = (cached_magnitude(row.it_power, "kW") / float(row.gpu_count or 1)
+                 if row.it_power else None)
         quantities.append(row_quantities(row.phase, row.total_gpu_hours, hardware, study.site,
-                                         measured, row.model, row.component))
+                                         measured, row.model, row.component, power))
     for extra, energy in zip(study.study.extra_energy, study.extra_energy_kwh, strict=True):
         quantities.append(extra_energy_quantities(extra.phase, energy, extra.scope, study.site))
     return quantities

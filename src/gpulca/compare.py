@@ -21,16 +21,16 @@ variant        the variant name (``base``: the study as written)
 kind           ``base``, ``variant`` (named) or ``sweep`` (a sweep point)
 impact         impact category id; ``impact_label`` its label; ``unit`` its unit
 score          total over phases and life-cycle stages
-reference      the score of the reference variant (``variants.reference``, default base)
-change         ``score - reference``
-change_pct     ``100 * change / reference`` (empty when the reference is 0)
+baseline      the score of the baseline variant (``variants.baseline``, default base)
+change         ``score - baseline``
+change_pct     ``100 * change / baseline`` (empty when the baseline is 0)
 rank           1 = the lowest score of this impact among all variants (ties share a rank)
 ============== =====================================================================
 
 ``overrides``: every applied override (variant, step, key, old, new, set_by, origin, note).
 ``parameters``: the resolved site and hardware of every variant (variant, parameter, value,
-unit, source). ``differences``: the parameters that differ from the reference (variant,
-parameter, unit, reference_value, value, source).
+unit, source). ``differences``: the parameters that differ from the baseline (variant,
+parameter, unit, baseline_value, value, source).
 """
 
 from __future__ import annotations
@@ -52,10 +52,10 @@ from gpulca.unitscores import UnitScores, unit_scores
 from gpulca.variants import ResolvedVariant, VariantStudy, load_variants
 
 COMPARISON_COLUMNS = ("scenario", "variant", "kind", "impact", "impact_label", "unit", "score",
-                      "reference", "change", "change_pct", "rank")
+                      "baseline", "change", "change_pct", "rank")
 OVERRIDE_COLUMNS = ("variant", "step", "key", "old", "new", "set_by", "origin", "note")
 PARAMETER_COLUMNS = ("variant", "parameter", "value", "unit", "source")
-DIFFERENCE_COLUMNS = ("variant", "parameter", "unit", "reference_value", "value", "source")
+DIFFERENCE_COLUMNS = ("variant", "parameter", "unit", "baseline_value", "value", "source")
 
 
 @dataclass
@@ -64,7 +64,7 @@ class ComparisonResult:
 
     name: str
     file: Path
-    reference: str
+    baseline: str
     variants: VariantStudy
     results: dict[str, StudyResult]
     """By variant name, in report order (base first)."""
@@ -158,7 +158,7 @@ def build_comparison(variants: VariantStudy, results: dict[str, StudyResult],
     base = variants.base.study
     warnings = list(dict.fromkeys(w for r in results.values() for w in r.warnings))
     return ComparisonResult(
-        name=base.name, file=base.file, reference=variants.reference, variants=variants,
+        name=base.name, file=base.file, baseline=variants.baseline, variants=variants,
         results=results, comparison=comparison_frame(variants, results),
         overrides=overrides_frame(variants), parameters=parameters_frame(variants),
         differences=differences_frame(variants), database=where[0], project=where[1],
@@ -177,10 +177,10 @@ def comparison_frame(variants: VariantStudy, results: dict[str, StudyResult]) ->
             records.append((result.study.name, name, variants.variants[name].kind, impact,
                             labels[impact], units[impact], float(score)))
     table = pd.DataFrame.from_records(records, columns=list(COMPARISON_COLUMNS[:7]))
-    reference = table[table["variant"] == variants.reference].set_index("impact")["score"]
-    table["reference"] = table["impact"].map(reference).astype(float)
-    table["change"] = table["score"] - table["reference"]
-    denominator = table["reference"].where(table["reference"] != 0)
+    baseline = table[table["variant"] == variants.baseline].set_index("impact")["score"]
+    table["baseline"] = table["impact"].map(baseline).astype(float)
+    table["change"] = table["score"] - table["baseline"]
+    denominator = table["baseline"].where(table["baseline"] != 0)
     table["change_pct"] = 100.0 * table["change"] / denominator
     table["rank"] = table.groupby("impact", sort=False)["score"].rank(method="min").astype(int)
     return table[list(COMPARISON_COLUMNS)]
@@ -230,13 +230,13 @@ def parameters_frame(variants: VariantStudy) -> pd.DataFrame:
 
 
 def differences_frame(variants: VariantStudy) -> pd.DataFrame:
-    """Parameters that differ from the reference (columns :data:`DIFFERENCE_COLUMNS`)."""
-    reference = variant_parameters(variants.variants[variants.reference])
+    """Parameters that differ from the baseline (columns :data:`DIFFERENCE_COLUMNS`)."""
+    baseline = variant_parameters(variants.variants[variants.baseline])
     records = []
     for name, variant in variants.variants.items():
-        if name == variants.reference:
+        if name == variants.baseline:
             continue
         for key, (value, unit, source) in variant_parameters(variant).items():
-            if value != reference[key][0]:
-                records.append((name, key, unit, reference[key][0], value, source))
+            if value != baseline[key][0]:
+                records.append((name, key, unit, baseline[key][0], value, source))
     return pd.DataFrame.from_records(records, columns=list(DIFFERENCE_COLUMNS))

@@ -2,9 +2,9 @@
 
 Variants are sorted by the first impact category (climate change in the default methods), the
 same order in every panel, so a row reads across all impacts. Bars are stacked by life-cycle
-stage; the label at the end of a bar is the change against the reference variant; a dashed line
-marks the reference's total. Beyond ``max_variants`` variants (sweeps), the chart shows the
-lowest-scoring ones and the reference, and says so in its title; every variant is in the CSV.
+stage; the label at the end of a bar is the change against the baseline variant; a dashed line
+marks the baseline's total. Beyond ``max_variants`` variants (sweeps), the chart shows the
+lowest-scoring ones and the baseline, and says so in its title; every variant is in the CSV.
 
 Written with matplotlib's object API (no pyplot state) and without timestamps in the files, so
 the same comparison gives the same SVG.
@@ -35,7 +35,7 @@ MAX_VARIANTS = 25
 
 
 def chart_variants(result: ComparisonResult, max_variants: int = MAX_VARIANTS) -> list[str]:
-    """The variants shown, top to bottom: lowest first impact first, reference always in."""
+    """The variants shown, top to bottom: lowest first impact first, baseline always in."""
     comparison = result.comparison
     first = comparison["impact"].iloc[0]
     ordered = (comparison[comparison["impact"] == first]
@@ -43,8 +43,8 @@ def chart_variants(result: ComparisonResult, max_variants: int = MAX_VARIANTS) -
     if len(ordered) <= max_variants:
         return ordered
     shown = ordered[: max_variants - 1]
-    if result.reference not in shown:
-        shown.append(result.reference)
+    if result.baseline not in shown:
+        shown.append(result.baseline)
     return [v for v in ordered if v in shown]
 
 
@@ -57,7 +57,7 @@ def _short(value: float) -> str:
 
 
 def _panel(axes: Axes, stages: pd.DataFrame, totals: pd.Series, changes: pd.Series,
-           reference_total: float, title: str, reference: str) -> None:
+           baseline_total: float, title: str, baseline: str) -> None:
     names = list(totals.index)
     positions = np.arange(len(names))
     left = np.zeros(len(names))
@@ -66,11 +66,11 @@ def _panel(axes: Axes, stages: pd.DataFrame, totals: pd.Series, changes: pd.Seri
         axes.barh(positions, values, left=left, color=STAGE_COLOURS[stage], height=0.72,
                   label=STAGE_LABELS[stage])
         left = left + values
-    axes.axvline(reference_total, color="#333333", linestyle="--", linewidth=0.9)
+    axes.axvline(baseline_total, color="#333333", linestyle="--", linewidth=0.9)
     span = max(float(np.nanmax(left)), 1e-300)
     for y, name in enumerate(names):
         change = changes[name]
-        text = "reference" if name == reference else (
+        text = "baseline" if name == baseline else (
             "n/a" if pd.isna(change) else f"{change:+.0f}%")
         axes.text(left[y] + 0.012 * span, y, text, va="center", fontsize=7.5, color="#222222",
                   bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85})
@@ -103,13 +103,13 @@ def comparison_figure(result: ComparisonResult, max_variants: int = MAX_VARIANTS
                                                          values="score")
         label = f"{rows_of['impact_label'].iloc[0]} [{rows_of['unit'].iloc[0]}]"
         _panel(axes, table, rows_of["score"].reindex(names), rows_of["change_pct"],
-               float(rows_of["reference"].iloc[0]), label, result.reference)
+               float(rows_of["baseline"].iloc[0]), label, result.baseline)
     for index in range(len(impacts), rows * columns):
         grid[index // columns][index % columns].set_visible(False)
     axis = grid[0][0]
     axis.set_yticks(np.arange(len(names)), labels=names)
     for tick in axis.get_yticklabels():
-        if tick.get_text() == result.reference:
+        if tick.get_text() == result.baseline:
             tick.set_fontweight("bold")
     handles, labels = axis.get_legend_handles_labels()
     figure.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8.5,
@@ -118,7 +118,7 @@ def comparison_figure(result: ComparisonResult, max_variants: int = MAX_VARIANTS
     shown = "" if total == len(names) else f" (showing {len(names)} of {total}; all in the CSV)"
     figure.suptitle(f"{result.name}: {total} variants compared{shown}\nsorted by "
                     f"{comparison['impact_label'].iloc[0].lower()}; bars split by life-cycle "
-                    f"stage; labels: change vs {result.reference} (dashed line)",
+                    f"stage; labels: change vs {result.baseline} (dashed line)",
                     fontsize=10.5, x=0.01, ha="left")
     return figure
 

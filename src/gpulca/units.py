@@ -8,6 +8,7 @@ anything is written to bw2data. Nothing else in gpulca creates a registry.
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 
 import pint
@@ -153,3 +154,25 @@ def cached_magnitude(text: str | float | int, unit: str, default_unit: str | Non
     few values (``"6 year"``, ``1.56``) once per variant. Problems are raised, never cached.
     """
     return magnitude_in(parse_quantity(text, default_unit), unit)
+
+
+def leading_unit(text: str) -> pint.Unit:
+    """The physical unit of a display unit: ``"kg CO2-eq"`` -> kg, ``"m3 world-eq"`` -> m**3.
+
+    Impact categories and published figures write units as a physical unit, without spaces,
+    optionally followed by a space and a label (``"lb CO2e"``, ``"kg/h CO2-eq per GPU-hour"``).
+    A Brightway unit name (``"cubic meter"``) is read whole; otherwise the first word is the
+    unit, and a trailing exponent digit (``m3``, ``cm2``) is read as a power.
+
+    Raises:
+        UnitProblem: when the text does not start with a unit.
+    """
+    stripped = text.strip()
+    if stripped in BRIGHTWAY_TO_PINT:
+        return to_pint_unit(stripped)
+    word = stripped.split()[0] if stripped else ""
+    try:
+        return to_pint_unit(re.sub(r"^([A-Za-z]+)([23])$", r"\1 ** \2", word))
+    except UnitProblem:
+        raise UnitProblem(f"{text!r} does not start with a known unit (e.g. 'kg CO2-eq', "
+                          "'kWh', '%', 'lb CO2e')") from None

@@ -3,11 +3,11 @@
 Writes, all or nothing, into ``-o DIR`` (default ``gpulca-results/<study>-compare``):
 
 - ``comparison.csv``: per variant and impact category, the score, the change against the
-  reference (absolute and %) and the rank (see :mod:`gpulca.compare`);
+  baseline (absolute and %) and the rank (see :mod:`gpulca.compare`);
 - ``results.csv``: every variant's scores by phase and life-cycle stage;
 - ``overrides.csv``: every override applied to make each variant, in order;
 - ``parameters.csv`` and ``differences.csv``: each variant's resolved site and hardware, and
-  what differs from the reference;
+  what differs from the baseline;
 - ``comparison.png`` and ``comparison.svg``: the chart.
 """
 
@@ -73,10 +73,10 @@ def print_comparison(result: ComparisonResult, top: int) -> None:
     impacts = list(dict.fromkeys(comparison["impact"]))
     first = comparison[comparison["impact"] == impacts[0]].sort_values(["rank", "variant"])
     names = first["variant"].tolist()
-    shown = names[:top] + ([result.reference] if result.reference not in names[:top] else [])
+    shown = names[:top] + ([result.baseline] if result.baseline not in names[:top] else [])
     table = Table(title=escape(f"{result.name}: {len(names)} variants, ranked by "
                                f"{first['impact_label'].iloc[0].lower()} (change vs "
-                               f"{result.reference})"), title_justify="left")
+                               f"{result.baseline})"), title_justify="left")
     table.add_column("rank", justify="right")
     table.add_column("variant", no_wrap=True)
     for impact in impacts:
@@ -87,11 +87,11 @@ def print_comparison(result: ComparisonResult, top: int) -> None:
         cells = []
         for impact in impacts:
             score, change = by_key.loc[(name, impact), ["score", "change_pct"]]
-            delta = "" if name == result.reference or pd.isna(change) else f" ({change:+.0f}%)"
+            delta = "" if name == result.baseline or pd.isna(change) else f" ({change:+.0f}%)"
             cells.append(format_number(float(score)) + delta)
         rank = str(by_key.loc[(name, impacts[0]), "rank"])
         table.add_row(rank, escape(name), *cells,
-                      style="bold" if name == result.reference else None)
+                      style="bold" if name == result.baseline else None)
     stdout.print(table)
     if len(shown) < len(names):
         stdout.print(f"... {len(names) - len(shown)} more variants in comparison.csv")
@@ -101,7 +101,7 @@ def print_comparison(result: ComparisonResult, top: int) -> None:
 def _print_differences(result: ComparisonResult, shown: list[str]) -> None:
     differences = result.differences[result.differences["variant"].isin(shown)]
     for name, group in differences.groupby("variant", sort=False):
-        changes = "; ".join(f"{r.parameter} {_value(r.reference_value)} -> {_value(r.value)}"
+        changes = "; ".join(f"{r.parameter} {_value(r.baseline_value)} -> {_value(r.value)}"
                             + (f" {r.unit}" if r.unit else "") for r in group.itertuples())
         stdout.print(f"[bold]{escape(name)}[/bold]: {escape(changes)}")
 

@@ -129,7 +129,7 @@ class VariantSet(StrictModel):
     """The ``variants:`` block of a study."""
 
     description: str | None = None
-    reference: VariantName = BASE
+    baseline: VariantName = BASE
     """The variant that changes are measured against (default: the base study)."""
     define: dict[VariantName, VariantSpec] = Field(default_factory=dict)
     """Named variants, in the order they are reported."""

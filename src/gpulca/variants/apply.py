@@ -61,7 +61,7 @@ class VariantStudy:
     inputs: StudyInputs
     spec: VariantSet | None
     variants: dict[str, ResolvedVariant]
-    reference: str = BASE
+    baseline: str = BASE
 
     @property
     def base(self) -> ResolvedVariant:
@@ -211,9 +211,11 @@ def _gpu_hours_scale(setting: Setting, rows: list[ActivityRow], row_path: PathKe
                                    render_value(value))]
     problems = [] if scale > 0 else [lines.problem(setting.origin, "expected a positive number",
                                                    render_value(value))]
-    problems += [lines.problem(setting.origin, f"activity row {i + 1} has a measured it_energy, "
-                               "which a GPU-hour scale cannot rescale: remove one of them")
-                 for i, row in enumerate(rows) if row.it_energy is not None]
+    problems += [lines.problem(setting.origin, f"activity row {i + 1} has a measured "
+                               f"{'it_energy' if row.it_energy else 'it_power'}, which a GPU-hour "
+                               "scale cannot rescale: remove one of them")
+                 for i, row in enumerate(rows)
+                 if row.it_energy is not None or getattr(row, "it_power", None) is not None]
     return scale, problems
 
 
@@ -264,8 +266,10 @@ def _resolve_applied(inputs: StudyInputs, plan: VariantPlan, applier: _Applier,
     site, rows, scale, problems = _apply_extras(inputs, applied, parsed["site"], applier)
     if problems:
         raise InputError(problems)
-    study: Study = inputs.study.model_copy(
-        update={"site": site, "hardware": parsed["hardware"], "variants": None})
+    update: dict[str, Any] = {"site": site, "hardware": parsed["hardware"], "variants": None}
+    if plan.kind != "base" and "reference" in Study.model_fields:
+        update["reference"] = None  # published figures describe the study as written
+    study: Study = inputs.study.model_copy(update=update)
     resolved = _resolve(study, inputs.path, lines, inputs.library, inputs.methods,
                         inputs.methods_file, rows, inputs.row_path, inputs.activity_files,
                         input_files=input_files, check_rows=plan.kind == "base")
@@ -338,4 +342,4 @@ def load_variants(path: str | Path, flows: Any = None) -> VariantStudy:
                 found.setdefault(problem, []).append(plan.name)
     if found:
         raise InputError(_name_variants(found))
-    return VariantStudy(inputs, spec, variants, spec.reference if spec else BASE)
+    return VariantStudy(inputs, spec, variants, spec.baseline if spec else BASE)

@@ -180,14 +180,14 @@ def check_sweep_axes(spec: VariantSet, lines: LineMap) -> list[Problem]:
     return problems
 
 
-def check_reference(spec: VariantSet, lines: LineMap, names: list[str]) -> list[Problem]:
-    """The reference of the comparison is one of the variants."""
-    if spec.reference in names:
+def check_baseline(spec: VariantSet, lines: LineMap, names: list[str]) -> list[Problem]:
+    """The baseline of the comparison is one of the variants."""
+    if spec.baseline in names:
         return []
-    close = get_close_matches(spec.reference, names, n=3, cutoff=0.5)
+    close = get_close_matches(spec.baseline, names, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
-    return [lines.problem(VARIANTS_PATH + ("reference",), f"no such variant{hint}",
-                          spec.reference)]
+    return [lines.problem(VARIANTS_PATH + ("baseline",), f"no such variant{hint}",
+                          spec.baseline)]
 
 
 CHECKS = (check_reserved_names, check_parents_exist, check_no_cycles, check_sweep_axes)
@@ -334,7 +334,7 @@ def expand(spec: VariantSet, lines: LineMap) -> list[VariantPlan]:
     plans += [expander.variant(name) for name in spec.define]
     for name, sweep in spec.sweeps.items():
         plans += expander.sweep(name, sweep)
-    expander.problems += check_reference(spec, lines, [p.name for p in plans])
+    expander.problems += check_baseline(spec, lines, [p.name for p in plans])
     if expander.problems:
         raise InputError(_unique(expander.problems))
     return plans
