@@ -24,6 +24,7 @@ Without ``--data-dir`` a temporary Brightway directory is set up first (about 10
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import shutil
 import sys
@@ -160,8 +161,10 @@ def main() -> int:
 
 def report(variants: int, vectors: int, impacts: int, codes: int, times: dict[str, float],
            worst: float) -> None:
-    machine = f"{platform.processor() or platform.machine()}, {_cores()} cores, " \
-              f"Python {platform.python_version()}, numpy {np.__version__}"
+    machine = f"{_cpu()}, {_cores()} cores, Python {platform.python_version()}, " \
+              f"numpy {np.__version__}, bw2calc {_version('bw2calc')}, scipy " \
+              f"{_version('scipy')} (no PARDISO: SuperLU), 1-min load average at the end " \
+              f"{os.getloadavg()[0]:.1f}"
     print(f"date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; machine: {machine}")
     print(f"{variants} variants x {vectors // max(variants, 1)} demand vectors x {impacts} "
           f"impact categories; {codes} distinct processes demanded")
@@ -174,9 +177,23 @@ def report(variants: int, vectors: int, impacts: int, codes: int, times: dict[st
           f"{worst:.2e} ({'OK' if worst <= 1e-9 else 'FAIL'}: tolerance 1e-9)")
 
 
-def _cores() -> int:
-    import os
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
+
+def _version(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
+
+
+def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
