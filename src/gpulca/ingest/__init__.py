@@ -1,0 +1,1 @@
+"""Activity data from cluster logs and energy measurements (issue 4)."""
