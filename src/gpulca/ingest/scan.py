@@ -13,6 +13,7 @@ a few megabytes, so memory stays bounded).
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,8 @@ class LineScan:
         skip: 0-based indices of lines to skip (bad or blank), sorted.
         problems: one located problem per bad line (field count or encoding).
         exact: whether the exact per-line pass was run (else the file was found clean).
+        separators: delimiters counted by the quick scan.
+        text_ok: whether the quick scan found the file to be UTF-8 text.
     """
 
     file: str
@@ -45,6 +48,12 @@ class LineScan:
     skip: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     problems: list[Problem] = field(default_factory=list)
     exact: bool = False
+    separators: int = -1
+    text_ok: bool = True
+
+    def consistent(self, rows: int) -> bool:
+        """Whether a quick scan and ``rows`` parsed data rows prove every line well formed."""
+        return self.text_ok and self.separators == (rows + 1) * (self.fields - 1)
 
     def data_lines(self) -> np.ndarray:
         """1-based line numbers of the data lines kept, in file order."""
@@ -82,29 +91,27 @@ def read_header(path: Path, delimiter: str) -> tuple[str, int]:
 
 
 def quick_scan(path: Path, delimiter: str) -> LineScan:
-    """Count lines and delimiters chunk by chunk; exact only if the file turns out clean.
+    """One cheap pass: count the delimiters and check that the text is UTF-8.
 
-    When every byte is ASCII and the delimiters add up to ``lines x (fields - 1)``, no line can
-    have too few fields without another having too many, which pandas then reports; the caller
-    runs :func:`exact_scan` in that case.
+    The per-line check is left to :meth:`LineScan.consistent`, once pandas has counted the rows:
+    when the delimiters add up to ``lines x (fields - 1)`` no line can have too few fields without
+    another having too many, which pandas refuses. Otherwise the caller runs :func:`exact_scan`.
     """
     header, _ = read_header(path, delimiter)
     sep = delimiter.encode()
-    fields = header.count(delimiter) + 1
-    newlines = separators = 0
-    ascii_only = True
-    last = b"\n"
+    separators = 0
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    text_ok = True
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK_BYTES):
-            newlines += chunk.count(b"\n")
             separators += chunk.count(sep)
-            ascii_only = ascii_only and chunk.isascii()
-            last = chunk[-1:]
-    lines = newlines + (last != b"\n")
-    scan = LineScan(str(path), header, fields, lines)
-    if not ascii_only or separators != lines * (fields - 1):
-        return exact_scan(path, delimiter)
-    return scan
+            if text_ok and not chunk.isascii():
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    text_ok = False
+    return LineScan(str(path), header, header.count(delimiter) + 1, 0,
+                    separators=separators, text_ok=text_ok)
 
 
 def exact_scan(path: Path, delimiter: str) -> LineScan:

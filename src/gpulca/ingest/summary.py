@@ -22,6 +22,8 @@ from gpulca.ingest.tagging import Tagging, tag_jobs
 from gpulca.phases import FINAL_TRAINING
 from gpulca.schemas.scenario import ActivityRow
 
+_SACCT_COLUMN = {"name": "JobName", "account": "Account", "partition": "Partition",
+                 "comment": "Comment", "wckey": "WCKey", "user": "User", "state": "State"}
 EXAMPLES = 5
 """Examples of unmatched jobs kept in a summary."""
 
@@ -103,7 +105,9 @@ def sacct_activity(logs: str | Path | Sequence[str | Path], rules: Rules | str |
     """
     if not isinstance(rules, Rules):
         rules = load_rules(rules, extra_phases)
-    jobs = read_sacct(logs)
+    needed = {"JobName", "Account", "Partition"}  # shown in examples of unmatched jobs
+    needed |= {_SACCT_COLUMN[k] for rule in rules.spec.rules for k in rule.patterns()}
+    jobs = read_sacct(logs, needed)
     if strict and jobs.problems:
         raise InputError(jobs.problems)
     tagging = tag_jobs(jobs, rules)
