@@ -9,13 +9,18 @@ The activity CSV has one row per (phase, accelerator, model, component) with the
 from __future__ import annotations
 
 import csv
+import io
 import math
+import os
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from gpulca.errors import InputError, Problem
 from gpulca.schemas.scenario import ActivityRow
+from gpulca.units import magnitude_in, parse_quantity
 
 ACTIVITY_COLUMNS = (
     "phase", "gpu_hours", "gpu_count", "wall_hours", "accelerator", "model", "component",
@@ -102,3 +107,44 @@ def read_activity_csv(path: str | Path) -> list[ActivityRow]:
     if not rows:
         raise InputError(Problem(file, "", "the activity table is empty: no data rows"))
     return rows
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.12g}"
+    return str(value)
+
+
+def activity_csv_text(rows: Iterable[ActivityRow]) -> str:
+    """The activity CSV for ``rows`` (the format :func:`read_activity_csv` reads)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(ACTIVITY_COLUMNS)
+    for row in rows:
+        energy = magnitude_in(parse_quantity(row.it_energy), "kWh") if row.it_energy else None
+        writer.writerow([_cell(v) for v in (
+            row.phase, row.gpu_hours, row.gpu_count, row.wall_hours, row.accelerator, row.model,
+            row.component, energy, row.comment)])
+    return buffer.getvalue()
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename: a
+    reader never sees a partial file, and an error leaves any previous file untouched."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.",
+                                         suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_activity_csv(rows: Iterable[ActivityRow], path: str | Path) -> None:
+    """Write the activity CSV atomically (see :func:`write_text_atomic`)."""
+    write_text_atomic(path, activity_csv_text(rows))

@@ -26,9 +26,7 @@ Everything is vectorised: string work runs on the distinct values of a column, n
 
 from __future__ import annotations
 
-import csv
 import re
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from gpulca.errors import InputError, Problem
-from gpulca.ingest.scan import LineScan, exact_scan, quick_scan
+from gpulca.ingest.scan import read_checked, read_header
 
 REQUIRED = ("JobID", "State", "AllocTRES")
 OPTIONAL_TEXT = ("JobName", "Account", "Partition", "Comment", "WCKey", "User")
@@ -109,20 +107,10 @@ def read_sacct(paths: str | Path | Sequence[str | Path],
 
 def _read_one(path: Path, text_columns: tuple[str, ...]) -> SacctJobs:
     file = str(path)
-    scan = quick_scan(path, "|")
-    columns = _resolve_columns(scan, text_columns)
-    raw = None
-    if scan.text_ok:
-        try:
-            raw = _parse(path, scan, columns)
-        except pd.errors.ParserError:  # a line with too many fields
-            raw = None
-    if raw is not None and scan.consistent(len(raw)):
-        scan.lines = len(raw) + 1
-    else:  # find the bad lines one by one, then parse the others
-        scan = exact_scan(path, "|")
-        raw = _parse(path, scan, columns)
-    lines = scan.data_lines() if scan.exact else None
+    header, _ = read_header(path, "|")
+    columns = _resolve_columns(file, header, text_columns)
+    text = {v: object for k, v in columns.items() if k != "ElapsedRaw"}
+    raw, lines, scan = read_checked(path, "|", list(columns.values()), dtype=text)
     jobs = _allocations(raw, columns, file, lines)
     jobs.lines = scan.lines - 1
     jobs.problems[:0] = scan.problems
@@ -135,13 +123,12 @@ def _read_one(path: Path, text_columns: tuple[str, ...]) -> SacctJobs:
     return jobs
 
 
-def _resolve_columns(scan: LineScan, text_columns: tuple[str, ...]) -> dict[str, str]:
+def _resolve_columns(file: str, header: str, text_columns: tuple[str, ...]) -> dict[str, str]:
     """Map canonical column names to the header's spelling; refuse missing required ones.
 
     ``Elapsed`` is read only when there is no ``ElapsedRaw`` (which is exact and cheaper).
     """
-    names = [n.strip() for n in scan.header.split("|")]
-    by_lower = {n.lower(): n for n in names if n}
+    by_lower = {n.strip().lower(): n for n in header.split("|") if n.strip()}
     elapsed = ("ElapsedRaw",) if "elapsedraw" in by_lower else ("Elapsed",)
     wanted = (*REQUIRED, *elapsed, "Start", *text_columns)
     found = {c: by_lower[c.lower()] for c in wanted if c.lower() in by_lower}
@@ -149,30 +136,16 @@ def _resolve_columns(scan: LineScan, text_columns: tuple[str, ...]) -> dict[str,
     if "ElapsedRaw" not in found and "Elapsed" not in found:
         missing.append("ElapsedRaw or Elapsed")
     if missing:
-        raise InputError(Problem(scan.file, "header", f"missing column(s) {', '.join(missing)}; "
+        raise InputError(Problem(file, "header", f"missing column(s) {', '.join(missing)}; "
                                  "export with sacct --parsable2 --format=JobID,JobName,Account,"
-                                 "Partition,State,ElapsedRaw,AllocTRES,...", 1, scan.header))
+                                 "Partition,State,ElapsedRaw,AllocTRES,...", 1, header))
     return found
 
 
-def _parse(path: Path, scan: LineScan, columns: dict[str, str]) -> pd.DataFrame:
-    """Parse the needed columns with pandas' C parser, skipping the lines the scan refused."""
-    text_columns = [v for k, v in columns.items() if k != "ElapsedRaw"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", pd.errors.ParserWarning)
-        return pd.read_csv(
-            path, sep="|", usecols=list(columns.values()), dtype=dict.fromkeys(text_columns, object),
-            quoting=csv.QUOTE_NONE, na_filter=False, engine="c", encoding="utf-8",
-            encoding_errors="replace", skiprows=set(scan.skip.tolist()) or None,
-            skip_blank_lines=False, on_bad_lines="error",
-        )
-
-
 def _allocations(raw: pd.DataFrame, columns: dict[str, str], file: str,
-                 lines: np.ndarray | None) -> SacctJobs:
+                 line: np.ndarray) -> SacctJobs:
     """Keep allocation rows, compute GPUs and hours; collect per-line problems."""
     job_id = raw[columns["JobID"]].to_numpy(dtype=object)
-    line = lines if lines is not None else np.arange(2, len(raw) + 2)
     repeated = job_id == columns["JobID"]
     step = contains_char(job_id, ".") & ~repeated
     keep = ~(step | repeated)

@@ -14,10 +14,13 @@ a few megabytes, so memory stays bounded).
 from __future__ import annotations
 
 import codecs
+import csv
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from gpulca.errors import InputError, Problem
 
@@ -187,3 +190,40 @@ def _bad_utf8_lines(block: bytes, data: np.ndarray, starts: np.ndarray,
         except UnicodeDecodeError as exc:
             bad[int(index)] = raw[exc.start:exc.start + 4]
     return bad
+
+
+def read_checked(path: Path, delimiter: str, columns: list[str], *,
+                 dtype: dict[str, object] | None = None,
+                 skipinitialspace: bool = False) -> tuple[pd.DataFrame, np.ndarray, LineScan]:
+    """Parse ``columns`` of a delimited file, skipping (and reporting) the malformed lines.
+
+    Returns the frame, the 1-based line number of each of its rows, and the scan (whose
+    ``problems`` list the malformed lines). Fields are text (``""`` when empty) unless ``dtype``
+    says otherwise; there is no quoting (neither sacct nor nvidia-smi quote).
+    """
+    scan = quick_scan(path, delimiter)
+    frame = None
+    if scan.text_ok:
+        try:
+            frame = _read(path, delimiter, columns, dtype, skipinitialspace, None)
+        except pd.errors.ParserError:  # a line with too many fields
+            frame = None
+    if frame is not None and scan.consistent(len(frame)):
+        scan.lines = len(frame) + 1
+        return frame, np.arange(2, len(frame) + 2), scan
+    scan = exact_scan(path, delimiter)  # find the bad lines one by one, then parse the others
+    frame = _read(path, delimiter, columns, dtype, skipinitialspace, scan.skip)
+    return frame, scan.data_lines(), scan
+
+
+def _read(path: Path, delimiter: str, columns: list[str], dtype: dict[str, object] | None,
+          skipinitialspace: bool, skip: np.ndarray | None) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        return pd.read_csv(
+            path, sep=delimiter, usecols=columns, dtype=dtype if dtype is not None else object,
+            quoting=csv.QUOTE_NONE, na_filter=False, engine="c", encoding="utf-8-sig",
+            encoding_errors="replace", skiprows=set(skip.tolist()) if skip is not None and
+            len(skip) else None, skip_blank_lines=False, on_bad_lines="error",
+            skipinitialspace=skipinitialspace,
+        )
