@@ -1,0 +1,209 @@
+"""The translator: GPU-hours of research phases -> Brightway demand vectors per phase and stage.
+
+Each quantity is one small pure function whose arguments carry their unit in their name. The
+per-row result keeps every intermediate value (IT kWh, facility kWh, litres, amortised units) so
+that an auditor can follow the arithmetic; :func:`phase_demands` then sums rows into one demand
+vector per (phase, life-cycle stage), keyed by inventory process code.
+
+The model of one GPU-hour (all per GPU):
+
+- IT power [kW] = GPU power [W] x load + node overhead power [W] / GPUs per node, / 1000
+- IT energy [kWh] = GPU-hours x IT power, or the measured IT energy when given
+- facility electricity [kWh] = IT energy x PUE, from the site's grid zone
+- cooling water evaporated [m3] = IT energy x WUE [L/kWh] / 1000; water withdrawn beyond that
+  (withdrawal WUE - WUE) is returned to surface water
+- amortised GPUs [unit] = GPU-hours / (lifetime [h] x utilisation)
+- amortised hosts [unit] = GPU-hours / GPUs per node / (lifetime [h] x utilisation)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+STAGES = ("gpu_manufacturing", "server_manufacturing", "electricity", "cooling_water")
+"""Life-cycle stages in result order."""
+
+
+@dataclass(frozen=True)
+class HardwareParameters:
+    """Resolved hardware of one accelerator type, in canonical units."""
+
+    accelerator: str
+    gpu_power_w: float
+    gpu_load: float
+    gpus_per_node: int
+    node_overhead_w: float
+    lifetime_h: float
+    utilisation: float
+    gpu_process: str
+    server_process: str | None
+
+
+@dataclass(frozen=True)
+class SiteParameters:
+    """Resolved site, in canonical units."""
+
+    grid_zone: str
+    electricity_process: str
+    pue: float
+    wue_l_per_kwh: float
+    wue_withdrawal_l_per_kwh: float
+    cooling_evaporation_process: str
+    cooling_return_process: str
+
+
+def it_power_per_gpu_kw(gpu_power_w: float, gpu_load: float, node_overhead_w: float,
+                        gpus_per_node: int) -> float:
+    """IT power drawn per busy GPU, including its share of the host [kW]."""
+    return (gpu_power_w * gpu_load + node_overhead_w / gpus_per_node) / 1000.0
+
+
+def it_energy_kwh(gpu_hours: float, it_power_kw: float) -> float:
+    """Modelled IT energy of ``gpu_hours`` at ``it_power_kw`` per GPU [kWh]."""
+    return gpu_hours * it_power_kw
+
+
+def facility_energy_kwh(it_energy: float, pue: float) -> float:
+    """Electricity drawn by the datacenter for ``it_energy`` kWh of IT load [kWh]."""
+    return it_energy * pue
+
+
+def cooling_water_evaporated_m3(it_energy: float, wue_l_per_kwh: float) -> float:
+    """On-site cooling water evaporated (consumed) [m3]."""
+    return it_energy * wue_l_per_kwh / 1000.0
+
+
+def cooling_water_returned_m3(it_energy: float, wue_l_per_kwh: float,
+                              wue_withdrawal_l_per_kwh: float) -> float:
+    """On-site cooling water withdrawn and returned, i.e. withdrawal beyond consumption [m3]."""
+    return it_energy * max(wue_withdrawal_l_per_kwh - wue_l_per_kwh, 0.0) / 1000.0
+
+
+def amortised_gpu_units(gpu_hours: float, lifetime_h: float, utilisation: float) -> float:
+    """Share of GPU cards whose manufacturing the work is charged with [unit]."""
+    return gpu_hours / (lifetime_h * utilisation)
+
+
+def amortised_server_units(gpu_hours: float, gpus_per_node: int, lifetime_h: float,
+                           utilisation: float) -> float:
+    """Share of hosts (without GPUs) whose manufacturing the work is charged with [unit]."""
+    return gpu_hours / gpus_per_node / (lifetime_h * utilisation)
+
+
+@dataclass(frozen=True)
+class RowQuantities:
+    """Every intermediate quantity of one activity row (or one extra-energy entry)."""
+
+    phase: str
+    accelerator: str | None
+    model: str | None
+    component: str | None
+    gpu_hours: float
+    it_power_per_gpu_kw: float
+    it_energy_kwh: float
+    it_energy_measured: bool
+    facility_energy_kwh: float
+    cooling_water_evaporated_m3: float
+    cooling_water_returned_m3: float
+    gpu_units: float
+    server_units: float
+    gpu_process: str | None
+    server_process: str | None
+    electricity_process: str
+    cooling_evaporation_process: str
+    cooling_return_process: str
+
+
+def row_quantities(phase: str, gpu_hours: float, hardware: HardwareParameters,
+                   site: SiteParameters, measured_it_energy_kwh: float | None = None,
+                   model: str | None = None, component: str | None = None) -> RowQuantities:
+    """All quantities of ``gpu_hours`` of work in ``phase`` on ``hardware`` at ``site``."""
+    power_kw = it_power_per_gpu_kw(hardware.gpu_power_w, hardware.gpu_load,
+                                   hardware.node_overhead_w, hardware.gpus_per_node)
+    measured = measured_it_energy_kwh is not None
+    energy = measured_it_energy_kwh if measured else it_energy_kwh(gpu_hours, power_kw)
+    assert energy is not None
+    return RowQuantities(
+        phase=phase, accelerator=hardware.accelerator, model=model, component=component,
+        gpu_hours=gpu_hours, it_power_per_gpu_kw=power_kw, it_energy_kwh=energy,
+        it_energy_measured=measured,
+        facility_energy_kwh=facility_energy_kwh(energy, site.pue),
+        cooling_water_evaporated_m3=cooling_water_evaporated_m3(energy, site.wue_l_per_kwh),
+        cooling_water_returned_m3=cooling_water_returned_m3(
+            energy, site.wue_l_per_kwh, site.wue_withdrawal_l_per_kwh),
+        gpu_units=amortised_gpu_units(gpu_hours, hardware.lifetime_h, hardware.utilisation),
+        server_units=(amortised_server_units(gpu_hours, hardware.gpus_per_node,
+                                             hardware.lifetime_h, hardware.utilisation)
+                      if hardware.server_process else 0.0),
+        gpu_process=hardware.gpu_process, server_process=hardware.server_process,
+        electricity_process=site.electricity_process,
+        cooling_evaporation_process=site.cooling_evaporation_process,
+        cooling_return_process=site.cooling_return_process,
+    )
+
+
+def extra_energy_quantities(phase: str, energy_kwh: float, scope: str,
+                            site: SiteParameters) -> RowQuantities:
+    """Quantities of measured energy outside GPU-hours (idle or reserved capacity).
+
+    ``scope`` ``it``: PUE and cooling water apply; ``facility``: the energy is already the
+    datacenter's draw, so it is taken as facility electricity and no cooling water is added.
+    """
+    is_it = scope == "it"
+    return RowQuantities(
+        phase=phase, accelerator=None, model=None, component=None, gpu_hours=0.0,
+        it_power_per_gpu_kw=0.0, it_energy_kwh=energy_kwh if is_it else 0.0,
+        it_energy_measured=True,
+        facility_energy_kwh=facility_energy_kwh(energy_kwh, site.pue) if is_it else energy_kwh,
+        cooling_water_evaporated_m3=(cooling_water_evaporated_m3(energy_kwh, site.wue_l_per_kwh)
+                                     if is_it else 0.0),
+        cooling_water_returned_m3=(cooling_water_returned_m3(
+            energy_kwh, site.wue_l_per_kwh, site.wue_withdrawal_l_per_kwh) if is_it else 0.0),
+        gpu_units=0.0, server_units=0.0, gpu_process=None, server_process=None,
+        electricity_process=site.electricity_process,
+        cooling_evaporation_process=site.cooling_evaporation_process,
+        cooling_return_process=site.cooling_return_process,
+    )
+
+
+Demand = dict[str, float]
+"""Amounts of inventory processes, by process code."""
+
+
+def _add(demand: Demand, code: str | None, amount: float) -> None:
+    if code is not None and amount != 0.0:
+        demand[code] = demand.get(code, 0.0) + amount
+
+
+def stage_demands(quantities: RowQuantities) -> dict[str, Demand]:
+    """The demand vector of each life-cycle stage for one row."""
+    stages: dict[str, Demand] = {stage: {} for stage in STAGES}
+    _add(stages["gpu_manufacturing"], quantities.gpu_process, quantities.gpu_units)
+    _add(stages["server_manufacturing"], quantities.server_process, quantities.server_units)
+    _add(stages["electricity"], quantities.electricity_process, quantities.facility_energy_kwh)
+    _add(stages["cooling_water"], quantities.cooling_evaporation_process,
+         quantities.cooling_water_evaporated_m3)
+    _add(stages["cooling_water"], quantities.cooling_return_process,
+         quantities.cooling_water_returned_m3)
+    return stages
+
+
+def phase_demands(rows: Iterable[RowQuantities]) -> dict[str, dict[str, Demand]]:
+    """Sum rows into ``{phase: {stage: demand}}``; phases keep their first-seen order."""
+    result: dict[str, dict[str, Demand]] = {}
+    for row in rows:
+        phase = result.setdefault(row.phase, {stage: {} for stage in STAGES})
+        for stage, demand in stage_demands(row).items():
+            for code, amount in demand.items():
+                _add(phase[stage], code, amount)
+    return result
+
+
+def total_demand(stages: Mapping[str, Demand]) -> Demand:
+    """The whole demand vector of a phase (all stages together)."""
+    total: Demand = {}
+    for demand in stages.values():
+        for code, amount in demand.items():
+            _add(total, code, amount)
+    return total
