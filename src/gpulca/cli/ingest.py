@@ -7,46 +7,30 @@
 
 The commands only parse arguments, call :mod:`gpulca.ingest` and print a summary; outputs are
 written atomically and only once everything succeeded. Input problems are printed one per line
-and exit with code 2.
+and exit with code 2 (:func:`gpulca.cli.report_errors`).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from gpulca.activity import read_activity_csv, write_activity_csv
-from gpulca.errors import InputError
+from gpulca.cli import report_errors
+from gpulca.cli.common import stdout
 from gpulca.ingest.energy import EnergyMeasurement, plausibility, read_codecarbon, read_dcgm, \
     read_nvidia_smi
 from gpulca.ingest.loader import attach_energy
 from gpulca.ingest.summary import IngestSummary, sacct_activity
 from gpulca.units import UnitProblem, magnitude_in, parse_quantity
 
-F = TypeVar("F", bound=Callable[..., Any])
 SHOWN = 5
 """Problems or examples shown per kind; the counts are always complete."""
-
-
-def _user_errors(command: F) -> F:
-    """Print an :class:`InputError` one problem per line and exit with code 2."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except InputError as exc:
-            for problem in exc.problems:
-                click.echo(f"error: {problem}", err=True)
-            raise SystemExit(2) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _quantity(text: str | None, unit: str, option: str) -> float | None:
@@ -71,14 +55,14 @@ def ingest() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Activity CSV to write (atomically). Without it, only the summary is shown.")
 @click.option("--strict", is_flag=True, help="Refuse the logs when any line is malformed.")
-@_user_errors
+@report_errors
 def sacct_command(logs: tuple[Path, ...], rules_path: Path, output: Path | None,
                   strict: bool) -> None:
     """Read `sacct --parsable2` exports LOGS, tag jobs with RULES, write GPU-hours per phase."""
     result = sacct_activity(list(logs), rules_path, strict=strict)
     if output is not None:
         write_activity_csv(result.rows, output)
-    console = Console(highlight=False)
+    console = stdout
     print_summary(console, result.summary)
     if output is not None:
         console.print(f"Wrote {len(result.rows)} activity rows to {output}")
@@ -140,14 +124,14 @@ def _energy_command(name: str, reader: Callable[..., EnergyMeasurement],
                   help="Activity CSV whose PHASE rows receive the measured energy.")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                   default=None, help="Where to write the updated activity CSV (atomically).")
-    @_user_errors
+    @report_errors
     def command(log: Path, phase: str, model: str | None, rated_power: str | None,
                 activity: Path | None, output: Path | None, **options: Any) -> None:
         if (activity is None) != (output is None):
             raise click.UsageError("--activity and -o/--output go together")
         rated = _quantity(rated_power, "W", "--rated-power")
         measured = reader(log, **_reader_options(options))
-        console = Console(highlight=False)
+        console = stdout
         print_measurement(console, measured, phase, rated)
         if activity is not None and output is not None:
             rows = attach_energy(read_activity_csv(activity), phase, measured.energy_kwh,

@@ -1,14 +1,11 @@
 """Line-level checks of a delimited text file before pandas parses it.
 
-pandas' C parser is fast but forgiving: a line with too few fields is silently padded, and a
-non-UTF-8 byte raises for the whole file. :func:`scan_delimited` finds, without a Python loop per
-line, every line whose field count differs from the header's, every line that is not valid
-UTF-8 and every blank line, so that the reader can skip them (``skiprows``), report them with their
-line numbers, and still map each parsed row back to its line.
-
-A file is first checked in one cheap pass (byte counts per chunk). Only when that pass shows a
-problem, or when pandas itself refuses a line, is the exact per-line pass run (numpy over chunks of
-a few megabytes, so memory stays bounded).
+pandas' C parser is fast but forgiving: a line with too few fields is silently padded, extra
+fields are dropped when only some columns are read, and a non-UTF-8 byte raises for the whole
+file. :func:`exact_scan` finds, without a Python loop per line (numpy over chunks of a few
+megabytes, so memory stays bounded), every line whose field count differs from the header's,
+every line that is not valid UTF-8 and every blank line, so that :func:`read_checked` can skip
+them (``skiprows``), report them with their line numbers, and map each parsed row to its line.
 """
 
 from __future__ import annotations
@@ -39,9 +36,6 @@ class LineScan:
         lines: number of physical lines, header included.
         skip: 0-based indices of lines to skip (bad or blank), sorted.
         problems: one located problem per bad line (field count or encoding).
-        exact: whether the exact per-line pass was run (else the file was found clean).
-        separators: delimiters counted by the quick scan.
-        text_ok: whether the quick scan found the file to be UTF-8 text.
     """
 
     file: str
@@ -50,13 +44,6 @@ class LineScan:
     lines: int
     skip: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     problems: list[Problem] = field(default_factory=list)
-    exact: bool = False
-    separators: int = -1
-    text_ok: bool = True
-
-    def consistent(self, rows: int) -> bool:
-        """Whether a quick scan and ``rows`` parsed data rows prove every line well formed."""
-        return self.text_ok and self.separators == (rows + 1) * (self.fields - 1)
 
     def data_lines(self) -> np.ndarray:
         """1-based line numbers of the data lines kept, in file order."""
@@ -93,35 +80,11 @@ def read_header(path: Path, delimiter: str) -> tuple[str, int]:
     return text, len(first)
 
 
-def quick_scan(path: Path, delimiter: str) -> LineScan:
-    """One cheap pass: count the delimiters and check that the text is UTF-8.
-
-    The per-line check is left to :meth:`LineScan.consistent`, once pandas has counted the rows:
-    when the delimiters add up to ``lines x (fields - 1)`` no line can have too few fields without
-    another having too many, which pandas refuses. Otherwise the caller runs :func:`exact_scan`.
-    """
-    header, _ = read_header(path, delimiter)
-    sep = delimiter.encode()
-    separators = 0
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    text_ok = True
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK_BYTES):
-            separators += chunk.count(sep)
-            if text_ok and not chunk.isascii():
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    text_ok = False
-    return LineScan(str(path), header, header.count(delimiter) + 1, 0,
-                    separators=separators, text_ok=text_ok)
-
-
 def exact_scan(path: Path, delimiter: str) -> LineScan:
     """Check every line: field count, UTF-8 validity, blank. Bounded memory, numpy per chunk."""
     header, _ = read_header(path, delimiter)
     fields = header.count(delimiter) + 1
-    scan = LineScan(str(path), header, fields, 0, exact=True)
+    scan = LineScan(str(path), header, fields, 0)
     skip: list[np.ndarray] = []
     sep = ord(delimiter)
     line0 = 0
@@ -138,7 +101,7 @@ def exact_scan(path: Path, delimiter: str) -> LineScan:
             cut = data.rfind(b"\n") + 1
             carry = data[cut:]
             if cut:
-                line0 = _scan_block(data[:cut], line0, sep, fields, scan, skip)
+                line0 = _scan_block(data, cut, line0, sep, fields, scan, skip)
             if not chunk:
                 break
     scan.lines = line0
@@ -147,10 +110,11 @@ def exact_scan(path: Path, delimiter: str) -> LineScan:
     return scan
 
 
-def _scan_block(block: bytes, line0: int, sep: int, fields: int, scan: LineScan,
+def _scan_block(block: bytes, cut: int, line0: int, sep: int, fields: int, scan: LineScan,
                 skip: list[np.ndarray]) -> int:
-    """Scan whole lines in ``block`` (which ends with a newline); return the next line index."""
-    data = np.frombuffer(block, dtype=np.uint8)
+    """Scan the whole lines in ``block[:cut]`` (``cut`` is just after a newline); return the
+    index of the next line."""
+    data = np.frombuffer(block, dtype=np.uint8, count=cut)
     ends = np.flatnonzero(data == 10)
     starts = np.empty_like(ends)
     starts[0] = 0
@@ -179,9 +143,9 @@ def _scan_block(block: bytes, line0: int, sep: int, fields: int, scan: LineScan,
 def _bad_utf8_lines(block: bytes, data: np.ndarray, starts: np.ndarray,
                     ends: np.ndarray) -> dict[int, bytes]:
     """Lines of ``block`` with non-ASCII bytes that do not decode as UTF-8: index -> bad bytes."""
-    high = np.flatnonzero(data >= 128)
-    if not len(high):
+    if block.isascii():
         return {}
+    high = np.flatnonzero(data >= 128)
     bad: dict[int, bytes] = {}
     for index in np.unique(np.searchsorted(ends, high)):
         raw = block[starts[index]:ends[index]]
@@ -201,18 +165,12 @@ def read_checked(path: Path, delimiter: str, columns: list[str], *,
     ``problems`` list the malformed lines). Fields are text (``""`` when empty) unless ``dtype``
     says otherwise; there is no quoting (neither sacct nor nvidia-smi quote).
     """
-    scan = quick_scan(path, delimiter)
-    frame = None
-    if scan.text_ok:
-        try:
-            frame = _read(path, delimiter, columns, dtype, skipinitialspace, None)
-        except pd.errors.ParserError:  # a line with too many fields
-            frame = None
-    if frame is not None and scan.consistent(len(frame)):
-        scan.lines = len(frame) + 1
-        return frame, np.arange(2, len(frame) + 2), scan
-    scan = exact_scan(path, delimiter)  # find the bad lines one by one, then parse the others
+    scan = exact_scan(path, delimiter)
     frame = _read(path, delimiter, columns, dtype, skipinitialspace, scan.skip)
+    if len(frame) != scan.lines - 1 - len(scan.skip):  # pandas and the scan disagree on lines
+        raise InputError(Problem(scan.file, "", f"{len(frame)} rows parsed where the line scan "
+                                 f"found {scan.lines - 1 - len(scan.skip)}; is a field quoted "
+                                 "over several lines?"))
     return frame, scan.data_lines(), scan
 
 
