@@ -23,6 +23,7 @@ from rich.table import Table
 from gpulca.activity import read_activity_csv, write_activity_csv
 from gpulca.cli import report_errors
 from gpulca.cli.common import stdout
+from gpulca.errors import InputError, Problem
 from gpulca.ingest.energy import EnergyMeasurement, plausibility, read_codecarbon, read_dcgm, \
     read_nvidia_smi
 from gpulca.ingest.loader import attach_energy
@@ -33,14 +34,19 @@ SHOWN = 5
 """Problems or examples shown per kind; the counts are always complete."""
 
 
-def _quantity(text: str | None, unit: str, option: str) -> float | None:
-    if text is None:
-        return None
-    try:
-        return magnitude_in(parse_quantity(text, unit), unit)
-    except UnitProblem as exc:
-        raise click.BadParameter(f"{exc}; expected e.g. '700 W' or '30 s'",
-                                 param_hint=option) from exc
+def _in_unit(unit: str) -> Callable[[click.Context, click.Parameter, str | None], float | None]:
+    """A click callback parsing a quantity option (``"700 W"``, ``"1 min"``) into ``unit``."""
+
+    def callback(context: click.Context, parameter: click.Parameter,
+                 text: str | None) -> float | None:
+        if text is None:
+            return None
+        try:
+            return magnitude_in(parse_quantity(text, unit), unit)
+        except UnitProblem as exc:
+            raise click.BadParameter(f"{exc}; expected a quantity in {unit}") from exc
+
+    return callback
 
 
 @click.group()
@@ -92,7 +98,7 @@ def _print_warnings(console: Console, summary: IngestSummary) -> None:
     if summary.malformed:
         console.print(f"[yellow]warning:[/] {len(summary.malformed):,} malformed lines skipped:")
         for problem in summary.malformed[:SHOWN]:
-            console.print(f"  {problem}", markup=False)
+            console.print(f"  {problem}", markup=False, soft_wrap=True)
     if summary.unmatched_jobs:
         console.print(f"[yellow]warning:[/] {summary.unmatched_jobs:,} GPU jobs "
                       f"({summary.unmatched_gpu_hours:,.1f} GPU-h) matched no rule and were put "
@@ -100,7 +106,8 @@ def _print_warnings(console: Console, summary: IngestSummary) -> None:
         for example in summary.unmatched_examples:
             console.print(f"  {example['file']}:{example['line']}: job {example['job_id']} "
                           f"{example['name']!r} account {example['account']!r} partition "
-                          f"{example['partition']!r} ({example['gpu_hours']} GPU-h)", markup=False)
+                          f"{example['partition']!r} ({example['gpu_hours']} GPU-h)", markup=False,
+                          soft_wrap=True)
     for gres, count in summary.unmapped_gres.items():
         console.print(f"[yellow]warning:[/] gres type {gres!r} ({count:,} jobs) maps to no "
                       "accelerator (add it under accelerators.gres_types); those rows use the "
@@ -118,19 +125,19 @@ def _energy_command(name: str, reader: Callable[..., EnergyMeasurement],
     @click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--phase", required=True, help="Phase the measurement belongs to.")
     @click.option("--model", default=None, help="Attach only to the rows of this model.")
-    @click.option("--rated-power", default=None,
+    @click.option("--rated-power", "rated", default=None, callback=_in_unit("W"),
                   help="Rated power of one GPU (e.g. '700 W'); a higher mean is flagged.")
     @click.option("--activity", type=click.Path(dir_okay=False, path_type=Path), default=None,
                   help="Activity CSV whose PHASE rows receive the measured energy.")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                   default=None, help="Where to write the updated activity CSV (atomically).")
     @report_errors
-    def command(log: Path, phase: str, model: str | None, rated_power: str | None,
+    def command(log: Path, phase: str, model: str | None, rated: float | None,
                 activity: Path | None, output: Path | None, **options: Any) -> None:
         if (activity is None) != (output is None):
-            raise click.UsageError("--activity and -o/--output go together")
-        rated = _quantity(rated_power, "W", "--rated-power")
-        measured = reader(log, **_reader_options(options))
+            raise InputError(Problem(None, "--activity", "--activity and -o/--output go "
+                                     "together"))
+        measured = reader(log, **options)
         console = stdout
         print_measurement(console, measured, phase, rated)
         if activity is not None and output is not None:
@@ -143,7 +150,7 @@ def _energy_command(name: str, reader: Callable[..., EnergyMeasurement],
 
     command.__doc__ = help_text
     if name != "codecarbon":
-        command = click.option("--max-gap", default=None,
+        command = click.option("--max-gap", "max_gap_s", default=None, callback=_in_unit("s"),
                                help="Longest interval integrated, e.g. '30 s' "
                                     "(default: 5 x the median sampling interval).")(command)
     else:
@@ -151,12 +158,6 @@ def _energy_command(name: str, reader: Callable[..., EnergyMeasurement],
                                type=click.Choice(["energy_consumed", "gpu_energy"]),
                                help="CodeCarbon energy column (kWh).")(command)
     return click.command(name)(command)
-
-
-def _reader_options(options: dict[str, Any]) -> dict[str, Any]:
-    if "max_gap" in options:
-        return {"max_gap_s": _quantity(options["max_gap"], "s", "--max-gap")}
-    return {"column": options["column"]}
 
 
 def print_measurement(console: Console, measured: EnergyMeasurement, phase: str,
@@ -175,7 +176,7 @@ def print_measurement(console: Console, measured: EnergyMeasurement, phase: str,
     if measured.problems:
         console.print(f"[yellow]warning:[/] {len(measured.problems):,} malformed lines skipped:")
         for problem in measured.problems[:SHOWN]:
-            console.print(f"  {problem}", markup=False)
+            console.print(f"  {problem}", markup=False, soft_wrap=True)
     for finding in plausibility(measured.energy_kwh, measured.gpu_hours, rated_power_w):
         console.print(f"[yellow]warning:[/] {finding}")
 
