@@ -121,3 +121,23 @@ def test_attach_negative_energy_is_refused_and_high_power_logged(caplog):
     with caplog.at_level(logging.WARNING, logger="gpulca.ingest"):
         attach_energy(ROWS, "evaluation", 5.0, "x", rated_power_w=700)
     assert "1000 W per GPU on average" in caplog.text
+
+
+def test_coverage_mismatch_is_logged(caplog):
+    with caplog.at_level(logging.WARNING, logger="gpulca.ingest"):
+        attach_energy(ROWS, "ablation", 8.0, "x", measured_gpu_hours=4.0)
+    assert "the measurement covers 4 GPU-h but the phase has 40 GPU-h (10.0%)" in caplog.text
+
+
+def test_example_sacct_study_loads():
+    from gpulca.yamlio import load_yaml
+    from gpulca.schemas import parse
+    from gpulca.schemas.scenario import Study
+
+    from .conftest import ROOT
+
+    path = ROOT / "scenarios" / "examples" / "sacct-study.yaml"
+    data, lines = load_yaml(path)
+    rows = load_activity(parse(Study, data, lines).activity, path.parent)
+    final = [r for r in rows if r.phase == "final_training"]
+    assert final[0].it_energy == "2016 kWh"

@@ -26,7 +26,7 @@ from gpulca.cli.common import stdout
 from gpulca.errors import InputError, Problem
 from gpulca.ingest.energy import EnergyMeasurement, plausibility, read_codecarbon, read_dcgm, \
     read_nvidia_smi
-from gpulca.ingest.loader import attach_energy
+from gpulca.ingest.loader import attach_energy, attachment_findings
 from gpulca.ingest.summary import IngestSummary, sacct_activity
 from gpulca.units import UnitProblem, magnitude_in, parse_quantity
 
@@ -141,9 +141,14 @@ def _energy_command(name: str, reader: Callable[..., EnergyMeasurement],
         console = stdout
         print_measurement(console, measured, phase, rated)
         if activity is not None and output is not None:
-            rows = attach_energy(read_activity_csv(activity), phase, measured.energy_kwh,
+            before = read_activity_csv(activity)
+            rows = attach_energy(before, phase, measured.energy_kwh,
                                  f"{measured.tool} {log.name}", model=model, rated_power_w=rated,
-                                 where="--phase")
+                                 measured_gpu_hours=measured.gpu_hours, where="--phase")
+            targets = [r for r in before if r.phase == phase and model in (None, r.model)]
+            for finding in attachment_findings(targets, measured.energy_kwh, measured.gpu_hours,
+                                               rated):
+                console.print(f"[yellow]warning:[/] phase {phase!r}: {finding}", soft_wrap=True)
             write_activity_csv(rows, output)
             console.print(f"Attached {measured.energy_kwh:.6g} kWh to phase {phase!r}; wrote "
                           f"{output}")

@@ -104,7 +104,8 @@ def attach_measurements(rows: list[ActivityRow], entries: Iterable[MeasuredEnerg
                 if entry.rated_power else None
             rows = attach_energy(rows, entry.phase, measured.energy_kwh,
                                  f"{measured.tool} {entry.path}", model=entry.model,
-                                 rated_power_w=rated, where=f"activity.energy[{index}]")
+                                 rated_power_w=rated, measured_gpu_hours=measured.gpu_hours,
+                                 where=f"activity.energy[{index}]")
             for problem in measured.problems[:5]:
                 log.warning("%s", problem)
         except InputError as exc:
@@ -114,8 +115,28 @@ def attach_measurements(rows: list[ActivityRow], entries: Iterable[MeasuredEnerg
     return rows
 
 
+COVERAGE_TOLERANCE = 0.25
+"""Relative difference between measured and accounted GPU-hours above which it is flagged."""
+
+
+def attachment_findings(rows: list[ActivityRow], energy_kwh: float,
+                        measured_gpu_hours: float | None,
+                        rated_power_w: float | None) -> list[str]:
+    """What looks wrong when ``energy_kwh`` is attached to ``rows``: zero, negative, above rated
+    power per GPU-hour, or a measurement covering a very different number of GPU-hours."""
+    total = sum(r.total_gpu_hours for r in rows)
+    findings = plausibility(energy_kwh, total, rated_power_w)
+    if measured_gpu_hours and total and \
+            abs(measured_gpu_hours / total - 1) > COVERAGE_TOLERANCE:
+        findings.append(f"the measurement covers {measured_gpu_hours:,.6g} GPU-h but the phase "
+                        f"has {total:,.6g} GPU-h ({measured_gpu_hours / total:.1%}); check that "
+                        "the log covers the whole phase")
+    return findings
+
+
 def attach_energy(rows: list[ActivityRow], phase: str, energy_kwh: float, source: str, *,
                   model: str | None = None, rated_power_w: float | None = None,
+                  measured_gpu_hours: float | None = None,
                   where: str = "energy") -> list[ActivityRow]:
     """Set the measured IT energy of ``phase`` on its rows, shared by GPU-hours.
 
@@ -126,6 +147,8 @@ def attach_energy(rows: list[ActivityRow], phase: str, energy_kwh: float, source
         source: what was measured, for the rows' comments.
         model: only the rows of this model, when given.
         rated_power_w: rated power of one GPU [W]; a higher mean power is logged as suspicious.
+        measured_gpu_hours: GPU-hours the measurement covers [GPU·h]; a large difference from
+            the phase's GPU-hours is logged as suspicious.
         where: where the measurement was declared, for problems.
 
     Raises:
@@ -143,9 +166,11 @@ def attach_energy(rows: list[ActivityRow], phase: str, energy_kwh: float, source
                                  "measurement per phase", None, source))
     hours = [rows[i].total_gpu_hours for i in targets]
     total = sum(hours)
-    for finding in plausibility(energy_kwh, total, rated_power_w):
-        if energy_kwh < 0:
-            raise InputError(Problem(None, where, finding, None, source))
+    findings = attachment_findings([rows[i] for i in targets], energy_kwh, measured_gpu_hours,
+                                   rated_power_w)
+    if energy_kwh < 0:
+        raise InputError(Problem(None, where, findings[0], None, source))
+    for finding in findings:
         log.warning("%s, %s: %s", source, which, finding)
     shares = [h / total if total else 1.0 / len(targets) for h in hours]
     out = list(rows)

@@ -118,3 +118,20 @@ def test_bad_quantity_option(run):
     result = run("nvidia-smi", FIXTURES / "nvidia-smi.csv", "--phase", "x", "--max-gap", "soon")
     assert result.exit_code == 2
     assert "--max-gap" in result.output
+
+
+def test_partial_measurement_is_flagged_when_attached(run, tmp_path):
+    activity = tmp_path / "activity.csv"
+    activity.write_text("phase,gpu_hours\nablation,10\n")
+    result = run("nvidia-smi", FIXTURES / "nvidia-smi.csv", "--phase", "ablation",
+                 "--activity", activity, "-o", activity)
+    assert result.exit_code == 0, result.output
+    assert "the measurement covers 0.00111111 GPU-h but the phase has 10 GPU-h" in result.output
+
+
+def test_example_sacct_study_validates():
+    from ..conftest import ROOT
+
+    result = CliRunner().invoke(main, ["validate",
+                                       str(ROOT / "scenarios" / "examples" / "sacct-study.yaml")])
+    assert result.exit_code == 0, result.output
