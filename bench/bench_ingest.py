@@ -95,9 +95,13 @@ path, rules_path, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
 rules = load_rules(rules_path)
 bare, ingest = [], []
 for _ in range(repeat):
-    t = time.perf_counter(); frame = pd.read_csv(path, sep="|"); bare.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    frame = pd.read_csv(path, sep="|")
+    bare.append(time.perf_counter() - t)
     del frame
-    t = time.perf_counter(); result = sacct_activity(path, rules); ingest.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    result = sacct_activity(path, rules)
+    ingest.append(time.perf_counter() - t)
 s = result.summary
 print({"bare_s": min(bare), "ingest_s": min(ingest), "allocations": s.allocations,
        "steps": s.steps, "gpu_hours": s.total_gpu_hours})
@@ -157,6 +161,8 @@ def _section(rows: int, size: int, timing: dict[str, float], memory: dict[str, f
     ratio = timing["ingest_s"] / timing["bare_s"]
     mem_ratio = memory["peak_growth_bytes"] / size
     mb = 1024 * 1024
+    bare_mib = bare_memory["peak_growth_bytes"] / mb
+    ingest_mib = memory["peak_growth_bytes"] / mb
     return f"""{HEADING}
 
 Measured by `python bench/bench_ingest.py` on {dt.date.today().isoformat()}; machine: {_machine()};
@@ -172,7 +178,8 @@ runs.
 | measure | bare `pandas.read_csv(path, sep="\\|")` | `gpulca` ingest + tag | ratio | target |
 | --- | --- | --- | --- | --- |
 | time | {timing['bare_s']:.2f} s | {timing['ingest_s']:.2f} s | {ratio:.2f} x bare | <= 2 x bare |
-| peak memory growth | {bare_memory['peak_growth_bytes'] / mb:.0f} MiB | {memory['peak_growth_bytes'] / mb:.0f} MiB | {mem_ratio:.2f} x file size | <= 3 x file size |
+| peak memory growth | {bare_mib:.0f} MiB | {ingest_mib:.0f} MiB | {mem_ratio:.2f} x file size \
+| <= 3 x file size |
 
 Peak memory growth is the peak resident set during the call (`VmHWM` of /proc/self/status, reset
 through /proc/self/clear_refs just before it) minus the resident set before it, in a fresh

@@ -130,9 +130,9 @@ def test_coverage_mismatch_is_logged(caplog):
 
 
 def test_example_sacct_study_loads():
-    from gpulca.yamlio import load_yaml
     from gpulca.schemas import parse
     from gpulca.schemas.scenario import Study
+    from gpulca.yamlio import load_yaml
 
     from .conftest import ROOT
 

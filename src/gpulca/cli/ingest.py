@@ -24,8 +24,13 @@ from gpulca.activity import read_activity_csv, write_activity_csv
 from gpulca.cli import report_errors
 from gpulca.cli.common import stdout
 from gpulca.errors import InputError, Problem
-from gpulca.ingest.energy import EnergyMeasurement, plausibility, read_codecarbon, read_dcgm, \
-    read_nvidia_smi
+from gpulca.ingest.energy import (
+    EnergyMeasurement,
+    plausibility,
+    read_codecarbon,
+    read_dcgm,
+    read_nvidia_smi,
+)
 from gpulca.ingest.loader import attach_energy, attachment_findings
 from gpulca.ingest.summary import IngestSummary, sacct_activity
 from gpulca.units import UnitProblem, magnitude_in, parse_quantity

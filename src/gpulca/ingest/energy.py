@@ -272,7 +272,8 @@ def read_dcgm(path: str | Path, max_gap_s: float | None = None) -> EnergyMeasure
     bad_time = stamps.isna().to_numpy()
     bad = (np.isnan(values) & ~unavailable) | (values < 0)
     result.problems += _malformed(file, names["timestamp"], "expected an ISO 8601 or Unix "
-                                  "timestamp", lines, frame[names["timestamp"]].to_numpy(), bad_time)
+                                  "timestamp", lines, frame[names["timestamp"]].to_numpy(),
+                                  bad_time)
     result.problems += _malformed(file, metric, "expected a non-negative number", lines,
                                   text.to_numpy(dtype=object), bad & ~bad_time)
     ok = ~(bad_time | bad | unavailable)
@@ -327,8 +328,9 @@ def read_codecarbon(path: str | Path, column: str = "energy_consumed") -> Energy
     present = [n.strip() for n in header.split(",")]
     missing = [c for c in (*CODECARBON_REQUIRED, column) if c not in present]
     if missing:
-        raise InputError(Problem(file, "header", f"missing column(s) {', '.join(dict.fromkeys(missing))} "
-                                 "of CodeCarbon's emissions.csv", 1, header))
+        names = ", ".join(dict.fromkeys(missing))
+        raise InputError(Problem(file, "header", f"missing column(s) {names} of CodeCarbon's "
+                                 "emissions.csv", 1, header))
     wanted = [c for c in ("run_id", "duration", column, "gpu_count") if c in present]
     frame, lines, scan = read_checked(path, ",", wanted)
     result = EnergyMeasurement("codecarbon", [file], 0.0, problems=list(scan.problems))

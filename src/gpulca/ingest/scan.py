@@ -10,9 +10,9 @@ them (``skiprows``), report them with their line numbers, and map each parsed ro
 
 from __future__ import annotations
 
-import codecs
 import csv
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -165,8 +165,16 @@ def read_checked(path: Path, delimiter: str, columns: list[str], *,
     ``problems`` list the malformed lines). Fields are text (``""`` when empty) unless ``dtype``
     says otherwise; there is no quoting (neither sacct nor nvidia-smi quote).
     """
-    scan = exact_scan(path, delimiter)
-    frame = _read(path, delimiter, columns, dtype, skipinitialspace, scan.skip)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # numpy and the C parser release the GIL
+        scanning = pool.submit(exact_scan, path, delimiter)
+        try:  # optimistic: most files have no bad line
+            frame: pd.DataFrame | None = _read(path, delimiter, columns, dtype,
+                                               skipinitialspace, None)
+        except pd.errors.ParserError:
+            frame = None
+        scan = scanning.result()
+    if frame is None or len(scan.skip):
+        frame = _read(path, delimiter, columns, dtype, skipinitialspace, scan.skip)
     if len(frame) != scan.lines - 1 - len(scan.skip):  # pandas and the scan disagree on lines
         raise InputError(Problem(scan.file, "", f"{len(frame)} rows parsed where the line scan "
                                  f"found {scan.lines - 1 - len(scan.skip)}; is a field quoted "

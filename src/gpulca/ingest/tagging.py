@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gpulca.ingest.rules import MATCH_KEYS, Rules
+from gpulca.ingest.rules import Rules
 from gpulca.ingest.sacct import SacctJobs
 
 
