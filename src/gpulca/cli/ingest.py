@@ -107,7 +107,8 @@ def _print_warnings(console: Console, summary: IngestSummary) -> None:
     if summary.unmatched_jobs:
         console.print(f"[yellow]warning:[/] {summary.unmatched_jobs:,} GPU jobs "
                       f"({summary.unmatched_gpu_hours:,.1f} GPU-h) matched no rule and were put "
-                      "in the unmatched phase; largest:")
+                      f"in phase {summary.unmatched_phase!r} (unmatched_phase); largest:",
+                      soft_wrap=True)
         for example in summary.unmatched_examples:
             console.print(f"  {example['file']}:{example['line']}: job {example['job_id']} "
                           f"{example['name']!r} account {example['account']!r} partition "

@@ -208,16 +208,33 @@ def read_nvidia_smi(path: str | Path, max_gap_s: float | None = None) -> EnergyM
     return _require_samples(result)
 
 
+_POWER_TEXT = re.compile(r"^([-+0-9.eE]+)\s*([mk]?W)?$")
+
+
+def _watts(text: str, unit: str) -> float:
+    """``"250.12 W"`` or ``"250.12"`` (in ``unit``) -> 250.12; NaN when it is not a power."""
+    match = _POWER_TEXT.match(text.strip())
+    if not match:
+        return float("nan")
+    try:
+        return float(match.group(1)) * _POWER_UNITS[match.group(2) or unit]
+    except (ValueError, KeyError):
+        return float("nan")
+
+
 def _power(values: pd.Series, unit: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Watts, an unavailable mask ([N/A]...), and a malformed mask, per sample."""
-    text = values.astype(object).str.strip()
-    unavailable = text.isin(_NA).to_numpy(dtype=bool)
-    number = text.str.replace(r"\s*(?:[mk]?W)$", "", regex=True)
-    suffix = text.str.extract(r"([mk]?W)$", expand=False).fillna(unit)
-    factor = suffix.map(_POWER_UNITS).to_numpy(dtype=float)
-    watts = pd.to_numeric(number, errors="coerce").to_numpy(dtype=float) * factor
-    bad = np.isnan(watts) & ~unavailable
-    return watts, unavailable, bad
+    """Watts, an unavailable mask ([N/A]...), and a malformed mask, per sample.
+
+    Each distinct text is parsed once (a power log repeats its values a lot).
+    """
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    if not len(uniques):
+        empty = np.zeros(0, dtype=bool)
+        return np.zeros(0), empty, empty
+    na = np.array([str(u).strip() in _NA for u in uniques], dtype=bool)
+    parsed = np.array([_watts(str(u), unit) for u in uniques], dtype=float)
+    watts, unavailable = parsed[codes], na[codes]
+    return watts, unavailable, np.isnan(watts) & ~unavailable
 
 
 def _integrate_into(result: EnergyMeasurement, seconds: np.ndarray, watts: np.ndarray,
@@ -277,9 +294,9 @@ def read_dcgm(path: str | Path, max_gap_s: float | None = None) -> EnergyMeasure
     result.problems += _malformed(file, metric, "expected a non-negative number", lines,
                                   text.to_numpy(dtype=object), bad & ~bad_time)
     ok = ~(bad_time | bad | unavailable)
-    key_frame = frame.loc[ok, [gpu, *extra]].astype(object)
-    key = key_frame.agg("|".join, axis=1).to_numpy(dtype=object) if len(key_frame) else \
-        np.zeros(0, dtype=object)
+    key_frame = frame.loc[ok, [gpu, *extra]]
+    key = key_frame.groupby([gpu, *extra], sort=False).ngroup().to_numpy() if len(key_frame) \
+        else np.zeros(0, dtype=np.int64)
     seconds = _seconds_of(stamps[ok])
     if metric.upper() == DCGM_POWER:
         _integrate_into(result, seconds, values[ok], key, max_gap_s)

@@ -56,6 +56,7 @@ class IngestSummary:
         failed_jobs: GPU allocations in a failed state that went to the failed phase.
         failed_gpu_hours: their GPU-hours [GPU·h].
         unmatched_jobs: GPU allocations no rule matched.
+        unmatched_phase: the phase they were put in (None: they are an error).
         unmatched_gpu_hours: their GPU-hours [GPU·h].
         unmatched_examples: a few of them (job id, line, name, account, partition, GPU-hours).
         unmapped_gres: gres types with no accelerator mapping -> allocations.
@@ -77,6 +78,7 @@ class IngestSummary:
     failed_jobs: int = 0
     failed_gpu_hours: float = 0.0
     unmatched_jobs: int = 0
+    unmatched_phase: str | None = None
     unmatched_gpu_hours: float = 0.0
     unmatched_examples: list[dict[str, object]] = field(default_factory=list)
     unmapped_gres: dict[str, int] = field(default_factory=dict)
@@ -172,7 +174,8 @@ def _summary(jobs: SacctJobs, tagging: Tagging, rules: Rules) -> IngestSummary:
         cpu_only=int((~gpu).sum()), never_started=jobs.never_started,
         zero_hours=int((gpu & (hours == 0)).sum()),
         failed_jobs=int(failed_default.sum()), failed_gpu_hours=float(hours[failed_default].sum()),
-        unmatched_jobs=int(unmatched.sum()), unmatched_gpu_hours=float(hours[unmatched].sum()),
+        unmatched_jobs=int(unmatched.sum()), unmatched_phase=rules.spec.unmatched_phase,
+        unmatched_gpu_hours=float(hours[unmatched].sum()),
         unmatched_examples=_examples(frame, unmatched), unmapped_gres=tagging.unmapped_gres,
     )
 
