@@ -141,3 +141,13 @@ def test_example_sacct_study_loads():
     rows = load_activity(parse(Study, data, lines).activity, path.parent)
     final = [r for r in rows if r.phase == "final_training"]
     assert final[0].it_energy == "2016 kWh"
+
+
+def test_activity_files_lists_every_input(tmp_path):
+    from gpulca.ingest import activity_files
+
+    spec = ActivitySpec.model_validate({
+        "source": "x", "sacct": {"log": ["a.txt", "b.txt"], "rules": "r.yaml"},
+        "energy": [{"phase": "ablation", "dcgm": "d.csv"}]})
+    assert [p.name for p in activity_files(spec, tmp_path)] == ["a.txt", "b.txt", "r.yaml",
+                                                                "d.csv"]

@@ -13,13 +13,13 @@ from gpulca.ingest.energy import (
     read_dcgm,
     read_nvidia_smi,
 )
-from gpulca.ingest.loader import activity_phases, attach_energy, load_activity
+from gpulca.ingest.loader import activity_files, activity_phases, attach_energy, load_activity
 from gpulca.ingest.rules import Rules, load_rules
 from gpulca.ingest.sacct import SacctJobs, read_sacct
 from gpulca.ingest.summary import IngestSummary, SacctActivity, sacct_activity
 
 __all__ = [
     "EnergyMeasurement", "IngestSummary", "Rules", "SacctActivity", "SacctJobs",
-    "activity_phases", "attach_energy", "load_activity", "load_rules", "read_codecarbon",
-    "read_dcgm", "read_nvidia_smi", "read_sacct", "sacct_activity",
+    "activity_files", "activity_phases", "attach_energy", "load_activity", "load_rules",
+    "read_codecarbon", "read_dcgm", "read_nvidia_smi", "read_sacct", "sacct_activity",
 ]

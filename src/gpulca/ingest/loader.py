@@ -61,6 +61,17 @@ def activity_phases(spec: ActivitySpec, base_dir: Path,
     return [(p.id, p.label) for p in rules.spec.phases]
 
 
+def activity_files(spec: ActivitySpec, base_dir: Path) -> list[Path]:
+    """Every file the activity is read from (CSV, sacct logs, rules, energy logs), for provenance
+    hashes."""
+    base_dir = Path(base_dir)
+    names: list[str] = [spec.file] if spec.file else []
+    if spec.sacct is not None:
+        names += [*spec.sacct.logs, spec.sacct.rules]
+    names += [entry.path for entry in spec.energy]
+    return [base_dir / name for name in names]
+
+
 def log_summary(summary: IngestSummary) -> None:
     """Log what a study run should not hide: malformed lines, unmatched jobs, unmapped gres."""
     files = ", ".join(summary.files)
