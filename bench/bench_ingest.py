@@ -166,7 +166,8 @@ def _section(rows: int, size: int, timing: dict[str, float], memory: dict[str, f
     return f"""{HEADING}
 
 Measured by `python bench/bench_ingest.py` on {dt.date.today().isoformat()}; machine: {_machine()};
-pandas {_pandas_version()}.
+pandas {_pandas_version()}; 1-minute load average at the end: {os.getloadavg()[0]:.1f} (other
+work was running on the machine: absolute times vary, the alternated runs keep the ratio fair).
 
 Input: a generated `sacct --parsable2` export of {rows:,} lines ({size / mb:.0f} MiB; 13 columns:
 JobID, JobName, Account, Partition, State, Elapsed, ElapsedRaw, AllocTRES, NNodes, Start, End,
