@@ -122,16 +122,23 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def _record(row: ActivityRow) -> tuple[object, ...]:
+    """The CSV cells of ``row``, in the order of :data:`ACTIVITY_COLUMNS`."""
+    values = row.model_dump()
+    values["it_energy_kwh"] = magnitude_in(parse_quantity(row.it_energy), "kWh") \
+        if row.it_energy else None
+    values["it_power_w"] = magnitude_in(parse_quantity(row.it_power), "W") \
+        if row.it_power else None
+    return tuple(values[column] for column in ACTIVITY_COLUMNS)
+
+
 def activity_csv_text(rows: Iterable[ActivityRow]) -> str:
     """The activity CSV for ``rows`` (the format :func:`read_activity_csv` reads)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(ACTIVITY_COLUMNS)
     for row in rows:
-        energy = magnitude_in(parse_quantity(row.it_energy), "kWh") if row.it_energy else None
-        writer.writerow([_cell(v) for v in (
-            row.phase, row.gpu_hours, row.gpu_count, row.wall_hours, row.accelerator, row.model,
-            row.component, energy, row.comment)])
+        writer.writerow([_cell(v) for v in _record(row)])
     return buffer.getvalue()
 
 

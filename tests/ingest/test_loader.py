@@ -151,3 +151,13 @@ def test_activity_files_lists_every_input(tmp_path):
         "energy": [{"phase": "ablation", "dcgm": "d.csv"}]})
     assert [p.name for p in activity_files(spec, tmp_path)] == ["a.txt", "b.txt", "r.yaml",
                                                                 "d.csv"]
+
+
+def test_attach_energy_over_power_is_refused_and_clears_load():
+    rows = [ActivityRow(phase="evaluation", gpu_count=8, wall_hours=2, it_power="1500 W"),
+            ActivityRow(phase="debugging", gpu_hours=3, gpu_load=0.3)]
+    with pytest.raises(InputError, match="already has measured energy"):
+        attach_energy(rows, "evaluation", 1.0, "x")
+    attached = attach_energy(rows, "debugging", 1.0, "x")[1]
+    assert (attached.it_energy, attached.gpu_load) == ("1 kWh", None)
+    ActivityRow.model_validate(attached.model_dump())  # still a valid row

@@ -172,7 +172,7 @@ def attach_energy(rows: list[ActivityRow], phase: str, energy_kwh: float, source
     if not targets:
         raise InputError(Problem(None, where, f"measured energy for {which}, which has no "
                                  "activity rows", None, source))
-    if any(rows[i].it_energy is not None for i in targets):
+    if any(rows[i].it_energy is not None or rows[i].it_power is not None for i in targets):
         raise InputError(Problem(None, where, f"{which} already has measured energy; give one "
                                  "measurement per phase", None, source))
     hours = [rows[i].total_gpu_hours for i in targets]
@@ -188,8 +188,8 @@ def attach_energy(rows: list[ActivityRow], phase: str, energy_kwh: float, source
     for index, share in zip(targets, shares, strict=True):
         row = out[index]
         comment = f"{row.comment}; " if row.comment else ""
-        out[index] = row.model_copy(update={
-            "it_energy": f"{energy_kwh * share:.6g} kWh",
+        out[index] = row.model_copy(update={  # gpu_load has no effect on measured energy
+            "it_energy": f"{energy_kwh * share:.6g} kWh", "gpu_load": None,
             "comment": f"{comment}measured energy: {source}" +
                        (f" ({share:.1%} by GPU-hours)" if len(targets) > 1 else ""),
         })
