@@ -135,3 +135,15 @@ def test_example_sacct_study_validates():
     result = CliRunner().invoke(main, ["validate",
                                        str(ROOT / "scenarios" / "examples" / "sacct-study.yaml")])
     assert result.exit_code == 0, result.output
+
+
+def test_validate_checks_rules_files(tmp_path):
+    good = tmp_path / "lab-rules.yaml"
+    good.write_text("accelerators: {default: h100_sxm_80gb}\nrules: [{phase: ablation, name: x}]\n")
+    bad = tmp_path / "other-rules.yaml"
+    bad.write_text("rules: [{phase: ablations, name: '('}]\n")
+    result = CliRunner().invoke(main, ["validate", str(good), str(bad)])
+    assert result.exit_code == 2
+    assert "other-rules.yaml:1: rules[0].name: got '('; invalid regular expression" \
+        in result.output
+    assert "lab-rules.yaml" not in result.output
