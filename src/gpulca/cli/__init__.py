@@ -69,6 +69,7 @@ def main(debug: bool) -> None:
 
 def _register() -> None:
     from gpulca.cli.compare import compare
+    from gpulca.cli.ingest import ingest
     from gpulca.cli.run import run
     from gpulca.cli.setup import setup
     from gpulca.cli.validate import validate
@@ -77,6 +78,7 @@ def _register() -> None:
     main.add_command(validate)
     main.add_command(setup)
     main.add_command(compare)
+    main.add_command(ingest)
 
 
 _register()
