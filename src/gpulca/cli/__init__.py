@@ -44,6 +44,8 @@ def report_errors(function: F) -> F:
                 _stderr(f"error: {problem}")
             _stderr(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.")
             sys.exit(EXIT_INPUT)
+        except click.ClickException:
+            raise  # usage errors: click prints them and exits with 2
         except ProjectError as exc:
             if debug:
                 traceback.print_exc()
