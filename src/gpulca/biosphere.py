@@ -7,11 +7,14 @@ in the project. Loading takes about a second and is cached per process.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
-import sys
 from dataclasses import dataclass
 from difflib import get_close_matches
 from functools import lru_cache
+from typing import Any
+
+from gpulca.cache import cached_json
 
 from gpulca.schemas.inventory import FlowRef
 
@@ -58,22 +61,29 @@ class FlowIndex:
         return out[:5]
 
 
-@lru_cache(maxsize=1)
-def bundled_flow_index() -> FlowIndex:
-    """Read the biosphere3 flows bundled with bw2io into a :class:`FlowIndex`."""
+def _read_bundled_flows() -> list[list[Any]]:
+    from gpulca.brightway import import_brightway
+
+    import_brightway()  # bw2io imports bw2data: do it the quiet, scratch-directory way first
     logging.disable(logging.WARNING)
     try:
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(io.StringIO()):  # bw2io prints its strategies
             from bw2io.importers import Ecospold2BiosphereImporter
 
             importer = Ecospold2BiosphereImporter()
             importer.apply_strategies(verbose=False)
     finally:
         logging.disable(logging.NOTSET)
+    return [[r["code"], r["name"], list(r["categories"]), r["unit"]] for r in importer.data]
+
+
+@lru_cache(maxsize=1)
+def bundled_flow_index() -> FlowIndex:
+    """The biosphere3 flows bundled with bw2io, as a :class:`FlowIndex` (cached on disk)."""
     by_code: dict[str, Flow] = {}
     by_name: dict[tuple[str, tuple[str, ...]], Flow] = {}
-    for row in importer.data:
-        flow = Flow(row["code"], row["name"], tuple(row["categories"]), row["unit"])
+    for code, name, categories, unit in cached_json("biosphere3-flows", _read_bundled_flows):
+        flow = Flow(code, name, tuple(categories), unit)
         by_code[flow.code] = flow
         by_name[(flow.name, flow.categories)] = flow
     return FlowIndex(by_code, by_name)

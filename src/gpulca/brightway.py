@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import io
 import json
 import logging
 import os
@@ -165,7 +166,13 @@ def background_is_complete(bd: ModuleType) -> bool:
 
 def bundled_lcia_data() -> list[dict[str, Any]]:
     """The LCIA methods bundled with bw2io (ecoinvent 3.9 set), as plain data."""
-    import bw2io
+    import_brightway()
+    logging.disable(logging.WARNING)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            import bw2io
+    finally:
+        logging.disable(logging.NOTSET)
 
     archive = Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
     with zipfile.ZipFile(archive) as handle:
@@ -197,10 +204,14 @@ def _fast_method_ids(valid_ids: set[int]) -> Iterator[None]:
 
 
 def _install_biosphere(bd: ModuleType) -> None:
-    import bw2io
+    logging.disable(logging.WARNING)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # bw2io prints its strategies
+            import bw2io
 
-    with contextlib.redirect_stdout(sys.stderr):
-        bw2io.create_default_biosphere3()
+            bw2io.create_default_biosphere3()
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def _biosphere_ids(bd: ModuleType) -> dict[tuple[str, str], int]:

@@ -17,8 +17,11 @@ from gpulca.yamlio import LineMap, load_yaml
 def bundled_method_names() -> frozenset[tuple[str, ...]]:
     """Names of the LCIA methods bundled with bw2io (what gpulca installs)."""
     from gpulca.brightway import bundled_lcia_data
+    from gpulca.cache import cached_json
 
-    return frozenset(tuple(m["name"]) for m in bundled_lcia_data())
+    names = cached_json("lcia-method-names",
+                        lambda: [list(m["name"]) for m in bundled_lcia_data()])
+    return frozenset(tuple(name) for name in names)
 
 
 def unknown_method_problem(method: tuple[str, ...], known: Iterable[tuple[str, ...]],

@@ -1,0 +1,80 @@
+"""Options and console helpers shared by the commands."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from gpulca.brightway import DEFAULT_PROJECT, ProgressCallback
+
+# Without a terminal (pipes, CI logs) rich would wrap tables at 80 columns.
+stdout = Console(highlight=False, soft_wrap=False,
+                 width=None if sys.stdout.isatty() else 160)
+stderr = Console(stderr=True, highlight=False)
+
+
+def brightway_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--data-dir`` and ``--project``."""
+    function = click.option(
+        "--project", default=DEFAULT_PROJECT, show_default=True,
+        help="gpulca Brightway project (its name must start with 'gpulca').")(function)
+    return click.option(
+        "--data-dir", type=click.Path(file_okay=False), default=None,
+        help="Brightway data directory (default: $BRIGHTWAY2_DIR, else your usual "
+             "Brightway directory).")(function)
+
+
+@contextmanager
+def setup_progress() -> Iterator[ProgressCallback]:
+    """A progress callback that shows a bar on stderr only if set-up work actually happens."""
+    progress: Progress | None = None
+    tasks: dict[str, Any] = {}
+
+    def callback(label: str, done: int, total: int) -> None:
+        nonlocal progress
+        if progress is None:
+            stderr.print("First run: installing biosphere3 and the bundled LCIA methods "
+                         "into the gpulca project (once).")
+            progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                MofNCompleteColumn(), TimeElapsedColumn(), console=stderr,
+                                transient=False)
+            progress.start()
+        if label not in tasks:
+            tasks[label] = progress.add_task(label, total=total)
+        progress.update(tasks[label], completed=done, total=total)
+
+    try:
+        yield callback
+    finally:
+        if progress is not None:
+            progress.stop()
+
+
+def format_number(value: float) -> str:
+    """Four significant figures, without scientific notation for everyday magnitudes."""
+    if value == 0:
+        return "0"
+    if 1e-3 <= abs(value) < 1e7:
+        return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return f"{value:.3e}"
+
+
+def print_table(frame: pd.DataFrame, title: str, index_label: str,
+                headers: dict[str, str] | None = None) -> None:
+    """Print a numeric frame as a rich table (last row bold when it is the total)."""
+    table = Table(title=title, title_justify="left")
+    table.add_column(index_label)
+    for column in frame.columns:
+        table.add_column((headers or {}).get(column, str(column)), justify="right")
+    for label, row in frame.iterrows():
+        style = "bold" if label == "total" else None
+        table.add_row(str(label), *(format_number(float(v)) for v in row), style=style)
+    stdout.print(table)

@@ -1,0 +1,111 @@
+"""Check inventories, methods and studies, collecting every problem into one report.
+
+Each YAML file is classified by its top-level keys: ``impact_categories`` -> methods file;
+``activity`` or ``site`` -> study; inventory sections (``processes``, ``parameters``,
+``accelerators``...) -> inventory. Inventory files are checked together, as one library, so
+cross-file references resolve. A study is checked by resolving it completely (its own library,
+methods and activity data) without touching Brightway. Other YAML kinds (e.g. ingestion rules)
+register a checker in :data:`EXTRA_CHECKERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gpulca.biosphere import bundled_flow_index
+from gpulca.errors import InputError, Problem, Report
+from gpulca.library import discover_yaml, load_library, resolve_library
+from gpulca.methods import load_methods
+from gpulca.study import load_study
+from gpulca.yamlio import load_yaml
+
+INVENTORY_KEYS = {"processes", "parameters", "accelerators", "servers", "grid_zones", "sites"}
+
+Checker = Callable[[Path], None]
+"""Raises InputError for a file it does not accept."""
+
+EXTRA_CHECKERS: list[tuple[Callable[[Path, Any], bool], Checker]] = []
+"""(recognise(path, data), check(path)) pairs for other YAML kinds, e.g. ingestion rules."""
+
+
+@dataclass
+class ValidationResult:
+    """The report and what was checked, by kind."""
+
+    report: Report = field(default_factory=Report)
+    checked: dict[str, list[Path]] = field(default_factory=dict)
+
+    @property
+    def file_count(self) -> int:
+        return sum(len(files) for files in self.checked.values())
+
+
+def classify(path: Path, data: Any) -> str:
+    """The kind of a parsed YAML file: inventory, methods, study, extra, or unknown."""
+    if isinstance(data, dict):
+        if "impact_categories" in data:
+            return "methods"
+        if "activity" in data or "site" in data:
+            return "study"
+        if INVENTORY_KEYS & set(data):
+            return "inventory"
+    for recognise, _ in EXTRA_CHECKERS:
+        if recognise(path, data):
+            return "extra"
+    return "unknown"
+
+
+def _collect(report: Report, check: Callable[[], object]) -> None:
+    try:
+        check()
+    except InputError as exc:
+        report.extend(exc.problems)
+
+
+def _check_extra(report: Report, path: Path, data: Any) -> None:
+    for recognise, check in EXTRA_CHECKERS:
+        if recognise(path, data):
+            _collect(report, lambda check=check: check(path))
+            return
+
+
+def validate_paths(paths: Iterable[str | Path]) -> ValidationResult:
+    """Validate every YAML file found under ``paths``; never raises InputError."""
+    result = ValidationResult()
+    kinds: dict[str, list[Path]] = {"inventory": [], "methods": [], "study": [], "extra": []}
+    for path in discover_yaml(paths):
+        if not path.exists():
+            result.report.add(Problem(str(path), "", "no such file or folder"))
+            continue
+        try:
+            data, _ = load_yaml(path)
+        except InputError as exc:
+            result.report.extend(exc.problems)
+            continue
+        kind = classify(path, data)
+        if kind == "unknown":
+            result.report.add(Problem(str(path), "", "not a gpulca file: expected an inventory "
+                                      "(processes, parameters, accelerators...), a methods file "
+                                      "(impact_categories) or a study (site, activity)"))
+            continue
+        kinds[kind].append(path)
+        if kind == "extra":
+            _check_extra(result.report, path, data)
+    if kinds["inventory"]:
+        _collect(result.report, lambda: resolve_library(load_library(kinds["inventory"]),
+                                                         bundled_flow_index()))
+    for path in kinds["methods"]:
+        _collect(result.report, lambda path=path: load_methods(path))
+    for path in kinds["study"]:
+        _collect(result.report, lambda path=path: load_study(path))
+    result.report.problems = _unique(result.report.problems)
+    result.checked = {k: v for k, v in kinds.items() if v}
+    return result
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """A study re-checks its library: keep each problem once."""
+    return list(dict.fromkeys(problems))
