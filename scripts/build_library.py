@@ -74,12 +74,13 @@ STAND_IN = {
     "ADPe": ("Published as kg Sb-eq only (no per-element inventory): carried as antimony, CF 1 in "
              "EF 3.1 ADP elements. Other resource methods will not see it correctly."),
     "ADPf": ("Published as MJ of EF 'resource use, fossils' only: carried as crude oil, the "
-             "published MJ divided by the EF 3.1 ADP-fossil CF of crude oil (43.4 MJ/kg). CED "
-             "(higher heating value, 46 MJ/kg) would read 6% higher."),
+             "published MJ divided by the EF 3.1 ADP-fossil CF of crude oil (43.4 MJ/kg). Methods "
+             "with other energy factors will not see the true fuel mix (CED, higher heating "
+             "value, would read 6% higher)."),
     "WU": ("Published as m3 world-eq deprived (EF water use, AWARE) only: carried as water "
            "evaporated (Water to air), the published value divided by the EF 3.1 world CF 42.95. "
            "ReCiPe water consumption therefore reads the AWARE result / 42.95, not a measured "
-           "volume."),
+           "volume; regionalised water methods will not see the true locations."),
 }
 
 # -- small helpers ---------------------------------------------------------------------------------
@@ -158,6 +159,9 @@ def indicator_exchanges(values: dict[str, float], source: str, quality: str,
 
 class _Dumper(yaml.SafeDumper):
     """Block-style YAML, long lines kept, flow style for small flat mappings (flows)."""
+
+    def ignore_aliases(self, data: Any) -> bool:  # no &id001 anchors: every entry stands alone
+        return True
 
 
 def _represent_dict(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.Node:
@@ -837,21 +841,22 @@ def _ghg_exchanges(z: ZoneData) -> list[dict[str, Any]]:
         return [biosphere(CO2, amount=total_kg, unit="kilogram", quality="faithful_copy",
                           source=f"{z.gwp_source}: {fmt(z.gwp_g)} g CO2-eq/kWh life-cycle",
                           stand_in=STAND_IN["GWP"], uncertainty=uncertainty, comment=comment)]
-    co2, ch4, n2o = (num(z.egrid[k]) for k in ("co2_g_per_kWh", "ch4_g_per_kWh", "n2o_g_per_kWh"))
-    factor = 1.0 + 29.8 * ch4 / co2 + 273.0 * n2o / co2
-    direct_co2_g = z.direct_g / factor
+    co2, ch4, n2o = (z.egrid[k] for k in ("co2_g_per_kWh", "ch4_g_per_kWh", "n2o_g_per_kWh"))
+    # Written with the source numbers themselves, so the formula is both traceable and exact.
+    co2_direct = f"{fmt(z.direct_g)} / (1 + 29.8 * {ch4} / {co2} + 273 * {n2o} / {co2})"
     sub = z.row["egrid_subregion"]
     split_src = (f"{EM_DIRECT_SRC}, zone {z.row['em_zone']}: {fmt(z.direct_g)} g CO2-eq/kWh "
                  f"direct, split by gas with the CH4/CO2 and N2O/CO2 ratios of {EGRID_SRC}, "
-                 f"subregion {sub} (AR6 GWP100: CH4 fossil 29.8, N2O 273)")
+                 f"subregion {sub}: CO2 {co2}, CH4 {ch4}, N2O {n2o} g/kWh (AR6 GWP100: CH4 "
+                 "fossil 29.8, N2O 273)")
     upstream_g = z.gwp_g - z.direct_g
     return [
-        biosphere(CO2, formula=f"{fmt(z.direct_g)} / {fmt(factor)} / 1000", unit="kilogram",
+        biosphere(CO2, formula=f"{co2_direct} / 1000", unit="kilogram", source=split_src,
+                  quality="derived"),
+        biosphere(CH4, formula=f"{co2_direct} * {ch4} / {co2} / 1000", unit="kilogram",
                   source=split_src, quality="derived"),
-        biosphere(CH4, formula=f"{fmt(z.direct_g)} / {fmt(factor)} * {fmt(ch4 / co2)} / 1000",
-                  unit="kilogram", source=split_src, quality="derived"),
-        biosphere(N2O, formula=f"{fmt(z.direct_g)} / {fmt(factor)} * {fmt(n2o / co2)} / 1000",
-                  unit="kilogram", source=split_src, quality="derived"),
+        biosphere(N2O, formula=f"{co2_direct} * {n2o} / {co2} / 1000", unit="kilogram",
+                  source=split_src, quality="derived"),
         biosphere(CO2, formula=f"({fmt(z.gwp_g)} - {fmt(z.direct_g)}) / 1000", unit="kilogram",
                   quality="derived",
                   source=(f"{z.gwp_source}: {fmt(z.gwp_g)} g CO2-eq/kWh life-cycle, minus the "
