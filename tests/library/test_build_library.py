@@ -47,7 +47,8 @@ def test_parametric_model_reproduces_the_consistent_variant(build):
 
 def test_per_card_components_sum_to_the_study_totals(build):
     components = build.per_card_components()
-    totals = {r["graphics_card"]: r for r in read_csv(SOURCES / "hubblo_ademe_gpu_card_totals_derived.csv")
+    totals = {r["graphics_card"]: r for r in
+              read_csv(SOURCES / "hubblo_ademe_gpu_card_totals_derived.csv")
               if r["phase"] == "total_excl_use"}
     for name, card in build.CARD_IDS.items():
         gwp = sum(values["GWP"] for values in components[card].values())

@@ -108,9 +108,12 @@ def test_published_single_figures(library_scores):
 
 def _zone_climate_sources() -> list[tuple[str, float]]:
     """(zone id, g CO2-eq/kWh) read straight from the source files the zones name."""
-    comparison = {r["iso3"]: r for r in read_csv(SOURCES / "country_electricity_factors_comparison.csv")}
-    mix = {r["iso3"]: r for r in read_csv(SOURCES / "country_lifecycle_intensity_ipcc_ar5_x_ember_mix_derived.csv")}
-    em = {r["zone_id"]: float(r["lifecycle"]) for r in read_csv(SOURCES / "electricitymaps_2024_annual_lifecycle_via_spruce.csv")}
+    comparison = {r["iso3"]: r for r in
+                  read_csv(SOURCES / "country_electricity_factors_comparison.csv")}
+    mix = {r["iso3"]: r for r in
+           read_csv(SOURCES / "country_lifecycle_intensity_ipcc_ar5_x_ember_mix_derived.csv")}
+    em = {r["zone_id"]: float(r["lifecycle"]) for r in
+          read_csv(SOURCES / "electricitymaps_2024_annual_lifecycle_via_spruce.csv")}
     ecologits = {r["name"]: r for r in read_csv(SOURCES / "ecologits_electricity_mixes.csv")}
     cases = []
     for zone in read_csv(CURATED / "grid_zones.csv"):
@@ -134,7 +137,8 @@ def test_zone_climate_per_kwh_equals_its_source(library_scores, resolved_library
 
 
 def test_zone_water_minerals_energy_equal_their_sources(library_scores, resolved_library):
-    boavizta = {r["iso3"]: r for r in read_csv(SOURCES / "boavizta_electricity_factors_per_kwh.csv")}
+    boavizta = {r["iso3"]: r for r in
+                read_csv(SOURCES / "boavizta_electricity_factors_per_kwh.csv")}
     checked = 0
     for zone in read_csv(CURATED / "grid_zones.csv"):
         code = resolved_library.library.grid_zone(zone["id"]).electricity
@@ -150,7 +154,8 @@ def test_zone_water_minerals_energy_equal_their_sources(library_scores, resolved
 
 
 def test_zone_water_equals_wri(library_scores, resolved_library):
-    ecologits = {r["name"]: float(r["wue"]) for r in read_csv(SOURCES / "ecologits_electricity_mixes.csv")}
+    ecologits = {r["name"]: float(r["wue"]) for r in
+                 read_csv(SOURCES / "ecologits_electricity_mixes.csv")}
     wri = {f"{r['provider']}:{r['region']}": float(r["wcf"]) for r in
            read_csv(SOURCES / "wri_wcf_by_cloud_region_via_spruce.csv")}
     for zone in read_csv(CURATED / "grid_zones.csv"):
