@@ -302,7 +302,9 @@ def gpu_per_card_document() -> dict[str, Any]:
                 "source": source,
                 "quality": quality,
                 **({"comment": comment} if comment else {}),
-                "exchanges": indicator_exchanges(values, "per-card LCA", quality),
+                "exchanges": indicator_exchanges(
+                    values, f"{source}, columns manufacturing_/transport_/end_of_life_ summed",
+                    quality),
             })
             card_exchanges.append({
                 "technosphere": code, "amount": 1, "unit": "unit",
@@ -476,7 +478,9 @@ def _factor_process(suffix: str, values: dict[str, float]) -> dict[str, Any]:
         "source": source,
         "quality": "derived",
         **({"comment": note} if note else {}),
-        "exchanges": indicator_exchanges(values, "average factor", "derived"),
+        "exchanges": indicator_exchanges(
+            values, f"data/derived/gpu_average_factors.csv row {suffix} (mean over the per-card "
+                    f"LCAs of impact per {driver.label})", "derived"),
     }
 
 
@@ -489,7 +493,8 @@ def _transport_process(mode: str, values: dict[str, float]) -> dict[str, Any]:
         "reference_product": f"transport by {mode}",
         "source": f"{HUBBLO_TRANSPORT}, row transport_{mode}",
         "quality": "faithful_copy",
-        "exchanges": indicator_exchanges(values, f"transport_{mode} per kg.km", "faithful_copy"),
+        "exchanges": indicator_exchanges(values, f"{HUBBLO_TRANSPORT}, row transport_{mode}, "
+                                                 "per kg.km", "faithful_copy"),
     }
 
 
