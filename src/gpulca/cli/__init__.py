@@ -71,6 +71,7 @@ def main(debug: bool) -> None:
 
 def _register() -> None:
     from gpulca.cli.ingest import ingest
+    from gpulca.cli.list import list_cmd
     from gpulca.cli.run import run
     from gpulca.cli.setup import setup
     from gpulca.cli.validate import validate
@@ -79,6 +80,7 @@ def _register() -> None:
     main.add_command(validate)
     main.add_command(setup)
     main.add_command(ingest)
+    main.add_command(list_cmd)
 
 
 _register()
