@@ -9,6 +9,7 @@ import click
 from gpulca.api import StudyResult, run_study
 from gpulca.cli import report_errors
 from gpulca.cli.common import brightway_options, print_table, setup_progress, stderr, stdout
+from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.output import write_all
 from gpulca.results import impact_units, phase_impact_table
 
@@ -45,15 +46,19 @@ def print_summary(result: StudyResult) -> None:
 @click.argument("study", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
               help="Folder for results.csv and audit.csv (default: gpulca-results/<study>).")
+@report_options
 @brightway_options
 @report_errors
-def run(study: str, output: str | None, data_dir: str | None, project: str) -> None:
+def run(study: str, output: str | None, data_dir: str | None, project: str,
+        excel_file: str | None, charts_dir: str | None) -> None:
     """Compute the footprint of STUDY (a scenarios/*.yaml file)."""
     with setup_progress() as progress:
         result = run_study(study, data_dir=data_dir, project=project, progress=progress)
     for warning in result.warnings:
         stderr.print(f"[yellow]warning:[/yellow] {warning}")
     print_summary(result)
+    reports = prepare_reports([result], excel_file, charts_dir)
     directory = Path(output) if output else default_output_dir(result.study.name)
     written = write_results(result, directory)
+    written += reports()
     stdout.print("Wrote " + ", ".join(str(p) for p in written))
