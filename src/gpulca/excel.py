@@ -211,8 +211,10 @@ class Sheet:
         self.wrapped = [(r, c, last_col if (r, c) == (row, first_col) else end, text)
                         for r, c, end, text in self.wrapped]
 
-    def finish(self, freeze: str | None = None, autofilter: Block | None = None) -> None:
-        """Set widths, row heights, frozen panes, the filter and the print layout."""
+    def finish(self, table: Block | None = None, freeze_col: str = "A",
+               autofilter: bool = True) -> None:
+        """Set widths, row heights and the print layout; freeze the rows down to the header of
+        ``table`` (and the columns left of ``freeze_col``) and put a filter on it."""
         from openpyxl.utils import get_column_letter
 
         widths = {col: min(width, self.limit.get(col, 60)) for col, width in self.width.items()}
@@ -227,14 +229,13 @@ class Sheet:
             lines[row] = max(lines.get(row, 1), needed)
         for row, count in sorted(lines.items()):
             self.ws.row_dimensions[row].height = 15 * count + 1
-        if freeze:
-            self.ws.freeze_panes = freeze
-        if autofilter is not None:
-            self.ws.auto_filter.ref = (f"{get_column_letter(autofilter.first_col)}"
-                                       f"{autofilter.header}:"
-                                       f"{get_column_letter(autofilter.last_col)}"
-                                       f"{max(autofilter.last, autofilter.header)}")
-            self.ws.print_title_rows = f"{autofilter.header}:{autofilter.header}"
+        if table is not None:
+            self.ws.freeze_panes = f"{freeze_col}{table.header + 1}"
+            self.ws.print_title_rows = f"{table.header}:{table.header}"
+        if table is not None and autofilter:
+            self.ws.auto_filter.ref = (f"{get_column_letter(table.first_col)}{table.header}:"
+                                       f"{get_column_letter(table.last_col)}"
+                                       f"{max(table.last, table.header)}")
         self.ws.page_setup.orientation = "landscape"
         self.ws.page_setup.paperSize = self.ws.PAPERSIZE_A4
         self.ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -255,8 +256,8 @@ def stacked_chart(ws: Worksheet, block: Block, title: str, unit: str, fmt: str,
     data = Reference(ws, min_col=block.first_col + 1, max_col=block.last_col - 1,
                      min_row=block.header, max_row=block.last)
     chart.add_data(data, titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=block.first_col, min_row=block.first,
-                                   max_row=block.last))
+    _text_categories(chart, Reference(ws, min_col=block.first_col, min_row=block.first,
+                                      max_row=block.last))
     _style_chart(chart, title, unit, fmt.split(" ")[0], colours)
     return chart
 
@@ -271,10 +272,18 @@ def clustered_chart(ws: Worksheet, block: Block, title: str, axis_title: str, fm
     data = Reference(ws, min_col=block.first_col, max_col=block.last_col, min_row=block.first,
                      max_row=block.last)
     chart.add_data(data, from_rows=True, titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=block.first_col + 1, max_col=block.last_col,
-                                   min_row=block.header, max_row=block.header))
+    _text_categories(chart, Reference(ws, min_col=block.first_col + 1, max_col=block.last_col,
+                                      min_row=block.header, max_row=block.header))
     _style_chart(chart, title, axis_title, fmt, colours)
     return chart
+
+
+def _text_categories(chart: Any, reference: Any) -> None:
+    """Category labels as text references (openpyxl's ``set_categories`` makes them numeric)."""
+    from openpyxl.chart.data_source import AxDataSource, StrRef
+
+    for series in chart.series:
+        series.cat = AxDataSource(strRef=StrRef(f=str(reference)))
 
 
 def _style_chart(chart: Any, title: str, axis_title: str, fmt: str,
@@ -415,7 +424,7 @@ def write_by_phase(sheet: Sheet, report: rp.Report) -> None:
     shares = [[base.study.phases.get(p, p), p, *(table.loc[p] / grand)] for p in phases]
     sheet.table(["Phase", "Phase id", *_impact_headers(report, table.columns)], shares,
                 [None, None, *["0.0%"] * len(table.columns)])
-    sheet.finish(freeze="A4", autofilter=block)
+    sheet.finish(block)
 
 
 def write_by_stage(sheet: Sheet, report: rp.Report) -> None:
@@ -431,7 +440,7 @@ def write_by_stage(sheet: Sheet, report: rp.Report) -> None:
     grand = table.loc["total"].replace(0.0, float("nan"))
     sheet.table(headers, [[rp.STAGE_LABELS[s], s, *(table.loc[s] / grand)] for s in stages],
                 [None, None, *["0.0%"] * len(table.columns)])
-    sheet.finish(freeze="A4", autofilter=block)
+    sheet.finish(block)
 
 
 def stacked_blocks(sheet: Sheet, report: rp.Report, tables: dict[str, pd.DataFrame],
@@ -486,7 +495,7 @@ def write_scenarios(sheet: Sheet, report: rp.Report) -> None:
     sheet.row += 1
     tables = {i: rp.variant_stage_table(report, i) for i in report.impacts}
     stacked_blocks(sheet, report, tables, "Variant", {})
-    sheet.finish(freeze="A4", autofilter=block)
+    sheet.finish(block)
 
 
 def _variant_rows(report: rp.Report, rows_of: Any) -> list[list[Any]]:
@@ -512,7 +521,7 @@ def write_assumptions(sheet: Sheet, report: rp.Report) -> None:
                         wrap=[offset + 4, offset + 6])
     sheet.fixed.update({offset + 4: 70, offset + 6: 30})
     sheet.limit[offset + 7] = 45
-    sheet.finish(freeze="A4", autofilter=block)
+    sheet.finish(block)
 
 
 ACTIVITY_COLUMNS = (
@@ -551,7 +560,7 @@ def write_activity(sheet: Sheet, report: rp.Report) -> None:
              for i, (c, _, _) in enumerate(columns)]
     block = sheet.table([h for _, h, _ in columns], rows.values.tolist(), formats, total=total)
     sheet.fixed[len(columns)] = 50
-    sheet.finish(freeze="B4", autofilter=block)
+    sheet.finish(block, "B")
 
 
 INVENTORY_COLUMNS = (
@@ -577,7 +586,7 @@ def write_inventory(sheet: Sheet, report: rp.Report) -> None:
                         [None] * 6 + ["General", None, "General"], wrap=[11, 14, 15])
     sheet.fixed.update({11: 60, 14: 50, 15: 40})
     sheet.limit.update({2: 40, 5: 40, 13: 30, 16: 45})
-    sheet.finish(freeze="B4", autofilter=block)
+    sheet.finish(block, "B")
 
 
 def write_methods(sheet: Sheet, report: rp.Report) -> None:
@@ -589,7 +598,7 @@ def write_methods(sheet: Sheet, report: rp.Report) -> None:
                          "Brightway source file", "Source", "Data version"], rows,
                         wrap=[3, 8, 9])
     sheet.fixed.update({3: 50, 8: 60, 9: 40})
-    sheet.finish(freeze="A4", autofilter=block)
+    sheet.finish(block)
 
 
 def _input_files(report: rp.Report) -> dict[str, str]:
@@ -609,7 +618,7 @@ def write_run(sheet: Sheet, report: rp.Report) -> None:
              ("Brightway project", base.project), ("Brightway data directory", str(base.data_dir)),
              ("Inventory database", base.database)]
     facts += [(f"Version of {name}", value) for name, value in report.versions.items()]
-    sheet.table(["Item", "Value"], facts)
+    block = sheet.table(["Item", "Value"], facts)
     sheet.heading("Input files")
     sheet.table(["File", "SHA-256"],
                 sorted((report.path(f), digest) for f, digest in _input_files(report).items()))
@@ -622,7 +631,7 @@ def write_run(sheet: Sheet, report: rp.Report) -> None:
         sheet.heading("Warnings")
         sheet.table(["Variant", "Warning"], warnings)
     sheet.limit.update({1: 40, 2: 90})
-    sheet.finish(freeze="A4")
+    sheet.finish(block, autofilter=False)
 
 
 # -- the workbook ---------------------------------------------------------------------------------

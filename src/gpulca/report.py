@@ -165,6 +165,9 @@ def build_report(results: Sequence[StudyResult],
     """Collect what a workbook needs: the results, method metadata, versions and the date."""
     if not results:
         raise ValueError("a report needs at least one result")
+    names = [r.variant for r in results]
+    if len(set(names)) != len(names):
+        raise ValueError(f"variant names must be unique in a report; got {names}")
     return Report(
         results=list(results),
         methods=list(methods) if methods is not None else method_details(results[0]),
