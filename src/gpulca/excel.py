@@ -223,7 +223,7 @@ class Sheet:
             self.ws.column_dimensions[get_column_letter(col)].width = width
         lines: dict[int, int] = {}
         for row, first, last, text in self.wrapped:
-            room = sum(widths.get(c, 8.43) for c in range(first, last + 1)) - 2
+            room = sum(widths.get(c, 8.43) for c in range(first, last + 1)) * 1.15 - 1
             needed = sum(max(1, math.ceil(len(part) / max(room, 1.0)))
                          for part in text.split("\n"))
             lines[row] = max(lines.get(row, 1), needed)
@@ -286,10 +286,23 @@ def _text_categories(chart: Any, reference: Any) -> None:
         series.cat = AxDataSource(strRef=StrRef(f=str(reference)))
 
 
+def _chart_title(text: str, size: int) -> Any:
+    """A chart or axis title of ``size`` hundredths of a point (openpyxl's default is large)."""
+    from openpyxl.chart.text import RichText, Text
+    from openpyxl.chart.title import Title
+    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
+    from openpyxl.drawing.text import RegularTextRun
+
+    font = CharacterProperties(sz=size, b=True)
+    paragraph = Paragraph(pPr=ParagraphProperties(defRPr=font),
+                          r=[RegularTextRun(rPr=font, t=str(cell_value(text) or ""))])
+    return Title(tx=Text(rich=RichText(p=[paragraph])), overlay=False)
+
+
 def _style_chart(chart: Any, title: str, axis_title: str, fmt: str,
                  colours: Sequence[str]) -> None:
-    chart.title = cell_value(title)
-    chart.y_axis.title = cell_value(axis_title)
+    chart.title = _chart_title(title, 1200)
+    chart.y_axis.title = _chart_title(axis_title, 900)
     chart.y_axis.numFmt = fmt
     chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl >= 3.1 hides axes by default
     chart.legend.position = "r"
@@ -446,6 +459,8 @@ def write_by_stage(sheet: Sheet, report: rp.Report) -> None:
 def stacked_blocks(sheet: Sheet, report: rp.Report, tables: dict[str, pd.DataFrame],
                    row_label: str, labels: dict[str, str]) -> dict[str, Block]:
     """For each impact a block (rows x stages + total) with its stacked chart to the right."""
+    from openpyxl.worksheet.pagebreak import Break
+
     blocks: dict[str, Block] = {}
     colours = [STAGE_COLOURS[s] for s in STAGES]
     for impact, table in tables.items():
@@ -462,6 +477,8 @@ def stacked_blocks(sheet: Sheet, report: rp.Report, tables: dict[str, pd.DataFra
         sheet.ws.add_chart(chart, f"H{start}")
         sheet.row = max(sheet.row, start + CHART_ROWS + 1)
         blocks[impact] = block
+        if len(blocks) % 2 == 0:  # two charts per printed page, none cut in half
+            sheet.ws.row_breaks.append(Break(id=sheet.row - 1))
     return blocks
 
 

@@ -296,9 +296,11 @@ def _final_training_sentence(scores: pd.DataFrame, shares: Mapping[str, float | 
     label = scores.loc[scores["impact"] == impact, "impact_label"].iloc[0]
     others = [p for p in dict.fromkeys(scores["phase_label"]) if p != scores.loc[
         scores["phase"] == FINAL_TRAINING, "phase_label"].iloc[0]]
-    ratio = (1 - final) / final if final else float("inf")
+    if final == 0:
+        return f"The final training run adds nothing to the {label} footprint."
+    ratio = (1 - final) / final
     return (f"Reporting only the final training run would show {pct(final)} of the {label} "
-            f"footprint: the other phases ({', '.join(others)}) add {fmt(ratio)} times as much "
+            f"footprint: the other phases ({', '.join(others)}) add {ratio:.1f} times as much "
             f"as the final run itself.")
 
 
