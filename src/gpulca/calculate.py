@@ -47,12 +47,13 @@ def solve(bd: ModuleType, bc: ModuleType, database: str,
         mlca.lci()
         mlca.lcia()
     by_method = {c.method: c.id for c in methods.impact_categories}
-    for (method, name), score in mlca.scores.items():
+    solved = mlca.scores  # a property that recomputes every (method, FU) sum: read it once
+    for (method, name), score in solved.items():
         scores[(by_method[tuple(method)], name)] = float(score)
-    missing = [k for k in scores if k[1] in functional_units and
-               not any(by_method[tuple(m)] == k[0] and n == k[1] for m, n in mlca.scores)]
-    if missing:
-        raise GpulcaError(f"bw2calc returned no score for {missing[:3]}")
+    expected = {(by_method[m], n) for m in by_method for n in functional_units}
+    returned = {(by_method[tuple(m)], n) for m, n in solved}
+    if expected - returned:
+        raise GpulcaError(f"bw2calc returned no score for {sorted(expected - returned)[:3]}")
     return scores
 
 

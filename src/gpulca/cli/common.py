@@ -10,6 +10,7 @@ from typing import Any
 import click
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -70,11 +71,11 @@ def format_number(value: float) -> str:
 def print_table(frame: pd.DataFrame, title: str, index_label: str,
                 headers: dict[str, str] | None = None) -> None:
     """Print a numeric frame as a rich table (last row bold when it is the total)."""
-    table = Table(title=title, title_justify="left")
-    table.add_column(index_label)
+    table = Table(title=escape(title), title_justify="left")
+    table.add_column(escape(index_label))
     for column in frame.columns:
-        table.add_column((headers or {}).get(column, str(column)), justify="right")
+        table.add_column(escape((headers or {}).get(column, str(column))), justify="right")
     for label, row in frame.iterrows():
         style = "bold" if label == "total" else None
-        table.add_row(str(label), *(format_number(float(v)) for v in row), style=style)
+        table.add_row(escape(str(label)), *(format_number(float(v)) for v in row), style=style)
     stdout.print(table)

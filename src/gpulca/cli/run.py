@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from gpulca.api import StudyResult, run_study
 from gpulca.cli import report_errors
@@ -61,4 +62,4 @@ def run(study: str, output: str | None, data_dir: str | None, project: str,
     directory = Path(output) if output else default_output_dir(result.study.name)
     written = write_results(result, directory)
     written += reports()
-    stdout.print("Wrote " + ", ".join(str(p) for p in written))
+    stdout.print(escape("Wrote " + ", ".join(str(p) for p in written)))
