@@ -339,9 +339,9 @@ def _contents(path: Path) -> dict[str, list[tuple[Any, ...]]]:
             for ws in book.worksheets}
 
 
-def test_same_inputs_give_the_same_workbook(result: Any, tmp_path: Path) -> None:
-    first, second, later = tmp_path / "a.xlsx", tmp_path / "b.xlsx", tmp_path / "c.xlsx"
-    excel.write_workbook(first, [result], run_date=RUN_DATE)
+def test_same_inputs_give_the_same_workbook(result: Any, workbook_file: Path,
+                                            tmp_path: Path) -> None:
+    first, second, later = workbook_file, tmp_path / "b.xlsx", tmp_path / "c.xlsx"
     excel.write_workbook(second, [result], run_date=RUN_DATE)
     assert first.read_bytes() == second.read_bytes()
     excel.write_workbook(later, [result], run_date=datetime(2030, 6, 7, tzinfo=UTC))

@@ -94,7 +94,7 @@ class Report:
 
     @property
     def impacts(self) -> list[str]:
-        return list(dict.fromkeys(self.base.scores["impact"]))
+        return impacts_of(self.base.scores)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -104,6 +104,11 @@ class Report:
     @property
     def units(self) -> dict[str, str]:
         return impact_units(self.base.scores)
+
+
+def impacts_of(scores: pd.DataFrame) -> list[str]:
+    """Impact category ids of a scores frame, in the methods file's order."""
+    return list(dict.fromkeys(scores["impact"]))
 
 
 # -- building a report ----------------------------------------------------------------------------
@@ -293,7 +298,9 @@ def _final_training_sentence(scores: pd.DataFrame, shares: Mapping[str, float | 
     if final is None:
         return ("The study has no 'final_training' phase, so the share of the final training "
                 "run cannot be given.")
-    label = scores.loc[scores["impact"] == impact, "impact_label"].iloc[0]
+    label = str(scores.loc[scores["impact"] == impact, "impact_label"].iloc[0])
+    if label[1:2].islower():  # "Climate change" -> "climate change"; "EF v3.1 ..." unchanged
+        label = label[0].lower() + label[1:]
     others = [p for p in dict.fromkeys(scores["phase_label"]) if p != scores.loc[
         scores["phase"] == FINAL_TRAINING, "phase_label"].iloc[0]]
     if final == 0:
