@@ -216,8 +216,8 @@ class Sheet:
             self.ws.row_dimensions[row].height = 15 * count + 1
         if table is not None:
             self.ws.freeze_panes = f"{freeze_col}{table.header + 1}"
+        if table is not None and autofilter:  # one table: its header repeats on printed pages
             self.ws.print_title_rows = f"{table.header}:{table.header}"
-        if table is not None and autofilter:
             self.ws.auto_filter.ref = (f"{get_column_letter(table.first_col)}{table.header}:"
                                        f"{get_column_letter(table.last_col)}"
                                        f"{max(table.last, table.header)}")
