@@ -3,7 +3,9 @@
 The activity CSV has one row per (phase, accelerator, model, component) with the columns of
 :class:`gpulca.schemas.scenario.ActivityRow`: ``phase``, ``gpu_hours`` (or ``gpu_count`` and
 ``wall_hours``), and optionally ``accelerator``, ``model``, ``component``, ``it_energy_kwh``
-(measured IT energy, kWh) and ``comment``. Problems name the CSV line.
+(measured IT energy, kWh), ``it_power_w`` (measured mean power of the whole job, W),
+``gpu_load`` (the row's load, a fraction of rated power) and ``comment``. Problems name the CSV
+line.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from gpulca.schemas.scenario import ActivityRow
 
 ACTIVITY_COLUMNS = (
     "phase", "gpu_hours", "gpu_count", "wall_hours", "accelerator", "model", "component",
-    "it_energy_kwh", "comment",
+    "it_energy_kwh", "it_power_w", "gpu_load", "comment",
 )
-_NUMERIC = ("gpu_hours", "gpu_count", "wall_hours", "it_energy_kwh")
+_NUMERIC = ("gpu_hours", "gpu_count", "wall_hours", "it_energy_kwh", "it_power_w", "gpu_load")
 
 
 def _number(text: str) -> float | None:
@@ -53,6 +55,9 @@ def _row_from_record(record: dict[str, str], file: str, line: int) -> tuple[Acti
     energy = values.pop("it_energy_kwh", None)
     if energy is not None:
         values["it_energy"] = f"{energy} kWh"
+    power = values.pop("it_power_w", None)
+    if power is not None:
+        values["it_power"] = f"{power} W"
     if problems:
         return None, problems
     try:

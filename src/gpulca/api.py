@@ -13,6 +13,7 @@ project has its background and the inventory database (:mod:`gpulca.brightway`,
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,9 +57,13 @@ def activity_quantities(study: ResolvedStudy) -> list[RowQuantities]:
     quantities = []
     for row in study.rows:
         hardware = study.hardware[row.accelerator or default]
+        if row.gpu_load is not None:
+            hardware = dataclasses.replace(hardware, gpu_load=row.gpu_load)
         measured = magnitude_in(parse_quantity(row.it_energy), "kWh") if row.it_energy else None
+        power = (magnitude_in(parse_quantity(row.it_power), "kW") / float(row.gpu_count or 1)
+                 if row.it_power else None)
         quantities.append(row_quantities(row.phase, row.total_gpu_hours, hardware, study.site,
-                                         measured, row.model, row.component))
+                                         measured, row.model, row.component, power))
     for extra, energy in zip(study.study.extra_energy, study.extra_energy_kwh, strict=True):
         quantities.append(extra_energy_quantities(extra.phase, energy, extra.scope, study.site))
     return quantities

@@ -87,6 +87,9 @@ class Library:
     grid_zones: dict[str, Located] = field(default_factory=dict)
     sites: dict[str, Located] = field(default_factory=dict)
     content_hash: str = ""
+    failed_files: list[str] = field(default_factory=list)
+    load_problems: list[Problem] = field(default_factory=list)
+    """Files that did not parse (only in a partial load, see :func:`load_library`)."""
 
     def process(self, code: str) -> Process:
         return self.processes[code].item
@@ -157,8 +160,13 @@ def _merge_file(library: Library, parsed: InventoryFile, lines: LineMap,
             target[key] = located
 
 
-def load_library(paths: Iterable[str | Path]) -> Library:
-    """Parse and merge inventory files; raise :class:`InputError` listing every problem."""
+def load_library(paths: Iterable[str | Path], partial: bool = False) -> Library:
+    """Parse and merge inventory files; raise :class:`InputError` listing every problem.
+
+    With ``partial``, files that fail to parse are skipped (listed in ``failed_files``) and their
+    problems are returned on ``library.load_problems`` instead, so that a validation run can go
+    on checking the other files' references.
+    """
     library = Library()
     problems: list[Problem] = []
     digest = hashlib.sha256()
@@ -172,11 +180,15 @@ def load_library(paths: Iterable[str | Path]) -> Library:
             parsed = parse(InventoryFile, data, lines)
         except InputError as exc:
             problems.extend(exc.problems)
+            library.failed_files.append(str(path))
             continue
         library.files.append(path)
         digest.update(str(path.name).encode() + b"\0" + path.read_bytes())
         _merge_file(library, parsed, lines, problems)
     library.content_hash = digest.hexdigest()
+    if partial:
+        library.load_problems = problems
+        return library
     if problems:
         raise InputError(problems)
     return library
@@ -272,8 +284,10 @@ def _resolve_exchange(located: Located, index: int, exchange: Exchange, library:
     else:
         code = str(exchange.technosphere)
         if code not in library.processes:
+            hint = " (or it is in a file that failed to load)" if library.failed_files else ""
             problems.append(located.problem(where + ("technosphere",),
-                                            "no process with this code in the library", code))
+                                            "no process with this code in the library" + hint,
+                                            code))
             return None
         target, target_unit = code, library.process(code).unit
     try:
@@ -296,7 +310,9 @@ def _resolve_exchange(located: Located, index: int, exchange: Exchange, library:
 def _expect_process(library: Library, located: Located, key: str, code: str, unit: str,
                     problems: list[Problem]) -> None:
     if code not in library.processes:
-        problems.append(located.problem((key,), "no process with this code in the library", code))
+        hint = " (or it is in a file that failed to load)" if library.failed_files else ""
+        problems.append(located.problem((key,), "no process with this code in the library"
+                                        + hint, code))
         return
     actual = library.process(code).unit
     try:

@@ -21,6 +21,20 @@ unit           the impact category's unit (e.g. ``kg CO2-eq``)
 ``audit`` has one row per activity row (and extra-energy entry) with every intermediate of
 :class:`gpulca.translate.RowQuantities` (``gpu_hours``, ``it_energy_kwh``,
 ``facility_energy_kwh``, ``cooling_water_evaporated_m3``, ``gpu_units``...).
+
+:func:`development_multiplier` has one row per impact category:
+
+============== =====================================================================
+column         meaning
+============== =====================================================================
+impact         impact category id
+impact_label   its label
+unit           its unit
+total          the whole study (every phase and stage)
+final          the final-training phase alone (every stage)
+multiplier     total / final: how many times the final run the whole development
+               weighs (NaN when the final training scores 0)
+============== =====================================================================
 """
 
 from __future__ import annotations
@@ -30,6 +44,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from gpulca.phases import FINAL_TRAINING
 from gpulca.schemas.methods import MethodSet
 from gpulca.translate import STAGES, RowQuantities
 
@@ -84,3 +99,29 @@ def stage_impact_table(scores: pd.DataFrame) -> pd.DataFrame:
 def impact_units(scores: pd.DataFrame) -> dict[str, str]:
     """Unit of each impact category in a scores frame."""
     return dict(zip(scores["impact"], scores["unit"], strict=False))
+
+
+MULTIPLIER_COLUMNS = ("impact", "impact_label", "unit", "total", "final", "multiplier")
+
+
+def development_multiplier(scores: pd.DataFrame, final_phase: str = FINAL_TRAINING
+                           ) -> pd.DataFrame:
+    """Per impact: whole study, final training, and their ratio (empty without that phase)."""
+    if final_phase not in set(scores["phase"]):
+        return pd.DataFrame(columns=list(MULTIPLIER_COLUMNS))
+    records = []
+    for impact, frame in scores.groupby("impact", sort=False):
+        total = float(frame["score"].sum())
+        final = float(frame.loc[frame["phase"] == final_phase, "score"].sum())
+        records.append((impact, frame["impact_label"].iloc[0], frame["unit"].iloc[0], total,
+                        final, total / final if final else float("nan")))
+    return pd.DataFrame.from_records(records, columns=list(MULTIPLIER_COLUMNS))
+
+
+def phase_share(audit: pd.DataFrame, phase: str = FINAL_TRAINING,
+                column: str = "gpu_hours") -> float:
+    """Share (0-1) of an audit quantity (default GPU-hours) spent in ``phase``; NaN if none."""
+    total = float(audit[column].sum()) if len(audit) else 0.0
+    if not total:
+        return float("nan")
+    return float(audit.loc[audit["phase"] == phase, column].sum()) / total

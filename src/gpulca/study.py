@@ -23,9 +23,10 @@ from gpulca.phases import phase_labels, unknown_phase_message
 from gpulca.schemas import parse
 from gpulca.schemas.common import SourcedValue
 from gpulca.schemas.methods import MethodSet
+from gpulca.schemas.reference import Selection
 from gpulca.schemas.scenario import ActivityRow, Study
 from gpulca.translate import HardwareParameters, SiteParameters
-from gpulca.units import UnitProblem, magnitude_in, parse_quantity
+from gpulca.units import UnitProblem, leading_unit, magnitude_in, parse_quantity
 from gpulca.yamlio import LineMap, load_yaml
 
 
@@ -194,6 +195,21 @@ def _resolve_hardware(r: _Resolver, accelerator_id: str, path: tuple[str | int, 
         server_process=host.manufacturing if host else None)
 
 
+def _check_row_measure(r: _Resolver, text: str | None, unit: str, what: str, positive: bool,
+                       path: tuple[str | int, ...]) -> None:
+    """A row's measured energy or power: a quantity in ``unit``, non-negative (or positive)."""
+    if text is None:
+        return
+    try:
+        value = magnitude_in(parse_quantity(text), unit)
+    except UnitProblem as exc:
+        r.problem(path, f"{exc}; expected {what}", text)
+        return
+    if value < 0 or (positive and value == 0):
+        r.problem(path, f"expected a {'positive' if positive else 'non-negative'} "
+                  f"{what.removeprefix('an ').removeprefix('a ')}", text)
+
+
 def _check_rows(r: _Resolver, rows: list[ActivityRow], phases: dict[str, str],
                 row_path: tuple[str | int, ...]) -> list[str]:
     warnings: list[str] = []
@@ -201,15 +217,10 @@ def _check_rows(r: _Resolver, rows: list[ActivityRow], phases: dict[str, str],
         if row.phase not in phases:
             r.problem(row_path + (index, "phase"), unknown_phase_message(row.phase, phases),
                       row.phase)
-        if row.it_energy is not None:
-            try:
-                energy = magnitude_in(parse_quantity(row.it_energy), "kWh")
-                if energy < 0:
-                    r.problem(row_path + (index, "it_energy"), "expected a non-negative energy",
-                              row.it_energy)
-            except UnitProblem as exc:
-                r.problem(row_path + (index, "it_energy"), f"{exc}; expected an energy",
-                          row.it_energy)
+        _check_row_measure(r, row.it_energy, "kWh", "an energy", False,
+                           row_path + (index, "it_energy"))
+        _check_row_measure(r, row.it_power, "W", "a power", True,
+                           row_path + (index, "it_power"))
         if row.total_gpu_hours == 0:
             warnings.append(f"activity row {index + 1} ({row.phase}) has 0 GPU-hours: "
                             "it adds no hardware amortisation")
@@ -234,6 +245,33 @@ def _extra_energy(r: _Resolver, phases: dict[str, str]) -> list[float]:
             f"extra_energy[{extra.phase}]", energy, "kWh", extra.source, None, None,
             f"{r.lines.file}:{r.lines.line_of(path)}"))
     return values
+
+
+def _check_selection(r: _Resolver, selection: Selection, methods: MethodSet,
+                     phases: dict[str, str], path: tuple[str | int, ...]) -> None:
+    impacts = [c.id for c in methods.impact_categories]
+    if selection.impact is not None and selection.impact not in impacts:
+        r.problem(path + ("impact",), f"unknown impact category{_close(selection.impact, impacts)}"
+                  f" (the methods file has {', '.join(impacts)})", selection.impact)
+    for index, phase in enumerate(selection.phases or []):
+        if phase not in phases:
+            r.problem(path + ("phases", index), unknown_phase_message(phase, phases), phase)
+
+
+def _check_reference(r: _Resolver, methods: MethodSet, phases: dict[str, str]) -> None:
+    """Published figures: impacts in the methods file, phases in the taxonomy, known units."""
+    if r.study.reference is None:
+        return
+    for index, figure in enumerate(r.study.reference.figures):
+        path: tuple[str | int, ...] = ("reference", "figures", index)
+        _check_selection(r, figure.compute, methods, phases, path + ("compute",))
+        if figure.compute.divide_by is not None:
+            _check_selection(r, figure.compute.divide_by, methods, phases,
+                             path + ("compute", "divide_by"))
+        try:
+            leading_unit(figure.unit)
+        except UnitProblem as exc:
+            r.problem(path + ("unit",), str(exc), figure.unit)
 
 
 def _file_hash(path: Path) -> str:
@@ -261,17 +299,50 @@ def _activity_rows(study: Study, base: Path) -> tuple[list[ActivityRow], tuple[s
     return rows, path, files
 
 
+def _dependencies(inventories: list[str] | None, methods: str | None, base: Path
+                  ) -> tuple[list[Path], Path]:
+    root = shipped_root()
+    inventory_paths = [base / p for p in inventories] if inventories else [root / "inventories"]
+    methods_file = base / methods if methods else root / "methods" / "default.yaml"
+    return inventory_paths, methods_file
+
+
+def _dependency_problems(data: Any, base: Path) -> list[Problem]:
+    """Problems of the library and methods named by an (invalid) study's raw data."""
+    if not isinstance(data, dict):
+        return []
+    inventories = data.get("inventories")
+    methods = data.get("methods")
+    if not (inventories is None or (isinstance(inventories, list) and
+                                    all(isinstance(i, str) for i in inventories))):
+        return []
+    if not (methods is None or isinstance(methods, str)):
+        return []
+    inventory_paths, methods_file = _dependencies(inventories, methods, base)
+    problems: list[Problem] = []
+    for check in (lambda: resolve_library(load_library(inventory_paths), bundled_flow_index()),
+                  lambda: load_methods(methods_file)):
+        try:
+            check()
+        except InputError as exc:
+            problems.extend(exc.problems)
+    return problems
+
+
 def load_study(path: str | Path, flows: FlowIndex | None = None) -> ResolvedStudy:
     """Load, validate and resolve a study file; raise :class:`InputError` with every problem."""
     path = Path(path)
     data, lines = load_yaml(path)
-    study = parse(Study, data, lines)
-    base = path.parent
-    root = shipped_root()
-    inventory_paths = [base / p for p in study.inventories] if study.inventories \
-        else [root / "inventories"]
-    methods_file = base / study.methods if study.methods else root / "methods" / "default.yaml"
     problems: list[Problem] = []
+    try:
+        study = parse(Study, data, lines)
+    except InputError as exc:
+        # Still check the library and methods the file names, to report everything at once.
+        problems.extend(exc.problems)
+        problems.extend(_dependency_problems(data, path.parent))
+        raise InputError(problems) from exc
+    base = path.parent
+    inventory_paths, methods_file = _dependencies(study.inventories, study.methods, base)
     library = methods = None
     try:
         library = resolve_library(load_library(inventory_paths), flows or bundled_flow_index())
@@ -311,6 +382,7 @@ def _resolve(study: Study, path: Path, lines: LineMap, library: ResolvedLibrary,
                 hardware[accelerator_id] = resolved
     warnings = _check_rows(resolver, rows, phases, row_path)
     extra = _extra_energy(resolver, phases)
+    _check_reference(resolver, methods, phases)
     if resolver.problems:
         raise InputError(resolver.problems)
     files = [path, methods_file, *library.library.files, *activity_files]

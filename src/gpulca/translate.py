@@ -7,7 +7,8 @@ vector per (phase, life-cycle stage), keyed by inventory process code.
 
 The model of one GPU-hour (all per GPU):
 
-- IT power [kW] = GPU power [W] x load + node overhead power [W] / GPUs per node, / 1000
+- IT power [kW] = GPU power [W] x load + node overhead power [W] / GPUs per node, / 1000, or a
+  row's measured job power [W] / its GPU count / 1000
 - IT energy [kWh] = GPU-hours x IT power, or the measured IT energy when given
 - facility electricity [kWh] = IT energy x PUE, from the site's grid zone
 - cooling water evaporated [m3] = IT energy x WUE [L/kWh] / 1000; water withdrawn beyond that
@@ -100,6 +101,8 @@ class RowQuantities:
     model: str | None
     component: str | None
     gpu_hours: float
+    node_hours: float
+    """GPU-hours / GPUs per node: the hours of whole nodes the work occupies [h]."""
     it_power_per_gpu_kw: float
     it_energy_kwh: float
     it_energy_measured: bool
@@ -117,16 +120,23 @@ class RowQuantities:
 
 def row_quantities(phase: str, gpu_hours: float, hardware: HardwareParameters,
                    site: SiteParameters, measured_it_energy_kwh: float | None = None,
-                   model: str | None = None, component: str | None = None) -> RowQuantities:
-    """All quantities of ``gpu_hours`` of work in ``phase`` on ``hardware`` at ``site``."""
-    power_kw = it_power_per_gpu_kw(hardware.gpu_power_w, hardware.gpu_load,
-                                   hardware.node_overhead_w, hardware.gpus_per_node)
+                   model: str | None = None, component: str | None = None,
+                   measured_it_power_per_gpu_kw: float | None = None) -> RowQuantities:
+    """All quantities of ``gpu_hours`` of work in ``phase`` on ``hardware`` at ``site``.
+
+    A measured IT energy [kWh] replaces the modelled energy; a measured IT power per GPU [kW]
+    (a job's system power divided by its GPUs) replaces the modelled power per GPU.
+    """
+    power_kw = measured_it_power_per_gpu_kw if measured_it_power_per_gpu_kw is not None else \
+        it_power_per_gpu_kw(hardware.gpu_power_w, hardware.gpu_load, hardware.node_overhead_w,
+                            hardware.gpus_per_node)
     measured = measured_it_energy_kwh is not None
     energy = measured_it_energy_kwh if measured else it_energy_kwh(gpu_hours, power_kw)
     assert energy is not None
     return RowQuantities(
         phase=phase, accelerator=hardware.accelerator, model=model, component=component,
-        gpu_hours=gpu_hours, it_power_per_gpu_kw=power_kw, it_energy_kwh=energy,
+        gpu_hours=gpu_hours, node_hours=gpu_hours / hardware.gpus_per_node,
+        it_power_per_gpu_kw=power_kw, it_energy_kwh=energy,
         it_energy_measured=measured,
         facility_energy_kwh=facility_energy_kwh(energy, site.pue),
         cooling_water_evaporated_m3=cooling_water_evaporated_m3(energy, site.wue_l_per_kwh),
@@ -153,7 +163,7 @@ def extra_energy_quantities(phase: str, energy_kwh: float, scope: str,
     is_it = scope == "it"
     return RowQuantities(
         phase=phase, accelerator=None, model=None, component=None, gpu_hours=0.0,
-        it_power_per_gpu_kw=0.0, it_energy_kwh=energy_kwh if is_it else 0.0,
+        node_hours=0.0, it_power_per_gpu_kw=0.0, it_energy_kwh=energy_kwh if is_it else 0.0,
         it_energy_measured=True,
         facility_energy_kwh=facility_energy_kwh(energy_kwh, site.pue) if is_it else energy_kwh,
         cooling_water_evaporated_m3=(cooling_water_evaporated_m3(energy_kwh, site.wue_l_per_kwh)

@@ -8,6 +8,7 @@ anything is written to bw2data. Nothing else in gpulca creates a registry.
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 
 import pint
@@ -142,3 +143,25 @@ def magnitude_in(quantity: pint.Quantity, unit: str) -> float:
             f"{quantity:~P} does not convert to {unit!r} "
             f"({quantity.dimensionality} vs {target.dimensionality})"
         ) from exc
+
+
+def leading_unit(text: str) -> pint.Unit:
+    """The physical unit of a display unit: ``"kg CO2-eq"`` -> kg, ``"m3 world-eq"`` -> m**3.
+
+    Impact categories and published figures write units as a physical unit, without spaces,
+    optionally followed by a space and a label (``"lb CO2e"``, ``"kg/h CO2-eq per GPU-hour"``).
+    A Brightway unit name (``"cubic meter"``) is read whole; otherwise the first word is the
+    unit, and a trailing exponent digit (``m3``, ``cm2``) is read as a power.
+
+    Raises:
+        UnitProblem: when the text does not start with a unit.
+    """
+    stripped = text.strip()
+    if stripped in BRIGHTWAY_TO_PINT:
+        return to_pint_unit(stripped)
+    word = stripped.split()[0] if stripped else ""
+    try:
+        return to_pint_unit(re.sub(r"^([A-Za-z]+)([23])$", r"\1 ** \2", word))
+    except UnitProblem:
+        raise UnitProblem(f"{text!r} does not start with a known unit (e.g. 'kg CO2-eq', "
+                          "'kWh', '%', 'lb CO2e')") from None

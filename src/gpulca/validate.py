@@ -95,8 +95,7 @@ def validate_paths(paths: Iterable[str | Path]) -> ValidationResult:
         if kind == "extra":
             _check_extra(result.report, path, data)
     if kinds["inventory"]:
-        _collect(result.report, lambda: resolve_library(load_library(kinds["inventory"]),
-                                                         bundled_flow_index()))
+        _collect(result.report, lambda: _check_library(result.report, kinds["inventory"]))
     for path in kinds["methods"]:
         _collect(result.report, lambda path=path: load_methods(path))
     for path in kinds["study"]:
@@ -104,6 +103,14 @@ def validate_paths(paths: Iterable[str | Path]) -> ValidationResult:
     result.report.problems = _unique(result.report.problems)
     result.checked = {k: v for k, v in kinds.items() if v}
     return result
+
+
+def _check_library(report: Report, files: list[Path]) -> None:
+    """Check inventory files as one library, going on past files that fail to parse."""
+    library = load_library(files, partial=True)
+    report.extend(library.load_problems)
+    if library.processes or library.parameters:
+        resolve_library(library, bundled_flow_index())
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

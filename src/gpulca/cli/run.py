@@ -2,29 +2,109 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
+import pandas as pd
 from rich.markup import escape
+from rich.table import Table
 
 from gpulca.api import StudyResult, run_study
 from gpulca.cli import report_errors
-from gpulca.cli.common import brightway_options, print_table, setup_progress, stderr, stdout
+from gpulca.cli.common import (
+    brightway_options,
+    format_number,
+    print_table,
+    setup_progress,
+    stderr,
+    stdout,
+)
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.output import write_all
-from gpulca.results import impact_units, phase_impact_table
+from gpulca.reference import compare_reference
+from gpulca.results import (
+    development_multiplier,
+    impact_units,
+    phase_impact_table,
+    phase_share,
+)
 
 
 def default_output_dir(study_name: str) -> Path:
     return Path("gpulca-results") / study_name
 
 
-def write_results(result: StudyResult, directory: Path) -> list[Path]:
-    """Write ``results.csv`` (tidy scores) and ``audit.csv`` (intermediates), all or nothing."""
-    return write_all(directory, {
+def write_results(result: StudyResult, directory: Path,
+                  comparison: pd.DataFrame | None = None) -> list[Path]:
+    """Write ``results.csv`` (tidy scores) and ``audit.csv`` (intermediates), all or nothing;
+    also ``reference.csv`` when the study has published figures (``comparison``)."""
+    writers = {
         "results.csv": lambda p: result.scores.to_csv(p, index=False, float_format="%.10g"),
         "audit.csv": lambda p: result.audit.to_csv(p, index=False, float_format="%.10g"),
-    })
+    }
+    if comparison is not None and len(comparison):
+        writers["reference.csv"] = lambda p: comparison.to_csv(p, index=False,
+                                                               float_format="%.10g")
+    return write_all(directory, writers)
+
+
+def print_multiplier(result: StudyResult) -> None:
+    """Whole development / final training per impact, when the study has a final training."""
+    table = development_multiplier(result.scores)
+    if table.empty:
+        return
+    share = phase_share(result.audit)
+    rows = pd.DataFrame({
+        "whole development": table["total"].to_numpy(),
+        "final training": table["final"].to_numpy(),
+        "multiplier": table["multiplier"].to_numpy()},
+        index=[f"{label} [{unit}]" for label, unit in zip(table["impact_label"], table["unit"],
+                                                          strict=True)])
+    print_table(rows, "Development multiplier: whole development / final training", "impact")
+    finite = table["multiplier"].dropna()
+    if finite.empty:
+        return
+    low, high = finite.min(), finite.max()
+    weighs = f"{low:.3g}" if f"{low:.3g}" == f"{high:.3g}" else f"{low:.3g} to {high:.3g}"
+    gpu_time = f"The final training is {share:.1%} of the GPU-hours; " \
+        if math.isfinite(share) else ""
+    stdout.print(f"{gpu_time}the whole study weighs {weighs} times the final training run"
+                 f"{', by impact' if weighs != f'{low:.3g}' else ''}.")
+
+
+def _deviation_text(relative: float, difference: float, absolute: bool) -> str:
+    """The deviation as the tolerance reads it: in the figure's unit, or relative."""
+    if difference == 0:
+        return "0"
+    if absolute or not math.isfinite(relative):
+        return f"{difference:+.2g}"
+    return f"{relative:+.2%}" if abs(relative) >= 1e-4 else f"{relative * 100:+.2g}%"
+
+
+def print_reference(result: StudyResult, comparison: pd.DataFrame) -> None:
+    """Each published figure next to gpulca's value, with the deviation; flags misses."""
+    if comparison.empty:
+        return
+    reference = result.study.study.reference
+    title = f"Published figures vs gpulca ({reference.source if reference else ''})"
+    table = Table(title=escape(title), title_justify="left")
+    for name in ("id", "what", "paper", "gpulca", "unit", "deviation", "tolerance", ""):
+        table.add_column(name, justify="right" if name in ("paper", "gpulca", "deviation")
+                         else "left")
+    for row, figure in zip(comparison.itertuples(index=False), reference.figures if reference
+                           else [], strict=True):
+        deviation = _deviation_text(row.deviation, row.difference,
+                                    figure.tolerance.absolute is not None)
+        flag = "[green]ok[/green]" if row.within else "[bold red]OUTSIDE[/bold red]"
+        table.add_row(escape(str(row.id)), escape(str(row.what)), format_number(row.paper),
+                      format_number(row.gpulca), escape(str(row.unit)), deviation,
+                      str(row.tolerance), flag)
+    stdout.print(table)
+    misses = int((~comparison["within"]).sum())
+    if misses:
+        stdout.print(f"[bold red]{misses} published figure{'s' if misses != 1 else ''} "
+                     "outside tolerance.[/bold red]")
 
 
 def print_summary(result: StudyResult) -> None:
@@ -58,8 +138,11 @@ def run(study: str, output: str | None, data_dir: str | None, project: str,
     for warning in result.warnings:
         stderr.print(f"[yellow]warning:[/yellow] {warning}")
     print_summary(result)
+    print_multiplier(result)
+    comparison = compare_reference(result)
+    print_reference(result, comparison)
     reports = prepare_reports([result], excel_file, charts_dir)
     directory = Path(output) if output else default_output_dir(result.study.name)
-    written = write_results(result, directory)
+    written = write_results(result, directory, comparison)
     written += reports()
     stdout.print(escape("Wrote " + ", ".join(str(p) for p in written)))

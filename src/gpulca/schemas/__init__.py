@@ -44,11 +44,25 @@ def _message(error: dict[str, Any]) -> str:
         message = "unknown key (not part of the schema; check the spelling)"
     elif error["type"] == "missing":
         message = "required key is missing"
+    elif error["type"] in _BOUNDS:
+        bound = error.get("ctx", {}).get(_BOUNDS[error["type"]][0])
+        message = f"expected a number {_BOUNDS[error['type']][1]} {bound}"
+    elif error["type"] in ("float_parsing", "float_type", "int_parsing", "int_type"):
+        message = "expected a number"
+    elif error["type"] == "finite_number":
+        message = "expected a finite number (not NaN or infinity)"
     elif error["type"] == "string_pattern_mismatch":
         pattern = str(error.get("ctx", {}).get("pattern", ""))
         message = _PATTERN_TEXT.get(pattern, f"expected text matching {pattern}")
     return message
 
+
+_BOUNDS = {
+    "greater_than_equal": ("ge", ">="),
+    "greater_than": ("gt", ">"),
+    "less_than_equal": ("le", "<="),
+    "less_than": ("lt", "<"),
+}
 
 _PATTERN_TEXT = {
     r"^[a-z0-9][a-z0-9_.\-]*$": "expected a code of lower-case letters, digits, '_', '-' or '.'",

@@ -27,7 +27,8 @@ not re-verified), ``derived`` (our arithmetic on sourced values, method stated),
 class StrictModel(BaseModel):
     """Base of every schema: unknown keys are errors, instances are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
+                              allow_inf_nan=False)
 
 
 class Uncertainty(StrictModel):

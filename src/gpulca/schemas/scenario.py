@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from gpulca.schemas.common import Code, NonEmptyStr, SourcedValue, StrictModel, ZoneId
+from gpulca.schemas.reference import Reference
 
 
 class PhaseDefinition(StrictModel):
@@ -64,8 +65,16 @@ class HardwareSpec(StrictModel):
 class ActivityRow(StrictModel):
     """GPU-hours of one phase (optionally of one model or component, on one accelerator).
 
-    Give ``gpu_hours``, or ``gpu_count`` and ``wall_hours``. ``it_energy`` is measured IT energy
-    (e.g. ``"1200 kWh"``); when given it replaces the modelled energy of this row.
+    Give ``gpu_hours``, or ``gpu_count`` and ``wall_hours``. The row's IT energy is modelled from
+    the hardware (GPU power x load + host share) unless the row gives one of:
+
+    - ``it_energy``: measured IT energy of the row (e.g. ``"1200 kWh"``);
+    - ``it_power``: measured mean IT power of the row's whole job, its ``gpu_count`` GPUs with
+      their CPUs, DRAM and host (e.g. ``"1515.43 W"``, a paper's system power term); IT energy is
+      then ``it_power x wall_hours``.
+
+    ``gpu_load`` overrides the hardware's load for this row only (e.g. debugging or evaluation
+    jobs that keep GPUs far from full draw).
     """
 
     phase: Code
@@ -76,6 +85,8 @@ class ActivityRow(StrictModel):
     model: NonEmptyStr | None = None
     component: NonEmptyStr | None = None
     it_energy: NonEmptyStr | None = None
+    it_power: NonEmptyStr | None = None
+    gpu_load: float | None = Field(default=None, gt=0, le=1.2)
     comment: str | None = None
 
     @model_validator(mode="after")
@@ -86,6 +97,15 @@ class ActivityRow(StrictModel):
             raise ValueError("give 'gpu_hours', or 'gpu_count' and 'wall_hours' (not both)")
         if product and (self.gpu_count is None or self.wall_hours is None):
             raise ValueError("'gpu_count' and 'wall_hours' go together")
+        if self.it_power is not None:
+            if self.it_energy is not None:
+                raise ValueError("give 'it_energy' or 'it_power', not both")
+            if not product:
+                raise ValueError("'it_power' is the power of the whole job: give 'gpu_count' "
+                                 "and 'wall_hours' with it")
+        if self.gpu_load is not None and (self.it_energy or self.it_power):
+            raise ValueError("'gpu_load' has no effect on a row with a measured 'it_energy' or "
+                             "'it_power': leave it out")
         return self
 
     @property
@@ -141,6 +161,9 @@ class Study(StrictModel):
     hardware: HardwareSpec
     activity: ActivitySpec
     extra_energy: list[ExtraEnergy] = Field(default_factory=list)
+    reference: Reference | None = None
+    """Published figures this study reproduces, each with gpulca's way of computing it
+    (:mod:`gpulca.schemas.reference`); ``gpulca run`` prints both with the deviation."""
 
     @field_validator("inventories")
     @classmethod
