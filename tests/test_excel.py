@@ -14,7 +14,7 @@ import yaml
 
 from gpulca import excel
 from gpulca import report as rp
-from gpulca.results import phase_impact_table
+from gpulca.results import development_multiplier, phase_impact_table
 from gpulca.translate import STAGES
 
 RUN_DATE = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -163,7 +163,10 @@ def test_summary_has_assumptions_share_and_reading(book: Any, result: Any) -> No
                    "Hardware lifetime", "Reading", "Share of the final training run"):
         assert needed in texts, needed
     share = rp.final_training_shares(result.scores)["climate_change"]
-    assert ws.cell(row=_row_of(ws, "Climate change"), column=3).value == pytest.approx(share)
+    row = _row_of(ws, "Climate change")
+    assert ws.cell(row=row, column=3).value == pytest.approx(share)
+    multiplier = development_multiplier(result.scores).set_index("impact")["multiplier"]
+    assert ws.cell(row=row, column=4).value == pytest.approx(multiplier["climate_change"])
     assert any("final training run" in t and f"{100 * share:.1f} %" in t for t in texts)
     lifetime = ws.cell(row=_row_of(ws, "Hardware lifetime"), column=2)
     assert lifetime.value == pytest.approx(6.0) and lifetime.number_format == 'General "years"'
@@ -413,6 +416,23 @@ def test_scenarios_sheet_compares_variants(variant_book: Path, result: Any) -> N
     assumptions = table_rows(book["Assumptions"])
     assert [r["Variant"] for r in assumptions if r["Parameter"] == "site.pue"] == \
         ["base", "low_pue"]
+
+
+def test_reference_sheet_lists_published_figures(module_bw: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from gpulca.reference import compare_reference
+
+    repo = Path(__file__).resolve().parent.parent
+    bloom = _run(repo / "scenarios" / "replications" / "bloom2023.yaml", module_bw)
+    path = excel.write_workbook(tmp_path / "bloom.xlsx", [bloom], run_date=RUN_DATE)
+    book = load_workbook(path)
+    assert book.sheetnames == BASE_SHEETS[:4] + ["Reference"] + BASE_SHEETS[4:]
+    rows = table_rows(book["Reference"])
+    expected = compare_reference(bloom)
+    assert [r["Id"] for r in rows] == list(expected["id"])
+    assert [r["gpulca"] for r in rows] == pytest.approx(list(expected["gpulca"]))
+    assert {r["Within tolerance"] for r in rows} <= {"yes", "no"}
 
 
 # -- LibreOffice and the CLI ----------------------------------------------------------------------

@@ -59,6 +59,7 @@ SHEET_NOTES = {
     "By stage": "Impacts of each life-cycle stage, all phases together.",
     "Phase x stage": "For each impact: phases by life-cycle stage, with a stacked chart.",
     "Scenarios": "The variants compared with the base study.",
+    "Reference": "The study's published figures beside gpulca's values, with the deviation.",
     "Assumptions": "Every parameter used, with its value, unit, source, quality and uncertainty.",
     "Activity": "Each activity row: GPU-hours to energy, water and amortised hardware.",
     "Inventory": "Every exchange of the foreground processes that were solved, with its source.",
@@ -79,7 +80,7 @@ def _impact_headers(report: rp.Report, impacts: Iterable[str]) -> list[str]:
     return [f"{report.labels[i]} ({report.units.get(i, '')})" for i in impacts]
 
 
-SUMMARY_WIDTHS = {1: 36.0, 2: 26.0, 3: 16.0, 4: 24.0, 5: 24.0, 6: 44.0}
+SUMMARY_WIDTHS = {1: 36.0, 2: 26.0, 3: 15.0, 4: 15.0, 5: 22.0, 6: 24.0, 7: 24.0}
 
 
 def _headline_rows(report: rp.Report) -> list[list[Any]]:
@@ -90,7 +91,8 @@ def _headline_rows(report: rp.Report) -> list[list[Any]]:
         subset = scores[scores["impact"] == impact]
         stages = subset.groupby("stage")["score"].sum()
         phases = subset.groupby("phase_label", sort=False)["score"].sum()
-        rows.append([report.labels[impact], float(total), shares[impact],
+        share = shares[impact]
+        rows.append([report.labels[impact], float(total), share, 1 / share if share else None,
                      str(phases.idxmax()) if total else "",
                      rp.STAGE_LABELS.get(str(stages.idxmax()), "") if total else ""])
     return rows
@@ -102,19 +104,20 @@ def write_summary(sheet: Sheet, report: rp.Report, chart: Any,
     sheet.title(f"Environmental footprint of {base.study.name}")
     description = " ".join((base.study.study.description or "").split())
     if description:
-        sheet.paragraph(description, 6, italic=True)
+        sheet.paragraph(description, 7, italic=True)
         sheet.row += 1
     sheet.heading("Headline results" + (f" (variant {base.variant})" if report.has_variants
                                         else ""))
     rows = _headline_rows(report)
     block = sheet.table(["Impact category", "Total", "Share of the final training run",
-                         "Largest phase", "Largest stage"], rows, [None, None, "0.0%"])
+                         "Development multiplier", "Largest phase", "Largest stage"], rows,
+                        [None, None, "0.0%", '0.0"x"'])
     for offset, impact in enumerate(report.impacts):
         sheet.ws.cell(row=block.first + offset, column=2).number_format = number_format(
             [rows[offset][1]], report.units[impact])
     sheet.heading("Reading")
     for line in rp.reading(base):
-        sheet.paragraph(line, 6)
+        sheet.paragraph(line, 7)
     sheet.row += 1
     sheet.ws.add_chart(chart, f"A{sheet.row}")
     sheet.row += CHART_ROWS + 1
@@ -122,7 +125,7 @@ def write_summary(sheet: Sheet, report: rp.Report, chart: Any,
     if base.warnings:
         sheet.heading("Warnings")
         for warning in base.warnings:
-            sheet.paragraph(warning, 6)
+            sheet.paragraph(warning, 7)
         sheet.row += 1
     _contents(sheet, present)
     sheet.finish()
@@ -134,11 +137,14 @@ def _main_assumptions(sheet: Sheet, result: StudyResult) -> None:
     block = sheet.table(["Assumption", "Value", "Source"],
                         [[what, value, source] for what, value, _, source in assumptions],
                         wrap=[3])
-    sheet.merge(block.header, 3, 6)
+    for offset, (_, value, _, _) in enumerate(assumptions):  # long names wrap, numbers don't
+        if isinstance(value, str):
+            sheet.put(block.first + offset, 2, value, wrap=True)
+    sheet.merge(block.header, 3, 7)
     for offset, (_, value, unit, _) in enumerate(assumptions):
         sheet.ws.cell(row=block.first + offset, column=2).number_format = \
             f'General "{unit}"' if unit and not isinstance(value, str) else "General"
-        sheet.merge(block.first + offset, 3, 6)
+        sheet.merge(block.first + offset, 3, 7)
 
 
 def _contents(sheet: Sheet, present: Sequence[str]) -> None:
@@ -251,6 +257,28 @@ def write_scenarios(sheet: Sheet, report: rp.Report) -> None:
     sheet.row += 1
     tables = {i: rp.variant_stage_table(report, i) for i in report.impacts}
     stacked_blocks(sheet, report, tables, "Variant", {})
+    sheet.finish(block)
+
+
+REFERENCE_COLUMNS = (
+    ("id", "Id", None), ("what", "What", None), ("paper", "Published", "General"),
+    ("gpulca", "gpulca", "General"), ("unit", "Unit", None),
+    ("deviation", "Deviation", "0.00%"), ("difference", "Difference", "General"),
+    ("tolerance", "Tolerance", None), ("within", "Within tolerance", None),
+    ("source", "Source", None),
+)
+
+
+def write_reference(sheet: Sheet, report: rp.Report) -> None:
+    reference = report.base.study.study.reference
+    sheet.title("Published figures", "The study's reference: " + (reference.source if
+                                                                     reference else ""))
+    frame = report.reference if report.reference is not None else pd.DataFrame()
+    rows = frame.reindex(columns=[c for c, _, _ in REFERENCE_COLUMNS]).astype(object)
+    block = sheet.table([h for _, h, _ in REFERENCE_COLUMNS],
+                        rows.where(rows.notna(), None).values.tolist(),
+                        [f for _, _, f in REFERENCE_COLUMNS], wrap=[2, 10])
+    sheet.fixed.update({2: 50, 10: 60})
     sheet.finish(block)
 
 
@@ -394,7 +422,9 @@ def write_run(sheet: Sheet, report: rp.Report) -> None:
 
 def sheet_names(report: rp.Report) -> list[str]:
     """The sheets of a report's workbook, in order."""
-    return [name for name in SHEET_NOTES if name != "Scenarios" or report.has_variants]
+    optional = {"Scenarios": report.has_variants,
+                "Reference": report.reference is not None and len(report.reference) > 0}
+    return [name for name in SHEET_NOTES if optional.get(name, True)]
 
 
 def build_workbook(report: rp.Report) -> Any:
@@ -415,7 +445,8 @@ def build_workbook(report: rp.Report) -> Any:
                           [STAGE_COLOURS[s] for s in STAGES])
     write_summary(sheets["Summary"], report, chart, names)
     writers = {"By phase": write_by_phase, "By stage": write_by_stage,
-               "Scenarios": write_scenarios, "Assumptions": write_assumptions,
+               "Scenarios": write_scenarios, "Reference": write_reference,
+               "Assumptions": write_assumptions,
                "Activity": write_activity, "Inventory": write_inventory,
                "Methods": write_methods, "Run": write_run}
     for name, write in writers.items():

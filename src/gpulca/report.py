@@ -25,7 +25,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from gpulca.phases import FINAL_TRAINING
-from gpulca.results import impact_units, phase_impact_table, stage_impact_table
+from gpulca.reference import compare_reference
+from gpulca.results import (
+    development_multiplier,
+    impact_units,
+    phase_impact_table,
+    phase_share,
+    stage_impact_table,
+)
 from gpulca.translate import STAGES
 
 if TYPE_CHECKING:
@@ -74,6 +81,9 @@ class Report:
     """Applied overrides per variant, as ``"key: old -> new"`` lines."""
     root: Path | None = None
     """The folder that holds every input file; paths are shown relative to it."""
+    reference: pd.DataFrame | None = None
+    """The base study's published figures beside gpulca's values
+    (:func:`gpulca.reference.compare_reference`); None or empty without a ``reference:``."""
 
     def path(self, text: str) -> str:
         """A file name, or ``file:line``, relative to :attr:`root` when it lies under it."""
@@ -179,7 +189,7 @@ def build_report(results: Sequence[StudyResult],
         versions=package_versions(),
         run_date=run_date or default_run_date(),
         overrides={k: list(v) for k, v in (overrides or {}).items()},
-        root=input_root(results))
+        root=input_root(results), reference=compare_reference(results[0]))
 
 
 # -- result tables --------------------------------------------------------------------------------
@@ -292,23 +302,23 @@ def _impact_sentence(scores: pd.DataFrame, impact: str, final: float | None) -> 
     return text + "."
 
 
-def _final_training_sentence(scores: pd.DataFrame, shares: Mapping[str, float | None]) -> str:
-    impact = next(iter(shares))
-    final = shares[impact]
-    if final is None:
-        return ("The study has no 'final_training' phase, so the share of the final training "
-                "run cannot be given.")
-    label = str(scores.loc[scores["impact"] == impact, "impact_label"].iloc[0])
-    if label[1:2].islower():  # "Climate change" -> "climate change"; "EF v3.1 ..." unchanged
-        label = label[0].lower() + label[1:]
-    others = [p for p in dict.fromkeys(scores["phase_label"]) if p != scores.loc[
-        scores["phase"] == FINAL_TRAINING, "phase_label"].iloc[0]]
-    if final == 0:
-        return f"The final training run adds nothing to the {label} footprint."
-    ratio = (1 - final) / final
-    return (f"Reporting only the final training run would show {pct(final)} of the {label} "
-            f"footprint: the other phases ({', '.join(others)}) add {ratio:.1f} times as much "
-            f"as the final run itself.")
+def _final_training_sentence(result: StudyResult) -> str:
+    """The development multiplier (whole study / final training run) in words."""
+    table = development_multiplier(result.scores)
+    if table.empty:
+        return ("The study has no 'final_training' phase, so its share and the development "
+                "multiplier cannot be given.")
+    finite = table["multiplier"].dropna()
+    if finite.empty:
+        return "The final training run scores 0 for every impact."
+    low, high = float(finite.min()), float(finite.max())
+    weighs = f"{low:.3g}" if f"{low:.3g}" == f"{high:.3g}" else f"{low:.3g} to {high:.3g}"
+    gpu = phase_share(result.audit)
+    share = f"The final training run is {gpu:.1%} of the GPU-hours; " if math.isfinite(gpu) \
+        else ""
+    return (f"{share}the whole development weighs {weighs} times the final training run "
+            "(the development multiplier): a report of the final run alone would show "
+            f"{pct(1 / high)}{'' if low == high else f' to {pct(1 / low)}'} of the footprint.")
 
 
 def reading(result: StudyResult) -> list[str]:
@@ -317,7 +327,7 @@ def reading(result: StudyResult) -> list[str]:
     shares = final_training_shares(scores)
     lines = [_operations_sentence(result)]
     lines += [_impact_sentence(scores, impact, shares[impact]) for impact in shares]
-    lines.append(_final_training_sentence(scores, shares))
+    lines.append(_final_training_sentence(result))
     if any(e.spec.stand_in for _, e in solved_exchanges(result.study, result.demands)):
         lines.append("Some manufacturing data are published only as characterised totals and "
                      "are carried by stand-in flows; each is named in the Inventory sheet "

@@ -130,8 +130,10 @@ class Sheet:
     def measure(self, col: int, value: Value, fmt: str | None = None) -> None:
         """Widen column ``col`` for ``value`` (numbers: their format's length)."""
         shown = len(str(value)) if value is not None else 0
-        if isinstance(value, float):
-            shown = 10 + len(re.sub(r'[^"]*"([^"]*)"', r"\1", fmt or ""))
+        if isinstance(value, float) and fmt in (None, "General"):
+            shown = len(f"{value:.11g}")
+        elif isinstance(value, float):
+            shown = 10 + len(re.sub(r'[^"]*"([^"]*)"', r"\1", fmt))
         self.width[col] = max(self.width.get(col, 8.0), shown + 2)
 
     def title(self, text: str, note: str | None = None) -> None:
