@@ -4,8 +4,9 @@
 >>> write_workbook("footprint.xlsx", [result])                             # doctest: +SKIP
 
 Sheets (in order): Summary, By phase, By stage, Phase x stage, Scenarios (only with variants),
-Assumptions, Activity, Inventory, Methods, Run. The workbook is one-way: it is written for
-people to read and to check, not to be read back by gpulca.
+Reference (only for studies with published figures), Assumptions, Activity, Inventory,
+Methods, Run. The workbook is one-way: it is written for people to read and to check, not to be
+read back by gpulca. ``docs/reports.md`` describes every sheet.
 
 Safety and stability rules:
 
