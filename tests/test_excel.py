@@ -435,6 +435,22 @@ def test_reference_sheet_lists_published_figures(module_bw: Path, tmp_path: Path
     assert {r["Within tolerance"] for r in rows} <= {"yes", "no"}
 
 
+def test_comparison_inputs_put_the_baseline_first(result: Any) -> None:
+    import dataclasses
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    cheap = dataclasses.replace(result, variant="cheap_grid")
+    comparison = SimpleNamespace(
+        baseline="base", results={"cheap_grid": cheap, "base": result},
+        overrides=pd.DataFrame([{"variant": "cheap_grid", "step": 1, "key": "site.grid_zone",
+                                 "old": "FR", "new": "SE", "set_by": "grid: SE"}]))
+    results, overrides = rp.comparison_inputs(comparison)
+    assert [r.variant for r in results] == ["base", "cheap_grid"]
+    assert overrides == {"cheap_grid": ["site.grid_zone: FR -> SE (grid: SE)"]}
+
+
 # -- LibreOffice and the CLI ----------------------------------------------------------------------
 
 def test_libreoffice_opens_the_workbook(workbook_file: Path, tmp_path: Path) -> None:

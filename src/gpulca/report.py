@@ -173,6 +173,24 @@ def input_root(results: Sequence[StudyResult]) -> Path | None:
     return Path(os.path.commonpath(sorted(folders))) if folders else None
 
 
+def comparison_inputs(comparison: Any) -> tuple[list[StudyResult], dict[str, list[str]]]:
+    """The results (baseline first) and the override log of a ``gpulca compare`` result.
+
+    ``comparison`` is a :class:`gpulca.compare.ComparisonResult`: ``results`` by variant name,
+    the ``baseline`` name, and the ``overrides`` frame (``variant``, ``key``, ``old``, ``new``,
+    ``set_by``...). Each override becomes a line ``"key: old -> new (set_by)"``.
+    """
+    results = dict(comparison.results)
+    first = comparison.baseline if comparison.baseline in results else next(iter(results))
+    ordered = [results[first]] + [r for name, r in results.items() if name != first]
+    overrides: dict[str, list[str]] = {}
+    for row in comparison.overrides.to_dict("records"):
+        by = f" ({row['set_by']})" if row.get("set_by") else ""
+        overrides.setdefault(str(row["variant"]), []).append(
+            f"{row['key']}: {row['old']} -> {row['new']}{by}")
+    return ordered, overrides
+
+
 def build_report(results: Sequence[StudyResult],
                  overrides: Mapping[str, Sequence[str]] | None = None,
                  run_date: datetime | None = None,
@@ -261,7 +279,7 @@ def fmt(value: float, unit: str = "") -> str:
     """A number for a sentence: four significant figures, thousands separators."""
     if value == 0 or not math.isfinite(value):
         text = f"{value:g}"
-    elif 1e-3 <= abs(value) < 1e7:
+    elif 1e-3 <= abs(value) < 1e12:
         text = f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
     else:
         text = f"{value:.3g}"
