@@ -11,13 +11,18 @@ line.
 from __future__ import annotations
 
 import csv
+import io
 import math
+import os
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from gpulca.errors import InputError, Problem
 from gpulca.schemas.scenario import ActivityRow
+from gpulca.units import magnitude_in, parse_quantity
 
 ACTIVITY_COLUMNS = (
     "phase", "gpu_hours", "gpu_count", "wall_hours", "accelerator", "model", "component",
@@ -107,3 +112,51 @@ def read_activity_csv(path: str | Path) -> list[ActivityRow]:
     if not rows:
         raise InputError(Problem(file, "", "the activity table is empty: no data rows"))
     return rows
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.12g}"
+    return str(value)
+
+
+def _record(row: ActivityRow) -> tuple[object, ...]:
+    """The CSV cells of ``row``, in the order of :data:`ACTIVITY_COLUMNS`."""
+    values = row.model_dump()
+    values["it_energy_kwh"] = magnitude_in(parse_quantity(row.it_energy), "kWh") \
+        if row.it_energy else None
+    values["it_power_w"] = magnitude_in(parse_quantity(row.it_power), "W") \
+        if row.it_power else None
+    return tuple(values[column] for column in ACTIVITY_COLUMNS)
+
+
+def activity_csv_text(rows: Iterable[ActivityRow]) -> str:
+    """The activity CSV for ``rows`` (the format :func:`read_activity_csv` reads)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(ACTIVITY_COLUMNS)
+    for row in rows:
+        writer.writerow([_cell(v) for v in _record(row)])
+    return buffer.getvalue()
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename: a
+    reader never sees a partial file, and an error leaves any previous file untouched."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.",
+                                         suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_activity_csv(rows: Iterable[ActivityRow], path: str | Path) -> None:
+    """Write the activity CSV atomically (see :func:`write_text_atomic`)."""
+    write_text_atomic(path, activity_csv_text(rows))

@@ -27,8 +27,23 @@ INVENTORY_KEYS = {"processes", "parameters", "accelerators", "servers", "grid_zo
 Checker = Callable[[Path], None]
 """Raises InputError for a file it does not accept."""
 
-EXTRA_CHECKERS: list[tuple[Callable[[Path, Any], bool], Checker]] = []
-"""(recognise(path, data), check(path)) pairs for other YAML kinds, e.g. ingestion rules."""
+
+def _is_ingest_rules(path: Path, data: Any) -> bool:
+    """A tagging-rules file of ``gpulca ingest sacct``: its name contains ``rules``."""
+    return "rules" in path.name and isinstance(data, dict) and "rules" in data
+
+
+def _check_ingest_rules(path: Path) -> None:
+    from gpulca.ingest.rules import load_rules
+
+    load_rules(path)
+
+
+EXTRA_CHECKERS: list[tuple[Callable[[Path, Any], bool], Checker]] = [
+    (_is_ingest_rules, _check_ingest_rules),
+]
+"""(recognise(path, data), check(path)) pairs for other YAML kinds, e.g. ingestion rules.
+They are tried first: a rules file may have keys (``accelerators``) of another kind."""
 
 
 @dataclass
@@ -45,6 +60,9 @@ class ValidationResult:
 
 def classify(path: Path, data: Any) -> str:
     """The kind of a parsed YAML file: inventory, methods, study, extra, or unknown."""
+    for recognise, _ in EXTRA_CHECKERS:
+        if recognise(path, data):
+            return "extra"
     if isinstance(data, dict):
         if "impact_categories" in data:
             return "methods"
@@ -52,9 +70,6 @@ def classify(path: Path, data: Any) -> str:
             return "study"
         if INVENTORY_KEYS & set(data):
             return "inventory"
-    for recognise, _ in EXTRA_CHECKERS:
-        if recognise(path, data):
-            return "extra"
     return "unknown"
 
 

@@ -68,6 +68,7 @@ def main(debug: bool) -> None:
 
 
 def _register() -> None:
+    from gpulca.cli.ingest import ingest
     from gpulca.cli.run import run
     from gpulca.cli.setup import setup
     from gpulca.cli.validate import validate
@@ -75,6 +76,7 @@ def _register() -> None:
     main.add_command(run)
     main.add_command(validate)
     main.add_command(setup)
+    main.add_command(ingest)
 
 
 _register()

@@ -116,18 +116,86 @@ class ActivityRow(StrictModel):
         return float(self.gpu_count or 0) * float(self.wall_hours or 0)
 
 
+class SacctSource(StrictModel):
+    """SLURM accounting exports and the rules that tag their jobs with phases."""
+
+    log: NonEmptyStr | list[NonEmptyStr]
+    """``sacct --parsable2`` export(s), relative to the study file."""
+    rules: NonEmptyStr
+    """A tagging-rules file (e.g. ``rules/default-rules.yaml``), relative to the study file."""
+    strict: bool = False
+    """Refuse the log when any line is malformed (by default such lines are skipped and logged)."""
+
+    @field_validator("log")
+    @classmethod
+    def non_empty_logs(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list) and not value:
+            raise ValueError("give at least one sacct export")
+        return value
+
+    @property
+    def logs(self) -> list[str]:
+        """The export files as a list."""
+        return [self.log] if isinstance(self.log, str) else list(self.log)
+
+
+class MeasuredEnergy(StrictModel):
+    """Measured IT energy of a phase, from one energy log; it replaces the modelled energy.
+
+    Give exactly one of ``nvidia_smi``, ``dcgm`` and ``codecarbon`` (a path relative to the study
+    file). The energy is shared among the phase's rows (of ``model``, when given) in proportion to
+    their GPU-hours.
+    """
+
+    phase: Code
+    model: NonEmptyStr | None = None
+    nvidia_smi: NonEmptyStr | None = None
+    """``nvidia-smi --query-gpu=timestamp,index,power.draw --format=csv`` samples."""
+    dcgm: NonEmptyStr | None = None
+    """DCGM exporter series as CSV (timestamp, gpu, DCGM_FI_DEV_... columns)."""
+    codecarbon: NonEmptyStr | None = None
+    """CodeCarbon's ``emissions.csv``."""
+    max_gap: NonEmptyStr | None = None
+    """Longest interval between two power samples that is integrated, e.g. ``"30 s"``."""
+    rated_power: NonEmptyStr | None = None
+    """Rated power of one GPU, e.g. ``"700 W"``: a mean above it is flagged."""
+
+    @model_validator(mode="after")
+    def one_log(self) -> MeasuredEnergy:
+        given = [k for k in ("nvidia_smi", "dcgm", "codecarbon") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'nvidia_smi', 'dcgm' and 'codecarbon'")
+        return self
+
+    @property
+    def tool(self) -> str:
+        """The key of the log given: ``nvidia_smi``, ``dcgm`` or ``codecarbon``."""
+        return next(k for k in ("nvidia_smi", "dcgm", "codecarbon") if getattr(self, k))
+
+    @property
+    def path(self) -> str:
+        """The log given."""
+        return str(getattr(self, self.tool))
+
+
 class ActivitySpec(StrictModel):
-    """The activity data: inline ``rows`` or a CSV ``file`` (columns as in :class:`ActivityRow`)."""
+    """The activity data: inline ``rows``, a CSV ``file`` (columns as in :class:`ActivityRow`), or
+    raw ``sacct`` exports with tagging rules; optionally measured ``energy`` per phase."""
 
     source: NonEmptyStr
     """Where the GPU-hours come from (cluster accounting, a paper's table...)."""
     rows: list[ActivityRow] | None = None
     file: NonEmptyStr | None = None
+    sacct: SacctSource | None = None
+    energy: list[MeasuredEnergy] = Field(default_factory=list)
+    """Measured energy logs, each attached to one phase."""
 
     @model_validator(mode="after")
     def rows_or_file(self) -> ActivitySpec:
-        if (self.rows is None) == (self.file is None):
-            raise ValueError("give the activity as 'rows' or as a CSV 'file' (one of them)")
+        given = [k for k in ("rows", "file", "sacct") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give the activity as 'rows' or as a CSV 'file' (one of them) "
+                             "or as 'sacct' logs with rules")
         if self.rows is not None and not self.rows:
             raise ValueError("the activity table is empty: give at least one row")
         return self

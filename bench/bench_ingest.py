@@ -1,0 +1,228 @@
+"""Benchmark of sacct ingestion (issue 4): ingest + tag vs a bare ``pandas.read_csv``.
+
+Generates a ``sacct --parsable2`` export of 1,000,000 lines in a temporary directory (allocations
+with their ``.batch``/``.extern``/``.0`` steps, array tasks, failed, cancelled and pending jobs),
+then, in one run:
+
+- times ``gpulca.ingest.sacct_activity`` (read, drop steps, count GPUs, tag with
+  ``scenarios/rules/default-rules.yaml``, sum per phase) and a bare
+  ``pandas.read_csv(path, sep="|")`` of the same file, alternately, best of ``--repeat``;
+- measures the peak memory of each in its own subprocess: the peak resident set during the call
+  (Linux ``VmHWM``, reset just before it) minus the resident set after imports and a warm-up.
+
+Targets: ingest time <= 2 x bare read time; ingest peak memory <= 3 x file size.
+The figures are written under "Activity ingestion (issue 4)" in docs/benchmarks.md.
+
+Usage: ``python bench/bench_ingest.py [--rows 1000000] [--repeat 3] [--no-write]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = ROOT / "scenarios" / "rules" / "default-rules.yaml"
+DOC = ROOT / "docs" / "benchmarks.md"
+HEADING = "## Activity ingestion (issue 4)"
+HEADER = ("JobID|JobName|Account|Partition|State|Elapsed|ElapsedRaw|AllocTRES|NNodes|Start|End|"
+          "Comment|WCKey")
+NAMES = ("final-moshi-7b", "ablate-depth-{k}", "hp-lr-{k}", "debug-nccl", "eval-mmlu",
+         "prep-shard-{k}", "explore-arch-{k}", "baseline-gpt", "pretrain-stage1", "sft-chat",
+         "notebook-{k}")
+STATES = ("COMPLETED",) * 12 + ("FAILED", "CANCELLED by 1234", "TIMEOUT", "OUT_OF_MEMORY",
+                                "NODE_FAIL", "RUNNING")
+
+
+def _elapsed(seconds: int) -> str:
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    clock = f"{hours:02d}:{minutes:02d}:{secs:02d}"
+    return f"{days}-{clock}" if days else clock
+
+
+def generate(path: Path, rows: int, seed: int = 4) -> None:
+    """Write a synthetic sacct export of ``rows`` data lines (allocations and their steps)."""
+    rng = np.random.default_rng(seed)
+    start = dt.datetime(2024, 1, 1)
+    lines = [HEADER]
+    job = 100000
+    while len(lines) <= rows:
+        job += 1
+        gpus = int(rng.choice([0, 1, 2, 4, 8, 16, 64]))
+        seconds = int(rng.integers(0, 3 * 86400))
+        state = STATES[int(rng.integers(0, len(STATES)))]
+        kind = "h100" if rng.random() < 0.7 else "a100"
+        part = "cpu" if gpus == 0 else f"gpu-{kind}"
+        name = NAMES[int(rng.integers(0, len(NAMES)))].format(k=int(rng.integers(0, 500)))
+        tres = f"billing={max(gpus, 1) * 8},cpu={max(gpus, 1) * 8}" + (
+            f",gres/gpu:{kind}={gpus},gres/gpu={gpus}" if gpus else "") + \
+            f",mem={max(gpus, 1) * 64}G,node={max(1, gpus // 8)}"
+        begin = start + dt.timedelta(seconds=job * 20)
+        never = state.startswith("CANCELLED") and rng.random() < 0.3
+        if never:
+            seconds, tres = 0, ""
+        end = begin + dt.timedelta(seconds=seconds)
+        job_id = f"{job}_{int(rng.integers(0, 50))}" if rng.random() < 0.2 else str(job)
+        times = "None|" + f"{end:%Y-%m-%dT%H:%M:%S}" if never else \
+            f"{begin:%Y-%m-%dT%H:%M:%S}|{end:%Y-%m-%dT%H:%M:%S}"
+        common = f"{_elapsed(seconds)}|{seconds}|{tres}|{max(1, gpus // 8)}|{times}"
+        lines.append(f"{job_id}|{name}|lab-{job % 7}|{part}|{state}|{common}|run {job % 97}|"
+                     "*default")
+        if not never:
+            for step in ("batch", "extern", "0"):
+                lines.append(f"{job_id}.{step}|{step}|lab-{job % 7}||{state.split()[0]}|"
+                             f"{common}||*default")
+    path.write_text("\n".join(lines[: rows + 1]) + "\n")
+
+
+_TIMING = """
+import sys, time, pandas as pd
+from gpulca.ingest import sacct_activity
+from gpulca.ingest.rules import load_rules
+path, rules_path, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rules = load_rules(rules_path)
+bare, ingest = [], []
+for _ in range(repeat):
+    t = time.perf_counter()
+    frame = pd.read_csv(path, sep="|")
+    bare.append(time.perf_counter() - t)
+    del frame
+    t = time.perf_counter()
+    result = sacct_activity(path, rules)
+    ingest.append(time.perf_counter() - t)
+s = result.summary
+print({"bare_s": min(bare), "ingest_s": min(ingest), "allocations": s.allocations,
+       "steps": s.steps, "gpu_hours": s.total_gpu_hours})
+"""
+
+_MEMORY = """
+import sys, pandas as pd
+from gpulca.ingest import sacct_activity
+from gpulca.ingest.rules import load_rules
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) * 1024
+mode, path, tiny, rules_path = sys.argv[1:5]
+rules = load_rules(rules_path)
+sacct_activity(tiny, rules); pd.read_csv(tiny, sep="|")   # warm-up: imports and caches
+with open("/proc/self/clear_refs", "w") as handle:  # reset the peak (VmHWM) to the current RSS
+    handle.write("5")
+before = status("VmRSS")
+if mode == "ingest":
+    sacct_activity(path, rules)
+else:
+    pd.read_csv(path, sep="|")
+print({"peak_growth_bytes": status("VmHWM") - before, "baseline_bytes": before})
+"""
+
+
+def _run(code: str, *args: str) -> dict[str, float]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep +
+               os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True,
+                         text=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1].replace("'", '"'))
+
+
+def _machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores (nproc), {model}, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}")
+
+
+def _pandas_version() -> str:
+    import pandas
+
+    return pandas.__version__
+
+
+def _section(rows: int, size: int, timing: dict[str, float], memory: dict[str, float],
+             bare_memory: dict[str, float]) -> str:
+    ratio = timing["ingest_s"] / timing["bare_s"]
+    mem_ratio = memory["peak_growth_bytes"] / size
+    mb = 1024 * 1024
+    bare_mib = bare_memory["peak_growth_bytes"] / mb
+    ingest_mib = memory["peak_growth_bytes"] / mb
+    return f"""{HEADING}
+
+Measured by `python bench/bench_ingest.py` on {dt.date.today().isoformat()}; machine: {_machine()};
+pandas {_pandas_version()}; 1-minute load average at the end: {os.getloadavg()[0]:.1f} (other
+work was running on the machine: absolute times vary, the alternated runs keep the ratio fair).
+
+Input: a generated `sacct --parsable2` export of {rows:,} lines ({size / mb:.0f} MiB; 13 columns:
+JobID, JobName, Account, Partition, State, Elapsed, ElapsedRaw, AllocTRES, NNodes, Start, End,
+Comment, WCKey), of which {int(timing['allocations']):,} allocations and {int(timing['steps']):,}
+job steps. Ingest = read, drop steps, count GPUs from AllocTRES, tag with
+`scenarios/rules/default-rules.yaml` (14 rules), sum GPU-hours per phase; best of the alternated
+runs.
+
+| measure | bare `pandas.read_csv(path, sep="\\|")` | `gpulca` ingest + tag | ratio | target |
+| --- | --- | --- | --- | --- |
+| time | {timing['bare_s']:.2f} s | {timing['ingest_s']:.2f} s | {ratio:.2f} x bare | <= 2 x bare |
+| peak memory growth | {bare_mib:.0f} MiB | {ingest_mib:.0f} MiB | {mem_ratio:.2f} x file size \
+| <= 3 x file size |
+
+Peak memory growth is the peak resident set during the call (`VmHWM` of /proc/self/status, reset
+through /proc/self/clear_refs just before it) minus the resident set before it, in a fresh
+subprocess after imports and a warm-up on a tiny file.
+"""
+
+
+def write_section(text: str, doc: Path = DOC) -> None:
+    """Replace (or append) this benchmark's section of ``doc``, leaving the others untouched."""
+    old = doc.read_text() if doc.exists() else "# Benchmarks\n"
+    start = old.find(HEADING)
+    if start < 0:
+        new = old.rstrip("\n") + "\n\n" + text
+    else:
+        following = old.find("\n## ", start + len(HEADING))
+        new = old[:start] + text + (old[following + 1:] if following >= 0 else "")
+        new = new.replace(text + "## ", text + "\n## ")
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(new.rstrip("\n") + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true", help="print, do not update the doc")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path, tiny = Path(tmp) / "sacct.txt", Path(tmp) / "tiny.txt"
+        started = time.perf_counter()
+        generate(path, args.rows)
+        generate(tiny, 50, seed=1)
+        print(f"generated {path.stat().st_size / 2**20:.0f} MiB in "
+              f"{time.perf_counter() - started:.1f} s")
+        timing = _run(_TIMING, str(path), str(RULES), str(args.repeat))
+        memory = _run(_MEMORY, "ingest", str(path), str(tiny), str(RULES))
+        bare_memory = _run(_MEMORY, "bare", str(path), str(tiny), str(RULES))
+        text = _section(args.rows, path.stat().st_size, timing, memory, bare_memory)
+    print(text)
+    if not args.no_write:
+        write_section(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""``gpulca ingest``: turn cluster logs and energy measurements into an activity CSV.
+
+    gpulca ingest sacct LOG [LOG...] --rules RULES.yaml -o activity.csv [--strict]
+    gpulca ingest nvidia-smi LOG --phase PHASE [--activity activity.csv -o out.csv]
+    gpulca ingest dcgm LOG --phase PHASE [--activity activity.csv -o out.csv]
+    gpulca ingest codecarbon LOG --phase PHASE [--activity activity.csv -o out.csv]
+
+The commands only parse arguments, call :mod:`gpulca.ingest` and print a summary; outputs are
+written atomically and only once everything succeeded. Input problems are printed one per line
+and exit with code 2 (:func:`gpulca.cli.report_errors`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from gpulca.activity import read_activity_csv, write_activity_csv
+from gpulca.cli import report_errors
+from gpulca.cli.common import stdout
+from gpulca.errors import InputError, Problem
+from gpulca.ingest.energy import (
+    EnergyMeasurement,
+    plausibility,
+    read_codecarbon,
+    read_dcgm,
+    read_nvidia_smi,
+)
+from gpulca.ingest.loader import attach_energy, attachment_findings
+from gpulca.ingest.summary import IngestSummary, sacct_activity
+from gpulca.units import UnitProblem, magnitude_in, parse_quantity
+
+SHOWN = 5
+"""Problems or examples shown per kind; the counts are always complete."""
+
+
+def _in_unit(unit: str) -> Callable[[click.Context, click.Parameter, str | None], float | None]:
+    """A click callback parsing a quantity option (``"700 W"``, ``"1 min"``) into ``unit``."""
+
+    def callback(context: click.Context, parameter: click.Parameter,
+                 text: str | None) -> float | None:
+        if text is None:
+            return None
+        try:
+            return magnitude_in(parse_quantity(text, unit), unit)
+        except UnitProblem as exc:
+            raise click.BadParameter(f"{exc}; expected a quantity in {unit}") from exc
+
+    return callback
+
+
+@click.group()
+def ingest() -> None:
+    """Turn cluster logs and energy measurements into GPU-hours per research phase."""
+
+
+@ingest.command("sacct")
+@click.argument("logs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--rules", "rules_path", required=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="Tagging-rules YAML file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Activity CSV to write (atomically). Without it, only the summary is shown.")
+@click.option("--strict", is_flag=True, help="Refuse the logs when any line is malformed.")
+@report_errors
+def sacct_command(logs: tuple[Path, ...], rules_path: Path, output: Path | None,
+                  strict: bool) -> None:
+    """Read `sacct --parsable2` exports LOGS, tag jobs with RULES, write GPU-hours per phase."""
+    result = sacct_activity(list(logs), rules_path, strict=strict)
+    if output is not None:
+        write_activity_csv(result.rows, output)
+    console = stdout
+    print_summary(console, result.summary)
+    if output is not None:
+        console.print(f"Wrote {len(result.rows)} activity rows to {output}")
+
+
+def print_summary(console: Console, summary: IngestSummary) -> None:
+    """Print GPU-hours per phase, the final-training share and every job not counted as is."""
+    table = Table(title=f"GPU-hours per phase ({', '.join(summary.files)})")
+    for name, justify in (("phase", "left"), ("label", "left"), ("jobs", "right"),
+                          ("GPU-hours", "right"), ("share", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for total in summary.phases:
+        table.add_row(total.phase, total.label, f"{total.jobs:,}", f"{total.gpu_hours:,.1f}",
+                      f"{total.share:.1%}")
+    table.add_row("total", "", "", f"{summary.total_gpu_hours:,.1f}", "100.0%")
+    console.print(table)
+    console.print(f"Final training: {summary.final_training_share:.1%} of the GPU-hours.")
+    console.print(f"Lines read: {summary.lines:,}; allocations: {summary.allocations:,}; "
+                  f"job steps skipped: {summary.steps:,}; CPU-only allocations: "
+                  f"{summary.cpu_only:,}; never started: {summary.never_started:,}; GPU "
+                  f"allocations with 0 s: {summary.zero_hours:,}; failed (to the failed phase): "
+                  f"{summary.failed_jobs:,} ({summary.failed_gpu_hours:,.1f} GPU-h).")
+    _print_warnings(console, summary)
+
+
+def _print_warnings(console: Console, summary: IngestSummary) -> None:
+    if summary.malformed:
+        console.print(f"[yellow]warning:[/] {len(summary.malformed):,} malformed lines skipped:")
+        for problem in summary.malformed[:SHOWN]:
+            console.print(f"  {problem}", markup=False, soft_wrap=True)
+    if summary.unmatched_jobs:
+        console.print(f"[yellow]warning:[/] {summary.unmatched_jobs:,} GPU jobs "
+                      f"({summary.unmatched_gpu_hours:,.1f} GPU-h) matched no rule and were put "
+                      f"in phase {summary.unmatched_phase!r} (unmatched_phase); largest:",
+                      soft_wrap=True)
+        for example in summary.unmatched_examples:
+            console.print(f"  {example['file']}:{example['line']}: job {example['job_id']} "
+                          f"{example['name']!r} account {example['account']!r} partition "
+                          f"{example['partition']!r} ({example['gpu_hours']} GPU-h)", markup=False,
+                          soft_wrap=True)
+    for gres, count in summary.unmapped_gres.items():
+        console.print(f"[yellow]warning:[/] gres type {gres!r} ({count:,} jobs) maps to no "
+                      "accelerator (add it under accelerators.gres_types); those rows use the "
+                      "study's accelerator")
+    if summary.repeated_headers:
+        console.print(f"note: {summary.repeated_headers} repeated header lines skipped")
+    for note in summary.notes:
+        console.print(f"note: {note}")
+
+
+def _energy_command(name: str, reader: Callable[..., EnergyMeasurement],
+                    help_text: str) -> click.Command:
+    """Build one energy subcommand: measure LOG, optionally attach it to a phase's rows."""
+
+    @click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--phase", required=True, help="Phase the measurement belongs to.")
+    @click.option("--model", default=None, help="Attach only to the rows of this model.")
+    @click.option("--rated-power", "rated", default=None, callback=_in_unit("W"),
+                  help="Rated power of one GPU (e.g. '700 W'); a higher mean is flagged.")
+    @click.option("--activity", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                  help="Activity CSV whose PHASE rows receive the measured energy.")
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                  default=None, help="Where to write the updated activity CSV (atomically).")
+    @report_errors
+    def command(log: Path, phase: str, model: str | None, rated: float | None,
+                activity: Path | None, output: Path | None, **options: Any) -> None:
+        if (activity is None) != (output is None):
+            raise InputError(Problem(None, "--activity", "--activity and -o/--output go "
+                                     "together"))
+        measured = reader(log, **options)
+        console = stdout
+        print_measurement(console, measured, phase, rated)
+        if activity is not None and output is not None:
+            before = read_activity_csv(activity)
+            rows = attach_energy(before, phase, measured.energy_kwh,
+                                 f"{measured.tool} {log.name}", model=model, rated_power_w=rated,
+                                 measured_gpu_hours=measured.gpu_hours, where="--phase")
+            targets = [r for r in before if r.phase == phase and model in (None, r.model)]
+            for finding in attachment_findings(targets, measured.energy_kwh, measured.gpu_hours,
+                                               rated):
+                console.print(f"[yellow]warning:[/] phase {phase!r}: {finding}", soft_wrap=True)
+            write_activity_csv(rows, output)
+            console.print(f"Attached {measured.energy_kwh:.6g} kWh to phase {phase!r}; wrote "
+                          f"{output}")
+
+    command.__doc__ = help_text
+    if name != "codecarbon":
+        command = click.option("--max-gap", "max_gap_s", default=None, callback=_in_unit("s"),
+                               help="Longest interval integrated, e.g. '30 s' "
+                                    "(default: 5 x the median sampling interval).")(command)
+    else:
+        command = click.option("--column", default="energy_consumed", show_default=True,
+                               type=click.Choice(["energy_consumed", "gpu_energy"]),
+                               help="CodeCarbon energy column (kWh).")(command)
+    return click.command(name)(command)
+
+
+def print_measurement(console: Console, measured: EnergyMeasurement, phase: str,
+                      rated_power_w: float | None) -> None:
+    """Print a measurement: energy, coverage, skipped samples and plausibility findings."""
+    mean = measured.mean_power_per_gpu_w
+    covered = f"{measured.gpu_hours:,.3f} GPU-h" if measured.gpu_hours is not None else \
+        "unknown GPU-h"
+    console.print(f"{measured.tool}: {measured.energy_kwh:,.6g} kWh for phase {phase!r} over "
+                  f"{covered} ({measured.gpus} GPUs or runs, {measured.samples:,} samples"
+                  + (f", mean {mean:,.0f} W per GPU" if mean is not None else "") + ")")
+    if measured.unavailable:
+        console.print(f"note: {measured.unavailable:,} samples without a value ([N/A]) skipped")
+    for note in measured.notes:
+        console.print(f"note: {note}")
+    if measured.problems:
+        console.print(f"[yellow]warning:[/] {len(measured.problems):,} malformed lines skipped:")
+        for problem in measured.problems[:SHOWN]:
+            console.print(f"  {problem}", markup=False, soft_wrap=True)
+    for finding in plausibility(measured.energy_kwh, measured.gpu_hours, rated_power_w):
+        console.print(f"[yellow]warning:[/] {finding}")
+
+
+for _name, _reader, _help in (
+    ("nvidia-smi", read_nvidia_smi, "Measure LOG, an `nvidia-smi --query-gpu=timestamp,index,"
+                                    "power.draw --format=csv` log; optionally attach it."),
+    ("dcgm", read_dcgm, "Measure LOG, a DCGM exporter CSV; optionally attach it to a phase."),
+    ("codecarbon", read_codecarbon, "Measure LOG, a CodeCarbon emissions.csv; optionally attach "
+                                    "it to a phase."),
+):
+    ingest.add_command(_energy_command(_name, _reader, _help))

@@ -1,0 +1,25 @@
+"""Activity data from cluster logs and energy measurements.
+
+- :func:`load_activity`: a study's activity rows from inline rows, an activity CSV or raw sacct
+  logs with tagging rules, with measured energy attached to phases (what the study loader calls).
+- :func:`sacct_activity`: sacct exports + rules -> activity rows and an :class:`IngestSummary`.
+- :mod:`gpulca.ingest.energy`: nvidia-smi, DCGM and CodeCarbon readers.
+- :func:`attach_energy`: set a phase's measured IT energy on its rows.
+"""
+
+from gpulca.ingest.energy import (
+    EnergyMeasurement,
+    read_codecarbon,
+    read_dcgm,
+    read_nvidia_smi,
+)
+from gpulca.ingest.loader import activity_files, activity_phases, attach_energy, load_activity
+from gpulca.ingest.rules import Rules, load_rules
+from gpulca.ingest.sacct import SacctJobs, read_sacct
+from gpulca.ingest.summary import IngestSummary, SacctActivity, sacct_activity
+
+__all__ = [
+    "EnergyMeasurement", "IngestSummary", "Rules", "SacctActivity", "SacctJobs",
+    "activity_files", "activity_phases", "attach_energy", "load_activity", "load_rules",
+    "read_codecarbon", "read_dcgm", "read_nvidia_smi", "read_sacct", "sacct_activity",
+]

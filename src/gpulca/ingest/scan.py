@@ -1,0 +1,195 @@
+"""Line-level checks of a delimited text file before pandas parses it.
+
+pandas' C parser is fast but forgiving: a line with too few fields is silently padded, extra
+fields are dropped when only some columns are read, and a non-UTF-8 byte raises for the whole
+file. :func:`exact_scan` finds, without a Python loop per line (numpy over chunks of a few
+megabytes, so memory stays bounded), every line whose field count differs from the header's,
+every line that is not valid UTF-8 and every blank line, so that :func:`read_checked` can skip
+them (``skiprows``), report them with their line numbers, and map each parsed row to its line.
+"""
+
+from __future__ import annotations
+
+import csv
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gpulca.errors import InputError, Problem
+
+CHUNK_BYTES = 8 << 20
+"""Bytes read per chunk by the scans (bounded memory for files of any size)."""
+
+
+@dataclass
+class LineScan:
+    """What the scan learnt about one file.
+
+    Attributes:
+        file: the file, as given.
+        header: the header line, decoded, without its line end.
+        fields: number of fields in the header.
+        lines: number of physical lines, header included.
+        skip: 0-based indices of lines to skip (bad or blank), sorted.
+        problems: one located problem per bad line (field count or encoding).
+    """
+
+    file: str
+    header: str
+    fields: int
+    lines: int
+    skip: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    problems: list[Problem] = field(default_factory=list)
+
+    def data_lines(self) -> np.ndarray:
+        """1-based line numbers of the data lines kept, in file order."""
+        keep = np.ones(self.lines, dtype=bool)
+        keep[0] = False
+        keep[self.skip] = False
+        return np.flatnonzero(keep) + 1
+
+
+def read_header(path: Path, delimiter: str) -> tuple[str, int]:
+    """Return the first line of ``path`` (decoded) and its byte length with the line end.
+
+    Raises:
+        InputError: when the file is missing, empty, or its header is not UTF-8 text.
+    """
+    file = str(path)
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline()
+    except FileNotFoundError as exc:
+        raise InputError(Problem(file, "", "file not found")) from exc
+    except OSError as exc:
+        raise InputError(Problem(file, "", f"cannot read file: {exc.strerror}")) from exc
+    if not first.strip():
+        raise InputError(Problem(file, "", "the file is empty; expected a header line", 1))
+    try:
+        text = first.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(file, "header", "the header is not valid UTF-8 text", 1,
+                                 first[exc.start:exc.start + 4])) from exc
+    if delimiter not in text:
+        raise InputError(Problem(file, "header", f"expected fields separated by {delimiter!r}",
+                                 1, text))
+    return text, len(first)
+
+
+def exact_scan(path: Path, delimiter: str) -> LineScan:
+    """Check every line: field count, UTF-8 validity, blank. Bounded memory, numpy per chunk."""
+    header, _ = read_header(path, delimiter)
+    fields = header.count(delimiter) + 1
+    scan = LineScan(str(path), header, fields, 0)
+    skip: list[np.ndarray] = []
+    sep = ord(delimiter)
+    line0 = 0
+    carry = b""
+    with path.open("rb") as handle:
+        while True:
+            chunk = handle.read(CHUNK_BYTES)
+            data = carry + chunk
+            if not chunk:
+                if data:
+                    data += b"\n"  # the last line has no line end
+                else:
+                    break
+            cut = data.rfind(b"\n") + 1
+            carry = data[cut:]
+            if cut:
+                line0 = _scan_block(data, cut, line0, sep, fields, scan, skip)
+            if not chunk:
+                break
+    scan.lines = line0
+    scan.skip = np.concatenate(skip) if skip else np.zeros(0, dtype=np.int64)
+    scan.skip = scan.skip[scan.skip > 0]
+    return scan
+
+
+def _scan_block(block: bytes, cut: int, line0: int, sep: int, fields: int, scan: LineScan,
+                skip: list[np.ndarray]) -> int:
+    """Scan the whole lines in ``block[:cut]`` (``cut`` is just after a newline); return the
+    index of the next line."""
+    data = np.frombuffer(block, dtype=np.uint8, count=cut)
+    ends = np.flatnonzero(data == 10)
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    counts = np.diff(np.searchsorted(np.flatnonzero(data == sep), np.r_[-1, ends])) + 1
+    length = ends - starts
+    blank = (length == 0) | ((length == 1) & (data[np.minimum(starts, len(data) - 1)] == 13))
+    wrong = (counts != fields) & ~blank
+    bad_utf8 = _bad_utf8_lines(block, data, starts, ends)
+    for index in np.flatnonzero(wrong):
+        if line0 + index > 0 and index not in bad_utf8:
+            text = block[starts[index]:ends[index]].decode("utf-8", "replace").rstrip("\r")
+            scan.problems.append(Problem(scan.file, "", f"expected {fields} fields separated "
+                                         f"by {chr(sep)!r}, found {counts[index]}",
+                                         line0 + index + 1, text))
+    for index, value in bad_utf8.items():
+        scan.problems.append(Problem(scan.file, "", "line is not valid UTF-8 text",
+                                     line0 + index + 1, value))
+    bad = np.flatnonzero(blank | wrong)
+    if bad_utf8:
+        bad = np.union1d(bad, np.fromiter(bad_utf8, dtype=np.int64))
+    skip.append(bad.astype(np.int64) + line0)
+    return line0 + len(ends)
+
+
+def _bad_utf8_lines(block: bytes, data: np.ndarray, starts: np.ndarray,
+                    ends: np.ndarray) -> dict[int, bytes]:
+    """Lines of ``block`` with non-ASCII bytes that do not decode as UTF-8: index -> bad bytes."""
+    if block.isascii():
+        return {}
+    high = np.flatnonzero(data >= 128)
+    bad: dict[int, bytes] = {}
+    for index in np.unique(np.searchsorted(ends, high)):
+        raw = block[starts[index]:ends[index]]
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad[int(index)] = raw[exc.start:exc.start + 4]
+    return bad
+
+
+def read_checked(path: Path, delimiter: str, columns: list[str], *,
+                 dtype: dict[str, object] | None = None,
+                 skipinitialspace: bool = False) -> tuple[pd.DataFrame, np.ndarray, LineScan]:
+    """Parse ``columns`` of a delimited file, skipping (and reporting) the malformed lines.
+
+    Returns the frame, the 1-based line number of each of its rows, and the scan (whose
+    ``problems`` list the malformed lines). Fields are text (``""`` when empty) unless ``dtype``
+    says otherwise; there is no quoting (neither sacct nor nvidia-smi quote).
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:  # numpy and the C parser release the GIL
+        scanning = pool.submit(exact_scan, path, delimiter)
+        try:  # optimistic: most files have no bad line
+            frame: pd.DataFrame | None = _read(path, delimiter, columns, dtype,
+                                               skipinitialspace, None)
+        except pd.errors.ParserError:
+            frame = None
+        scan = scanning.result()
+    if frame is None or len(scan.skip):
+        frame = _read(path, delimiter, columns, dtype, skipinitialspace, scan.skip)
+    if len(frame) != scan.lines - 1 - len(scan.skip):  # pandas and the scan disagree on lines
+        raise InputError(Problem(scan.file, "", f"{len(frame)} rows parsed where the line scan "
+                                 f"found {scan.lines - 1 - len(scan.skip)}; is a field quoted "
+                                 "over several lines?"))
+    return frame, scan.data_lines(), scan
+
+
+def _read(path: Path, delimiter: str, columns: list[str], dtype: dict[str, object] | None,
+          skipinitialspace: bool, skip: np.ndarray | None) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        return pd.read_csv(
+            path, sep=delimiter, usecols=columns, dtype=dtype if dtype is not None else object,
+            quoting=csv.QUOTE_NONE, na_filter=False, engine="c", encoding="utf-8-sig",
+            encoding_errors="replace", skiprows=set(skip.tolist()) if skip is not None and
+            len(skip) else None, skip_blank_lines=False, on_bad_lines="error",
+            skipinitialspace=skipinitialspace,
+        )
