@@ -59,3 +59,10 @@ def test_no_server_means_no_server_demand():
     hw = t.HardwareParameters("card", 700, 0.8, 8, 0.0, 8760, 1.0, "gpu", None)
     stages = t.stage_demands(t.row_quantities("a", 10.0, hw, SITE))
     assert stages["server_manufacturing"] == {}
+
+
+def test_gpu_board_measurement_gets_the_host_share_added():
+    q = t.row_quantities("ablation", 1000.0, HW, SITE, measured_it_energy_kwh=500.0,
+                         measured_energy_scope="gpu")
+    assert q.it_energy_kwh == pytest.approx(500.0 + 1000 * 1200 / 8 / 1000)
+    assert t.host_share_energy_kwh(1000.0, 1200, 8) == pytest.approx(150.0)

@@ -3,7 +3,8 @@
 The activity CSV has one row per (phase, accelerator, model, component) with the columns of
 :class:`gpulca.schemas.scenario.ActivityRow`: ``phase``, ``gpu_hours`` (or ``gpu_count`` and
 ``wall_hours``), and optionally ``accelerator``, ``model``, ``component``, ``it_energy_kwh``
-(measured IT energy, kWh), ``it_power_w`` (measured mean power of the whole job, W),
+(measured IT energy, kWh), ``it_energy_scope`` (``it``, or ``gpu`` when the measured energy
+covers the GPU boards only), ``it_power_w`` (measured mean power of the whole job, W),
 ``gpu_load`` (the row's load, a fraction of rated power) and ``comment``. Problems name the CSV
 line.
 """
@@ -26,7 +27,7 @@ from gpulca.units import magnitude_in, parse_quantity
 
 ACTIVITY_COLUMNS = (
     "phase", "gpu_hours", "gpu_count", "wall_hours", "accelerator", "model", "component",
-    "it_energy_kwh", "it_power_w", "gpu_load", "comment",
+    "it_energy_kwh", "it_energy_scope", "it_power_w", "gpu_load", "comment",
 )
 _NUMERIC = ("gpu_hours", "gpu_count", "wall_hours", "it_energy_kwh", "it_power_w", "gpu_load")
 

@@ -80,7 +80,8 @@ def activity_quantities(study: ResolvedStudy,
         power = (cached_magnitude(row.it_power, "kW") / float(row.gpu_count or 1)
                  if row.it_power else None)
         quantities.append(row_quantities(row.phase, row.total_gpu_hours, hardware, study.site,
-                                         measured, row.model, row.component, power))
+                                         measured, row.model, row.component, power,
+                                         row.it_energy_scope))
     for extra, energy in zip(study.study.extra_energy, study.extra_energy_kwh, strict=True):
         quantities.append(extra_energy_quantities(extra.phase, energy, extra.scope, study.site))
     return quantities

@@ -32,7 +32,14 @@ from gpulca.schemas.inventory import (
     Server,
     Site,
 )
-from gpulca.units import UnitProblem, conversion_factor, magnitude_in, parse_quantity
+from gpulca.units import (
+    UnitProblem,
+    conversion_factor,
+    magnitude_in,
+    parse_quantity,
+    registry,
+    to_pint_unit,
+)
 from gpulca.yamlio import LineMap, load_yaml
 
 CATALOGUE_KINDS = ("accelerators", "servers", "grid_zones", "sites")
@@ -258,7 +265,8 @@ def _exchange_amount(exchange: Exchange, values: dict[str, Any], target_unit: st
     result = as_quantity(evaluate(exchange.formula, values))
     # The formula's own unit times the declared unit, so "0.7 * hours" with unit "kWh" works
     # as well as a formula whose parameters carry the full unit and a declared unit "kWh".
-    declared = parse_quantity(f"1 {exchange.unit}") if exchange.unit else as_quantity(1.0)
+    declared = (registry().Quantity(1.0, to_pint_unit(exchange.unit)) if exchange.unit
+                else as_quantity(1.0))  # to_pint_unit: Brightway spellings ("standard cubic meter")
     quantity = result * declared if result.dimensionless else result
     return magnitude_in(quantity, target_unit)
 

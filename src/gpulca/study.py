@@ -287,25 +287,19 @@ def _file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _activity_rows(study: Study, base: Path) -> tuple[list[ActivityRow], tuple[str | int, ...],
-                                                      list[Path]]:
-    """The study's activity rows, and where to point problems about them."""
-    try:  # the ingestion package, when present, handles every activity source
-        from gpulca.ingest import load_activity  # type: ignore[attr-defined]
-    except ImportError:
-        load_activity = None
-    if load_activity is not None:
-        rows = load_activity(study.activity, base)
-    elif study.activity.rows is not None:
-        rows = list(study.activity.rows)
-    else:
-        from gpulca.activity import read_activity_csv
+def _activity_rows(study: Study, base: Path
+                   ) -> tuple[list[ActivityRow], tuple[str | int, ...], list[Path],
+                              list[tuple[str, str]]]:
+    """The study's activity rows, where to point problems about them, the files they were read
+    from (for provenance hashes) and the phases a rules file adds to the taxonomy."""
+    from gpulca.ingest import activity_files, activity_phases, load_activity
 
-        rows = read_activity_csv(base / str(study.activity.file))
-    files = [base / study.activity.file] if study.activity.file else []
-    path: tuple[str | int, ...] = ("activity", "rows") if study.activity.rows else \
-        ("activity", "file")
-    return rows, path, files
+    own = [(p.id, p.label) for p in study.phases]
+    rows = load_activity(study.activity, base, own)
+    extra_phases = activity_phases(study.activity, base, own)
+    source = "rows" if study.activity.rows is not None else \
+        "file" if study.activity.file is not None else "sacct"
+    return rows, ("activity", source), activity_files(study.activity, base), extra_phases
 
 
 @dataclass
@@ -323,6 +317,8 @@ class StudyInputs:
     rows: list[ActivityRow]
     row_path: tuple[str | int, ...]
     activity_files: list[Path]
+    rules_phases: list[tuple[str, str]] = field(default_factory=list)
+    """Phases a tagging-rules file adds to the taxonomy."""
 
 
 def _dependencies(inventories: list[str] | None, methods: str | None, base: Path
@@ -359,7 +355,8 @@ def load_study(path: str | Path, flows: FlowIndex | None = None) -> ResolvedStud
     """Load, validate and resolve a study file; raise :class:`InputError` with every problem."""
     inputs = load_study_inputs(path, flows)
     return _resolve(inputs.study, inputs.path, inputs.lines, inputs.library, inputs.methods,
-                    inputs.methods_file, inputs.rows, inputs.row_path, inputs.activity_files)
+                    inputs.methods_file, inputs.rows, inputs.row_path, inputs.activity_files,
+                    inputs.rules_phases)
 
 
 def load_study_inputs(path: str | Path, flows: FlowIndex | None = None) -> StudyInputs:
@@ -388,19 +385,21 @@ def load_study_inputs(path: str | Path, flows: FlowIndex | None = None) -> Study
     rows: list[ActivityRow] = []
     row_path: tuple[str | int, ...] = ("activity",)
     activity_files: list[Path] = []
+    rules_phases: list[tuple[str, str]] = []
     try:
-        rows, row_path, activity_files = _activity_rows(study, base)
+        rows, row_path, activity_files, rules_phases = _activity_rows(study, base)
     except InputError as exc:
         problems.extend(exc.problems)
     if problems or library is None or methods is None:
         raise InputError(problems)
     return StudyInputs(path, data, lines, study, library, methods, methods_file, rows, row_path,
-                       activity_files)
+                       activity_files, rules_phases)
 
 
 def _resolve(study: Study, path: Path, lines: LineMap, library: ResolvedLibrary,
              methods: MethodSet, methods_file: Path, rows: list[ActivityRow],
              row_path: tuple[str | int, ...], activity_files: list[Path],
+             rules_phases: Sequence[tuple[str, str]] = (),
              input_files: dict[str, str] | None = None, check_rows: bool = True
              ) -> ResolvedStudy:
     """Resolve a parsed study.
@@ -409,7 +408,8 @@ def _resolve(study: Study, path: Path, lines: LineMap, library: ResolvedLibrary,
     the activity-row checks: variants of a study share its files and rows.
     """
     resolver = _Resolver(study, lines, library)
-    phases = phase_labels((p.id, p.label) for p in study.phases)
+    # Precedence of labels: default taxonomy < the rules file's phases < the study's own.
+    phases = phase_labels([*rules_phases, *((p.id, p.label) for p in study.phases)])
     site = _resolve_site(resolver)
     hardware: dict[str, HardwareParameters] = {}
     wanted = [(study.hardware.accelerator, ("hardware", "accelerator"))] + [

@@ -65,6 +65,11 @@ def it_energy_kwh(gpu_hours: float, it_power_kw: float) -> float:
     return gpu_hours * it_power_kw
 
 
+def host_share_energy_kwh(gpu_hours: float, node_overhead_w: float, gpus_per_node: int) -> float:
+    """Energy of the hosts' non-GPU parts (CPUs, RAM, fans) for ``gpu_hours`` [kWh]."""
+    return gpu_hours * node_overhead_w / gpus_per_node / 1000.0
+
+
 def facility_energy_kwh(it_energy: float, pue: float) -> float:
     """Electricity drawn by the datacenter for ``it_energy`` kWh of IT load [kWh]."""
     return it_energy * pue
@@ -121,12 +126,17 @@ class RowQuantities:
 def row_quantities(phase: str, gpu_hours: float, hardware: HardwareParameters,
                    site: SiteParameters, measured_it_energy_kwh: float | None = None,
                    model: str | None = None, component: str | None = None,
-                   measured_it_power_per_gpu_kw: float | None = None) -> RowQuantities:
+                   measured_it_power_per_gpu_kw: float | None = None,
+                   measured_energy_scope: str = "it") -> RowQuantities:
     """All quantities of ``gpu_hours`` of work in ``phase`` on ``hardware`` at ``site``.
 
-    A measured IT energy [kWh] replaces the modelled energy; a measured IT power per GPU [kW]
-    (a job's system power divided by its GPUs) replaces the modelled power per GPU.
+    A measured IT energy [kWh] replaces the modelled energy; when it covers the GPU boards only
+    (``measured_energy_scope="gpu"``), the modelled host share is added to it. A measured IT power
+    per GPU [kW] (a job's system power divided by its GPUs) replaces the modelled power per GPU.
     """
+    if measured_it_energy_kwh is not None and measured_energy_scope == "gpu":
+        measured_it_energy_kwh += host_share_energy_kwh(gpu_hours, hardware.node_overhead_w,
+                                                        hardware.gpus_per_node)
     power_kw = measured_it_power_per_gpu_kw if measured_it_power_per_gpu_kw is not None else \
         it_power_per_gpu_kw(hardware.gpu_power_w, hardware.gpu_load, hardware.node_overhead_w,
                             hardware.gpus_per_node)

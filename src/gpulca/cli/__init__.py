@@ -44,6 +44,8 @@ def report_errors(function: F) -> F:
                 _stderr(f"error: {problem}")
             _stderr(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.")
             sys.exit(EXIT_INPUT)
+        except click.ClickException:
+            raise  # usage errors: click prints them and exits with 2
         except ProjectError as exc:
             if debug:
                 traceback.print_exc()
@@ -70,6 +72,7 @@ def main(debug: bool) -> None:
 def _register() -> None:
     from gpulca.cli.compare import compare
     from gpulca.cli.ingest import ingest
+    from gpulca.cli.list import list_cmd
     from gpulca.cli.run import run
     from gpulca.cli.setup import setup
     from gpulca.cli.validate import validate
@@ -79,6 +82,7 @@ def _register() -> None:
     main.add_command(setup)
     main.add_command(compare)
     main.add_command(ingest)
+    main.add_command(list_cmd)
 
 
 _register()

@@ -150,7 +150,8 @@ def _energy_command(name: str, reader: Callable[..., EnergyMeasurement],
             before = read_activity_csv(activity)
             rows = attach_energy(before, phase, measured.energy_kwh,
                                  f"{measured.tool} {log.name}", model=model, rated_power_w=rated,
-                                 measured_gpu_hours=measured.gpu_hours, where="--phase")
+                                 measured_gpu_hours=measured.gpu_hours, where="--phase",
+                                 scope=measured.scope)
             targets = [r for r in before if r.phase == phase and model in (None, r.model)]
             for finding in attachment_findings(targets, measured.energy_kwh, measured.gpu_hours,
                                                rated):

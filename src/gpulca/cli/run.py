@@ -20,6 +20,7 @@ from gpulca.cli.common import (
     stderr,
     stdout,
 )
+from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.output import write_all
 from gpulca.reference import compare_reference
 from gpulca.results import (
@@ -126,9 +127,11 @@ def print_summary(result: StudyResult) -> None:
 @click.argument("study", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
               help="Folder for results.csv and audit.csv (default: gpulca-results/<study>).")
+@report_options
 @brightway_options
 @report_errors
-def run(study: str, output: str | None, data_dir: str | None, project: str) -> None:
+def run(study: str, output: str | None, data_dir: str | None, project: str,
+        excel_file: str | None, charts_dir: str | None) -> None:
     """Compute the footprint of STUDY (a scenarios/*.yaml file)."""
     with setup_progress() as progress:
         result = run_study(study, data_dir=data_dir, project=project, progress=progress)
@@ -138,6 +141,8 @@ def run(study: str, output: str | None, data_dir: str | None, project: str) -> N
     print_multiplier(result)
     comparison = compare_reference(result)
     print_reference(result, comparison)
+    reports = prepare_reports([result], excel_file, charts_dir)
     directory = Path(output) if output else default_output_dir(result.study.name)
     written = write_results(result, directory, comparison)
+    written += reports()
     stdout.print(escape("Wrote " + ", ".join(str(p) for p in written)))

@@ -76,6 +76,12 @@ class EnergyMeasurement:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def scope(self) -> str:
+        """``gpu`` for GPU-board measurements (nvidia-smi, DCGM), ``it`` for whole-machine ones
+        (CodeCarbon: CPU, GPU and RAM), as :attr:`ActivityRow.it_energy_scope` expects."""
+        return "gpu" if self.tool in ("nvidia-smi", "dcgm") else "it"
+
+    @property
     def mean_power_per_gpu_w(self) -> float | None:
         """Mean power per GPU over the covered time [W]."""
         if not self.gpu_hours:

@@ -116,7 +116,7 @@ def attach_measurements(rows: list[ActivityRow], entries: Iterable[MeasuredEnerg
             rows = attach_energy(rows, entry.phase, measured.energy_kwh,
                                  f"{measured.tool} {entry.path}", model=entry.model,
                                  rated_power_w=rated, measured_gpu_hours=measured.gpu_hours,
-                                 where=f"activity.energy[{index}]")
+                                 where=f"activity.energy[{index}]", scope=measured.scope)
             for problem in measured.problems[:5]:
                 log.warning("%s", problem)
         except InputError as exc:
@@ -148,7 +148,7 @@ def attachment_findings(rows: list[ActivityRow], energy_kwh: float,
 def attach_energy(rows: list[ActivityRow], phase: str, energy_kwh: float, source: str, *,
                   model: str | None = None, rated_power_w: float | None = None,
                   measured_gpu_hours: float | None = None,
-                  where: str = "energy") -> list[ActivityRow]:
+                  where: str = "energy", scope: str = "it") -> list[ActivityRow]:
     """Set the measured IT energy of ``phase`` on its rows, shared by GPU-hours.
 
     Args:
@@ -161,6 +161,8 @@ def attach_energy(rows: list[ActivityRow], phase: str, energy_kwh: float, source
         measured_gpu_hours: GPU-hours the measurement covers [GPU·h]; a large difference from
             the phase's GPU-hours is logged as suspicious.
         where: where the measurement was declared, for problems.
+        scope: ``gpu`` when the measurement covers the GPU boards only (nvidia-smi, DCGM): the
+            translator then adds the modelled host share; ``it`` for the whole IT load.
 
     Raises:
         InputError: when no row has the phase, a row already has measured energy, or the energy
@@ -190,6 +192,7 @@ def attach_energy(rows: list[ActivityRow], phase: str, energy_kwh: float, source
         comment = f"{row.comment}; " if row.comment else ""
         out[index] = row.model_copy(update={  # gpu_load has no effect on measured energy
             "it_energy": f"{energy_kwh * share:.6g} kWh", "gpu_load": None,
+            "it_energy_scope": scope,
             "comment": f"{comment}measured energy: {source}" +
                        (f" ({share:.1%} by GPU-hours)" if len(targets) > 1 else ""),
         })

@@ -86,6 +86,9 @@ class ActivityRow(StrictModel):
     model: NonEmptyStr | None = None
     component: NonEmptyStr | None = None
     it_energy: NonEmptyStr | None = None
+    it_energy_scope: Literal["it", "gpu"] = "it"
+    """What ``it_energy`` covers: ``it``, the whole IT load (e.g. CodeCarbon, a PDU); ``gpu``, the
+    GPU boards only (nvidia-smi, DCGM), to which the modelled host share is added."""
     it_power: NonEmptyStr | None = None
     gpu_load: float | None = Field(default=None, gt=0, le=1.2)
     comment: str | None = None

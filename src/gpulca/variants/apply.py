@@ -272,7 +272,8 @@ def _resolve_applied(inputs: StudyInputs, plan: VariantPlan, applier: _Applier,
     study: Study = inputs.study.model_copy(update=update)
     resolved = _resolve(study, inputs.path, lines, inputs.library, inputs.methods,
                         inputs.methods_file, rows, inputs.row_path, inputs.activity_files,
-                        input_files=input_files, check_rows=plan.kind == "base")
+                        inputs.rules_phases, input_files=input_files,
+                        check_rows=plan.kind == "base")
     if "activity.gpu_hours_scale" in applied.extras:
         setting = applied.extras["activity.gpu_hours_scale"]
         sourced = SourcedValue.model_validate(_document_value(setting))

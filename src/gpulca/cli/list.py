@@ -1,0 +1,36 @@
+"""``gpulca list accelerators|servers|zones|sites``: what the inventory library holds."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+import click
+
+from gpulca.catalogue import KINDS, format_text, list_catalogue
+from gpulca.cli import report_errors
+
+
+@click.command(name="list")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.option("--inventories", "paths", multiple=True, type=click.Path(exists=True),
+              help="Inventory files or folders (repeatable; default: ./inventories if it "
+                   "exists, else the shipped library).")
+@click.option("--format", "output", type=click.Choice(["text", "csv", "json"]), default="text",
+              show_default=True, help="Aligned text, CSV or JSON records.")
+@report_errors
+def list_cmd(kind: str, paths: tuple[str, ...], output: str) -> None:
+    """List the accelerators, servers, grid zones or sites of the library, with sources.
+
+    One row per item after a header line; the last column is the source.
+    """
+    table = list_catalogue(kind, paths or None)
+    if output == "json":
+        click.echo(json.dumps(table.as_records(), indent=2, ensure_ascii=False))
+    elif output == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(table.columns)
+        writer.writerows(table.rows)
+    else:
+        click.echo(format_text(table))

@@ -1,0 +1,71 @@
+"""``--excel`` and ``--charts``: the report outputs shared by ``run`` and ``compare``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from gpulca.api import StudyResult
+
+PendingWrite = Callable[[], list[Path]]
+"""Writes files already built in memory; returns their paths."""
+
+
+def report_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--excel FILE.xlsx`` and ``--charts DIR``."""
+    function = click.option(
+        "--charts", "charts_dir", type=click.Path(file_okay=False), default=None,
+        help="Also draw the charts (phases by life-cycle stage per impact, an overview and, "
+             "with variants, the comparison) as PNG and SVG files into this folder.")(function)
+    return click.option(
+        "--excel", "excel_file", type=click.Path(dir_okay=False), default=None,
+        help="Also write an Excel workbook: summary, tables by phase and stage, charts, "
+             "assumptions, inventory, methods and run details.")(function)
+
+
+def prepare_reports(results: Sequence[StudyResult], excel_file: str | None,
+                    charts_dir: str | None,
+                    overrides: Mapping[str, Sequence[str]] | None = None) -> PendingWrite:
+    """Build the workbook and the charts in memory; return what writes them.
+
+    Call it before writing any other output: when building fails, nothing has been written.
+    The workbook is then written atomically and the charts all or nothing.
+    """
+    if not excel_file and not charts_dir:
+        return list
+    from gpulca import report as rp
+
+    report = rp.build_report(results, overrides, methods=None if excel_file else [])
+    files: dict[Path, bytes] = {}
+    if excel_file:
+        from gpulca.excel import build_workbook, workbook_bytes
+
+        files[Path(excel_file)] = workbook_bytes(build_workbook(report))
+    charts: dict[str, bytes] = {}
+    if charts_dir:
+        from gpulca.charts import chart_files
+
+        charts = chart_files(report)
+
+    def write() -> list[Path]:
+        from gpulca.excel import write_bytes_atomic
+        from gpulca.output import write_all
+
+        written = [write_bytes_atomic(path, content) for path, content in files.items()]
+        if charts_dir:
+            written += write_all(charts_dir, {name: _writer(content)
+                                              for name, content in charts.items()})
+        return written
+
+    return write
+
+
+def _writer(content: bytes) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        path.write_bytes(content)
+
+    return write

@@ -1,0 +1,99 @@
+"""The PNG and SVG charts: files, the numbers they draw, determinism, no work at import."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gpulca import charts
+from gpulca import report as rp
+from gpulca.translate import STAGES
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def result(bw_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from gpulca.api import run_study
+
+    data_dir = tmp_path_factory.mktemp("charts") / "brightway"
+    shutil.copytree(bw_template, data_dir)
+    return run_study(Path(__file__).resolve().parent.parent / "scenarios" / "example.yaml",
+                     data_dir=data_dir)
+
+
+@pytest.fixture(scope="module")
+def report(result: Any) -> rp.Report:
+    return rp.build_report([result], methods=[])
+
+
+def test_stacked_bars_draw_the_phase_stage_table(report: rp.Report) -> None:
+    figure = charts.phase_stage_figure(report, "climate_change")
+    ax = figure.axes[0]
+    table = rp.phase_stage_table(report.base.scores, "climate_change")
+    bars = ax.patches
+    assert len(bars) == len(STAGES) * len(table.index)
+    for index, stage in enumerate(STAGES):
+        segment = bars[index * len(table.index):(index + 1) * len(table.index)]
+        assert [b.get_height() for b in segment] == pytest.approx(list(table[stage]))
+    tops = [max(b.get_y() + b.get_height() for b in bars if round(b.get_x() + b.get_width() / 2)
+                == i) for i in range(len(table.index))]
+    assert tops == pytest.approx(list(table.sum(axis=1)))
+    assert ax.get_ylabel() == "kg CO2-eq"
+    labels = [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()]
+    assert labels[-1] == "Final training"
+
+
+def test_charts_are_deterministic(report: rp.Report) -> None:
+    first = charts.figure_bytes(charts.phase_stage_figure(report, "energy"), "svg")
+    second = charts.figure_bytes(charts.phase_stage_figure(report, "energy"), "svg")
+    assert first == second
+    png = charts.figure_bytes(charts.phase_stage_figure(report, "energy"), "png")
+    assert png == charts.figure_bytes(charts.phase_stage_figure(report, "energy"), "png")
+
+
+def test_variants_chart(result: Any, report: rp.Report) -> None:
+    two = rp.build_report([result, dataclasses.replace(result, variant="same")], methods=[])
+    figure = charts.variants_figure(two)
+    heights = [b.get_height() for b in figure.axes[0].patches]
+    assert heights == pytest.approx([100.0] * 2 * len(report.impacts))
+    assert "variants_relative" in charts.chart_figures(two)
+    with pytest.raises(ValueError, match="variant names must be unique"):
+        rp.build_report([result, result], methods=[])
+
+
+def test_write_charts_all_or_nothing(result: Any, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    written = charts.write_charts(tmp_path / "charts", [result])
+    stems = {f"phases_by_stage_{i}" for i in rp.impacts_of(result.scores)} | {"overview"}
+    assert {p.name for p in written} == {f"{s}.{fmt}" for s in stems for fmt in ("png", "svg")}
+    for path in written:
+        content = path.read_bytes()
+        if path.suffix == ".png":
+            assert content.startswith(PNG_SIGNATURE)
+        else:
+            assert ET.fromstring(content).tag.endswith("svg")
+            assert b"<dc:date>" not in content
+
+    def broken(*args: Any, **kwargs: Any) -> bytes:
+        raise RuntimeError("renderer failed")
+
+    monkeypatch.setattr(charts, "figure_bytes", broken)
+    with pytest.raises(RuntimeError):
+        charts.write_charts(tmp_path / "other", [result])
+    assert not (tmp_path / "other").exists()
+
+
+def test_importing_charts_imports_no_matplotlib() -> None:
+    code = ("import sys, gpulca.charts, gpulca.excel; "
+            "print(any(m.split('.')[0] in ('matplotlib', 'openpyxl') for m in sys.modules))")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                               check=True, timeout=60)
+    assert completed.stdout.strip() == "False"
