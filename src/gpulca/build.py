@@ -8,6 +8,7 @@ only after its single-transaction write succeeded; an incomplete one is deleted 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import sys
 from types import ModuleType
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from gpulca.brightway import BIOSPHERE, BUILT_BY_GPULCA, check_project_name
 from gpulca.errors import InputError
 from gpulca.library import ResolvedExchange, ResolvedLibrary
-from gpulca.regional import add_regional_water, ensure_regional_water
+from gpulca.regional import add_regional_water, ensure_regional_water, layout_hash
 from gpulca.schemas.inventory import ExternalProcessRef
 
 INVENTORY_PREFIX = "gpulca-inventory-"
@@ -27,8 +28,10 @@ KEEP_DATABASES = 6
 
 
 def database_name(resolved: ResolvedLibrary) -> str:
-    """Name of the Brightway database holding this library (content-addressed)."""
-    return f"{INVENTORY_PREFIX}{resolved.library.content_hash[:12]}-v{BUILD_FORMAT}"
+    """Name of the Brightway database holding this library (content-addressed: the library and
+    the regional water layout it is written with)."""
+    key = hashlib.sha256((resolved.library.content_hash + layout_hash()).encode()).hexdigest()
+    return f"{INVENTORY_PREFIX}{key[:12]}-v{BUILD_FORMAT}"
 
 
 def _uncertainty_fields(exchange: ResolvedExchange) -> dict[str, Any]:

@@ -13,7 +13,8 @@ more than one evaporated in Quebec, gpulca adds, when it builds the inventory da
    located twins (gpulca's method), never both;
 3. located copies of the site cooling processes, one per region of the library's grid zones
    (``cooling_water_evaporated@FR``), which a study at a site in that zone demands instead of
-   the unlocated original;
+   the unlocated original (a zone's region: ``data/aware/zone_regions.yaml``, else its id, else
+   its country);
 4. the LCIA method :data:`REGIONAL_WATER_METHOD`, registered in the gpulca project, with the
    AWARE 2.0 yearly non-irrigation factor of every region (the ``unspecified`` factor where the
    non-irrigation one is missing) and, for ``GLO``, the EF 3.1 world average 42.95.
@@ -49,6 +50,7 @@ UNLOCATED_CF = 42.95
 unspecified use), so that unlocated water counts as in the EF 3.1 result."""
 LOCATED_SEPARATOR = "@"
 AWARE_FILE = "aware2_country_cf.csv"
+ZONE_REGIONS_FILE = "zone_regions.yaml"
 DEFAULT_COOLING = ("cooling_water_evaporated", "cooling_water_returned")
 
 
@@ -97,12 +99,35 @@ def water_location(*candidates: str | None) -> str:
     return GLOBAL
 
 
+def _data_text(name: str) -> str:
+    return (importlib.resources.files("gpulca") / "data" / "aware" / name).read_text(
+        encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def zone_regions() -> dict[str, str]:
+    """Grid zones mapped to a sub-national AWARE region (``data/aware/zone_regions.yaml``)."""
+    import yaml
+
+    return {entry["zone"]: entry["region"]
+            for entry in yaml.safe_load(_data_text(ZONE_REGIONS_FILE))["zones"]}
+
+
+@lru_cache(maxsize=1)
+def layout_hash() -> str:
+    """Digest of what decides the located flows and twins (regions and zone mapping)."""
+    text = _aware_text() + _data_text(ZONE_REGIONS_FILE) + str(REGIONAL_VERSION)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def zone_water_location(library: Library, zone_id: str) -> str:
-    """The AWARE region of a grid zone: its id, its process's location, its country, else GLO."""
+    """The AWARE region of a grid zone: the mapped region, its id, its process's location, its
+    country, the prefix of its id, else GLO."""
     zone = library.grid_zones[zone_id].item
     process = library.processes.get(zone.electricity)
     location = process.item.location if process else None
-    return water_location(zone.id, location, zone.country, zone.id.split("-")[0])
+    return water_location(zone_regions().get(zone.id), zone.id, location, zone.country,
+                          zone.id.split("-")[0])
 
 
 def process_water_locations(library: Library) -> dict[str, str]:
