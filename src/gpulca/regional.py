@@ -178,6 +178,12 @@ def located_copies(resolved: ResolvedLibrary) -> dict[tuple[str, str], str]:
     return _COPIES[key]
 
 
+def library_code(code: str) -> str:
+    """The library process a located copy was made from (``cooling_water_evaporated@FR`` ->
+    ``cooling_water_evaporated``); any other code unchanged."""
+    return code.split(LOCATED_SEPARATOR, 1)[0]
+
+
 def site_cooling_code(resolved: ResolvedLibrary, code: str, zone_id: str | None) -> str:
     """The located copy of a cooling process for a site in ``zone_id`` (else the process)."""
     if not zone_id or zone_id not in resolved.library.grid_zones:
