@@ -9,7 +9,8 @@ Each measurement is a fresh Python process, as a user's command is:
 - import: ``python -c "import bw2calc, bw2data"``, the floor any Brightway tool pays.
 
 Warm and import runs are interleaved (machines are noisy) and the median is reported; the target
-is warm <= 2 x import. Usage: ``python bench/bench_run.py [--repeat 5] [--write docs/benchmarks.md]``
+is warm <= 2 x import.
+Usage: ``python bench/bench_run.py [--repeat 5] [--write docs/benchmarks.md]``
 """
 
 from __future__ import annotations

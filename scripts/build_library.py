@@ -532,8 +532,8 @@ def _card_parameters(card: ParametricCard) -> list[dict[str, Any]]:
 def _card_process(card: ParametricCard) -> dict[str, Any]:
     p = card.id
     checked = card.row["consistent_row"]
-    source = (f"ADEME/Hubblo parametric model with average factors recomputed from the per-card "
-              f"LCAs (consistent-parametric variant); expected totals: "
+    source = ("ADEME/Hubblo parametric model with average factors recomputed from the per-card "
+              "LCAs (consistent-parametric variant); expected totals: "
               + (f"{CONSISTENT}, row '{checked}'" if checked else
                  "data/derived/gpu_parametric_results.csv (no published result for this card)"))
     def tech(code: str, formula: str, unit: str, what: str) -> dict[str, Any]:

@@ -291,7 +291,7 @@ def injected_book(module_bw: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     (folder / "methods.yaml").write_text(yaml.safe_dump(methods))
     study.update(description=INJECTIONS["description"], methods="methods.yaml",
                  phases=[{"id": "final_training", "label": INJECTIONS["phase_label"]}])
-    study["site"]["pue"]["source"] = INJECTIONS["pue_source"]
+    study["site"]["pue"] = {"value": 1.56, "source": INJECTIONS["pue_source"]}
     study["activity"]["source"] = INJECTIONS["activity_source"]
     study["activity"]["rows"][-1].update(model=INJECTIONS["model"],
                                          comment=INJECTIONS["comment"])

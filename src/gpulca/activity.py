@@ -72,7 +72,8 @@ def _row_from_record(record: dict[str, str], file: str, line: int) -> tuple[Acti
         for error in exc.errors():
             column = str(error["loc"][0]) if error["loc"] else ""
             message = str(error["msg"]).removeprefix("Value error, ")
-            value = error.get("input") if isinstance(error.get("input"), str | int | float) else None
+            raw = error.get("input")
+            value = raw if isinstance(raw, str | int | float) else None
             problems.append(Problem(file, column, message, line, value))
         return None, problems
 

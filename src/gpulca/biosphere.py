@@ -15,7 +15,6 @@ from functools import lru_cache
 from typing import Any
 
 from gpulca.cache import cached_json
-
 from gpulca.schemas.inventory import FlowRef
 
 

@@ -98,7 +98,7 @@ def listing(library: Library, kind: str) -> Listing:
     """
     if kind not in _TABLES:
         raise InputError(Problem(None, "kind", f"unknown catalogue kind; expected one of "
-                                               f"{', '.join(KINDS)}", kind))
+                                               f"{', '.join(KINDS)}", value=kind))
     section, columns, make_row = _TABLES[kind]
     items = getattr(library, section)
     rows = [make_row(items[key].item) for key in sorted(items, key=str.lower)]
@@ -113,7 +113,7 @@ def list_catalogue(kind: str, paths: Iterable[str | Path] | None = None) -> List
     """
     if kind not in _TABLES:
         raise InputError(Problem(None, "kind", f"unknown catalogue kind; expected one of "
-                                               f"{', '.join(KINDS)}", kind))
+                                               f"{', '.join(KINDS)}", value=kind))
     chosen: Sequence[str | Path] = list(paths) if paths else default_inventory_paths()
     return listing(load_library(chosen), kind)
 

@@ -106,7 +106,7 @@ class ProjectError(RuntimeError, GpulcaError):
 
 
 def format_path(parts: Iterable[object]) -> str:
-    """Turn a location tuple such as ``("activity", 3, "gpu_hours")`` into ``activity[3].gpu_hours``."""
+    """Turn a location such as ``("activity", 3, "gpu_hours")`` into ``activity[3].gpu_hours``."""
     out = ""
     for part in parts:
         if isinstance(part, int):

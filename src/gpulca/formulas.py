@@ -69,31 +69,43 @@ def parse_formula(text: str) -> ast.Expression:
     return tree
 
 
-def _check_node(node: ast.AST) -> None:
-    allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Load,
-               ast.Call, ast.operator, ast.unaryop)
-    if not isinstance(node, allowed):
-        raise FormulaError(f"{type(node).__name__} is not allowed in a formula")
-    if isinstance(node, ast.BinOp) and type(node.op) not in _BINARY:
+_ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Load,
+                  ast.Call, ast.operator, ast.unaryop)
+
+
+def _check_binary(node: ast.BinOp) -> None:
+    if type(node.op) not in _BINARY:
         raise FormulaError(f"operator {type(node.op).__name__} is not allowed")
-    if isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.USub | ast.UAdd):
-        raise FormulaError(f"operator {type(node.op).__name__} is not allowed")
-    if isinstance(node, ast.Constant) and (
-        isinstance(node.value, bool) or not isinstance(node.value, int | float)
-    ):
-        raise FormulaError(f"constant {node.value!r} is not a number")
-    if isinstance(node, ast.Call):
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            raise FormulaError(f"only the functions {', '.join(FUNCTIONS)} may be called")
-        if node.keywords:
-            raise FormulaError("keyword arguments are not allowed")
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+    if isinstance(node.op, ast.Pow):  # bounded exponents: no 9 ** 9 ** 9
         exponent = node.right
         if isinstance(exponent, ast.UnaryOp) and isinstance(exponent.operand, ast.Constant):
             exponent = exponent.operand
-        if not isinstance(exponent, ast.Constant) or abs(exponent.value) > MAX_EXPONENT:
+        if not isinstance(exponent, ast.Constant) or not isinstance(exponent.value, int | float) \
+                or abs(exponent.value) > MAX_EXPONENT:
             raise FormulaError(f"an exponent must be a number of at most {MAX_EXPONENT}")
-    if isinstance(node, ast.Name) and node.id.startswith("_"):
+
+
+def _check_call(node: ast.Call) -> None:
+    if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+        raise FormulaError(f"only the functions {', '.join(FUNCTIONS)} may be called")
+    if node.keywords:
+        raise FormulaError("keyword arguments are not allowed")
+
+
+def _check_node(node: ast.AST) -> None:
+    if not isinstance(node, _ALLOWED_NODES):
+        raise FormulaError(f"{type(node).__name__} is not allowed in a formula")
+    if isinstance(node, ast.BinOp):
+        _check_binary(node)
+    elif isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.USub | ast.UAdd):
+        raise FormulaError(f"operator {type(node.op).__name__} is not allowed")
+    elif isinstance(node, ast.Constant) and (
+        isinstance(node.value, bool) or not isinstance(node.value, int | float)
+    ):
+        raise FormulaError(f"constant {node.value!r} is not a number")
+    elif isinstance(node, ast.Call):
+        _check_call(node)
+    elif isinstance(node, ast.Name) and node.id.startswith("_"):
         raise FormulaError(f"name {node.id!r} is not allowed")
 
 

@@ -292,9 +292,9 @@ def _resolve_exchange(located: Located, index: int, exchange: Exchange, library:
     else:
         code = str(exchange.technosphere)
         if code not in library.processes:
-            hint = " (or it is in a file that failed to load)" if library.failed_files else ""
+            note = " (or it is in a file that failed to load)" if library.failed_files else ""
             problems.append(located.problem(where + ("technosphere",),
-                                            "no process with this code in the library" + hint,
+                                            "no process with this code in the library" + note,
                                             code))
             return None
         target, target_unit = code, library.process(code).unit

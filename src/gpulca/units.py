@@ -47,7 +47,8 @@ BRIGHTWAY_TO_PINT: dict[str, str] = {
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
     """Return the one registry, built on first use (no work at import time)."""
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, on_redefinition="ignore")
+    ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True,
+                                                on_redefinition="ignore")
     # Hardware-lifetime sources (Boavizta's 26,280 h for 3 years, BLOOM's 6 x 8,760 h) count a
     # year as 365 days; pint's default is the Julian year (365.25 d), 0.07% longer.
     ureg.define("year = 365 * day = _ = yr")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.library.conftest import SOURCES, load_build_script, read_csv

@@ -129,10 +129,10 @@ def _scan_block(block: bytes, cut: int, line0: int, sep: int, fields: int, scan:
             text = block[starts[index]:ends[index]].decode("utf-8", "replace").rstrip("\r")
             scan.problems.append(Problem(scan.file, "", f"expected {fields} fields separated "
                                          f"by {chr(sep)!r}, found {counts[index]}",
-                                         line0 + index + 1, text))
+                                         int(line0 + index + 1), text))
     for index, value in bad_utf8.items():
         scan.problems.append(Problem(scan.file, "", "line is not valid UTF-8 text",
-                                     line0 + index + 1, value))
+                                     int(line0 + index + 1), value))
     bad = np.flatnonzero(blank | wrong)
     if bad_utf8:
         bad = np.union1d(bad, np.fromiter(bad_utf8, dtype=np.int64))

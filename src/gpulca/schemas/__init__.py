@@ -35,7 +35,7 @@ def data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     return tuple(path)
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: Any) -> str:
     message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
@@ -72,7 +72,7 @@ _PATTERN_TEXT = {
 }
 
 
-def _shown_value(error: dict[str, Any]) -> object:
+def _shown_value(error: Any) -> object:
     value = error.get("input")
     if error["type"] == "extra_forbidden":
         return None

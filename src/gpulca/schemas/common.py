@@ -10,7 +10,14 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 # Codes of processes and ids of catalogue items: lower-case, digits, '_', '-', '.'.
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", max_length=120)]
@@ -66,7 +73,7 @@ class Uncertainty(StrictModel):
             raise ValueError(f"minimum {self.minimum} is above maximum {self.maximum}")
         return self
 
-    def to_stats_arrays(self, amount: float) -> dict[str, float | int | bool]:
+    def to_stats_arrays(self, amount: float) -> dict[str, float | int | bool | None]:
         """Return the stats_arrays fields for an exchange of this ``amount``."""
         if self.distribution == "lognormal":
             if amount == 0:

@@ -146,7 +146,7 @@ class Server(CatalogueEntry):
     """Process (unit: unit) of manufacturing one host without its accelerators."""
     gpus_per_node: int = Field(gt=0)
     overhead_power: SourcedValue
-    """Average power of the node excluding its accelerators (CPUs, RAM, fans...), e.g. ``1.2 kW``."""
+    """Mean power of the node without its accelerators (CPUs, RAM, fans...), e.g. ``1.2 kW``."""
 
 
 class GridZone(StrictModel):

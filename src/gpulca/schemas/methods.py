@@ -13,7 +13,8 @@ class ImpactCategory(StrictModel):
     id: Code
     label: NonEmptyStr
     method: tuple[NonEmptyStr, ...] = Field(min_length=1)
-    """The full Brightway method name, e.g. ``[IPCC 2021, climate change, global warming potential (GWP100)]``."""
+    """The full Brightway method name, e.g.
+    ``[IPCC 2021, climate change, global warming potential (GWP100)]``."""
     unit: NonEmptyStr | None = None
     """Display unit; when omitted, the unit stored with the Brightway method."""
     source: NonEmptyStr | None = None
