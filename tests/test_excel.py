@@ -410,7 +410,8 @@ def test_scenarios_sheet_compares_variants(variant_book: Path, result: Any) -> N
     clustered = ws._charts[0]
     assert clustered.grouping == "clustered" and len(clustered.series) == 2
     header = _row_of(ws, "Relative to the base study (base = 100 %)") + 1
-    assert clustered.series[1].val.numRef.f.endswith(f"$B${header + 2}:$F${header + 2}")
+    last = "ABCDEFGHIJ"[result.scores["impact"].nunique()]  # column B + one per impact
+    assert clustered.series[1].val.numRef.f.endswith(f"$B${header + 2}:${last}${header + 2}")
     assert len(ws._charts) == 1 + result.scores["impact"].nunique()
     run = book["Run"]
     overrides = table_rows(run, _row_of(run, "Variant"))
