@@ -68,7 +68,6 @@ class VariantStudy:
         return self.variants[BASE]
 
 
-
 # -- application: plan -> overridden study -> resolved study ---------------------------------
 
 _MISSING = object()
