@@ -46,6 +46,14 @@ def bw_dir(bw_template: Path, tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="module")
+def module_bw(bw_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the template shared by one test module (each study adds its own database)."""
+    target = tmp_path_factory.mktemp("bw-module") / "brightway"
+    shutil.copytree(bw_template, target)
+    return target
+
+
 @pytest.fixture
 def repo() -> Path:
     """The repository root (shipped inventories/, methods/, scenarios/)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -20,13 +19,11 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def result(bw_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+def result(module_bw: Path) -> Any:
     from gpulca.api import run_study
 
-    data_dir = tmp_path_factory.mktemp("charts") / "brightway"
-    shutil.copytree(bw_template, data_dir)
     return run_study(Path(__file__).resolve().parent.parent / "scenarios" / "example.yaml",
-                     data_dir=data_dir)
+                     data_dir=module_bw)
 
 
 @pytest.fixture(scope="module")

@@ -33,13 +33,6 @@ def _run(study: Path, data_dir: Path, variant: str = "base") -> Any:
 
 
 @pytest.fixture(scope="module")
-def module_bw(bw_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("excel") / "brightway"
-    shutil.copytree(bw_template, target)
-    return target
-
-
-@pytest.fixture(scope="module")
 def result(module_bw: Path) -> Any:
     return _run(Path(__file__).resolve().parent.parent / "scenarios" / "example.yaml",
                 module_bw)

@@ -70,12 +70,8 @@ def expected(gpu_hours: float) -> dict[str, tuple[float, ...]]:
 
 
 @pytest.fixture(scope="module")
-def tiny_result(bw_template, tmp_path_factory):
-    import shutil
-
-    directory = tmp_path_factory.mktemp("bw") / "brightway"
-    shutil.copytree(bw_template, directory)
-    return run_study(TINY, data_dir=directory)
+def tiny_result(module_bw):
+    return run_study(TINY, data_dir=module_bw)
 
 
 @pytest.mark.parametrize("phase,gpu_hours", [("exploration", 100.0), ("final_training", 300.0)])

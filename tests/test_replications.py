@@ -45,14 +45,6 @@ CASES = [(name, figure) for name in ("strubell2019", "bloom2023") for figure in 
 
 
 @pytest.fixture(scope="module")
-def module_bw(bw_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One Brightway data directory for the whole module (each run adds its own database)."""
-    target = tmp_path_factory.mktemp("bw-replications") / "brightway"
-    shutil.copytree(bw_template, target)
-    return target
-
-
-@pytest.fixture(scope="module")
 def results(module_bw: Path) -> dict[str, StudyResult]:
     """Each shipped scenario, run once."""
     return {name: run_study(path, data_dir=module_bw) for name, path in SCENARIOS.items()}

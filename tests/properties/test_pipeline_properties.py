@@ -24,10 +24,8 @@ SETTINGS = settings(max_examples=8, deadline=None,
 
 
 @pytest.fixture(scope="module")
-def data_dir(bw_template, tmp_path_factory):
-    directory = tmp_path_factory.mktemp("bw") / "brightway"
-    shutil.copytree(bw_template, directory)
-    return directory
+def data_dir(module_bw):
+    return module_bw
 
 
 @pytest.fixture(scope="module")
