@@ -1,7 +1,7 @@
 """``compare``: variants scored from one solve equal fresh runs, directions, frames, CLI.
 
-One comparison of the fixture study is computed per module (a private Brightway directory copied
-from the session template); the tests read it. The study (tests/fixtures/siting) runs 52,000
+One comparison of the fixture study is computed per module (in the module's private Brightway
+directory, ``module_bw``); the tests read it. The study (tests/fixtures/siting) runs 52,000
 H100 GPU-hours in France at PUE 1.58 and WUE 1.8 L/kWh.
 """
 
@@ -58,20 +58,13 @@ def write_study(directory: Path, variants: str = VARIANTS) -> Path:
 
 
 @pytest.fixture(scope="module")
-def bw_module(bw_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("compare") / "brightway"
-    shutil.copytree(bw_template, target)
-    return target
-
-
-@pytest.fixture(scope="module")
 def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_study(tmp_path_factory.mktemp("study"))
 
 
 @pytest.fixture(scope="module")
-def result(study: Path, bw_module: Path) -> ComparisonResult:
-    return compare_study(study, data_dir=bw_module)
+def result(study: Path, module_bw: Path) -> ComparisonResult:
+    return compare_study(study, data_dir=module_bw)
 
 
 def totals(result: ComparisonResult, variant: str) -> pd.Series:
@@ -110,10 +103,10 @@ def test_cleaner_grid_lowers_climate_and_leaves_manufacturing_unchanged(
 
 
 def test_fast_sweep_equals_a_fresh_run_per_variant(result: ComparisonResult,
-                                                   bw_module: Path) -> None:
+                                                   module_bw: Path) -> None:
     for name in ("base", "quebec", "a100", "grid-x-pue/SG/1.3", "grid-x-pue/PL/1.1"):
         variant = result.variants.variants[name]
-        fresh = run_resolved(variant.study, data_dir=bw_module, variant=name).scores
+        fresh = run_resolved(variant.study, data_dir=module_bw, variant=name).scores
         fast = result.results[name].scores
         assert list(fresh["impact"]) == list(fast["impact"])
         np.testing.assert_allclose(fast["score"], fresh["score"], rtol=1e-9, atol=0)
@@ -156,11 +149,11 @@ def test_overrides_and_differences_are_kept(result: ComparisonResult) -> None:
     assert differences["parameter"].tolist() == ["accelerator", "gpu_power", "gpu_hours_scale"]
 
 
-def test_cli_compare_writes_table_csv_and_charts(study: Path, bw_module: Path,
+def test_cli_compare_writes_table_csv_and_charts(study: Path, module_bw: Path,
                                                  tmp_path: Path) -> None:
     out = tmp_path / "out"
     run = CliRunner().invoke(main, ["compare", str(study), "-o", str(out), "--data-dir",
-                                    str(bw_module), "--top", "5"])
+                                    str(module_bw), "--top", "5"])
     assert run.exit_code == 0, run.output
     assert "ranked by climate change" in run.output and "more variants in comparison.csv" \
         in run.output
@@ -172,19 +165,19 @@ def test_cli_compare_writes_table_csv_and_charts(study: Path, bw_module: Path,
     assert b"<svg" in (out / "comparison.svg").read_bytes()[:500]
 
 
-def test_cli_compare_bad_input_exits_2_and_writes_nothing(bw_module: Path,
+def test_cli_compare_bad_input_exits_2_and_writes_nothing(module_bw: Path,
                                                          tmp_path: Path) -> None:
     study = write_study(tmp_path, "define:\n  x:\n    overrides: {site.grid_zone: CA-QQ}\n")
     out = tmp_path / "out"
     run = CliRunner().invoke(main, ["compare", str(study), "-o", str(out), "--data-dir",
-                                    str(bw_module)])
+                                    str(module_bw)])
     assert run.exit_code == 2
     assert "in variant x: unknown grid zone; did you mean CA-QC" in run.output
     assert "Traceback" not in run.output
     assert not out.exists()
 
 
-def test_shipped_siting_study(repo: Path, bw_module: Path) -> None:
+def test_shipped_siting_study(repo: Path, module_bw: Path) -> None:
     """scenarios/siting-study.yaml: real library sites, every variant resolves, and the
     trade-offs it is meant to show hold: hydro beats gas for climate, and a water-stressed
     region counts more per cubic metre (regional) while EF 3.1 sees less water."""
@@ -196,7 +189,7 @@ def test_shipped_siting_study(repo: Path, bw_module: Path) -> None:
     assert len(sites) >= 8
     assert variants["oregon"].study.site.cooling_evaporation_process == \
         "cooling_water_evaporated@US-OR"  # via data/aware/zone_regions.yaml
-    totals_ = compare_study(study, data_dir=bw_module).totals()
+    totals_ = compare_study(study, data_dir=module_bw).totals()
     assert totals_.loc["montreal", "climate_change"] < totals_.loc["virginia", "climate_change"]
     assert totals_.loc["spain", "water_scarcity_regional"] > \
         3 * totals_.loc["base", "water_scarcity_regional"]
