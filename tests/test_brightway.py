@@ -27,7 +27,8 @@ def test_background_is_reused(bw_dir):
         start = time.perf_counter()
         assert ensure_background(bd) is False
         assert time.perf_counter() - start < 1.0
-        assert "biosphere3" in bd.databases and len(bd.methods) == 762
+        # 762 methods bundled with bw2io, plus gpulca's regionalised water method
+        assert "biosphere3" in bd.databases and len(bd.methods) == 762 + 1
 
 
 def test_import_does_not_create_default_project_in_data_dir(tmp_path):
@@ -55,6 +56,7 @@ def test_failed_database_write_leaves_no_database(bw_dir, monkeypatch, repo):
     from gpulca.biosphere import bundled_flow_index
     from gpulca.build import database_name, ensure_database
     from gpulca.library import load_library, resolve_library
+    from gpulca.regional import located_copies
 
     resolved = resolve_library(load_library([repo / "tests/fixtures/tiny/inventory.yaml"]),
                                bundled_flow_index())
@@ -71,5 +73,7 @@ def test_failed_database_write_leaves_no_database(bw_dir, monkeypatch, repo):
         monkeypatch.undo()
         name = ensure_database(bd, resolved)
         assert bd.databases[name]["gpulca_complete"] is True
-        assert len(bd.Database(name)) == len(resolved.library.processes)
+        # every library process, plus the located copies of site cooling (gpulca.regional)
+        assert len(bd.Database(name)) == len(resolved.library.processes) + \
+            len(located_copies(resolved))
         assert ensure_database(bd, resolved) == name  # reused, not rewritten

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import pandas as pd
 
 from gpulca.brightway import DEFAULT_PROJECT, ProgressCallback, ensure_background, gpulca_project
 from gpulca.build import ensure_database
-from gpulca.calculate import method_units, solve
+from gpulca.calculate import Scores, method_units, solve
 from gpulca.errors import InputError, Problem
 from gpulca.results import audit_frame, functional_unit_name, scores_frame
 from gpulca.study import ResolvedStudy, load_study
@@ -33,7 +34,8 @@ from gpulca.translate import (
     phase_demands,
     row_quantities,
 )
-from gpulca.units import magnitude_in, parse_quantity
+from gpulca.units import cached_magnitude, magnitude_in, parse_quantity
+from gpulca.variants.expand import AppliedOverride
 
 
 @dataclass
@@ -49,18 +51,33 @@ class StudyResult:
     data_dir: Path
     variant: str = "base"
     warnings: list[str] = field(default_factory=list)
+    overrides: list[AppliedOverride] = field(default_factory=list)
+    """For a variant: every override applied to the base study, in order (see
+    :mod:`gpulca.variants`); empty for the base study."""
 
 
-def activity_quantities(study: ResolvedStudy) -> list[RowQuantities]:
-    """Translate every activity row and extra-energy entry of a resolved study."""
+def measured_energies_kwh(study: ResolvedStudy) -> list[float | None]:
+    """Measured IT energy of every activity row [kWh] (None where not measured)."""
+    return [magnitude_in(parse_quantity(row.it_energy), "kWh") if row.it_energy else None
+            for row in study.rows]
+
+
+def activity_quantities(study: ResolvedStudy,
+                        measured_kwh: Sequence[float | None] | None = None
+                        ) -> list[RowQuantities]:
+    """Translate every activity row and extra-energy entry of a resolved study.
+
+    ``measured_kwh`` (from :func:`measured_energies_kwh`) spares re-parsing the rows' measured
+    energies when the same rows are translated for many variants.
+    """
     default = study.study.hardware.accelerator
+    energies = measured_energies_kwh(study) if measured_kwh is None else measured_kwh
     quantities = []
-    for row in study.rows:
+    for row, measured in zip(study.rows, energies, strict=True):
         hardware = study.hardware[row.accelerator or default]
         if row.gpu_load is not None:
             hardware = dataclasses.replace(hardware, gpu_load=row.gpu_load)
-        measured = magnitude_in(parse_quantity(row.it_energy), "kWh") if row.it_energy else None
-        power = (magnitude_in(parse_quantity(row.it_power), "kW") / float(row.gpu_count or 1)
+        power = (cached_magnitude(row.it_power, "kW") / float(row.gpu_count or 1)
                  if row.it_power else None)
         quantities.append(row_quantities(row.phase, row.total_gpu_hours, hardware, study.site,
                                          measured, row.model, row.component, power,
@@ -101,14 +118,25 @@ def run_resolved(study: ResolvedStudy, data_dir: str | Path | None = None,
         scores = solve(bd, bc, database, stage_functional_units(demands), study.methods)
         units = method_units(bd, study.methods)
         data_dir_used = Path(bd.projects._base_data_dir)
+    return study_result(study, quantities, demands, scores, units,
+                        (database, project, data_dir_used), variant)
+
+
+def study_result(study: ResolvedStudy, quantities: list[RowQuantities],
+                 demands: dict[str, dict[str, Demand]], scores: Scores, units: dict[str, str],
+                 where: tuple[str, str, Path], variant: str = "base",
+                 overrides: Sequence[AppliedOverride] = ()) -> StudyResult:
+    """Assemble a :class:`StudyResult` from solved scores; ``where`` is (database, project,
+    data directory). Raises :class:`InputError` when a score is not finite."""
     frame = scores_frame(study.name, variant, demands, study.phases, scores, study.methods,
                          units)
     if not all(math.isfinite(s) for s in frame["score"]):
         raise InputError(Problem(str(study.file), "", "a score is not finite (NaN or inf): "
                                                       "check the inventory amounts"))
+    database, project, data_dir = where
     return StudyResult(study, frame, audit_frame(study.name, variant, quantities), demands,
-                       database, project, data_dir_used, variant,
-                       study.warnings + zero_energy_warnings(demands))
+                       database, project, data_dir, variant,
+                       study.warnings + zero_energy_warnings(demands), list(overrides))
 
 
 def run_study(path: str | Path, data_dir: str | Path | None = None,

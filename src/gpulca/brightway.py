@@ -241,14 +241,16 @@ def _install_methods(bd: ModuleType, progress: ProgressCallback | None) -> int:
 
 
 def ensure_background(bd: ModuleType, progress: ProgressCallback | None = None) -> bool:
-    """Install biosphere3 and the bundled methods into the current gpulca project, once.
+    """Install biosphere3, the bundled methods and gpulca's regional water method, once.
 
     Returns True when something was installed, False when the project was already complete.
     A project left incomplete by an interrupted set-up is emptied and rebuilt.
     """
+    from gpulca.regional import ensure_regional_water
+
     check_project_name(bd.projects.current)
     if background_is_complete(bd):
-        return False
+        return ensure_regional_water(bd)
     with contextlib.redirect_stdout(sys.stderr):
         # Only what gpulca itself writes: a user's own databases (e.g. ecoinvent imported into
         # this project to link against) are left alone.
@@ -265,6 +267,7 @@ def ensure_background(bd: ModuleType, progress: ProgressCallback | None = None) 
     count = _install_methods(bd, progress)
     bd.preferences[BACKGROUND_MARKER] = {"version": BACKGROUND_VERSION, "methods": count}
     bd.preferences.flush()
+    ensure_regional_water(bd)  # gpulca's located water flows and regional AWARE method
     return True
 
 

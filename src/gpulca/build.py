@@ -8,6 +8,7 @@ only after its single-transaction write succeeded; an incomplete one is deleted 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import sys
 from types import ModuleType
 from typing import Any
@@ -15,18 +16,22 @@ from typing import Any
 from gpulca.brightway import BIOSPHERE, BUILT_BY_GPULCA, check_project_name
 from gpulca.errors import InputError
 from gpulca.library import ResolvedExchange, ResolvedLibrary
+from gpulca.regional import add_regional_water, ensure_regional_water, layout_hash
 from gpulca.schemas.inventory import ExternalProcessRef
 
 INVENTORY_PREFIX = "gpulca-inventory-"
-BUILD_FORMAT = 1
-"""Bump when the written layout changes, so existing databases are rebuilt."""
+BUILD_FORMAT = 2
+"""Bump when the written layout changes, so existing databases are rebuilt.
+2: located water twins and located cooling copies (:mod:`gpulca.regional`)."""
 KEEP_DATABASES = 6
 """How many gpulca-built inventory databases a project keeps (oldest are deleted)."""
 
 
 def database_name(resolved: ResolvedLibrary) -> str:
-    """Name of the Brightway database holding this library (content-addressed)."""
-    return f"{INVENTORY_PREFIX}{resolved.library.content_hash[:12]}-v{BUILD_FORMAT}"
+    """Name of the Brightway database holding this library (content-addressed: the library and
+    the regional water layout it is written with)."""
+    key = hashlib.sha256((resolved.library.content_hash + layout_hash()).encode()).hexdigest()
+    return f"{INVENTORY_PREFIX}{key[:12]}-v{BUILD_FORMAT}"
 
 
 def _uncertainty_fields(exchange: ResolvedExchange) -> dict[str, Any]:
@@ -74,7 +79,7 @@ def brightway_data(name: str, resolved: ResolvedLibrary,
             "exchanges": exchanges, "gpulca_stage": process.stage,
             "gpulca_file": located.lines.file, **_provenance(process),
         }
-    return data
+    return add_regional_water(data, name, resolved)
 
 
 def resolve_external(bd: ModuleType, resolved: ResolvedLibrary
@@ -130,6 +135,7 @@ def _prune(bd: ModuleType, keep: str) -> None:
 def ensure_database(bd: ModuleType, resolved: ResolvedLibrary) -> str:
     """Write the library into the current gpulca project unless already there; return its name."""
     check_project_name(bd.projects.current)
+    ensure_regional_water(bd)  # the located water flows the database links to
     name = database_name(resolved)
     meta = bd.databases.get(name) if name in bd.databases else None
     if meta and meta.get("gpulca_complete"):

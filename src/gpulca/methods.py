@@ -24,6 +24,13 @@ def bundled_method_names() -> frozenset[tuple[str, ...]]:
     return frozenset(tuple(name) for name in names)
 
 
+def gpulca_method_names() -> frozenset[tuple[str, ...]]:
+    """LCIA methods gpulca defines itself and installs with the background."""
+    from gpulca.regional import REGIONAL_WATER_METHOD
+
+    return frozenset({REGIONAL_WATER_METHOD})
+
+
 def unknown_method_problem(method: tuple[str, ...], known: Iterable[tuple[str, ...]],
                            lines: LineMap, path: tuple[str | int, ...]) -> Problem:
     """A located problem for an unknown method, listing the closest known method names."""
@@ -36,8 +43,10 @@ def unknown_method_problem(method: tuple[str, ...], known: Iterable[tuple[str, .
 
 def check_methods_exist(methods: MethodSet, lines: LineMap,
                         known: Iterable[tuple[str, ...]] | None = None) -> list[Problem]:
-    """Problems for every impact category whose method is not in ``known`` (default: bundled)."""
-    known_set = frozenset(known) if known is not None else bundled_method_names()
+    """Problems for every impact category whose method is not in ``known`` (default: bundled
+    with bw2io, plus gpulca's own)."""
+    known_set = frozenset(known) if known is not None else \
+        bundled_method_names() | gpulca_method_names()
     return [
         unknown_method_problem(category.method, known_set, lines,
                                ("impact_categories", index, "method"))

@@ -405,8 +405,11 @@ def activity_frame(result: StudyResult) -> pd.DataFrame:
 
 def solved_processes(study: ResolvedStudy, demands: Mapping[str, Mapping[str, Mapping[str, float]]]
                      ) -> list[str]:
-    """Codes of the library processes the demands reach, in library order."""
-    pending = [code for stages in demands.values() for demand in stages.values()
+    """Codes of the library processes the demands reach, in library order (a located copy of a
+    cooling process, see :mod:`gpulca.regional`, counts as the library process it copies)."""
+    from gpulca.regional import library_code
+
+    pending = [library_code(code) for stages in demands.values() for demand in stages.values()
                for code in demand]
     reached: set[str] = set()
     while pending:

@@ -20,13 +20,20 @@ from gpulca.errors import InputError, Problem
 from gpulca.library import Located, ResolvedLibrary, load_library, resolve_library, shipped_root
 from gpulca.methods import check_methods_exist, load_methods
 from gpulca.phases import phase_labels, unknown_phase_message
+from gpulca.regional import site_cooling_code
 from gpulca.schemas import parse
 from gpulca.schemas.common import SourcedValue
 from gpulca.schemas.methods import MethodSet
 from gpulca.schemas.reference import Selection
 from gpulca.schemas.scenario import ActivityRow, Study
 from gpulca.translate import HardwareParameters, SiteParameters
-from gpulca.units import UnitProblem, leading_unit, magnitude_in, parse_quantity
+from gpulca.units import (
+    UnitProblem,
+    cached_magnitude,
+    leading_unit,
+    magnitude_in,
+    parse_quantity,
+)
 from gpulca.yamlio import LineMap, load_yaml
 
 
@@ -100,7 +107,7 @@ class _Resolver:
             return float("nan")
         try:
             default = "dimensionless" if unit == "dimensionless" else None
-            value = magnitude_in(parse_quantity(sourced.value, default), unit)
+            value = cached_magnitude(sourced.value, unit, default)
         except UnitProblem as exc:
             self.problems.append(origin_lines.problem(origin_path + ("value",),
                                                       f"{exc}; expected a quantity in {unit}",
@@ -152,12 +159,14 @@ def _resolve_site(r: _Resolver) -> SiteParameters:
         r.assumptions.append(AssumptionRecord(
             "site.grid_zone", zone.item.id, "", zone.item.source, zone.item.quality, None,
             f"{zone.lines.file}:{zone.lines.line_of(zone.path)}"))
+    zone_key = zone.item.id if zone else None
     return SiteParameters(
         grid_zone=zone_id or "", electricity_process=zone.item.electricity if zone else "",
         pue=pue, wue_l_per_kwh=wue, wue_withdrawal_l_per_kwh=withdrawal,
-        cooling_evaporation_process=site.cooling_evaporation if site
-        else "cooling_water_evaporated",
-        cooling_return_process=site.cooling_return if site else "cooling_water_returned")
+        cooling_evaporation_process=site_cooling_code(
+            r.lib, site.cooling_evaporation if site else "cooling_water_evaporated", zone_key),
+        cooling_return_process=site_cooling_code(
+            r.lib, site.cooling_return if site else "cooling_water_returned", zone_key))
 
 
 def _resolve_hardware(r: _Resolver, accelerator_id: str, path: tuple[str | int, ...]
@@ -293,6 +302,25 @@ def _activity_rows(study: Study, base: Path
     return rows, ("activity", source), activity_files(study.activity, base), extra_phases
 
 
+@dataclass
+class StudyInputs:
+    """A parsed study file and what it refers to, before resolution (shared by its variants)."""
+
+    path: Path
+    data: dict[str, Any]
+    """The file's data as loaded from YAML (the variants' overrides apply to it)."""
+    lines: LineMap
+    study: Study
+    library: ResolvedLibrary
+    methods: MethodSet
+    methods_file: Path
+    rows: list[ActivityRow]
+    row_path: tuple[str | int, ...]
+    activity_files: list[Path]
+    rules_phases: list[tuple[str, str]] = field(default_factory=list)
+    """Phases a tagging-rules file adds to the taxonomy."""
+
+
 def _dependencies(inventories: list[str] | None, methods: str | None, base: Path
                   ) -> tuple[list[Path], Path]:
     root = shipped_root()
@@ -325,6 +353,14 @@ def _dependency_problems(data: Any, base: Path) -> list[Problem]:
 
 def load_study(path: str | Path, flows: FlowIndex | None = None) -> ResolvedStudy:
     """Load, validate and resolve a study file; raise :class:`InputError` with every problem."""
+    inputs = load_study_inputs(path, flows)
+    return _resolve(inputs.study, inputs.path, inputs.lines, inputs.library, inputs.methods,
+                    inputs.methods_file, inputs.rows, inputs.row_path, inputs.activity_files,
+                    inputs.rules_phases)
+
+
+def load_study_inputs(path: str | Path, flows: FlowIndex | None = None) -> StudyInputs:
+    """Load and parse a study file, its library, methods and activity (no resolution)."""
     path = Path(path)
     data, lines = load_yaml(path)
     problems: list[Problem] = []
@@ -356,14 +392,21 @@ def load_study(path: str | Path, flows: FlowIndex | None = None) -> ResolvedStud
         problems.extend(exc.problems)
     if problems or library is None or methods is None:
         raise InputError(problems)
-    return _resolve(study, path, lines, library, methods, methods_file, rows, row_path,
-                    activity_files, rules_phases)
+    return StudyInputs(path, data, lines, study, library, methods, methods_file, rows, row_path,
+                       activity_files, rules_phases)
 
 
 def _resolve(study: Study, path: Path, lines: LineMap, library: ResolvedLibrary,
              methods: MethodSet, methods_file: Path, rows: list[ActivityRow],
              row_path: tuple[str | int, ...], activity_files: list[Path],
-             rules_phases: list[tuple[str, str]] = ()) -> ResolvedStudy:  # type: ignore[assignment]
+             rules_phases: Sequence[tuple[str, str]] = (),
+             input_files: dict[str, str] | None = None, check_rows: bool = True
+             ) -> ResolvedStudy:
+    """Resolve a parsed study.
+
+    ``input_files`` (path -> sha256) skips re-hashing the files and ``check_rows=False`` skips
+    the activity-row checks: variants of a study share its files and rows.
+    """
     resolver = _Resolver(study, lines, library)
     # Precedence of labels: default taxonomy < the rules file's phases < the study's own.
     phases = phase_labels([*rules_phases, *((p.id, p.label) for p in study.phases)])
@@ -377,17 +420,22 @@ def _resolve(study: Study, path: Path, lines: LineMap, library: ResolvedLibrary,
             resolved = _resolve_hardware(resolver, accelerator_id, where)
             if resolved is not None:
                 hardware[accelerator_id] = resolved
-    warnings = _check_rows(resolver, rows, phases, row_path)
+    warnings = _check_rows(resolver, rows, phases, row_path) if check_rows else []
+    if study.variants is not None:
+        warnings.append("the study defines variants: `gpulca compare` computes them "
+                        "(`gpulca run` computes the base study only)")
     extra = _extra_energy(resolver, phases)
     _check_reference(resolver, methods, phases)
     if resolver.problems:
         raise InputError(resolver.problems)
-    files = [path, methods_file, *library.library.files, *activity_files]
+    if input_files is None:
+        files = [path, methods_file, *library.library.files, *activity_files]
+        input_files = {str(f): _file_hash(f) for f in files}
     return ResolvedStudy(
         study=study, file=path, library=library, methods=methods, methods_file=methods_file,
         site=site, hardware=hardware, rows=rows, extra_energy_kwh=extra, phases=phases,
         assumptions=_dedupe(resolver.assumptions), warnings=warnings,
-        input_files={str(f): _file_hash(f) for f in files})
+        input_files=dict(input_files))
 
 
 def _dedupe(records: list[AssumptionRecord]) -> list[AssumptionRecord]:

@@ -4,7 +4,8 @@ Each YAML file is classified by its top-level keys: ``impact_categories`` -> met
 ``activity`` or ``site`` -> study; inventory sections (``processes``, ``parameters``,
 ``accelerators``...) -> inventory. Inventory files are checked together, as one library, so
 cross-file references resolve. A study is checked by resolving it completely (its own library,
-methods and activity data) without touching Brightway. Other YAML kinds (e.g. ingestion rules)
+methods and activity data, and every variant of its ``variants:`` block) without touching
+Brightway. Other YAML kinds (e.g. ingestion rules)
 register a checker in :data:`EXTRA_CHECKERS`.
 """
 
@@ -19,7 +20,7 @@ from gpulca.biosphere import bundled_flow_index
 from gpulca.errors import InputError, Problem, Report
 from gpulca.library import discover_yaml, load_library, resolve_library
 from gpulca.methods import load_methods
-from gpulca.study import load_study
+from gpulca.variants import load_variants
 from gpulca.yamlio import load_yaml
 
 INVENTORY_KEYS = {"processes", "parameters", "accelerators", "servers", "grid_zones", "sites"}
@@ -113,8 +114,8 @@ def validate_paths(paths: Iterable[str | Path]) -> ValidationResult:
         _collect(result.report, lambda: _check_library(result.report, kinds["inventory"]))
     for path in kinds["methods"]:
         _collect(result.report, lambda path=path: load_methods(path))
-    for path in kinds["study"]:
-        _collect(result.report, lambda path=path: load_study(path))
+    for path in kinds["study"]:  # with every variant, resolved like the base study
+        _collect(result.report, lambda path=path: load_variants(path))
     result.report.problems = _unique(result.report.problems)
     result.checked = {k: v for k, v in kinds.items() if v}
     return result

@@ -70,6 +70,7 @@ def main(debug: bool) -> None:
 
 
 def _register() -> None:
+    from gpulca.cli.compare import compare
     from gpulca.cli.ingest import ingest
     from gpulca.cli.list import list_cmd
     from gpulca.cli.run import run
@@ -79,6 +80,7 @@ def _register() -> None:
     main.add_command(run)
     main.add_command(validate)
     main.add_command(setup)
+    main.add_command(compare)
     main.add_command(ingest)
     main.add_command(list_cmd)
 

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from gpulca.schemas.common import Code, NonEmptyStr, SourcedValue, StrictModel, ZoneId
 from gpulca.schemas.reference import Reference
+from gpulca.schemas.variants import VariantSet
 
 
 class PhaseDefinition(StrictModel):
@@ -232,6 +233,9 @@ class Study(StrictModel):
     hardware: HardwareSpec
     activity: ActivitySpec
     extra_energy: list[ExtraEnergy] = Field(default_factory=list)
+    variants: VariantSet | None = None
+    """Named variants and sweeps of the site and hardware, compared by ``gpulca compare``
+    (``gpulca run`` runs the base study only). See :mod:`gpulca.schemas.variants`."""
     reference: Reference | None = None
     """Published figures this study reproduces, each with gpulca's way of computing it
     (:mod:`gpulca.schemas.reference`); ``gpulca run`` prints both with the deviation."""

@@ -1,0 +1,134 @@
+"""``gpulca compare STUDY.yaml``: the study's variants side by side, as a table, CSV and chart.
+
+Writes, all or nothing, into ``-o DIR`` (default ``gpulca-results/<study>-compare``):
+
+- ``comparison.csv``: per variant and impact category, the score, the change against the
+  baseline (absolute and %) and the rank (see :mod:`gpulca.compare`);
+- ``results.csv``: every variant's scores by phase and life-cycle stage;
+- ``overrides.csv``: every override applied to make each variant, in order;
+- ``parameters.csv`` and ``differences.csv``: each variant's resolved site and hardware, and
+  what differs from the baseline;
+- ``comparison.png`` and ``comparison.svg``: the chart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+import pandas as pd
+from rich.markup import escape
+
+from gpulca.cli import report_errors
+from gpulca.cli.common import brightway_options, format_number, setup_progress, stderr, stdout
+from gpulca.compare import ComparisonResult, compare_study
+from gpulca.compare_chart import comparison_figure, write_chart
+from gpulca.output import Writer, write_all
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def default_output_dir(study_name: str) -> Path:
+    return Path("gpulca-results") / f"{study_name}-compare"
+
+
+def _csv(frame: pd.DataFrame) -> Writer:
+    return lambda path: frame.to_csv(path, index=False, float_format="%.10g")
+
+
+def comparison_writers(result: ComparisonResult) -> dict[str, Writer]:
+    """The files of a comparison by name; other writers (e.g. Excel) may be added to it."""
+    figures: list[Figure] = []
+
+    def chart(path: Path) -> None:  # one figure, drawn on first use, for both formats
+        if not figures:
+            figures.append(comparison_figure(result))
+        write_chart(result, path, figure=figures[0])
+
+    writers: dict[str, Callable[[Path], None]] = {
+        "comparison.csv": _csv(result.comparison),
+        "results.csv": _csv(result.scores),
+        "overrides.csv": _csv(result.overrides),
+        "parameters.csv": _csv(result.parameters),
+        "differences.csv": _csv(result.differences),
+        "comparison.png": chart,
+        "comparison.svg": chart,
+    }
+    return writers
+
+
+def write_comparison(result: ComparisonResult, directory: Path) -> list[Path]:
+    """Write every comparison file into ``directory`` (all or nothing)."""
+    return write_all(directory, comparison_writers(result))
+
+
+def print_comparison(result: ComparisonResult, top: int) -> None:
+    """Variants x impacts (score and change), sorted by the first impact, then what differs."""
+    from rich.table import Table
+
+    comparison = result.comparison
+    impacts = list(dict.fromkeys(comparison["impact"]))
+    first = comparison[comparison["impact"] == impacts[0]].sort_values(["rank", "variant"])
+    names = first["variant"].tolist()
+    shown = names[:top] + ([result.baseline] if result.baseline not in names[:top] else [])
+    table = Table(title=escape(f"{result.name}: {len(names)} variants, ranked by "
+                               f"{first['impact_label'].iloc[0].lower()} (change vs "
+                               f"{result.baseline})"), title_justify="left")
+    table.add_column("rank", justify="right")
+    table.add_column("variant", no_wrap=True)
+    for impact in impacts:
+        row = comparison[comparison["impact"] == impact].iloc[0]
+        table.add_column(escape(f"{row['impact_label']}\n[{row['unit']}]"), justify="right")
+    by_key = comparison.set_index(["variant", "impact"])
+    for name in shown:
+        cells = []
+        for impact in impacts:
+            score, change = by_key.loc[(name, impact), ["score", "change_pct"]]
+            delta = "" if name == result.baseline or pd.isna(change) else f" ({change:+.0f}%)"
+            cells.append(format_number(float(score)) + delta)
+        rank = str(by_key.loc[(name, impacts[0]), "rank"])
+        table.add_row(rank, escape(name), *cells,
+                      style="bold" if name == result.baseline else None)
+    stdout.print(table)
+    if len(shown) < len(names):
+        stdout.print(f"... {len(names) - len(shown)} more variants in comparison.csv")
+    _print_differences(result, shown)
+
+
+def _print_differences(result: ComparisonResult, shown: list[str]) -> None:
+    differences = result.differences[result.differences["variant"].isin(shown)]
+    for name, group in differences.groupby("variant", sort=False):
+        changes = "; ".join(f"{r.parameter} {_value(r.baseline_value)} -> {_value(r.value)}"
+                            + (f" {r.unit}" if r.unit else "") for r in group.itertuples())
+        stdout.print(f"[bold]{escape(name)}[/bold]: {escape(changes)}")
+
+
+def _value(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value) if value not in ("", None) else "(none)"
+
+
+@click.command()
+@click.argument("study", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
+              help="Folder for the CSV files and the chart "
+                   "(default: gpulca-results/<study>-compare).")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many variants to print (all are written to the CSV files).")
+@brightway_options
+@report_errors
+def compare(study: str, output: str | None, top: int, data_dir: str | None,
+            project: str) -> None:
+    """Compare the variants of STUDY (its `variants:` block) side by side."""
+    with setup_progress() as progress:
+        result = compare_study(study, data_dir=data_dir, project=project, progress=progress)
+    for warning in result.warnings:
+        stderr.print(f"[yellow]warning:[/yellow] {warning}")
+    print_comparison(result, top)
+    directory = Path(output) if output else default_output_dir(result.name)
+    written = write_comparison(result, directory)
+    stdout.print(escape("Wrote " + ", ".join(str(p) for p in written)))

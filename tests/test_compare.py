@@ -1,0 +1,196 @@
+"""``compare``: variants scored from one solve equal fresh runs, directions, frames, CLI.
+
+One comparison of the fixture study is computed per module (in the module's private Brightway
+directory, ``module_bw``); the tests read it. The study (tests/fixtures/siting) runs 52,000
+H100 GPU-hours in France at PUE 1.58 and WUE 1.8 L/kWh.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from gpulca.api import run_resolved
+from gpulca.cli import main
+from gpulca.compare import ComparisonResult, compare_study
+from gpulca.regional import aware_factors
+
+FIXTURES = Path(__file__).parent / "fixtures" / "siting"
+BASE_TEXT = (FIXTURES / "study.yaml").read_text().split("variants:")[0]
+VARIANTS = """
+define:
+  same:
+    description: the base values written out again
+    overrides:
+      site.grid_zone: FR
+      site.pue: {value: 1.58, source: "Uptime Institute 2023 industry average"}
+  quebec-grid:
+    overrides: {site.grid_zone: CA-QC}
+  poland:
+    overrides: {site.grid_zone: PL}
+  quebec:
+    overrides: {site.grid_zone: CA-QC, site.pue: 1.1, site.cooling_type: free_air}
+  a100:
+    overrides:
+      hardware.accelerator: a100_sxm_80gb
+      activity.gpu_hours_scale: {value: 2.5, source: test}
+sweeps:
+  grid-x-pue:
+    axes:
+      site.grid_zone: [FR, CA-QC, PL, SG]
+      site.pue: [1.1, 1.3, 1.58]
+"""
+
+
+def write_study(directory: Path, variants: str = VARIANTS) -> Path:
+    for path in FIXTURES.glob("*.yaml"):
+        if path.name != "study.yaml":
+            shutil.copy(path, directory / path.name)
+    study = directory / "study.yaml"
+    study.write_text(BASE_TEXT + "variants:\n" + textwrap.indent(textwrap.dedent(variants), "  "))
+    return study
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_study(tmp_path_factory.mktemp("study"))
+
+
+@pytest.fixture(scope="module")
+def result(study: Path, module_bw: Path) -> ComparisonResult:
+    return compare_study(study, data_dir=module_bw)
+
+
+def totals(result: ComparisonResult, variant: str) -> pd.Series:
+    return result.totals().loc[variant]
+
+
+def stage_totals(result: ComparisonResult, variant: str) -> pd.DataFrame:
+    scores = result.results[variant].scores
+    return scores.pivot_table(index="stage", columns="impact", values="score", aggfunc="sum")
+
+
+def test_every_variant_is_compared(result: ComparisonResult) -> None:
+    assert list(result.results) == ["base", "same", "quebec-grid", "poland", "quebec", "a100"] \
+        + [f"grid-x-pue/{z}/{p}" for z in ("FR", "CA-QC", "PL", "SG") for p in (1.1, 1.3, 1.58)]
+    assert set(result.comparison["impact"]) == {
+        "climate_change", "water_use", "water_scarcity_regional", "water_consumption",
+        "minerals_metals", "energy"}
+    assert len(result.comparison) == 18 * 6
+
+
+def test_variant_identical_to_the_base_gives_identical_results(result: ComparisonResult) -> None:
+    base, same = result.results["base"].scores, result.results["same"].scores
+    assert np.array_equal(base["score"].to_numpy(), same["score"].to_numpy())
+    assert (result.totals("change").loc["same"] == 0).all()
+    assert result.differences[result.differences["variant"] == "same"].empty
+
+
+def test_cleaner_grid_lowers_climate_and_leaves_manufacturing_unchanged(
+        result: ComparisonResult) -> None:
+    base, quebec = stage_totals(result, "base"), stage_totals(result, "quebec-grid")
+    assert quebec.loc["electricity", "climate_change"] < 0.7 * base.loc["electricity",
+                                                                        "climate_change"]
+    for stage in ("gpu_manufacturing", "server_manufacturing"):
+        assert quebec.loc[stage].equals(base.loc[stage])
+    assert totals(result, "poland")["climate_change"] > totals(result, "base")["climate_change"]
+
+
+def test_fast_sweep_equals_a_fresh_run_per_variant(result: ComparisonResult,
+                                                   module_bw: Path) -> None:
+    for name in ("base", "quebec", "a100", "grid-x-pue/SG/1.3", "grid-x-pue/PL/1.1"):
+        variant = result.variants.variants[name]
+        fresh = run_resolved(variant.study, data_dir=module_bw, variant=name).scores
+        fast = result.results[name].scores
+        assert list(fresh["impact"]) == list(fast["impact"])
+        np.testing.assert_allclose(fast["score"], fresh["score"], rtol=1e-9, atol=0)
+
+
+def test_regional_water_weights_each_region(result: ComparisonResult) -> None:
+    """Cooling water: evaporated m3 x the region's AWARE 2.0 factor; EF 3.1 stays 42.95."""
+    factors = aware_factors()
+    for name, region in (("base", "FR"), ("quebec-grid", "CA-QC"), ("poland", "PL")):
+        evaporated = result.results[name].audit["cooling_water_evaporated_m3"].sum()
+        stages = stage_totals(result, name)
+        assert stages.loc["cooling_water", "water_scarcity_regional"] == pytest.approx(
+            evaporated * factors[region].cf, rel=1e-6)
+        assert stages.loc["cooling_water", "water_use"] == pytest.approx(
+            evaporated * 42.95, rel=1e-6)
+        kwh = result.results[name].audit["facility_energy_kwh"].sum()
+        litres = {"FR": 3.67, "CA-QC": 8.17, "PL": 2.51}[region]
+        assert stages.loc["electricity", "water_scarcity_regional"] == pytest.approx(
+            kwh * litres / 1000 * factors[region].cf, rel=1e-6)
+
+
+def test_comparison_frame_ranks_and_changes(result: ComparisonResult) -> None:
+    climate = result.comparison[result.comparison["impact"] == "climate_change"]
+    climate = climate.set_index("variant")
+    base = climate.loc["base", "score"]
+    assert climate["baseline"].eq(base).all()
+    np.testing.assert_allclose(climate["change"], climate["score"] - base)
+    np.testing.assert_allclose(climate["change_pct"], 100 * (climate["score"] - base) / base)
+    lowest = climate["score"].idxmin()
+    assert climate.loc[lowest, "rank"] == 1
+    assert climate["rank"].max() <= len(climate)
+
+
+def test_overrides_and_differences_are_kept(result: ComparisonResult) -> None:
+    log = result.overrides[result.overrides["variant"] == "quebec"]
+    assert log["key"].tolist() == ["site.grid_zone", "site.pue", "site.cooling_type", "site.wue"]
+    assert [str(o) for o in result.results["quebec"].overrides][1] == \
+        "site.pue 1.58 -> 1.1 (set by quebec)"
+    differences = result.differences[result.differences["variant"] == "a100"]
+    assert differences["parameter"].tolist() == ["accelerator", "gpu_power", "gpu_hours_scale"]
+
+
+def test_cli_compare_writes_table_csv_and_charts(study: Path, module_bw: Path,
+                                                 tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = CliRunner().invoke(main, ["compare", str(study), "-o", str(out), "--data-dir",
+                                    str(module_bw), "--top", "5"])
+    assert run.exit_code == 0, run.output
+    assert "ranked by climate change" in run.output and "more variants in comparison.csv" \
+        in run.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["comparison.csv", "results.csv", "overrides.csv", "parameters.csv", "differences.csv",
+         "comparison.png", "comparison.svg"])
+    assert len(pd.read_csv(out / "comparison.csv")) == 18 * 6
+    assert (out / "comparison.png").read_bytes()[:4] == b"\x89PNG"
+    assert b"<svg" in (out / "comparison.svg").read_bytes()[:500]
+
+
+def test_cli_compare_bad_input_exits_2_and_writes_nothing(module_bw: Path,
+                                                         tmp_path: Path) -> None:
+    study = write_study(tmp_path, "define:\n  x:\n    overrides: {site.grid_zone: CA-QQ}\n")
+    out = tmp_path / "out"
+    run = CliRunner().invoke(main, ["compare", str(study), "-o", str(out), "--data-dir",
+                                    str(module_bw)])
+    assert run.exit_code == 2
+    assert "in variant x: unknown grid zone; did you mean CA-QC" in run.output
+    assert "Traceback" not in run.output
+    assert not out.exists()
+
+
+def test_shipped_siting_study(repo: Path, module_bw: Path) -> None:
+    """scenarios/siting-study.yaml: real library sites, every variant resolves, and the
+    trade-offs it is meant to show hold: hydro beats gas for climate, and a water-stressed
+    region counts more per cubic metre (regional) while EF 3.1 sees less water."""
+    from gpulca.variants import load_variants
+
+    study = repo / "scenarios" / "siting-study.yaml"
+    variants = load_variants(study).variants
+    sites = {v.study.study.site.site for v in variants.values()} - {None}
+    assert len(sites) >= 8
+    assert variants["oregon"].study.site.cooling_evaporation_process == \
+        "cooling_water_evaporated@US-OR"  # via data/aware/zone_regions.yaml
+    totals_ = compare_study(study, data_dir=module_bw).totals()
+    assert totals_.loc["montreal", "climate_change"] < totals_.loc["virginia", "climate_change"]
+    assert totals_.loc["spain", "water_scarcity_regional"] > \
+        3 * totals_.loc["base", "water_scarcity_regional"]
+    assert totals_.loc["spain", "water_use"] < totals_.loc["base", "water_use"]
