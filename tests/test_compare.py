@@ -165,6 +165,24 @@ def test_cli_compare_writes_table_csv_and_charts(study: Path, module_bw: Path,
     assert b"<svg" in (out / "comparison.svg").read_bytes()[:500]
 
 
+def test_cli_compare_writes_excel_with_scenarios_sheet(study: Path, module_bw: Path,
+                                                       tmp_path: Path) -> None:
+    import openpyxl
+
+    book_path, charts = tmp_path / "compare.xlsx", tmp_path / "charts"
+    run = CliRunner().invoke(main, ["compare", str(study), "-o", str(tmp_path / "out"),
+                                    "--data-dir", str(module_bw), "--excel", str(book_path),
+                                    "--charts", str(charts)])
+    assert run.exit_code == 0, run.output
+    book = openpyxl.load_workbook(book_path)
+    assert "Scenarios" in book.sheetnames
+    scenario_cells = {str(c.value) for row in book["Scenarios"].iter_rows() for c in row}
+    assert "quebec" in scenario_cells
+    run_cells = " ".join(str(c.value) for row in book["Run"].iter_rows() for c in row)
+    assert "site.pue" in run_cells  # the override log reaches the Run sheet
+    assert any(p.suffix == ".svg" for p in charts.iterdir())
+
+
 def test_cli_compare_bad_input_exits_2_and_writes_nothing(module_bw: Path,
                                                          tmp_path: Path) -> None:
     study = write_study(tmp_path, "define:\n  x:\n    overrides: {site.grid_zone: CA-QQ}\n")

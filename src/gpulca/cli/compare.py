@@ -23,6 +23,7 @@ from rich.markup import escape
 
 from gpulca.cli import report_errors
 from gpulca.cli.common import brightway_options, format_number, setup_progress, stderr, stdout
+from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.compare import ComparisonResult, compare_study
 from gpulca.compare_chart import comparison_figure, write_chart
 from gpulca.output import Writer, write_all
@@ -119,16 +120,23 @@ def _value(value: object) -> str:
                    "(default: gpulca-results/<study>-compare).")
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
               help="How many variants to print (all are written to the CSV files).")
+@report_options
 @brightway_options
 @report_errors
 def compare(study: str, output: str | None, top: int, data_dir: str | None,
-            project: str) -> None:
+            project: str, excel_file: str | None, charts_dir: str | None) -> None:
     """Compare the variants of STUDY (its `variants:` block) side by side."""
+    from gpulca.report import comparison_inputs
+
     with setup_progress() as progress:
         result = compare_study(study, data_dir=data_dir, project=project, progress=progress)
     for warning in result.warnings:
         stderr.print(f"[yellow]warning:[/yellow] {warning}")
     print_comparison(result, top)
+    # Build the workbook and charts before writing anything: a failure leaves no output.
+    results, overrides = comparison_inputs(result)
+    reports = prepare_reports(results, excel_file, charts_dir, overrides)
     directory = Path(output) if output else default_output_dir(result.name)
     written = write_comparison(result, directory)
+    written += reports()
     stdout.print(escape("Wrote " + ", ".join(str(p) for p in written)))
