@@ -44,11 +44,24 @@ BRIGHTWAY_TO_PINT: dict[str, str] = {
 }
 
 
+def _pint_cache() -> str | None:
+    """Folder where pint caches its parsed unit definitions (None: no cache)."""
+    from gpulca.cache import cache_dir
+
+    folder = cache_dir() / "pint"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return str(folder)
+
+
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
     """Return the one registry, built on first use (no work at import time)."""
     ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True,
-                                                on_redefinition="ignore")
+                                                on_redefinition="ignore",
+                                                cache_folder=_pint_cache())
     # Hardware-lifetime sources (Boavizta's 26,280 h for 3 years, BLOOM's 6 x 8,760 h) count a
     # year as 365 days; pint's default is the Julian year (365.25 d), 0.07% longer.
     ureg.define("year = 365 * day = _ = yr")
@@ -99,6 +112,19 @@ def conversion_factor(from_unit: str, to_unit: str) -> float:
         ) from exc
 
 
+@lru_cache(maxsize=4096)
+def _parse_text(text: str) -> tuple[float, str]:
+    """Pint's parse of a quantity string as (magnitude, unit expression), memoised.
+
+    Parsing costs pint about a millisecond; a library repeats the same few strings ("700 W",
+    "6 year") hundreds of times. Junk text raises (and exceptions are not cached).
+    """
+    parsed = registry().Quantity(text)
+    if not isinstance(parsed, pint.Quantity):
+        return float(parsed), ""
+    return float(parsed.magnitude), str(parsed.units)
+
+
 def parse_quantity(text: str | float | int, default_unit: str | None = None) -> pint.Quantity:
     """Parse ``"700 W"``, ``"1.8 L/kWh"`` or a bare number (in ``default_unit``) into a Quantity.
 
@@ -115,7 +141,8 @@ def parse_quantity(text: str | float | int, default_unit: str | None = None) -> 
         quantity = ureg.Quantity(float(text), to_pint_unit(default_unit))
     else:
         try:
-            quantity = ureg.Quantity(str(text).strip())
+            magnitude, units = _parse_text(str(text).strip())
+            quantity = ureg.Quantity(magnitude, units)
         except Exception as exc:  # pint raises many kinds of errors on junk text
             raise UnitProblem(f"{text!r} is not a quantity such as '700 W'") from exc
         if not isinstance(quantity, pint.Quantity) or (
