@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import sys
+from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
@@ -132,6 +134,26 @@ def _prune(bd: ModuleType, keep: str) -> None:
         del bd.databases[name]
 
 
+@contextlib.contextmanager
+def _quiet_geocollections() -> Iterator[None]:
+    """Hide bw2data's "not ready for regionalization" warning during gpulca's own writes.
+
+    It concerns bw2regional's geocollections, which gpulca does not use: zone ids such as
+    ``US-MIDA-PJM`` are not geocollection locations, and gpulca regionalises water through its own
+    located flows (:mod:`gpulca.regional`). Other warnings still show.
+    """
+    feedback = logging.getLogger("brightway-stdout-feedback")
+
+    def not_geocollections(record: logging.LogRecord) -> bool:
+        return "geocollections" not in record.getMessage()
+
+    feedback.addFilter(not_geocollections)
+    try:
+        yield
+    finally:
+        feedback.removeFilter(not_geocollections)
+
+
 def ensure_database(bd: ModuleType, resolved: ResolvedLibrary) -> str:
     """Write the library into the current gpulca project unless already there; return its name."""
     check_project_name(bd.projects.current)
@@ -152,7 +174,8 @@ def ensure_database(bd: ModuleType, resolved: ResolvedLibrary) -> str:
                                  "gpulca_files": [str(f) for f in resolved.library.files],
                                  "gpulca_built_at": datetime.datetime.now(
                                      datetime.UTC).isoformat()})
-            database.write(brightway_data(name, resolved, external))
+            with _quiet_geocollections():
+                database.write(brightway_data(name, resolved, external))
             bd.databases[name]["gpulca_complete"] = True
             bd.databases.flush()
         except BaseException:
