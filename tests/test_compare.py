@@ -7,8 +7,6 @@ H100 GPU-hours in France at PUE 1.58 and WUE 1.8 L/kWh.
 
 from __future__ import annotations
 
-import shutil
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +18,8 @@ from gpulca.api import run_resolved
 from gpulca.cli import main
 from gpulca.compare import ComparisonResult, compare_study
 from gpulca.regional import aware_factors
+from tests.test_variants import write_study as write_variants_study
 
-FIXTURES = Path(__file__).parent / "fixtures" / "siting"
-BASE_TEXT = (FIXTURES / "study.yaml").read_text().split("variants:")[0]
 VARIANTS = """
 define:
   same:
@@ -49,12 +46,8 @@ sweeps:
 
 
 def write_study(directory: Path, variants: str = VARIANTS) -> Path:
-    for path in FIXTURES.glob("*.yaml"):
-        if path.name != "study.yaml":
-            shutil.copy(path, directory / path.name)
-    study = directory / "study.yaml"
-    study.write_text(BASE_TEXT + "variants:\n" + textwrap.indent(textwrap.dedent(variants), "  "))
-    return study
+    """The siting fixture study with this module's variants (see tests/test_variants.py)."""
+    return write_variants_study(directory, variants)
 
 
 @pytest.fixture(scope="module")
