@@ -48,6 +48,15 @@ def test_stacked_bars_draw_the_phase_stage_table(report: rp.Report) -> None:
     assert labels[-1] == "Final training"
 
 
+def test_tallest_bar_has_headroom(report: rp.Report) -> None:
+    """Climate has a zero cooling-water segment on top of every bar; the axis must still leave
+    room above the tallest bar instead of clipping it at the frame."""
+    table = rp.phase_stage_table(report.base.scores, "climate_change")
+    assert (table["cooling_water"] == 0).all()
+    low, high = charts.phase_stage_figure(report, "climate_change").axes[0].get_ylim()
+    assert low == 0 and high >= 1.05 * table.sum(axis=1).max()
+
+
 def test_charts_are_deterministic(report: rp.Report) -> None:
     first = charts.figure_bytes(charts.phase_stage_figure(report, "energy"), "svg")
     second = charts.figure_bytes(charts.phase_stage_figure(report, "energy"), "svg")

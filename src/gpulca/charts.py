@@ -68,6 +68,11 @@ def draw_phase_stage(ax: Axes, table: pd.DataFrame, title: str, unit: str,
         ax.bar(positions, values, bottom=bottom, color="#" + STAGE_COLOURS[stage],
                label=rp.STAGE_LABELS[stage], width=0.65)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    # Headroom set explicitly: a zero-height top segment (e.g. cooling water for climate) is a
+    # sticky edge at the bar's total, which would stop matplotlib's own margin.
+    top, low = max([0.0, *bottom]), min([0.0, *bottom])
+    if top > low:
+        ax.set_ylim(low * 1.06, top * 1.06 if top > 0 else 0.0)
     ax.set_xticks(list(positions), [_wrap(labels.get(str(p), str(p))) for p in table.index])
     ax.set_title(title, fontsize=11, loc="left")
     ax.set_ylabel(unit)
