@@ -269,11 +269,3 @@ def ensure_background(bd: ModuleType, progress: ProgressCallback | None = None) 
     bd.preferences.flush()
     ensure_regional_water(bd)  # gpulca's located water flows and regional AWARE method
     return True
-
-
-def delete_gpulca_project(bd: ModuleType, name: str) -> None:
-    """Delete a gpulca-owned project and its directory (used to undo a failed first set-up)."""
-    check_project_name(name)
-    if name in bd.projects:
-        with contextlib.redirect_stdout(sys.stderr):
-            bd.projects.delete_project(name, delete_dir=True)

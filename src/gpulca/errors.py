@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 
 class GpulcaError(Exception):
@@ -71,10 +70,6 @@ class Report:
     def __len__(self) -> int:
         return len(self.problems)
 
-    def raise_if_invalid(self) -> None:
-        if self.problems:
-            raise InputError(self.problems)
-
 
 class InputError(ValueError, GpulcaError):
     """Bad user input: one or more located problems. The CLI exits with code 2."""
@@ -87,18 +82,6 @@ class InputError(ValueError, GpulcaError):
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
-
-    @classmethod
-    def single(
-        cls,
-        file: str | Path | None,
-        path: str,
-        message: str,
-        *,
-        line: int | None = None,
-        value: object = None,
-    ) -> InputError:
-        return cls(Problem(str(file) if file else None, path, message, line, value))
 
 
 class ProjectError(RuntimeError, GpulcaError):

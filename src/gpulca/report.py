@@ -34,6 +34,7 @@ from gpulca.results import (
     stage_impact_table,
 )
 from gpulca.translate import STAGES
+from gpulca.units import conversion_factor
 
 if TYPE_CHECKING:
     from gpulca.api import StudyResult
@@ -49,8 +50,6 @@ STAGE_LABELS: Mapping[str, str] = {
 
 VERSIONED_PACKAGES = ("gpulca", "bw2data", "bw2calc", "bw2io", "bw_processing", "stats_arrays",
                       "numpy", "scipy", "pandas", "pint", "openpyxl", "matplotlib")
-HOURS_PER_YEAR = 8760.0
-"""A year of 365 days, the year of gpulca's unit registry (:mod:`gpulca.units`) [h]."""
 
 
 @dataclass(frozen=True)
@@ -499,7 +498,7 @@ def main_assumptions(result: StudyResult) -> list[tuple[str, float | str, str, s
         ("GPUs per node", hardware.gpus_per_node, "", source("hardware.gpus_per_node")),
         ("Host overhead power", hardware.node_overhead_w, "W",
          source(f"{prefix}.node_overhead_power")),
-        ("Hardware lifetime", hardware.lifetime_h / HOURS_PER_YEAR, "years",
+        ("Hardware lifetime", hardware.lifetime_h / conversion_factor("year", "hour"), "years",
          source("hardware.lifetime")),
         ("Utilisation over the lifetime", hardware.utilisation, "",
          source("hardware.utilisation")),

@@ -18,7 +18,7 @@ from typing import Any
 from gpulca.biosphere import FlowIndex, bundled_flow_index
 from gpulca.errors import InputError, Problem
 from gpulca.library import Located, ResolvedLibrary, load_library, resolve_library, shipped_root
-from gpulca.methods import check_methods_exist, load_methods
+from gpulca.methods import load_methods
 from gpulca.phases import phase_labels, unknown_phase_message
 from gpulca.regional import site_cooling_code
 from gpulca.schemas import parse
@@ -443,8 +443,3 @@ def _dedupe(records: list[AssumptionRecord]) -> list[AssumptionRecord]:
     for record in records:
         seen.setdefault(record.key, record)
     return list(seen.values())
-
-
-def check_methods_in_project(methods: MethodSet, lines: LineMap, known: Any) -> list[Problem]:
-    """Problems for methods missing from a project's method list ``known``."""
-    return check_methods_exist(methods, lines, known)

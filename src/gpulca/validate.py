@@ -54,10 +54,6 @@ class ValidationResult:
     report: Report = field(default_factory=Report)
     checked: dict[str, list[Path]] = field(default_factory=dict)
 
-    @property
-    def file_count(self) -> int:
-        return sum(len(files) for files in self.checked.values())
-
 
 def classify(path: Path, data: Any) -> str:
     """The kind of a parsed YAML file: inventory, methods, study, extra, or unknown."""
