@@ -51,12 +51,8 @@ def library_sweep_study(directory: Path, count: int, inventories: Path) -> Path:
     pue_values = [round(1.05 + 0.55 * i / max(pues - 1, 1), 4) for i in range(pues)]
     text = (ROOT / "scenarios" / "example.yaml").read_text()
     text = text.replace("\nsite:", f"\ninventories: [{inventories.resolve()}]\nsite:", 1)
-    text += ("variants:\n  sweeps:\n    sweep:\n      axes:\n"
-             f"        site.grid_zone: {zones}\n        site.pue: {pue_values}\n"
-             f"        hardware.accelerator: {accelerators}\n").replace("'", '"')
-    path = directory / "bench-library-sweep.yaml"
-    path.write_text(text)
-    return path
+    return _write_sweep(directory / "bench-library-sweep.yaml", text, {
+        "site.grid_zone": zones, "site.pue": pue_values, "hardware.accelerator": accelerators})
 
 
 def sweep_study(directory: Path, count: int) -> Path:
@@ -71,11 +67,15 @@ def sweep_study(directory: Path, count: int) -> Path:
     text = text.replace("inventories: [", "inventories: [" + ", ".join(
         str(FIXTURES / name) for name in ("cooling-water.yaml", "h100-hgx.yaml", "a100.yaml",
                                           "grids.yaml", "sites.yaml")) + "]\n# [")
-    text += ("variants:\n  sweeps:\n    sweep:\n      axes:\n"
-             f"        site.grid_zone: {zones}\n        site.pue: {pue_values}\n"
-             f"        site.wue: {wue_values}\n").replace("'", '"')
-    path = directory / "bench-sweep.yaml"
-    path.write_text(text)
+    return _write_sweep(directory / "bench-sweep.yaml", text, {
+        "site.grid_zone": zones, "site.pue": pue_values, "site.wue": wue_values})
+
+
+def _write_sweep(path: Path, study_text: str, axes: dict[str, list[object]]) -> Path:
+    """Write ``study_text`` with one sweep over ``axes`` (every combination) to ``path``."""
+    lines = [f"        {key}: {values}" for key, values in axes.items()]
+    path.write_text(study_text + "variants:\n  sweeps:\n    sweep:\n      axes:\n"
+                    + "\n".join(lines).replace("'", '"') + "\n")
     return path
 
 
