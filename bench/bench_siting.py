@@ -3,7 +3,7 @@
 Both sides score the same demand vectors (every variant x phase x life-cycle stage, every impact
 category of the study's methods) in the same Brightway project, in one run:
 
-- fast: gpulca's path (:mod:`gpulca.unitscores`): one bw2calc MultiLCA for a unit demand of every
+- fast: gpulca's path (:mod:`gpulca.engine.unitscores`): one bw2calc MultiLCA for a unit demand of every
   process the sweep demands (one matrix build and factorisation), then one matrix product;
 - naive: for each variant, a fresh bw2calc MultiLCA over its (phase, stage) demand vectors, with
   its own data objects, matrices and factorisation (what ``gpulca run`` does for one study).
@@ -41,7 +41,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "siting"
 
 def library_sweep_study(directory: Path, count: int, inventories: Path) -> Path:
     """The example study over a library, swept over every zone x PUE x up to 3 accelerators."""
-    from gpulca.library import load_library
+    from gpulca.library.inventory import load_library
 
     library = load_library([inventories])
     zones = sorted(library.grid_zones)
@@ -80,7 +80,7 @@ def _write_sweep(path: Path, study_text: str, axes: dict[str, list[object]]) -> 
 
 
 def naive(bd, bc, database, functional_units, methods):  # type: ignore[no-untyped-def]
-    from gpulca.calculate import solve
+    from gpulca.engine.solve import solve
 
     return {name: solve(bd, bc, database, fus, methods) for name, fus in functional_units.items()}
 
@@ -106,12 +106,13 @@ def main() -> int:
                              "accelerators (e.g. inventories/) instead of the test fixtures")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
-    from gpulca.api import stage_functional_units
-    from gpulca.brightway import ensure_background, gpulca_project
-    from gpulca.build import ensure_database
-    from gpulca.compare import compare_variants, variant_demands
-    from gpulca.unitscores import unit_scores
-    from gpulca.variants import load_variants
+    from gpulca.engine.background import ensure_background
+    from gpulca.engine.database import ensure_database
+    from gpulca.engine.project import gpulca_project
+    from gpulca.engine.unitscores import unit_scores
+    from gpulca.pipeline.compare import compare_variants, variant_demands
+    from gpulca.pipeline.run import stage_functional_units
+    from gpulca.study.variants import load_variants
 
     scratch = Path(tempfile.mkdtemp(prefix="gpulca-bench-siting-"))
     try:

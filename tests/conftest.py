@@ -30,7 +30,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture(scope="session")
 def bw_template() -> Path:
     """A Brightway data directory whose 'gpulca' project has the full background."""
-    from gpulca.brightway import ensure_background, gpulca_project
+    from gpulca.engine.background import ensure_background
+    from gpulca.engine.project import gpulca_project
 
     directory = _SESSION_DIR / "template"
     with gpulca_project("gpulca", directory) as bd:

@@ -6,13 +6,13 @@ import time
 
 import pytest
 
-from gpulca.brightway import (
+from gpulca.core.errors import ProjectError
+from gpulca.engine.background import (
     BACKGROUND_MARKER,
     background_is_complete,
     ensure_background,
-    gpulca_project,
 )
-from gpulca.errors import ProjectError
+from gpulca.engine.project import gpulca_project
 
 
 def test_refuses_projects_it_does_not_own(bw_dir):
@@ -53,10 +53,10 @@ def test_incomplete_background_is_rebuilt_and_user_data_kept(bw_dir):
 
 
 def test_failed_database_write_leaves_no_database(bw_dir, monkeypatch, repo):
-    from gpulca.biosphere import bundled_flow_index
-    from gpulca.build import database_name, ensure_database
-    from gpulca.library import load_library, resolve_library
-    from gpulca.regional import located_copies
+    from gpulca.engine.bundled import bundled_flow_index
+    from gpulca.engine.database import database_name, ensure_database
+    from gpulca.library.inventory import load_library, resolve_library
+    from gpulca.library.water import located_copies
 
     resolved = resolve_library(load_library([repo / "tests/fixtures/tiny/inventory.yaml"]),
                                bundled_flow_index())
@@ -73,7 +73,7 @@ def test_failed_database_write_leaves_no_database(bw_dir, monkeypatch, repo):
         monkeypatch.undo()
         name = ensure_database(bd, resolved)
         assert bd.databases[name]["gpulca_complete"] is True
-        # every library process, plus the located copies of site cooling (gpulca.regional)
+        # every library process, plus the located copies of site cooling (gpulca.library.water)
         assert len(bd.Database(name)) == len(resolved.library.processes) + \
             len(located_copies(resolved))
         assert ensure_database(bd, resolved) == name  # reused, not rewritten

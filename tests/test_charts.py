@@ -11,16 +11,16 @@ from typing import Any
 
 import pytest
 
-from gpulca import charts
-from gpulca import report as rp
-from gpulca.translate import STAGES
+from gpulca.model.translate import STAGES
+from gpulca.reports import charts
+from gpulca.reports import tables as rp
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
 def result(module_bw: Path) -> Any:
-    from gpulca.api import run_study
+    from gpulca.pipeline.run import run_study
 
     return run_study(Path(__file__).resolve().parent.parent / "scenarios" / "example.yaml",
                      data_dir=module_bw)
@@ -98,7 +98,7 @@ def test_write_charts_all_or_nothing(result: Any, tmp_path: Path,
 
 
 def test_importing_charts_imports_no_matplotlib() -> None:
-    code = ("import sys, gpulca.charts, gpulca.excel; "
+    code = ("import sys, gpulca.reports.charts, gpulca.reports.excel; "
             "print(any(m.split('.')[0] in ('matplotlib', 'openpyxl') for m in sys.modules))")
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                check=True, timeout=60)

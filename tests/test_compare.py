@@ -14,10 +14,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from gpulca.api import run_resolved
 from gpulca.cli import main
-from gpulca.compare import ComparisonResult, compare_study
-from gpulca.regional import aware_factors
+from gpulca.library.water import aware_factors
+from gpulca.pipeline.compare import compare_study
+from gpulca.pipeline.run import run_resolved
+from gpulca.results.comparison import ComparisonResult
 from tests.test_variants import write_study as write_variants_study
 
 VARIANTS = """
@@ -192,7 +193,7 @@ def test_shipped_siting_study(repo: Path, module_bw: Path) -> None:
     """scenarios/siting-study.yaml: real library sites, every variant resolves, and the
     trade-offs it is meant to show hold: hydro beats gas for climate, and a water-stressed
     region counts more per cubic metre (regional) while EF 3.1 sees less water."""
-    from gpulca.variants import load_variants
+    from gpulca.study.variants import load_variants
 
     study = repo / "scenarios" / "siting-study.yaml"
     variants = load_variants(study).variants

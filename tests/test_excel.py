@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
-from gpulca import excel
-from gpulca import report as rp
-from gpulca.regional import library_code
-from gpulca.results import development_multiplier, phase_impact_table
-from gpulca.translate import STAGES
+from gpulca.library.water import library_code
+from gpulca.model.translate import STAGES
+from gpulca.reports import excel
+from gpulca.reports import tables as rp
+from gpulca.results.frames import development_multiplier, phase_impact_table
 
 RUN_DATE = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 BASE_SHEETS = ["Summary", "By phase", "By stage", "Phase x stage", "Assumptions", "Activity",
@@ -26,8 +26,8 @@ HEADER_ROW = 4
 
 
 def _run(study: Path, data_dir: Path, variant: str = "base") -> Any:
-    from gpulca.api import run_resolved
-    from gpulca.study import load_study
+    from gpulca.pipeline.run import run_resolved
+    from gpulca.study.resolve import load_study
 
     return run_resolved(load_study(study), data_dir=data_dir, variant=variant)
 
@@ -417,7 +417,7 @@ def test_scenarios_sheet_compares_variants(variant_book: Path, result: Any) -> N
 def test_reference_sheet_lists_published_figures(module_bw: Path, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    from gpulca.reference import compare_reference
+    from gpulca.results.reference import compare_reference
 
     repo = Path(__file__).resolve().parent.parent
     bloom = _run(repo / "scenarios" / "replications" / "bloom2023.yaml", module_bw)

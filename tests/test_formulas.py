@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gpulca.formulas import FormulaError, evaluate, names_in
-from gpulca.units import parse_quantity
+from gpulca.core.units import parse_quantity
+from gpulca.library.formulas import FormulaError, evaluate, names_in
 
 
 @pytest.mark.parametrize("text", [

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gpulca.api import run_study
+from gpulca.pipeline.run import run_study
 
 
 def f32(value: float) -> float:
@@ -98,7 +98,7 @@ def test_audit_keeps_intermediates(tiny_result):
 
 
 def test_results_frame_has_documented_columns(tiny_result):
-    from gpulca.results import SCORE_COLUMNS
+    from gpulca.results.frames import SCORE_COLUMNS
 
     assert tuple(tiny_result.scores.columns) == SCORE_COLUMNS
     units = dict(zip(tiny_result.scores["impact"], tiny_result.scores["unit"], strict=False))

@@ -10,13 +10,13 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from gpulca.errors import InputError
-from gpulca.results import development_multiplier, phase_share
+from gpulca.core.errors import InputError
+from gpulca.core.units import UnitProblem, leading_unit
+from gpulca.model.translate import STAGES, HardwareParameters, SiteParameters, row_quantities
+from gpulca.results.frames import development_multiplier, phase_share
 from gpulca.schemas.reference import Computation, Reference, Selection, Tolerance
 from gpulca.schemas.scenario import ActivityRow
-from gpulca.study import load_study
-from gpulca.translate import STAGES, HardwareParameters, SiteParameters, row_quantities
-from gpulca.units import UnitProblem, leading_unit
+from gpulca.study.resolve import load_study
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -178,7 +178,7 @@ def test_load_study_checks_a_rows_power(tmp_path: Path, power: str, message: str
 
 
 def test_activity_csv_reads_power_and_load(tmp_path: Path) -> None:
-    from gpulca.activity import read_activity_csv
+    from gpulca.ingest.activity_csv import read_activity_csv
 
     path = tmp_path / "activity.csv"
     path.write_text("phase,gpu_hours,gpu_count,wall_hours,it_power_w,gpu_load\n"

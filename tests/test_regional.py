@@ -6,22 +6,29 @@ from pathlib import Path
 
 import pytest
 
-from gpulca.biosphere import bundled_flow_index
-from gpulca.brightway import gpulca_project
-from gpulca.build import brightway_data
-from gpulca.library import load_library, resolve_library
-from gpulca.regional import (
-    GLOBAL,
+from gpulca.engine.bundled import bundled_flow_index
+from gpulca.engine.database import brightway_data
+from gpulca.engine.project import gpulca_project
+from gpulca.engine.regional import (
     REGIONAL_DATABASE,
     REGIONAL_WATER_METHOD,
     UNLOCATED_CF,
-    aware_factors,
     ensure_regional_water,
-    is_evaporation,
     regional_water_is_installed,
+)
+from gpulca.library.inventory import load_library, resolve_library
+from gpulca.library.water import (
+    GLOBAL,
+    aware_factors,
+    evaporation_codes,
     site_cooling_code,
     water_location,
 )
+
+
+def _is_evaporation(code: str) -> bool:
+    return code in evaporation_codes(bundled_flow_index())
+
 
 FIXTURES = Path(__file__).parent / "fixtures" / "siting"
 WATER_AIR = "075e433b-4be4-448e-9510-9a5029c1ce94"
@@ -51,7 +58,7 @@ def test_every_evaporation_gets_a_located_twin(resolved) -> None:  # type: ignor
     data = brightway_data("db", resolved)
     for (_, code), activity in data.items():
         water = [e for e in activity["exchanges"]
-                 if e["type"] == "biosphere" and is_evaporation(e["input"][1])]
+                 if e["type"] == "biosphere" and _is_evaporation(e["input"][1])]
         twins = [e for e in activity["exchanges"] if e["input"][0] == REGIONAL_DATABASE]
         assert [e["amount"] for e in water] == [e["amount"] for e in twins], code
     assert data[("db", "electricity_pl")]["exchanges"][-1]["input"] == (REGIONAL_DATABASE, "PL")

@@ -21,10 +21,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from gpulca.api import StudyResult, run_study
-from gpulca.phases import DEFAULT_PHASES, FINAL_TRAINING
-from gpulca.reference import compare_reference
-from gpulca.results import development_multiplier, phase_share
+from gpulca.core.phases import DEFAULT_PHASES, FINAL_TRAINING
+from gpulca.pipeline.run import run_study
+from gpulca.results.frames import development_multiplier, phase_share
+from gpulca.results.reference import compare_reference
+from gpulca.results.result import StudyResult
 
 REPO = Path(__file__).resolve().parent.parent
 REPLICATIONS = REPO / "scenarios" / "replications"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gpulca import translate as t
+from gpulca.model import translate as t
 
 SITE = t.SiteParameters("TZ", "grid", pue=1.2, wue_l_per_kwh=0.5, wue_withdrawal_l_per_kwh=2.0,
                         cooling_evaporation_process="evap", cooling_return_process="ret")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gpulca.units import UnitProblem, conversion_factor, magnitude_in, parse_quantity
+from gpulca.core.units import UnitProblem, conversion_factor, magnitude_in, parse_quantity
 
 
 @pytest.mark.parametrize("source,target,factor", [

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gpulca.errors import GpulcaError
-from gpulca.unitscores import UnitScores
+from gpulca.core.errors import GpulcaError
+from gpulca.engine.unitscores import UnitScores
 
 # Two impact categories (rows) x three processes (columns): the score of one unit of each.
 TABLE = UnitScores(codes=("elec_fr", "elec_pl", "gpu"), impacts=("climate", "water"),

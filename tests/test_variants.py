@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from gpulca.errors import InputError
-from gpulca.validate import validate_paths
-from gpulca.variants import load_variants
+from gpulca.core.errors import InputError
+from gpulca.pipeline.validate import validate_paths
+from gpulca.study.variants import load_variants
 
 FIXTURES = Path(__file__).parent / "fixtures" / "siting"
 BASE_TEXT = (FIXTURES / "study.yaml").read_text().split("variants:")[0]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gpulca.errors import InputError
-from gpulca.yamlio import load_yaml, load_yaml_text
+from gpulca.core.errors import InputError
+from gpulca.io.yamlio import load_yaml, load_yaml_text
 
 
 def test_line_map_points_at_keys():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gpulca.activity import ACTIVITY_COLUMNS, read_activity_csv, write_activity_csv
+from gpulca.ingest.activity_csv import ACTIVITY_COLUMNS, read_activity_csv, write_activity_csv
 from gpulca.ingest.summary import sacct_activity
 
 from .conftest import DEFAULT_RULES
@@ -28,7 +28,7 @@ def test_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("gpulca.activity.os.replace", boom)
+    monkeypatch.setattr("gpulca.ingest.activity_csv.os.replace", boom)
     with pytest.raises(OSError, match="disk full"):
         write_activity_csv([], path)
     assert path.read_text() == "old\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gpulca.errors import InputError
+from gpulca.core.errors import InputError
 from gpulca.ingest.energy import (
     integrate_power,
     plausibility,

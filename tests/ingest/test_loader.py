@@ -8,7 +8,7 @@ import shutil
 import pytest
 from pydantic import ValidationError
 
-from gpulca.errors import InputError
+from gpulca.core.errors import InputError
 from gpulca.ingest import activity_phases, attach_energy, load_activity
 from gpulca.schemas.scenario import ActivityRow, ActivitySpec
 
@@ -130,9 +130,9 @@ def test_coverage_mismatch_is_logged(caplog):
 
 
 def test_example_sacct_study_loads():
+    from gpulca.io.yamlio import load_yaml
     from gpulca.schemas import parse
     from gpulca.schemas.scenario import Study
-    from gpulca.yamlio import load_yaml
 
     from .conftest import ROOT
 

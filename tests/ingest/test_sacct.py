@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gpulca.errors import InputError
+from gpulca.core.errors import InputError
 from gpulca.ingest.sacct import parse_elapsed, parse_tres, read_sacct
 
 from .conftest import HEADER

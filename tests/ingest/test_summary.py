@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gpulca.errors import InputError
+from gpulca.core.errors import InputError
 from gpulca.ingest.summary import sacct_activity
 
 from .conftest import DEFAULT_RULES, HEADER

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from gpulca.biosphere import FlowIndex, bundled_flow_index
-from gpulca.library import ResolvedLibrary, load_library, resolve_library
-from gpulca.methods import load_methods
+from gpulca.engine.bundled import bundled_flow_index, known_method_names
+from gpulca.library.flows import FlowIndex
+from gpulca.library.inventory import ResolvedLibrary, load_library, resolve_library
+from gpulca.library.methods import load_methods
 
 REPO = Path(__file__).resolve().parents[2]
 INVENTORIES = REPO / "inventories"
@@ -74,13 +75,13 @@ def demanded_codes(resolved: ResolvedLibrary) -> list[str]:
 def library_scores(bw_template: Path, resolved_library: ResolvedLibrary,
                    tmp_path_factory: pytest.TempPathFactory) -> Scores:
     """One bw2calc MultiLCA: every demanded process x every default impact category."""
-    from gpulca.brightway import gpulca_project
-    from gpulca.build import ensure_database
-    from gpulca.calculate import solve
+    from gpulca.engine.database import ensure_database
+    from gpulca.engine.project import gpulca_project
+    from gpulca.engine.solve import solve
 
     directory = tmp_path_factory.mktemp("library-bw") / "brightway"
     shutil.copytree(bw_template, directory)
-    methods = load_methods(REPO / "methods" / "default.yaml")
+    methods = load_methods(REPO / "methods" / "default.yaml", known_method_names())
     demands = {code: {code: 1.0} for code in demanded_codes(resolved_library)}
     with gpulca_project("gpulca", directory) as bd:
         import bw2calc as bc

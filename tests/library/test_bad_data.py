@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from gpulca.cli import main
-from gpulca.validate import validate_paths
+from gpulca.pipeline.validate import validate_paths
 from tests.library.conftest import FIXTURES, INVENTORIES
 
 CASES = [

@@ -7,15 +7,15 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from gpulca.catalogue import KINDS, format_text, list_catalogue, listing
 from gpulca.cli import main
-from gpulca.errors import InputError
+from gpulca.core.errors import InputError
+from gpulca.library.catalogue import KINDS, format_text, list_catalogue, listing
 from tests.library.conftest import INVENTORIES
 
 
 @pytest.fixture(scope="module")
 def library():
-    from gpulca.library import load_library
+    from gpulca.library.inventory import load_library
 
     return load_library([INVENTORIES])
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from gpulca.pipeline.validate import validate_paths
 from gpulca.schemas.common import Provenance, SourcedValue
-from gpulca.validate import validate_paths
 from tests.library.conftest import INVENTORIES, REPO, load_build_script
 
 REQUIRED_ACCELERATORS = {

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gpulca.api import run_resolved
-from gpulca.study import load_study
+from gpulca.pipeline.run import run_resolved
+from gpulca.study.resolve import load_study
 
 TINY = Path(__file__).parent.parent / "fixtures" / "tiny" / "study.yaml"
 SETTINGS = settings(max_examples=8, deadline=None,

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 import click
 
-from gpulca import __version__
-from gpulca.errors import GpulcaError, InputError, ProjectError
+from gpulca.core.errors import GpulcaError, InputError, ProjectError
+from gpulca.core.version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 

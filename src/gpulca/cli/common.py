@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gpulca.brightway import DEFAULT_PROJECT, ProgressCallback
+from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
 
 # Without a terminal (pipes, CI logs) rich would wrap tables at 80 columns.
 stdout = Console(highlight=False, soft_wrap=False,

@@ -3,7 +3,7 @@
 Writes, all or nothing, into ``-o DIR`` (default ``gpulca-results/<study>-compare``):
 
 - ``comparison.csv``: per variant and impact category, the score, the change against the
-  baseline (absolute and %) and the rank (see :mod:`gpulca.compare`);
+  baseline (absolute and %) and the rank (see :mod:`gpulca.pipeline.compare`);
 - ``results.csv``: every variant's scores by phase and life-cycle stage;
 - ``overrides.csv``: every override applied to make each variant, in order;
 - ``parameters.csv`` and ``differences.csv``: each variant's resolved site and hardware, and
@@ -24,9 +24,10 @@ from rich.markup import escape
 from gpulca.cli import report_errors
 from gpulca.cli.common import brightway_options, format_number, setup_progress, stderr, stdout
 from gpulca.cli.reports import prepare_reports, report_options
-from gpulca.compare import ComparisonResult, compare_study
-from gpulca.compare_chart import comparison_figure, write_chart
-from gpulca.output import Writer, write_all
+from gpulca.io.atomic import Writer, write_all
+from gpulca.pipeline.compare import compare_study
+from gpulca.reports.compare_chart import comparison_figure, write_chart
+from gpulca.results.comparison import ComparisonResult
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -126,7 +127,7 @@ def _value(value: object) -> str:
 def compare(study: str, output: str | None, top: int, data_dir: str | None,
             project: str, excel_file: str | None, charts_dir: str | None) -> None:
     """Compare the variants of STUDY (its `variants:` block) side by side."""
-    from gpulca.report import comparison_inputs
+    from gpulca.reports.tables import comparison_inputs
 
     with setup_progress() as progress:
         result = compare_study(study, data_dir=data_dir, project=project, progress=progress)

@@ -20,10 +20,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from gpulca.activity import read_activity_csv, write_activity_csv
 from gpulca.cli import report_errors
 from gpulca.cli.common import stdout
-from gpulca.errors import InputError, Problem
+from gpulca.core.errors import InputError, Problem
+from gpulca.core.units import UnitProblem, magnitude_in, parse_quantity
+from gpulca.ingest.activity_csv import read_activity_csv, write_activity_csv
 from gpulca.ingest.energy import (
     EnergyMeasurement,
     plausibility,
@@ -33,7 +34,6 @@ from gpulca.ingest.energy import (
 )
 from gpulca.ingest.loader import attach_energy, attachment_findings
 from gpulca.ingest.summary import IngestSummary, sacct_activity
-from gpulca.units import UnitProblem, magnitude_in, parse_quantity
 
 SHOWN = 5
 """Problems or examples shown per kind; the counts are always complete."""

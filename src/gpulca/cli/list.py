@@ -8,8 +8,8 @@ import sys
 
 import click
 
-from gpulca.catalogue import KINDS, format_text, list_catalogue
 from gpulca.cli import report_errors
+from gpulca.library.catalogue import KINDS, format_text, list_catalogue
 
 
 @click.command(name="list")

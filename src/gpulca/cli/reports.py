@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from gpulca.api import StudyResult
+    from gpulca.results.result import StudyResult
 
 PendingWrite = Callable[[], list[Path]]
 """Writes files already built in memory; returns their paths."""
@@ -37,23 +37,23 @@ def prepare_reports(results: Sequence[StudyResult], excel_file: str | None,
     """
     if not excel_file and not charts_dir:
         return list
-    from gpulca import report as rp
+    from gpulca.reports import tables as rp
 
     report = rp.build_report(results, overrides, methods=None if excel_file else [])
     files: dict[Path, bytes] = {}
     if excel_file:
-        from gpulca.excel import build_workbook, workbook_bytes
+        from gpulca.reports.excel import build_workbook, workbook_bytes
 
         files[Path(excel_file)] = workbook_bytes(build_workbook(report))
     charts: dict[str, bytes] = {}
     if charts_dir:
-        from gpulca.charts import chart_files
+        from gpulca.reports.charts import chart_files
 
         charts = chart_files(report)
 
     def write() -> list[Path]:
-        from gpulca.excel import write_bytes_atomic
-        from gpulca.output import write_all
+        from gpulca.io.atomic import write_all
+        from gpulca.reports.excel import write_bytes_atomic
 
         written = [write_bytes_atomic(path, content) for path, content in files.items()]
         if charts_dir:

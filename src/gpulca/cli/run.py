@@ -10,7 +10,6 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
-from gpulca.api import StudyResult, run_study
 from gpulca.cli import report_errors
 from gpulca.cli.common import (
     brightway_options,
@@ -21,14 +20,16 @@ from gpulca.cli.common import (
     stdout,
 )
 from gpulca.cli.reports import prepare_reports, report_options
-from gpulca.output import write_all
-from gpulca.reference import compare_reference
-from gpulca.results import (
+from gpulca.io.atomic import write_all
+from gpulca.pipeline.run import run_study
+from gpulca.results.frames import (
     development_multiplier,
     impact_units,
     phase_impact_table,
     phase_share,
 )
+from gpulca.results.reference import compare_reference
+from gpulca.results.result import StudyResult
 
 
 def default_output_dir(study_name: str) -> Path:

@@ -9,8 +9,8 @@ import click
 
 from gpulca.cli import EXIT_INPUT, report_errors
 from gpulca.cli.common import stdout
-from gpulca.library import shipped_root
-from gpulca.validate import validate_paths
+from gpulca.library.inventory import shipped_root
+from gpulca.pipeline.validate import validate_paths
 
 
 def default_paths() -> list[Path]:

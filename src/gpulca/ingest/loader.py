@@ -12,13 +12,13 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-from gpulca.activity import read_activity_csv
-from gpulca.errors import InputError, Problem
+from gpulca.core.errors import InputError, Problem
+from gpulca.core.units import UnitProblem, magnitude_in, parse_quantity
+from gpulca.ingest.activity_csv import read_activity_csv
 from gpulca.ingest.energy import READERS, EnergyMeasurement, plausibility
 from gpulca.ingest.rules import load_rules
 from gpulca.ingest.summary import IngestSummary, sacct_activity
 from gpulca.schemas.scenario import ActivityRow, ActivitySpec, MeasuredEnergy
-from gpulca.units import UnitProblem, magnitude_in, parse_quantity
 
 log = logging.getLogger("gpulca.ingest")
 

@@ -47,13 +47,13 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
-from gpulca.errors import InputError, Problem
-from gpulca.phases import phase_labels, unknown_phase_message
+from gpulca.core.errors import InputError, Problem
+from gpulca.core.phases import phase_labels, unknown_phase_message
+from gpulca.core.units import UnitProblem, magnitude_in, parse_quantity
+from gpulca.io.yamlio import LineMap, load_yaml
 from gpulca.schemas import parse
 from gpulca.schemas.common import Code, NonEmptyStr, StrictModel
 from gpulca.schemas.scenario import PhaseDefinition
-from gpulca.units import UnitProblem, magnitude_in, parse_quantity
-from gpulca.yamlio import LineMap, load_yaml
 
 DEFAULT_FAILED_STATES = ("FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL")
 MATCH_KEYS = ("name", "account", "partition", "comment", "wckey", "user", "state")

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gpulca.errors import InputError, Problem
+from gpulca.core.errors import InputError, Problem
 from gpulca.ingest.scan import read_checked, read_header
 
 REQUIRED = ("JobID", "State", "AllocTRES")

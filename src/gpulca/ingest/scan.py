@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gpulca.errors import InputError, Problem
+from gpulca.core.errors import InputError, Problem
 
 CHUNK_BYTES = 8 << 20
 """Bytes read per chunk by the scans (bounded memory for files of any size)."""

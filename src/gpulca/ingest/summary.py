@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gpulca.errors import InputError, Problem
+from gpulca.core.errors import InputError, Problem
+from gpulca.core.phases import FINAL_TRAINING
 from gpulca.ingest.rules import Rules, load_rules
 from gpulca.ingest.sacct import SacctJobs, read_sacct
 from gpulca.ingest.tagging import Tagging, tag_jobs
-from gpulca.phases import FINAL_TRAINING
 from gpulca.schemas.scenario import ActivityRow
 
 _SACCT_COLUMN = {"name": "JobName", "account": "Account", "partition": "Partition",

@@ -6,8 +6,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from gpulca.errors import InputError, Problem
-from gpulca.yamlio import LineMap
+from gpulca.core.errors import InputError, Problem
+from gpulca.io.yamlio import LineMap
 
 M = TypeVar("M", bound=BaseModel)
 

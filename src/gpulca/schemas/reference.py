@@ -32,7 +32,7 @@ from pydantic import Field, StringConstraints, model_validator
 from gpulca.schemas.common import Code, NonEmptyStr, StrictModel
 
 Stage = Literal["gpu_manufacturing", "server_manufacturing", "electricity", "cooling_water"]
-"""A life-cycle stage of the results (see :data:`gpulca.translate.STAGES`)."""
+"""A life-cycle stage of the results (see :data:`gpulca.model.translate.STAGES`)."""
 
 AuditQuantity = Literal[
     "gpu_hours", "node_hours", "it_energy_kwh", "facility_energy_kwh",

@@ -26,7 +26,7 @@ side by side by ``gpulca compare``; ``gpulca run`` ignores them and runs the bas
 
 Override keys are ``site.<key>`` and ``hardware.<key>`` of the study schema, plus three
 shorthands (:data:`SHORTHAND_KEYS`). The order of precedence, lowest first, is documented in
-``docs/siting.md`` and :mod:`gpulca.variants`.
+``docs/siting.md`` and :mod:`gpulca.study.variants`.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ SHORTHAND_KEYS: dict[str, str] = {
     "activity.gpu_hours_scale": "multiplies the GPU-hours of every activity row (the same work "
                                 "on faster or slower hardware)",
 }
-"""Keys that are not study fields but expand into them (see :mod:`gpulca.variants`)."""
+"""Keys that are not study fields but expand into them (see :mod:`gpulca.study.variants`)."""
 
 OVERRIDE_KEYS: tuple[str, ...] = tuple(
     [f"site.{k}" for k in SITE_KEYS] + [f"hardware.{k}" for k in HARDWARE_KEYS]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from gpulca.activity import read_activity_csv
 from gpulca.cli import main
+from gpulca.ingest.activity_csv import read_activity_csv
 
 from ..conftest import DEFAULT_RULES, FIXTURES
 

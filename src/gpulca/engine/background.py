@@ -1,0 +1,126 @@
+"""The offline background of a gpulca project: biosphere3 and the LCIA methods bundled with bw2io.
+
+The background is installed once per project and marked complete only at the end; an
+incomplete project is rebuilt, never reused. A user's own databases in the project (e.g.
+ecoinvent, imported to link against) are left alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import sys
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+from gpulca.engine.bundled import bundled_lcia_data
+from gpulca.engine.project import BIOSPHERE, BUILT_BY_GPULCA, ProgressCallback, check_project_name
+
+BACKGROUND_MARKER = "gpulca_background"
+BACKGROUND_VERSION = 1
+"""Bump when the background set-up changes, so existing projects are rebuilt."""
+
+
+def background_is_complete(bd: ModuleType) -> bool:
+    """True when this project's background was fully installed by this gpulca version."""
+    marker = bd.preferences.get(BACKGROUND_MARKER)
+    return (
+        isinstance(marker, dict)
+        and marker.get("version") == BACKGROUND_VERSION
+        and BIOSPHERE in bd.databases
+        and len(bd.methods) >= int(marker.get("methods", 1 << 30))
+    )
+
+
+@contextlib.contextmanager
+def fast_method_ids(valid_ids: set[int]) -> Iterator[None]:
+    """Skip bw2data's one-SQL-query-per-CF id lookup for ids we already know are valid.
+
+    ``Method.write`` resolves every CF's flow with a database query (266 s for the bundled
+    methods); the ids come from one query on biosphere3 here, so the lookup is redundant. The
+    original function is restored on exit; nothing in site-packages is modified.
+    """
+    import bw2data.method as method_module
+
+    original = method_module.get_id
+
+    def get_id(key: Any) -> Any:
+        if isinstance(key, int) and key in valid_ids:
+            return key
+        return original(key)
+
+    method_module.get_id = get_id
+    try:
+        yield
+    finally:
+        method_module.get_id = original
+
+
+def _install_biosphere(bd: ModuleType) -> None:
+    logging.disable(logging.WARNING)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # bw2io prints its strategies
+            import bw2io
+
+            bw2io.create_default_biosphere3()
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def _biosphere_ids(bd: ModuleType) -> dict[tuple[str, str], int]:
+    from bw2data.backends import ActivityDataset as AD
+
+    query = AD.select(AD.id, AD.database, AD.code).where(AD.database == BIOSPHERE)
+    return {(database, code): node_id for node_id, database, code in query.tuples()}
+
+
+def _install_methods(bd: ModuleType, progress: ProgressCallback | None) -> int:
+    """Write every bundled LCIA method, converting its list flow keys to ids (bw2setup's bug)."""
+    data = bundled_lcia_data()
+    key_to_id = _biosphere_ids(bd)
+    with fast_method_ids(set(key_to_id.values())):
+        for done, method in enumerate(data, start=1):
+            name = tuple(method["name"])
+            handle = bd.Method(name)
+            if name not in bd.methods:
+                handle.register(description=method.get("description", ""),
+                                filename=method.get("filename", ""), unit=method["unit"])
+            cfs = [(key_to_id[tuple(cf["input"])], cf["amount"]) for cf in method["exchanges"]
+                   if tuple(cf["input"]) in key_to_id]
+            handle.write(cfs)
+            if progress is not None:
+                progress("LCIA methods", done, len(data))
+    return len(data)
+
+
+def ensure_background(bd: ModuleType, progress: ProgressCallback | None = None) -> bool:
+    """Install biosphere3, the bundled methods and gpulca's regional water method, once.
+
+    Returns True when something was installed, False when the project was already complete.
+    A project left incomplete by an interrupted set-up is emptied and rebuilt.
+    """
+    from gpulca.engine.regional import ensure_regional_water
+
+    check_project_name(bd.projects.current)
+    if background_is_complete(bd):
+        return ensure_regional_water(bd)
+    with contextlib.redirect_stdout(sys.stderr):
+        # Only what gpulca itself writes: a user's own databases (e.g. ecoinvent imported into
+        # this project to link against) are left alone.
+        for name in list(bd.databases):
+            if name == BIOSPHERE or bd.databases[name].get(BUILT_BY_GPULCA):
+                del bd.databases[name]
+        for name in list(bd.methods):
+            bd.Method(name).deregister()
+    if progress is not None:
+        progress("biosphere3 flows", 0, 1)
+    _install_biosphere(bd)
+    if progress is not None:
+        progress("biosphere3 flows", 1, 1)
+    count = _install_methods(bd, progress)
+    bd.preferences[BACKGROUND_MARKER] = {"version": BACKGROUND_VERSION, "methods": count}
+    bd.preferences.flush()
+    ensure_regional_water(bd)  # gpulca's located water flows and regional AWARE method
+    return True

@@ -1,0 +1,187 @@
+"""Write a resolved inventory library into a Brightway database of a gpulca project.
+
+The database is named after the library's content hash, so an unchanged library is reused
+(warm runs write nothing) and a changed one gets a fresh database. A database is marked complete
+only after its single-transaction write succeeded; an incomplete one is deleted and rebuilt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import sys
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+from gpulca.core.errors import InputError
+from gpulca.engine.project import BIOSPHERE, BUILT_BY_GPULCA, check_project_name
+from gpulca.engine.regional import add_regional_water, ensure_regional_water
+from gpulca.library.inventory import ResolvedExchange, ResolvedLibrary
+from gpulca.library.water import layout_hash
+from gpulca.schemas.inventory import ExternalProcessRef
+
+INVENTORY_PREFIX = "gpulca-inventory-"
+BUILD_FORMAT = 2
+"""Bump when the written layout changes, so existing databases are rebuilt.
+2: located water twins and located cooling copies (:mod:`gpulca.library.water`)."""
+KEEP_DATABASES = 6
+"""How many gpulca-built inventory databases a project keeps (oldest are deleted)."""
+
+
+def database_name(resolved: ResolvedLibrary) -> str:
+    """Name of the Brightway database holding this library (content-addressed: the library and
+    the regional water layout it is written with)."""
+    key = hashlib.sha256((resolved.library.content_hash + layout_hash()).encode()).hexdigest()
+    return f"{INVENTORY_PREFIX}{key[:12]}-v{BUILD_FORMAT}"
+
+
+def _uncertainty_fields(exchange: ResolvedExchange) -> dict[str, Any]:
+    if exchange.spec.uncertainty is None:
+        return {}
+    return exchange.spec.uncertainty.to_stats_arrays(exchange.amount)
+
+
+def _provenance(spec: Any) -> dict[str, Any]:
+    fields = {"source": spec.source, "assumption": spec.assumption, "quality": spec.quality,
+              "comment": spec.comment, "stand_in": getattr(spec, "stand_in", None)}
+    return {f"gpulca_{k}" if k != "comment" else k: v for k, v in fields.items() if v}
+
+
+def _exchange_data(name: str, exchange: ResolvedExchange,
+                   external: dict[ExternalProcessRef, tuple[str, str]]) -> dict[str, Any]:
+    if exchange.kind == "biosphere":
+        key: tuple[str, str] = (BIOSPHERE, str(exchange.target))
+    elif isinstance(exchange.target, ExternalProcessRef):
+        key = external[exchange.target]
+    else:
+        key = (name, str(exchange.target))
+    data: dict[str, Any] = {"input": key, "amount": exchange.amount, "type": exchange.kind,
+                            "unit": exchange.unit, **_uncertainty_fields(exchange),
+                            **_provenance(exchange.spec)}
+    if exchange.formula:
+        data["gpulca_formula"] = exchange.formula  # for audit; amounts are already evaluated
+    return data
+
+
+def brightway_data(name: str, resolved: ResolvedLibrary,
+                   external: dict[ExternalProcessRef, tuple[str, str]] | None = None
+                   ) -> dict[tuple[str, str], dict[str, Any]]:
+    """The bw2data ``Database.write`` payload of a resolved library (pure)."""
+    external = external or {}
+    data: dict[tuple[str, str], dict[str, Any]] = {}
+    for code, located in resolved.library.processes.items():
+        process = located.item
+        exchanges = [{"input": (name, code), "amount": 1.0, "type": "production",
+                      "unit": process.unit}]
+        exchanges += [_exchange_data(name, e, external) for e in resolved.exchanges[code]]
+        data[(name, code)] = {
+            "name": process.name, "unit": process.unit, "location": process.location,
+            "reference product": process.reference_product, "type": "process",
+            "exchanges": exchanges, "gpulca_stage": process.stage,
+            "gpulca_file": located.lines.file, **_provenance(process),
+        }
+    return add_regional_water(data, name, resolved)
+
+
+def resolve_external(bd: ModuleType, resolved: ResolvedLibrary
+                     ) -> dict[ExternalProcessRef, tuple[str, str]]:
+    """Find every external technosphere reference in the project's databases."""
+    found: dict[ExternalProcessRef, tuple[str, str]] = {}
+    problems = []
+    for located in resolved.library.processes.values():
+        for index, exchange in enumerate(located.item.exchanges):
+            ref = exchange.technosphere
+            if not isinstance(ref, ExternalProcessRef) or ref in found:
+                continue
+            key = _find_external(bd, ref)
+            if key is None:
+                problems.append(located.problem(
+                    ("exchanges", index, "technosphere"),
+                    f"no such process in database {ref.database!r} of this project "
+                    f"(databases: {', '.join(sorted(bd.databases)) or 'none'})",
+                    ref.code or ref.name))
+            else:
+                found[ref] = key
+    if problems:
+        raise InputError(problems)
+    return found
+
+
+def _find_external(bd: ModuleType, ref: ExternalProcessRef) -> tuple[str, str] | None:
+    if ref.database not in bd.databases:
+        return None
+    if ref.code:
+        try:
+            node = bd.get_node(database=ref.database, code=ref.code)
+        except Exception:  # bw2data raises its own UnknownObject / MultipleResults
+            return None
+        return (node["database"], node["code"])
+    filters = {"name": ref.name}
+    if ref.location:
+        filters["location"] = ref.location
+    if ref.reference_product:
+        filters["reference product"] = ref.reference_product
+    matches = [n for n in bd.Database(ref.database)
+               if all(n.get(k) == v for k, v in filters.items())]
+    return (matches[0]["database"], matches[0]["code"]) if len(matches) == 1 else None
+
+
+def _prune(bd: ModuleType, keep: str) -> None:
+    built = [(meta.get("gpulca_built_at", ""), name) for name, meta in bd.databases.items()
+             if name.startswith(INVENTORY_PREFIX) and meta.get(BUILT_BY_GPULCA) and name != keep]
+    for _, name in sorted(built)[: max(len(built) - (KEEP_DATABASES - 1), 0)]:
+        del bd.databases[name]
+
+
+@contextlib.contextmanager
+def _quiet_geocollections() -> Iterator[None]:
+    """Hide bw2data's "not ready for regionalization" warning during gpulca's own writes.
+
+    It concerns bw2regional's geocollections, which gpulca does not use: zone ids such as
+    ``US-MIDA-PJM`` are not geocollection locations, and gpulca regionalises water through its own
+    located flows (:mod:`gpulca.library.water`). Other warnings still show.
+    """
+    feedback = logging.getLogger("brightway-stdout-feedback")
+
+    def not_geocollections(record: logging.LogRecord) -> bool:
+        return "geocollections" not in record.getMessage()
+
+    feedback.addFilter(not_geocollections)
+    try:
+        yield
+    finally:
+        feedback.removeFilter(not_geocollections)
+
+
+def ensure_database(bd: ModuleType, resolved: ResolvedLibrary) -> str:
+    """Write the library into the current gpulca project unless already there; return its name."""
+    check_project_name(bd.projects.current)
+    ensure_regional_water(bd)  # the located water flows the database links to
+    name = database_name(resolved)
+    meta = bd.databases.get(name) if name in bd.databases else None
+    if meta and meta.get("gpulca_complete"):
+        return name
+    external = resolve_external(bd, resolved)
+    import datetime
+
+    with contextlib.redirect_stdout(sys.stderr):
+        if name in bd.databases:
+            del bd.databases[name]
+        try:
+            database = bd.Database(name)
+            database.register(**{BUILT_BY_GPULCA: True, "gpulca_complete": False,
+                                 "gpulca_files": [str(f) for f in resolved.library.files],
+                                 "gpulca_built_at": datetime.datetime.now(
+                                     datetime.UTC).isoformat()})
+            with _quiet_geocollections():
+                database.write(brightway_data(name, resolved, external))
+            bd.databases[name]["gpulca_complete"] = True
+            bd.databases.flush()
+        except BaseException:
+            if name in bd.databases:
+                del bd.databases[name]
+            raise
+        _prune(bd, name)
+    return name

@@ -1,0 +1,146 @@
+"""Brightway data directory and gpulca-owned projects.
+
+Rules this module enforces:
+
+- The data directory is ``--data-dir``, else ``BRIGHTWAY2_DIR``, else the user's normal
+  Brightway directory (so Activity Browser opens gpulca's projects).
+- gpulca only creates or changes projects whose name starts with ``gpulca``. Importing bw2data
+  normally creates a ``default`` project in the data directory; gpulca imports it against a
+  private scratch directory and then switches, so the user's directory gains nothing but
+  gpulca's own projects.
+
+The background itself (biosphere3 and the bundled methods) is :mod:`gpulca.engine.background`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+
+from gpulca.core.errors import ProjectError
+
+PROJECT_PREFIX = "gpulca"
+DEFAULT_PROJECT = "gpulca"
+BIOSPHERE = "biosphere3"
+BUILT_BY_GPULCA = "gpulca_built"
+"""Metadata flag on databases that gpulca wrote (and may therefore rebuild or delete)."""
+
+ProgressCallback = Callable[[str, int, int], None]
+"""Called as ``progress(step_label, done, total)``."""
+
+_bootstrap_dir: str | None = None
+
+
+def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
+    """Return the Brightway data directory gpulca will use (created if missing)."""
+    if data_dir is not None:
+        path = Path(data_dir)
+    elif os.environ.get("BRIGHTWAY2_DIR"):
+        path = Path(os.environ["BRIGHTWAY2_DIR"])
+    else:
+        import platformdirs
+
+        path = Path(platformdirs.user_data_dir("Brightway3", "pylca"))
+    path = path.expanduser().resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ProjectError(f"cannot create the Brightway data directory {path}: {exc}") from exc
+    if not os.access(path, os.W_OK):
+        raise ProjectError(f"the Brightway data directory {path} is not writable")
+    return path
+
+
+def _quiet_environment() -> None:
+    os.environ["BRIGHTWAY_NO_STRUCTLOG"] = "1"
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    warnings.filterwarnings("ignore", message=r"(?s).*pypardiso")
+    warnings.filterwarnings("ignore", message=r"All values in characterization matrix")
+
+
+def import_brightway() -> tuple[ModuleType, ModuleType]:
+    """Import bw2data and bw2calc quietly; return ``(bw2data, bw2calc)``.
+
+    bw2data reads ``BRIGHTWAY2_DIR`` at import and creates a ``default`` project there, so the
+    first import points it at a private scratch directory; :func:`use_data_dir` then switches to
+    the real one.
+    """
+    global _bootstrap_dir
+    if "bw2data" not in sys.modules:
+        _quiet_environment()
+        _bootstrap_dir = tempfile.mkdtemp(prefix="gpulca-bw-bootstrap-")
+        atexit.register(shutil.rmtree, _bootstrap_dir, True)
+        saved = os.environ.get("BRIGHTWAY2_DIR")
+        os.environ["BRIGHTWAY2_DIR"] = _bootstrap_dir
+        logging.disable(logging.WARNING)
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                import bw2calc  # noqa: F401
+                import bw2data  # noqa: F401
+        finally:
+            logging.disable(logging.NOTSET)
+            if saved is None:
+                os.environ.pop("BRIGHTWAY2_DIR", None)
+            else:
+                os.environ["BRIGHTWAY2_DIR"] = saved
+        feedback = logging.getLogger("brightway-stdout-feedback")
+        feedback.setLevel(logging.WARNING)
+        for handler in feedback.handlers:
+            if hasattr(handler, "setStream"):
+                handler.setStream(sys.stderr)
+    import bw2calc
+    import bw2data
+
+    return bw2data, bw2calc
+
+
+def check_project_name(name: str) -> str:
+    """Refuse any project name gpulca does not own."""
+    if not name.startswith(PROJECT_PREFIX):
+        raise ProjectError(
+            f"project {name!r} is not a gpulca project: gpulca only creates and changes "
+            f"projects whose name starts with {PROJECT_PREFIX!r}"
+        )
+    return name
+
+
+@contextlib.contextmanager
+def gpulca_project(name: str = DEFAULT_PROJECT, data_dir: str | Path | None = None
+                   ) -> Iterator[ModuleType]:
+    """Make ``name`` (a gpulca project) current in ``data_dir``; yield bw2data.
+
+    The previously current project and directory are restored on exit, so library users who
+    also work with Brightway directly keep their state.
+    """
+    check_project_name(name)
+    bd, _ = import_brightway()
+    target = resolve_data_dir(data_dir)
+    previous_dir = Path(bd.projects._base_data_dir)
+    previous_project = bd.projects.current
+    switched_dir = previous_dir.resolve() != target
+    with contextlib.redirect_stdout(sys.stderr):
+        if switched_dir:
+            bd.projects.change_base_directories(target, project_name=name, update=False)
+        else:
+            bd.projects.set_current(name, update=False)
+    try:
+        yield bd
+    finally:
+        with contextlib.redirect_stdout(sys.stderr):
+            if switched_dir and _bootstrap_dir is not None and \
+                    previous_dir.resolve() == Path(_bootstrap_dir).resolve():
+                pass  # nothing of the user's to restore; stay in the gpulca project
+            elif switched_dir:
+                bd.projects.change_base_directories(
+                    previous_dir, project_name=previous_project, update=False)
+            elif previous_project != name:
+                bd.projects.set_current(previous_project, update=False)

@@ -1,0 +1,164 @@
+"""Activity tables: GPU-hours per research phase, from inline YAML rows or a CSV file.
+
+The activity CSV has one row per (phase, accelerator, model, component) with the columns of
+:class:`gpulca.schemas.scenario.ActivityRow`: ``phase``, ``gpu_hours`` (or ``gpu_count`` and
+``wall_hours``), and optionally ``accelerator``, ``model``, ``component``, ``it_energy_kwh``
+(measured IT energy, kWh), ``it_energy_scope`` (``it``, or ``gpu`` when the measured energy
+covers the GPU boards only), ``it_power_w`` (measured mean power of the whole job, W),
+``gpu_load`` (the row's load, a fraction of rated power) and ``comment``. Problems name the CSV
+line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from gpulca.core.errors import InputError, Problem
+from gpulca.core.units import magnitude_in, parse_quantity
+from gpulca.schemas.scenario import ActivityRow
+
+ACTIVITY_COLUMNS = (
+    "phase", "gpu_hours", "gpu_count", "wall_hours", "accelerator", "model", "component",
+    "it_energy_kwh", "it_energy_scope", "it_power_w", "gpu_load", "comment",
+)
+_NUMERIC = ("gpu_hours", "gpu_count", "wall_hours", "it_energy_kwh", "it_power_w", "gpu_load")
+
+
+def _number(text: str) -> float | None:
+    text = text.strip()
+    if not text:
+        return None
+    value = float(text)  # ValueError on junk; the caller reports it
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    return value
+
+
+def _row_from_record(record: dict[str, str], file: str, line: int) -> tuple[ActivityRow | None,
+                                                                           list[Problem]]:
+    problems: list[Problem] = []
+    values: dict[str, object] = {}
+    for column, raw in record.items():
+        raw = (raw or "").strip()
+        if not raw:
+            continue
+        if column in _NUMERIC:
+            try:
+                values[column] = _number(raw)
+            except ValueError:
+                problems.append(Problem(file, column, "expected a number", line, raw))
+                continue
+        else:
+            values[column] = raw
+    energy = values.pop("it_energy_kwh", None)
+    if energy is not None:
+        values["it_energy"] = f"{energy} kWh"
+    power = values.pop("it_power_w", None)
+    if power is not None:
+        values["it_power"] = f"{power} W"
+    if problems:
+        return None, problems
+    try:
+        return ActivityRow.model_validate(values), []
+    except ValidationError as exc:
+        for error in exc.errors():
+            column = str(error["loc"][0]) if error["loc"] else ""
+            message = str(error["msg"]).removeprefix("Value error, ")
+            raw = error.get("input")
+            value = raw if isinstance(raw, str | int | float) else None
+            problems.append(Problem(file, column, message, line, value))
+        return None, problems
+
+
+def read_activity_csv(path: str | Path) -> list[ActivityRow]:
+    """Read an activity CSV; raise :class:`InputError` listing every bad line."""
+    path = Path(path)
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputError(Problem(file, "", "activity file not found")) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(file, "", "activity file is not valid UTF-8")) from exc
+    reader = csv.DictReader(text.splitlines())
+    header = reader.fieldnames or []
+    if not header:
+        raise InputError(Problem(file, "", "the activity file is empty; expected a header row"))
+    unknown = [c for c in header if c not in ACTIVITY_COLUMNS]
+    if unknown or "phase" not in header:
+        raise InputError(Problem(
+            file, "header", f"expected columns among {', '.join(ACTIVITY_COLUMNS)} "
+            "including 'phase'", 1, ",".join(unknown) or ",".join(header)))
+    rows: list[ActivityRow] = []
+    problems: list[Problem] = []
+    for index, record in enumerate(reader):
+        line = index + 2
+        if None in record:
+            problems.append(Problem(file, "", f"expected {len(header)} fields", line,
+                                    len(header) + len(record[None])))
+            continue
+        row, row_problems = _row_from_record(record, file, line)
+        problems.extend(row_problems)
+        if row is not None:
+            rows.append(row)
+    if problems:
+        raise InputError(problems)
+    if not rows:
+        raise InputError(Problem(file, "", "the activity table is empty: no data rows"))
+    return rows
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.12g}"
+    return str(value)
+
+
+def _record(row: ActivityRow) -> tuple[object, ...]:
+    """The CSV cells of ``row``, in the order of :data:`ACTIVITY_COLUMNS`."""
+    values = row.model_dump()
+    values["it_energy_kwh"] = magnitude_in(parse_quantity(row.it_energy), "kWh") \
+        if row.it_energy else None
+    values["it_power_w"] = magnitude_in(parse_quantity(row.it_power), "W") \
+        if row.it_power else None
+    return tuple(values[column] for column in ACTIVITY_COLUMNS)
+
+
+def activity_csv_text(rows: Iterable[ActivityRow]) -> str:
+    """The activity CSV for ``rows`` (the format :func:`read_activity_csv` reads)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(ACTIVITY_COLUMNS)
+    for row in rows:
+        writer.writerow([_cell(v) for v in _record(row)])
+    return buffer.getvalue()
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename: a
+    reader never sees a partial file, and an error leaves any previous file untouched."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.",
+                                         suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_activity_csv(rows: Iterable[ActivityRow], path: str | Path) -> None:
+    """Write the activity CSV atomically (see :func:`write_text_atomic`)."""
+    write_text_atomic(path, activity_csv_text(rows))

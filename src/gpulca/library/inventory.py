@@ -1,0 +1,398 @@
+"""Load the inventory library (``inventories/*.yaml``) and check it as a whole.
+
+Loading is an ordered list of named steps, each collecting located problems rather than stopping
+at the first: parse every file, merge them (codes are unique across the library), evaluate the
+parameters, resolve every exchange (target exists, unit converts, formula evaluates, uncertainty
+fits the amount) and check the catalogue's references. The result, :class:`ResolvedLibrary`,
+holds every exchange amount already converted to the unit of the process or flow it points at,
+ready to be written to Brightway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gpulca.core.errors import InputError, Problem
+from gpulca.core.units import (
+    UnitProblem,
+    conversion_factor,
+    magnitude_in,
+    parse_quantity,
+    registry,
+    to_pint_unit,
+)
+from gpulca.io.yamlio import LineMap, load_yaml
+from gpulca.library.flows import FlowIndex
+from gpulca.library.formulas import FormulaError, as_quantity, evaluate, names_in
+from gpulca.schemas import parse
+from gpulca.schemas.inventory import (
+    Accelerator,
+    Exchange,
+    ExternalProcessRef,
+    GridZone,
+    InventoryFile,
+    Parameter,
+    Process,
+    Server,
+    Site,
+)
+
+CATALOGUE_KINDS = ("accelerators", "servers", "grid_zones", "sites")
+
+
+def shipped_root() -> Path:
+    """The folder holding the shipped ``inventories/``, ``methods/`` and ``scenarios/``.
+
+    In a source checkout (editable install) this is the repository root.
+    """
+    package = Path(str(importlib.resources.files("gpulca")))
+    for candidate in (package.parent.parent, package / "data"):
+        if (candidate / "inventories").is_dir():
+            return candidate
+    raise InputError(Problem(None, "", "the shipped inventories/ folder was not found; "
+                                       "install gpulca from a source checkout"))
+
+
+def discover_yaml(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand folders into their ``*.yaml`` files (recursively, sorted); keep files as given."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*.yaml") if p.is_file()))
+        else:
+            found.append(path)
+    return found
+
+
+@dataclass(frozen=True)
+class Located:
+    """An item of the library with the place it was defined."""
+
+    item: Any
+    lines: LineMap
+    path: tuple[str | int, ...]
+
+    def problem(self, sub: Sequence[str | int], message: str, value: object = None) -> Problem:
+        return self.lines.problem(self.path + tuple(sub), message, value)
+
+
+@dataclass
+class Library:
+    """The merged inventory files, each item with its origin."""
+
+    files: list[Path] = field(default_factory=list)
+    licenses: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, Located] = field(default_factory=dict)
+    parameters: dict[str, Located] = field(default_factory=dict)
+    accelerators: dict[str, Located] = field(default_factory=dict)
+    servers: dict[str, Located] = field(default_factory=dict)
+    grid_zones: dict[str, Located] = field(default_factory=dict)
+    sites: dict[str, Located] = field(default_factory=dict)
+    content_hash: str = ""
+    failed_files: list[str] = field(default_factory=list)
+    load_problems: list[Problem] = field(default_factory=list)
+    """Files that did not parse (only in a partial load, see :func:`load_library`)."""
+
+    def process(self, code: str) -> Process:
+        return self.processes[code].item
+
+    def accelerator(self, key: str) -> Accelerator:
+        return self.accelerators[key].item
+
+    def server(self, key: str) -> Server:
+        return self.servers[key].item
+
+    def grid_zone(self, key: str) -> GridZone:
+        return self.grid_zones[key].item
+
+    def site(self, key: str) -> Site:
+        return self.sites[key].item
+
+
+@dataclass(frozen=True)
+class ResolvedExchange:
+    """An exchange with its amount in the unit of the process or flow it points at."""
+
+    kind: str
+    """``technosphere`` or ``biosphere``."""
+    target: str | ExternalProcessRef
+    """Process code in this library, biosphere3 flow code, or an external reference."""
+    amount: float
+    unit: str
+    source_amount: float
+    source_unit: str
+    formula: str | None
+    spec: Exchange
+
+
+@dataclass
+class ResolvedLibrary:
+    """A library whose exchanges all resolved without problems."""
+
+    library: Library
+    exchanges: dict[str, list[ResolvedExchange]]
+    parameter_values: dict[str, Any]
+    flows: FlowIndex
+    """The biosphere3 flows the exchanges were resolved against."""
+
+
+# -- step 1 and 2: parse and merge ---------------------------------------------------------------
+
+def _merge_file(library: Library, parsed: InventoryFile, lines: LineMap,
+                problems: list[Problem]) -> None:
+    if parsed.license:
+        library.licenses[lines.file] = parsed.license
+    sections: list[tuple[str, Sequence[Any], str]] = [
+        ("processes", parsed.processes, "code"),
+        ("parameters", parsed.parameters, "name"),
+        ("accelerators", parsed.accelerators, "id"),
+        ("servers", parsed.servers, "id"),
+        ("grid_zones", parsed.grid_zones, "id"),
+        ("sites", parsed.sites, "id"),
+    ]
+    for section, items, key_field in sections:
+        target: dict[str, Located] = getattr(library, section)
+        for index, item in enumerate(items):
+            key = getattr(item, key_field)
+            located = Located(item, lines, (section, index))
+            if key in target:
+                first = target[key]
+                problems.append(located.problem(
+                    (key_field,), f"duplicate {key_field} in {section}; first defined at "
+                    f"{first.lines.file}:{first.lines.line_of(first.path)}", key))
+                continue
+            target[key] = located
+
+
+def load_library(paths: Iterable[str | Path], partial: bool = False) -> Library:
+    """Parse and merge inventory files; raise :class:`InputError` listing every problem.
+
+    With ``partial``, files that fail to parse are skipped (listed in ``failed_files``) and their
+    problems are returned on ``library.load_problems`` instead, so that a validation run can go
+    on checking the other files' references.
+    """
+    library = Library()
+    problems: list[Problem] = []
+    digest = hashlib.sha256()
+    files = discover_yaml(paths)
+    if not files:
+        raise InputError(Problem(None, "inventories", "no inventory files found",
+                                 value=", ".join(map(str, paths))))
+    for path in files:
+        try:
+            data, lines = load_yaml(path)
+            parsed = parse(InventoryFile, data, lines)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            library.failed_files.append(str(path))
+            continue
+        library.files.append(path)
+        digest.update(str(path.name).encode() + b"\0" + path.read_bytes())
+        _merge_file(library, parsed, lines, problems)
+    library.content_hash = digest.hexdigest()
+    if partial:
+        library.load_problems = problems
+        return library
+    if problems:
+        raise InputError(problems)
+    return library
+
+
+# -- step 3: parameters ---------------------------------------------------------------------------
+
+def _parameter_order(library: Library, problems: list[Problem]) -> list[str]:
+    """Parameters in dependency order; cycles and unknown names are problems."""
+    dependencies: dict[str, set[str]] = {}
+    for name, located in library.parameters.items():
+        parameter: Parameter = located.item
+        if parameter.formula is None:
+            dependencies[name] = set()
+            continue
+        try:
+            dependencies[name] = names_in(parameter.formula)
+        except FormulaError as exc:
+            problems.append(located.problem(("formula",), str(exc), parameter.formula))
+            dependencies[name] = set()
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(name: str, chain: tuple[str, ...]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            located = library.parameters[name]
+            problems.append(located.problem(("formula",), "circular reference: "
+                                            + " -> ".join(chain + (name,))))
+            return
+        state[name] = 1
+        for dependency in sorted(dependencies.get(name, ())):
+            if dependency in library.parameters:
+                visit(dependency, chain + (name,))
+        state[name] = 2
+        order.append(name)
+
+    for name in library.parameters:
+        visit(name, ())
+    return order
+
+
+def evaluate_parameters(library: Library, problems: list[Problem]) -> dict[str, Any]:
+    """Evaluate every parameter to a pint quantity (dimensionless for bare numbers)."""
+    values: dict[str, Any] = {}
+    for name in _parameter_order(library, problems):
+        located = library.parameters[name]
+        parameter: Parameter = located.item
+        try:
+            if parameter.formula is not None:
+                values[name] = as_quantity(evaluate(parameter.formula, values))
+            else:
+                values[name] = parse_quantity(parameter.value, "dimensionless")  # type: ignore[arg-type]
+        except (FormulaError, UnitProblem) as exc:
+            key = "formula" if parameter.formula is not None else "value"
+            problems.append(located.problem((key,), str(exc), getattr(parameter, key)))
+    return values
+
+
+# -- step 4: exchanges ----------------------------------------------------------------------------
+
+def _exchange_amount(exchange: Exchange, values: dict[str, Any], target_unit: str) -> float:
+    """Amount of ``exchange`` expressed in ``target_unit``; raises FormulaError or UnitProblem."""
+    if exchange.formula is None:
+        return float(exchange.amount or 0.0) * conversion_factor(exchange.unit, target_unit)
+    result = as_quantity(evaluate(exchange.formula, values))
+    # The formula's own unit times the declared unit, so "0.7 * hours" with unit "kWh" works
+    # as well as a formula whose parameters carry the full unit and a declared unit "kWh".
+    declared = (registry().Quantity(1.0, to_pint_unit(exchange.unit)) if exchange.unit
+                else as_quantity(1.0))  # to_pint_unit: Brightway spellings ("standard cubic meter")
+    quantity = result * declared if result.dimensionless else result
+    return magnitude_in(quantity, target_unit)
+
+
+def _resolve_exchange(located: Located, index: int, exchange: Exchange, library: Library,
+                      flows: FlowIndex, values: dict[str, Any], problems: list[Problem]
+                      ) -> ResolvedExchange | None:
+    where = ("exchanges", index)
+    target: str | ExternalProcessRef
+    if exchange.biosphere is not None:
+        flow = flows.find(exchange.biosphere)
+        if flow is None:
+            hint = flows.suggestions(exchange.biosphere)
+            problems.append(located.problem(
+                where + ("biosphere",), "no such biosphere3 flow"
+                + (f"; close matches: {'; '.join(hint)}" if hint else ""),
+                exchange.biosphere.code or exchange.biosphere.name))
+            return None
+        target, target_unit = flow.code, flow.unit
+    elif isinstance(exchange.technosphere, ExternalProcessRef):
+        # Checked when the database is built, against the project's own databases.
+        target, target_unit = exchange.technosphere, exchange.unit
+    else:
+        code = str(exchange.technosphere)
+        if code not in library.processes:
+            note = " (or it is in a file that failed to load)" if library.failed_files else ""
+            problems.append(located.problem(where + ("technosphere",),
+                                            "no process with this code in the library" + note,
+                                            code))
+            return None
+        target, target_unit = code, library.process(code).unit
+    try:
+        amount = _exchange_amount(exchange, values, target_unit)
+        if exchange.uncertainty is not None:
+            exchange.uncertainty.to_stats_arrays(amount)
+    except (FormulaError, UnitProblem, ValueError) as exc:
+        key = "formula" if exchange.formula else "unit"
+        problems.append(located.problem(where + (key,), str(exc),
+                                        exchange.formula or exchange.unit))
+        return None
+    return ResolvedExchange(
+        "biosphere" if exchange.biosphere else "technosphere", target, amount, target_unit,
+        float(exchange.amount) if exchange.amount is not None else float("nan"),
+        exchange.unit, exchange.formula, exchange)
+
+
+# -- step 5: catalogue references -----------------------------------------------------------------
+
+def _expect_process(library: Library, located: Located, key: str, code: str, unit: str,
+                    problems: list[Problem]) -> None:
+    if code not in library.processes:
+        hint = " (or it is in a file that failed to load)" if library.failed_files else ""
+        problems.append(located.problem((key,), "no process with this code in the library"
+                                        + hint, code))
+        return
+    actual = library.process(code).unit
+    try:
+        conversion_factor(actual, unit)
+    except UnitProblem:
+        problems.append(located.problem(
+            (key,), f"process {code!r} is in {actual!r}; expected a process in {unit!r}", code))
+
+
+def _expect_quantity(located: Located, key: str, unit: str, problems: list[Problem],
+                     low: float | None = None, high: float | None = None) -> None:
+    sourced = getattr(located.item, key)
+    if sourced is None:
+        return
+    try:
+        value = magnitude_in(parse_quantity(sourced.value, "dimensionless"
+                                            if unit == "dimensionless" else None), unit)
+    except UnitProblem as exc:
+        problems.append(located.problem((key, "value"), f"{exc}; expected a quantity in {unit}",
+                                        sourced.value))
+        return
+    if (low is not None and value < low) or (high is not None and value > high):
+        problems.append(located.problem((key, "value"), f"out of range [{low}, {high}] {unit}",
+                                        sourced.value))
+
+
+def check_catalogue(library: Library, problems: list[Problem]) -> None:
+    """Check that catalogue entries point at existing processes of the right unit."""
+    for located in library.accelerators.values():
+        _expect_process(library, located, "manufacturing", located.item.manufacturing, "unit",
+                        problems)
+        _expect_quantity(located, "rated_power", "W", problems, 0.0, 5000.0)
+        _expect_quantity(located, "training_load", "dimensionless", problems, 0.0, 1.2)
+        _expect_quantity(located, "idle_power", "W", problems, 0.0, 5000.0)
+    for located in library.servers.values():
+        _expect_process(library, located, "manufacturing", located.item.manufacturing, "unit",
+                        problems)
+        _expect_quantity(located, "overhead_power", "W", problems, 0.0, 50000.0)
+    for located in library.grid_zones.values():
+        _expect_process(library, located, "electricity", located.item.electricity,
+                        "kilowatt hour", problems)
+    for located in library.sites.values():
+        site: Site = located.item
+        if site.grid_zone not in library.grid_zones:
+            problems.append(located.problem(("grid_zone",), "no such grid zone in the library",
+                                            site.grid_zone))
+        _expect_process(library, located, "cooling_evaporation", site.cooling_evaporation,
+                        "cubic meter", problems)
+        _expect_process(library, located, "cooling_return", site.cooling_return,
+                        "cubic meter", problems)
+        _expect_quantity(located, "pue", "dimensionless", problems, 1.0, 3.0)
+        _expect_quantity(located, "wue", "L/kWh", problems, 0.0, 20.0)
+        _expect_quantity(located, "wue_withdrawal", "L/kWh", problems, 0.0, 50.0)
+
+
+def resolve_library(library: Library, flows: FlowIndex) -> ResolvedLibrary:
+    """Run every check; raise :class:`InputError` listing all problems, else return amounts."""
+    problems: list[Problem] = []
+    values = evaluate_parameters(library, problems)
+    exchanges: dict[str, list[ResolvedExchange]] = {}
+    for code, located in library.processes.items():
+        process: Process = located.item
+        resolved = [_resolve_exchange(located, i, exchange, library, flows, values, problems)
+                    for i, exchange in enumerate(process.exchanges)]
+        exchanges[code] = [r for r in resolved if r is not None]
+        try:
+            conversion_factor(process.unit, process.unit)
+        except UnitProblem as exc:
+            problems.append(located.problem(("unit",), str(exc), process.unit))
+    check_catalogue(library, problems)
+    if problems:
+        raise InputError(problems)
+    return ResolvedLibrary(library, exchanges, values, flows)

@@ -1,0 +1,140 @@
+"""The comparison chart: one panel per impact category, one bar per variant, split by stage.
+
+Variants are sorted by the first impact category (climate change in the default methods), the
+same order in every panel, so a row reads across all impacts. Bars are stacked by life-cycle
+stage; the label at the end of a bar is the change against the baseline variant; a dashed line
+marks the baseline's total. Beyond ``max_variants`` variants (sweeps), the chart shows the
+lowest-scoring ones and the baseline, and says so in its title; every variant is in the CSV.
+
+Written with matplotlib's object API (no pyplot state) and without timestamps in the files, so
+the same comparison gives the same SVG.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from gpulca.model.translate import STAGES
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from gpulca.results.comparison import ComparisonResult
+
+STAGE_LABELS = {"gpu_manufacturing": "GPU manufacturing", "server_manufacturing":
+                "Host manufacturing", "electricity": "Electricity", "cooling_water":
+                "On-site cooling water"}
+STAGE_COLOURS = {"gpu_manufacturing": "#8c6bb1", "server_manufacturing": "#c2a5cf",
+                 "electricity": "#e6873c", "cooling_water": "#3b8bc2"}
+MAX_VARIANTS = 25
+
+
+def chart_variants(result: ComparisonResult, max_variants: int = MAX_VARIANTS) -> list[str]:
+    """The variants shown, top to bottom: lowest first impact first, baseline always in."""
+    comparison = result.comparison
+    first = comparison["impact"].iloc[0]
+    ordered = (comparison[comparison["impact"] == first]
+               .sort_values(["score", "variant"], kind="stable")["variant"].tolist())
+    if len(ordered) <= max_variants:
+        return ordered
+    shown = ordered[: max_variants - 1]
+    if result.baseline not in shown:
+        shown.append(result.baseline)
+    return [v for v in ordered if v in shown]
+
+
+def _short(value: float) -> str:
+    magnitude = abs(value)
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if magnitude >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def _panel(axes: Axes, stages: pd.DataFrame, totals: pd.Series, changes: pd.Series,
+           baseline_total: float, title: str, baseline: str) -> None:
+    names = list(totals.index)
+    positions = np.arange(len(names))
+    left = np.zeros(len(names))
+    for stage in STAGES:
+        values = stages.reindex(index=names, columns=[stage]).fillna(0.0)[stage].to_numpy()
+        axes.barh(positions, values, left=left, color=STAGE_COLOURS[stage], height=0.72,
+                  label=STAGE_LABELS[stage])
+        left = left + values
+    axes.axvline(baseline_total, color="#333333", linestyle="--", linewidth=0.9)
+    span = max(float(np.nanmax(left)), 1e-300)
+    for y, name in enumerate(names):
+        change = changes[name]
+        text = "baseline" if name == baseline else (
+            "n/a" if pd.isna(change) else f"{change:+.0f}%")
+        axes.text(left[y] + 0.012 * span, y, text, va="center", fontsize=7.5, color="#222222",
+                  bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85})
+    axes.set_xlim(0, span * 1.22)
+    axes.set_title(title, fontsize=9.5, loc="left")
+    axes.xaxis.set_major_formatter(lambda value, _: _short(value))
+    axes.tick_params(axis="both", labelsize=8)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.grid(axis="x", color="#dddddd", linewidth=0.6)
+    axes.set_axisbelow(True)
+
+
+def comparison_figure(result: ComparisonResult, max_variants: int = MAX_VARIANTS) -> Figure:
+    """A figure with one panel per impact category (3 per row)."""
+    from matplotlib.figure import Figure
+
+    names = chart_variants(result, max_variants)[::-1]  # barh draws from the bottom up
+    impacts = list(dict.fromkeys(result.comparison["impact"]))
+    columns = min(3, len(impacts))
+    rows = -(-len(impacts) // columns)
+    height = rows * (0.8 + 0.26 * len(names)) + 1.3
+    figure = Figure(figsize=(4.6 * columns + 1.6, height), layout="constrained")
+    grid = figure.subplots(rows, columns, sharey=True, squeeze=False)
+    stages = result.by_stage()
+    comparison = result.comparison
+    for index, impact in enumerate(impacts):
+        axes = grid[index // columns][index % columns]
+        rows_of = comparison[comparison["impact"] == impact].set_index("variant")
+        table = stages[stages["impact"] == impact].pivot(index="variant", columns="stage",
+                                                         values="score")
+        label = f"{rows_of['impact_label'].iloc[0]} [{rows_of['unit'].iloc[0]}]"
+        _panel(axes, table, rows_of["score"].reindex(names), rows_of["change_pct"],
+               float(rows_of["baseline"].iloc[0]), label, result.baseline)
+    for index in range(len(impacts), rows * columns):
+        grid[index // columns][index % columns].set_visible(False)
+    axis = grid[0][0]
+    axis.set_yticks(np.arange(len(names)), labels=names)
+    for tick in axis.get_yticklabels():
+        if tick.get_text() == result.baseline:
+            tick.set_fontweight("bold")
+    handles, labels = axis.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8.5,
+                  frameon=False)
+    total = len(result.results)
+    shown = "" if total == len(names) else f" (showing {len(names)} of {total}; all in the CSV)"
+    figure.suptitle(f"{result.name}: {total} variants compared{shown}\nsorted by "
+                    f"{comparison['impact_label'].iloc[0].lower()}; bars split by life-cycle "
+                    f"stage; labels: change vs {result.baseline} (dashed line)",
+                    fontsize=10.5, x=0.01, ha="left")
+    return figure
+
+
+def write_chart(result: ComparisonResult, path: str | Path, max_variants: int = MAX_VARIANTS,
+                figure: Figure | None = None) -> None:
+    """Write the chart; the format follows the suffix (``.png`` at 150 dpi, ``.svg``).
+
+    Pass ``figure`` (from :func:`comparison_figure`) to write one figure in several formats.
+    """
+    path = Path(path)
+    figure = figure or comparison_figure(result, max_variants)
+    if path.suffix == ".svg":
+        import matplotlib
+
+        with matplotlib.rc_context({"svg.hashsalt": "gpulca", "svg.fonttype": "none"}):
+            figure.savefig(path, format="svg", metadata={"Date": None})
+    else:
+        figure.savefig(path, format="png", dpi=150, metadata={"Software": None})

@@ -1,0 +1,481 @@
+"""The Excel workbook: one writer over the same frames as the CSV files and the charts.
+
+>>> from gpulca.reports.excel import write_workbook                                 # doctest: +SKIP
+>>> write_workbook("footprint.xlsx", [result])                             # doctest: +SKIP
+
+Sheets (in order): Summary, By phase, By stage, Phase x stage, Scenarios (only with variants),
+Reference (only for studies with published figures), Assumptions, Activity, Inventory,
+Methods, Run. The workbook is one-way: it is written for people to read and to check, not to be
+read back by gpulca. ``docs/reports.md`` describes every sheet.
+
+Safety and stability rules:
+
+- Every text cell goes through :func:`gpulca.reports.xlsx.safe_text`: text that starts with ``=``,
+  ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe, so no cell is ever
+  a formula made from user text (OWASP "CSV injection"); characters XML cannot hold are dropped.
+  The writer itself writes no formula, no macro and no external link (the contents links on the
+  Summary point inside the workbook).
+- Deterministic: the same results give a byte-identical file for the same run date. Only the
+  Run sheet carries the date; the workbook's created/modified properties and the zip entries
+  carry a fixed timestamp (1980-01-01, the zip format's epoch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from gpulca.model.translate import STAGES
+from gpulca.reports import tables as rp
+from gpulca.reports.xlsx import (  # noqa: F401 - safe_text, FORMULA_TRIGGERS, ZIP_DATE: public here
+    CHART_ROWS,
+    FORMULA_TRIGGERS,
+    STAGE_COLOURS,
+    VARIANT_COLOURS,
+    ZIP_DATE,
+    Block,
+    Sheet,
+    cell_value,
+    clustered_chart,
+    number_format,
+    safe_text,
+    stacked_chart,
+    workbook_bytes,
+    write_bytes_atomic,
+)
+
+if TYPE_CHECKING:
+    from gpulca.results.result import StudyResult
+
+
+# -- sheets ---------------------------------------------------------------------------------------
+
+SHEET_NOTES = {
+    "Summary": "The answer in one page: totals, main assumptions and what they mean.",
+    "By phase": "Impacts of each research phase, all life-cycle stages together.",
+    "By stage": "Impacts of each life-cycle stage, all phases together.",
+    "Phase x stage": "For each impact: phases by life-cycle stage, with a stacked chart.",
+    "Scenarios": "The variants compared with the base study.",
+    "Reference": "The study's published figures beside gpulca's values, with the deviation.",
+    "Assumptions": "Every parameter used, with its value, unit, source, quality and uncertainty.",
+    "Activity": "Each activity row: GPU-hours to energy, water and amortised hardware.",
+    "Inventory": "Every exchange of the foreground processes that were solved, with its source.",
+    "Methods": "The impact methods: full Brightway names, units, data version.",
+    "Run": "Software versions, input file hashes, date and applied overrides.",
+}
+
+
+def _variant_note(report: rp.Report) -> str:
+    return f" Variant: {report.base.variant}." if report.has_variants else ""
+
+
+def _score_formats(report: rp.Report, table: pd.DataFrame) -> list[str]:
+    return [number_format(table[i], report.units.get(i, "")) for i in table.columns]
+
+
+def _impact_headers(report: rp.Report, impacts: Iterable[str]) -> list[str]:
+    return [f"{report.labels[i]} ({report.units.get(i, '')})" for i in impacts]
+
+
+SUMMARY_WIDTHS = {1: 36.0, 2: 26.0, 3: 15.0, 4: 15.0, 5: 22.0, 6: 24.0, 7: 24.0}
+
+
+def _headline_rows(report: rp.Report) -> list[list[Any]]:
+    scores = report.base.scores
+    shares = rp.final_training_shares(scores)
+    rows = []
+    for impact, total in rp.totals(scores).items():
+        subset = scores[scores["impact"] == impact]
+        stages = subset.groupby("stage")["score"].sum()
+        phases = subset.groupby("phase_label", sort=False)["score"].sum()
+        share = shares[impact]
+        rows.append([report.labels[impact], float(total), share, 1 / share if share else None,
+                     str(phases.idxmax()) if total else "",
+                     rp.STAGE_LABELS.get(str(stages.idxmax()), "") if total else ""])
+    return rows
+
+
+def write_summary(sheet: Sheet, report: rp.Report, chart: Any,
+                  present: Sequence[str]) -> None:
+    base = report.base
+    sheet.title(f"Environmental footprint of {base.study.name}")
+    description = " ".join((base.study.study.description or "").split())
+    if description:
+        sheet.paragraph(description, 7, italic=True)
+        sheet.row += 1
+    sheet.heading("Headline results" + (f" (variant {base.variant})" if report.has_variants
+                                        else ""))
+    rows = _headline_rows(report)
+    block = sheet.table(["Impact category", "Total", "Share of the final training run",
+                         "Development multiplier", "Largest phase", "Largest stage"], rows,
+                        [None, None, "0.0%", '0.0"x"'])
+    for offset, impact in enumerate(report.impacts):
+        sheet.ws.cell(row=block.first + offset, column=2).number_format = number_format(
+            [rows[offset][1]], report.units[impact])
+    sheet.heading("Reading")
+    for line in rp.reading(base):
+        sheet.paragraph(line, 7)
+    sheet.row += 1
+    sheet.ws.add_chart(chart, f"A{sheet.row}")
+    sheet.row += CHART_ROWS + 1
+    _main_assumptions(sheet, base)
+    if base.warnings:
+        sheet.heading("Warnings")
+        for warning in base.warnings:
+            sheet.paragraph(warning, 7)
+        sheet.row += 1
+    _contents(sheet, present)
+    sheet.finish()
+
+
+def _main_assumptions(sheet: Sheet, result: StudyResult) -> None:
+    sheet.heading("Main assumptions")
+    assumptions = rp.main_assumptions(result)
+    block = sheet.table(["Assumption", "Value", "Source"],
+                        [[what, value, source] for what, value, _, source in assumptions],
+                        wrap=[3])
+    for offset, (_, value, _, _) in enumerate(assumptions):  # long names wrap, numbers don't
+        if isinstance(value, str):
+            sheet.put(block.first + offset, 2, value, wrap=True)
+    sheet.merge(block.header, 3, 7)
+    for offset, (_, value, unit, _) in enumerate(assumptions):
+        sheet.ws.cell(row=block.first + offset, column=2).number_format = \
+            f'General "{unit}"' if unit and not isinstance(value, str) else "General"
+        sheet.merge(block.first + offset, 3, 7)
+
+
+def _contents(sheet: Sheet, present: Sequence[str]) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    sheet.heading("Contents")
+    for name in present:
+        if name == "Summary":
+            continue
+        cell = sheet.ws.cell(row=sheet.row, column=1, value=cell_value(name))
+        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{name}'!A1", display=name)
+        cell.font = Font(color="0563C1", underline="single")
+        sheet.put(sheet.row, 2, SHEET_NOTES[name])
+        sheet.row += 1
+
+
+def write_by_phase(sheet: Sheet, report: rp.Report) -> None:
+    base = report.base
+    table = rp.phase_table(base.scores)
+    audit = base.audit.groupby("phase", sort=False)[["gpu_hours", "facility_energy_kwh"]].sum()
+    phases = [p for p in table.index if p != "total"]
+    sheet.title("Impacts by research phase", "Sum over the life-cycle stages; the last row is "
+                "the total." + _variant_note(report))
+    formats = [None, None, '#,##0 "GPU·h"', '#,##0 "kWh"', *_score_formats(report, table)]
+    rows = [[base.study.phases.get(p, p), p, audit["gpu_hours"].get(p, 0.0),
+             audit["facility_energy_kwh"].get(p, 0.0), *table.loc[p]] for p in phases]
+    headers = ["Phase", "Phase id", "GPU-hours (GPU·h)", "Facility electricity (kWh)",
+               *_impact_headers(report, table.columns)]
+    total = ["Total", "", float(audit["gpu_hours"].sum()),
+             float(audit["facility_energy_kwh"].sum()), *table.loc["total"]]
+    block = sheet.table(headers, rows, formats, total=total)
+    sheet.heading("Share of each impact's total")
+    grand = table.loc["total"].replace(0.0, float("nan"))
+    shares = [[base.study.phases.get(p, p), p, *(table.loc[p] / grand)] for p in phases]
+    sheet.table(["Phase", "Phase id", *_impact_headers(report, table.columns)], shares,
+                [None, None, *["0.0%"] * len(table.columns)])
+    sheet.finish(block)
+
+
+def write_by_stage(sheet: Sheet, report: rp.Report) -> None:
+    table = rp.stage_table(report.base.scores)
+    stages = list(STAGES)
+    sheet.title("Impacts by life-cycle stage", "Sum over the research phases; the last row is "
+                "the total." + _variant_note(report))
+    headers = ["Life-cycle stage", "Stage id", *_impact_headers(report, table.columns)]
+    formats = [None, None, *_score_formats(report, table)]
+    rows = [[rp.STAGE_LABELS[s], s, *table.loc[s]] for s in stages]
+    block = sheet.table(headers, rows, formats, total=["Total", "", *table.loc["total"]])
+    sheet.heading("Share of each impact's total")
+    grand = table.loc["total"].replace(0.0, float("nan"))
+    sheet.table(headers, [[rp.STAGE_LABELS[s], s, *(table.loc[s] / grand)] for s in stages],
+                [None, None, *["0.0%"] * len(table.columns)])
+    sheet.finish(block)
+
+
+def stacked_blocks(sheet: Sheet, report: rp.Report, tables: dict[str, pd.DataFrame],
+                   row_label: str, labels: dict[str, str]) -> dict[str, Block]:
+    """For each impact a block (rows x stages + total) with its stacked chart to the right."""
+    from openpyxl.worksheet.pagebreak import Break
+
+    blocks: dict[str, Block] = {}
+    colours = [STAGE_COLOURS[s] for s in STAGES]
+    for impact, table in tables.items():
+        unit = report.units.get(impact, "")
+        start = sheet.row
+        sheet.heading(f"{report.labels[impact]} ({unit})")
+        fmt = number_format(table.sum(axis=1), unit)
+        rows = [[labels.get(str(i), str(i)), *table.loc[i], float(table.loc[i].sum())]
+                for i in table.index]
+        total = ["Total", *table.sum(axis=0), float(table.to_numpy().sum())]
+        block = sheet.table([row_label, *(rp.STAGE_LABELS[s] for s in STAGES), "Total"], rows,
+                            [None, *[fmt] * (len(STAGES) + 1)], total=total)
+        chart = stacked_chart(sheet.ws, block, report.labels[impact], unit, fmt, colours)
+        sheet.ws.add_chart(chart, f"H{start}")
+        sheet.row = max(sheet.row, start + CHART_ROWS + 1)
+        blocks[impact] = block
+        if len(blocks) % 2 == 0:  # two charts per printed page, none cut in half
+            sheet.ws.row_breaks.append(Break(id=sheet.row - 1))
+    return blocks
+
+
+def write_phase_stage(sheet: Sheet, report: rp.Report) -> dict[str, Block]:
+    sheet.title("Impacts by phase and life-cycle stage", "One table and one stacked chart per "
+                "impact category." + _variant_note(report))
+    tables = {i: rp.phase_stage_table(report.base.scores, i) for i in report.impacts}
+    blocks = stacked_blocks(sheet, report, tables, "Phase", report.base.study.phases)
+    sheet.finish()
+    return blocks
+
+
+def write_scenarios(sheet: Sheet, report: rp.Report) -> None:
+    sheet.title("Scenarios", f"The base study ({report.base.variant}) and its variants; the "
+                "overrides of each variant are listed on the Run sheet.")
+    totals = rp.variant_totals(report)
+    sheet.heading("Totals")
+    headers = ["Variant", *_impact_headers(report, totals.columns)]
+    block = sheet.table(headers, [[v, *totals.loc[v]] for v in totals.index],
+                        [None, *_score_formats(report, totals)])
+    sheet.heading("Relative to the base study (base = 100 %)")
+    relative = rp.relative_to_base(totals)
+    rel_block = sheet.table(["Variant", *(report.labels[i] for i in relative.columns)],
+                            [[v, *relative.loc[v]] for v in relative.index],
+                            [None, *["0.0%"] * len(relative.columns)])
+    chart = clustered_chart(sheet.ws, rel_block, "Variants relative to the base study",
+                            "% of base", "0%", VARIANT_COLOURS)
+    sheet.ws.add_chart(chart, f"A{sheet.row}")
+    sheet.row += CHART_ROWS + 1
+    sheet.heading("By life-cycle stage")
+    sheet.row += 1
+    tables = {i: rp.variant_stage_table(report, i) for i in report.impacts}
+    stacked_blocks(sheet, report, tables, "Variant", {})
+    sheet.finish(block)
+
+
+REFERENCE_COLUMNS = (
+    ("id", "Id", None), ("what", "What", None), ("paper", "Published", "General"),
+    ("gpulca", "gpulca", "General"), ("unit", "Unit", None),
+    ("deviation", "Deviation", "0.00%"), ("difference", "Difference", "General"),
+    ("tolerance", "Tolerance", None), ("within", "Within tolerance", None),
+    ("source", "Source", None),
+)
+
+
+def write_reference(sheet: Sheet, report: rp.Report) -> None:
+    reference = report.base.study.study.reference
+    sheet.title("Published figures", "The study's reference: " + (reference.source if
+                                                                     reference else ""))
+    frame = report.reference if report.reference is not None else pd.DataFrame()
+    rows = frame.reindex(columns=[c for c, _, _ in REFERENCE_COLUMNS]).astype(object)
+    block = sheet.table([h for _, h, _ in REFERENCE_COLUMNS],
+                        rows.where(rows.notna(), None).values.tolist(),
+                        [f for _, _, f in REFERENCE_COLUMNS], wrap=[2, 10])
+    sheet.fixed.update({2: 50, 10: 60})
+    sheet.finish(block)
+
+
+def _variant_rows(report: rp.Report, rows_of: Any) -> list[list[Any]]:
+    """Rows of the base, then each variant's rows that differ from the base's."""
+    base_rows = [list(r) for r in rows_of(report.base)]
+    out = [[report.base.variant, *r] for r in base_rows] if report.has_variants else base_rows
+    for result in report.results[1:]:
+        out += [[result.variant, *r] for r in map(list, rows_of(result)) if r not in base_rows]
+    return out
+
+
+def write_assumptions(sheet: Sheet, report: rp.Report) -> None:
+    sheet.title("Assumptions", "Every parameter the results depend on. Source: publication and "
+                "table, or the reason for an assumption; 'Defined at' is the file and line.")
+    headers = ["Parameter", "Value", "Unit", "Source", "Quality", "Uncertainty", "Defined at"]
+    rows = _variant_rows(report, lambda r: [[a.key, a.value, a.unit, a.source, a.quality,
+                                             a.uncertainty, report.path(a.origin)]
+                                            for a in rp.assumption_rows(r.study)])
+    if report.has_variants:
+        headers = ["Variant", *headers]
+    offset = len(headers) - 7
+    block = sheet.table(headers, rows, [None] * offset + [None, "General"],
+                        wrap=[offset + 4, offset + 6])
+    sheet.fixed.update({offset + 4: 70, offset + 6: 30})
+    sheet.limit[offset + 7] = 45
+    sheet.finish(block)
+
+
+ACTIVITY_COLUMNS = (
+    ("phase", "Phase id", None), ("model", "Model", None), ("component", "Component", None),
+    ("accelerator", "Accelerator", None), ("gpu_hours", "GPU-hours (GPU·h)", "GPU·h"),
+    ("it_power_per_gpu_kw", "IT power per GPU (kW)", "kW"),
+    ("it_energy_kwh", "IT energy (kWh)", "kWh"),
+    ("it_energy_measured", "IT energy measured?", None),
+    ("facility_energy_kwh", "Facility electricity (kWh)", "kWh"),
+    ("cooling_water_evaporated_m3", "Cooling water evaporated (m3)", "m3"),
+    ("cooling_water_returned_m3", "Cooling water returned (m3)", "m3"),
+    ("gpu_units", "GPUs amortised (unit)", "unit"), ("server_units", "Hosts amortised (unit)",
+                                                     "unit"),
+    ("gpu_process", "GPU process", None), ("server_process", "Host process", None),
+    ("electricity_process", "Electricity process", None), ("source", "Source", None),
+)
+
+ACTIVITY_SUMS = frozenset({"gpu_hours", "it_energy_kwh", "facility_energy_kwh",
+                           "cooling_water_evaporated_m3", "cooling_water_returned_m3",
+                           "gpu_units", "server_units"})
+
+
+def write_activity(sheet: Sheet, report: rp.Report) -> None:
+    sheet.title("Activity", "Each activity row (and extra-energy entry) translated into the "
+                "amounts demanded from the inventory; the last row is the total.")
+    frames = [rp.activity_frame(r) for r in report.results] if report.has_variants \
+        else [rp.activity_frame(report.base)]
+    frame = pd.concat(frames, ignore_index=True)
+    columns = [c for c in ACTIVITY_COLUMNS if c[0] in frame.columns]
+    if report.has_variants:
+        columns = [("variant", "Variant", None), *columns]
+    formats = [number_format(frame[c], unit) if unit else None for c, _, unit in columns]
+    rows = frame[[c for c, _, _ in columns]].astype(object).where(frame.notna(), None)
+    total = ["Total" if i == 0 else (float(frame[c].sum()) if c in ACTIVITY_SUMS and
+                                     not report.has_variants else None)
+             for i, (c, _, _) in enumerate(columns)]
+    block = sheet.table([h for _, h, _ in columns], rows.values.tolist(), formats, total=total)
+    sheet.fixed[len(columns)] = 50
+    sheet.finish(block, "B")
+
+
+INVENTORY_COLUMNS = (
+    ("process", "Process"), ("process_name", "Process name"), ("process_unit", "Per unit of"),
+    ("kind", "Kind"), ("flow", "Input or flow"), ("compartment", "Compartment or location"),
+    ("amount", "Amount"), ("unit", "Unit"), ("amount_as_written", "Amount as written"),
+    ("unit_as_written", "Unit as written"), ("source", "Source"), ("quality", "Quality"),
+    ("uncertainty", "Uncertainty"), ("stand_in", "Stand-in"), ("comment", "Comment"),
+    ("file", "Defined at"),
+)
+
+
+def write_inventory(sheet: Sheet, report: rp.Report) -> None:
+    sheet.title("Inventory", "Every exchange of the foreground processes reached by the "
+                "results, per unit of the process; amounts are in the unit of the input or flow.")
+    frame = rp.inventory_frame(report.base.study, report.base.demands)
+    if len(frame):
+        frame["file"] = frame["file"].map(report.path)
+    names = [c for c, _ in INVENTORY_COLUMNS]
+    rows = frame.reindex(columns=names).astype(object).where(frame.notna(), None).values.tolist() \
+        if len(frame) else []
+    block = sheet.table([h for _, h in INVENTORY_COLUMNS], rows,
+                        [None] * 6 + ["General", None, "General"], wrap=[11, 14, 15])
+    sheet.fixed.update({11: 60, 14: 50, 15: 40})
+    sheet.limit.update({2: 40, 5: 40, 13: 30, 16: 45})
+    sheet.finish(block, "B")
+
+
+def write_methods(sheet: Sheet, report: rp.Report) -> None:
+    sheet.title("Methods", f"Methods file: {report.path(str(report.base.study.methods_file))}")
+    rows = [[m.impact, m.label, " | ".join(m.method), m.unit, m.brightway_unit, m.num_cfs,
+             m.source_file, m.source or "", m.data_version] for m in report.methods]
+    block = sheet.table(["Impact id", "Label", "Brightway method (full name)", "Unit reported",
+                         "Unit in Brightway", "Characterisation factors",
+                         "Brightway source file", "Source", "Data version"], rows,
+                        wrap=[3, 8, 9])
+    sheet.fixed.update({3: 50, 8: 60, 9: 40})
+    sheet.finish(block)
+
+
+def _input_files(report: rp.Report) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for result in report.results:
+        files.update(result.study.input_files)
+    return files
+
+
+def write_run(sheet: Sheet, report: rp.Report) -> None:
+    base = report.base
+    sheet.title("Run", "How these results were produced.")
+    facts = [("Date (UTC)", report.run_date.strftime("%Y-%m-%dT%H:%M:%SZ")),
+             ("Study file", report.path(str(base.study.file))), ("Study name", base.study.name),
+             ("Input folder (paths below are relative to it)", str(report.root or "")),
+             ("Variants", ", ".join(r.variant for r in report.results)),
+             ("Brightway project", base.project), ("Brightway data directory", str(base.data_dir)),
+             ("Inventory database", base.database)]
+    facts += [(f"Version of {name}", value) for name, value in report.versions.items()]
+    block = sheet.table(["Item", "Value"], facts)
+    sheet.heading("Input files")
+    sheet.table(["File", "SHA-256"],
+                sorted((report.path(f), digest) for f, digest in _input_files(report).items()))
+    sheet.heading("Applied overrides")
+    overrides = [[variant, change] for variant, changes in report.overrides.items()
+                 for change in changes]
+    sheet.table(["Variant", "Change"], overrides or [["(none)", "the study as written"]])
+    warnings = [[r.variant, w] for r in report.results for w in r.warnings]
+    if warnings:
+        sheet.heading("Warnings")
+        sheet.table(["Variant", "Warning"], warnings)
+    sheet.limit.update({1: 40, 2: 90})
+    sheet.finish(block, autofilter=False)
+
+
+# -- the workbook ---------------------------------------------------------------------------------
+
+def sheet_names(report: rp.Report) -> list[str]:
+    """The sheets of a report's workbook, in order."""
+    optional = {"Scenarios": report.has_variants,
+                "Reference": report.reference is not None and len(report.reference) > 0}
+    return [name for name in SHEET_NOTES if optional.get(name, True)]
+
+
+def build_workbook(report: rp.Report) -> Any:
+    """The openpyxl workbook of a report."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    names = sheet_names(report)
+    sheets = {name: Sheet(workbook.create_sheet(name)) for name in names}
+    sheets["Summary"].fixed = dict(SUMMARY_WIDTHS)
+    blocks = write_phase_stage(sheets["Phase x stage"], report)
+    first = report.impacts[0]
+    fmt = number_format(rp.phase_stage_table(report.base.scores, first).sum(axis=1))
+    chart = stacked_chart(sheets["Phase x stage"].ws, blocks[first],
+                          f"{report.labels[first]} by phase and stage",
+                          report.units.get(first, ""), fmt,
+                          [STAGE_COLOURS[s] for s in STAGES])
+    write_summary(sheets["Summary"], report, chart, names)
+    writers = {"By phase": write_by_phase, "By stage": write_by_stage,
+               "Scenarios": write_scenarios, "Reference": write_reference,
+               "Assumptions": write_assumptions,
+               "Activity": write_activity, "Inventory": write_inventory,
+               "Methods": write_methods, "Run": write_run}
+    for name, write in writers.items():
+        if name in sheets:
+            write(sheets[name], report)
+    _properties(workbook, report)
+    return workbook
+
+
+def _properties(workbook: Any, report: rp.Report) -> None:
+    props = workbook.properties
+    props.creator = f"gpulca {report.versions.get('gpulca', '')}".strip()
+    props.title = cell_value(f"Environmental footprint of {report.base.study.name}")
+    props.created = props.modified = datetime(*ZIP_DATE)  # the run date is on the Run sheet
+    props.lastModifiedBy = None
+
+
+def report_workbook_bytes(results: Sequence[StudyResult], overrides: dict[str, list[str]]
+                          | None = None, run_date: datetime | None = None,
+                          report: rp.Report | None = None) -> bytes:
+    """The workbook of one study (one result) or of a comparison (base first), as bytes."""
+    report = report or rp.build_report(results, overrides, run_date)
+    return workbook_bytes(build_workbook(report))
+
+
+def write_workbook(path: str | Path, results: Sequence[StudyResult],
+                   overrides: dict[str, list[str]] | None = None,
+                   run_date: datetime | None = None) -> Path:
+    """Write the workbook to ``path``, all or nothing (built in memory, then moved in place)."""
+    content = report_workbook_bytes(results, overrides, run_date)
+    return write_bytes_atomic(path, content)

@@ -1,0 +1,127 @@
+"""The tidy results frame and its standard views.
+
+``scores`` (long format) has one row per (phase, life-cycle stage, impact category):
+
+============== =====================================================================
+column         meaning
+============== =====================================================================
+scenario       the study's ``name``
+variant        the variant name (``base`` for the study as written)
+phase          phase id (e.g. ``final_training``)
+phase_label    the phase's label in the study's taxonomy
+stage          ``gpu_manufacturing``, ``server_manufacturing``, ``electricity``,
+               ``cooling_water``
+impact         impact category id from the methods file (e.g. ``climate_change``)
+impact_label   its label
+method         the Brightway method, its name parts joined by `` | ``
+score          the bw2calc score of the stage's demand vector for the phase
+unit           the impact category's unit (e.g. ``kg CO2-eq``)
+============== =====================================================================
+
+``audit`` has one row per activity row (and extra-energy entry) with every intermediate of
+:class:`gpulca.model.translate.RowQuantities` (``gpu_hours``, ``it_energy_kwh``,
+``facility_energy_kwh``, ``cooling_water_evaporated_m3``, ``gpu_units``...).
+
+:func:`development_multiplier` has one row per impact category:
+
+============== =====================================================================
+column         meaning
+============== =====================================================================
+impact         impact category id
+impact_label   its label
+unit           its unit
+total          the whole study (every phase and stage)
+final          the final-training phase alone (every stage)
+multiplier     total / final: how many times the final run the whole development
+               weighs (NaN when the final training scores 0)
+============== =====================================================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from gpulca.core.phases import FINAL_TRAINING
+from gpulca.model.translate import STAGES, RowQuantities
+from gpulca.schemas.methods import MethodSet
+
+SCORE_COLUMNS = ("scenario", "variant", "phase", "phase_label", "stage", "impact",
+                 "impact_label", "method", "score", "unit")
+
+
+def functional_unit_name(phase: str, stage: str) -> str:
+    """Name of the (phase, stage) demand vector sent to bw2calc."""
+    return f"{phase}|{stage}"
+
+
+def scores_frame(scenario: str, variant: str, phases: Iterable[str],
+                 phase_labels: Mapping[str, str], scores: Mapping[tuple[str, str], float],
+                 methods: MethodSet, units: Mapping[str, str]) -> pd.DataFrame:
+    """Build the tidy scores frame from bw2calc scores keyed by (impact id, FU name)."""
+    records = []
+    for phase in phases:
+        for stage in STAGES:
+            for category in methods.impact_categories:
+                key = (category.id, functional_unit_name(phase, stage))
+                records.append((scenario, variant, phase, phase_labels.get(phase, phase), stage,
+                                category.id, category.label, " | ".join(category.method),
+                                scores.get(key, 0.0), units.get(category.id, "")))
+    return pd.DataFrame.from_records(records, columns=list(SCORE_COLUMNS))
+
+
+def audit_frame(scenario: str, variant: str, rows: Iterable[RowQuantities]) -> pd.DataFrame:
+    """One row per activity row with every intermediate quantity."""
+    records = [{"scenario": scenario, "variant": variant, **dataclasses.asdict(row)}
+               for row in rows]
+    return pd.DataFrame.from_records(records)
+
+
+def phase_impact_table(scores: pd.DataFrame) -> pd.DataFrame:
+    """Phases (rows, in study order) x impacts (columns), summed over stages, with a total row."""
+    phase_order = list(dict.fromkeys(scores["phase"]))
+    impact_order = list(dict.fromkeys(scores["impact"]))
+    table = scores.pivot_table(index="phase", columns="impact", values="score", aggfunc="sum")
+    table = table.reindex(index=phase_order, columns=impact_order)
+    table.loc["total"] = table.sum(axis=0)
+    return table
+
+
+def stage_impact_table(scores: pd.DataFrame) -> pd.DataFrame:
+    """Stages x impacts summed over phases."""
+    table = scores.pivot_table(index="stage", columns="impact", values="score", aggfunc="sum")
+    return table.reindex(index=[s for s in STAGES if s in table.index],
+                         columns=list(dict.fromkeys(scores["impact"])))
+
+
+def impact_units(scores: pd.DataFrame) -> dict[str, str]:
+    """Unit of each impact category in a scores frame."""
+    return dict(zip(scores["impact"], scores["unit"], strict=False))
+
+
+MULTIPLIER_COLUMNS = ("impact", "impact_label", "unit", "total", "final", "multiplier")
+
+
+def development_multiplier(scores: pd.DataFrame, final_phase: str = FINAL_TRAINING
+                           ) -> pd.DataFrame:
+    """Per impact: whole study, final training, and their ratio (empty without that phase)."""
+    if final_phase not in set(scores["phase"]):
+        return pd.DataFrame(columns=list(MULTIPLIER_COLUMNS))
+    records = []
+    for impact, frame in scores.groupby("impact", sort=False):
+        total = float(frame["score"].sum())
+        final = float(frame.loc[frame["phase"] == final_phase, "score"].sum())
+        records.append((impact, frame["impact_label"].iloc[0], frame["unit"].iloc[0], total,
+                        final, total / final if final else float("nan")))
+    return pd.DataFrame.from_records(records, columns=list(MULTIPLIER_COLUMNS))
+
+
+def phase_share(audit: pd.DataFrame, phase: str = FINAL_TRAINING,
+                column: str = "gpu_hours") -> float:
+    """Share (0-1) of an audit quantity (default GPU-hours) spent in ``phase``; NaN if none."""
+    total = float(audit[column].sum()) if len(audit) else 0.0
+    if not total:
+        return float("nan")
+    return float(audit.loc[audit["phase"] == phase, column].sum()) / total

@@ -1,0 +1,480 @@
+"""Load a study file and resolve it against the inventory library and the methods.
+
+Resolution turns every value the study uses into a number in a canonical unit, records where it
+came from (:class:`AssumptionRecord`), and collects every problem (unknown accelerator or zone,
+a quantity that does not convert, a phase that is not in the taxonomy...) into one report.
+Precedence of values: the study file, then the library's catalogue entry it names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+from gpulca.core.errors import InputError, Problem
+from gpulca.core.phases import phase_labels, unknown_phase_message
+from gpulca.core.units import (
+    UnitProblem,
+    cached_magnitude,
+    leading_unit,
+    magnitude_in,
+    parse_quantity,
+)
+from gpulca.engine.bundled import bundled_flow_index, known_method_names
+from gpulca.io.yamlio import LineMap, load_yaml
+from gpulca.library.flows import FlowIndex
+from gpulca.library.inventory import (
+    Located,
+    ResolvedLibrary,
+    load_library,
+    resolve_library,
+    shipped_root,
+)
+from gpulca.library.methods import load_methods
+from gpulca.library.water import site_cooling_code
+from gpulca.model.translate import HardwareParameters, SiteParameters
+from gpulca.schemas import parse
+from gpulca.schemas.common import SourcedValue
+from gpulca.schemas.methods import MethodSet
+from gpulca.schemas.reference import Selection
+from gpulca.schemas.scenario import ActivityRow, Study
+
+
+@dataclass(frozen=True)
+class AssumptionRecord:
+    """One value a result depends on: what, how much, in what unit, and from where."""
+
+    key: str
+    value: float | str
+    unit: str
+    source: str | None
+    quality: str | None
+    uncertainty: str | None
+    origin: str
+    """The file (and line) the value was read from."""
+
+
+@dataclass
+class ResolvedStudy:
+    """A study with every value resolved; the translator's and the solver's input."""
+
+    study: Study
+    file: Path
+    library: ResolvedLibrary
+    methods: MethodSet
+    methods_file: Path
+    site: SiteParameters
+    hardware: dict[str, HardwareParameters]
+    """By accelerator id: the study's default accelerator and any a row names."""
+    rows: list[ActivityRow]
+    extra_energy_kwh: list[float]
+    phases: dict[str, str]
+    assumptions: list[AssumptionRecord] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    input_files: dict[str, str] = field(default_factory=dict)
+    """sha256 of every input file, by path."""
+
+    @property
+    def name(self) -> str:
+        return self.study.name
+
+
+def _close(value: str, known: Sequence[str]) -> str:
+    matches = get_close_matches(value, list(known), n=3, cutoff=0.4)
+    return f"; did you mean {', '.join(matches)}?" if matches else ""
+
+
+class _Resolver:
+    """Resolves one study; every lookup that fails adds a located problem."""
+
+    def __init__(self, study: Study, lines: LineMap, library: ResolvedLibrary) -> None:
+        self.study, self.lines, self.lib = study, lines, library
+        self.problems: list[Problem] = []
+        self.assumptions: list[AssumptionRecord] = []
+
+    def problem(self, path: tuple[str | int, ...], message: str, value: object = None) -> None:
+        self.problems.append(self.lines.problem(path, message, value))
+
+    def quantity(self, sourced: SourcedValue | None, unit: str, path: tuple[str | int, ...],
+                 fallback: tuple[SourcedValue | None, Located | None, tuple[str, ...]] | None,
+                 key: str, low: float | None = None, high: float | None = None) -> float:
+        """Value of a study key, else of the library entry; records the assumption."""
+        origin_lines, origin_path = self.lines, path
+        if sourced is None and fallback is not None and fallback[0] is not None:
+            sourced, located, sub = fallback
+            assert located is not None
+            origin_lines, origin_path = located.lines, located.path + sub
+        if sourced is None:
+            self.problem(path, f"no value: give it here (in {unit}) or choose a library entry "
+                         "that has one")
+            return float("nan")
+        try:
+            default = "dimensionless" if unit == "dimensionless" else None
+            value = cached_magnitude(sourced.value, unit, default)
+        except UnitProblem as exc:
+            self.problems.append(origin_lines.problem(origin_path + ("value",),
+                                                      f"{exc}; expected a quantity in {unit}",
+                                                      sourced.value))
+            return float("nan")
+        if (low is not None and value < low) or (high is not None and value > high):
+            self.problems.append(origin_lines.problem(
+                origin_path + ("value",), f"out of range: expected {low} to {high} {unit}",
+                sourced.value))
+        line = origin_lines.line_of(origin_path)
+        self.assumptions.append(AssumptionRecord(
+            key, value, unit, sourced.source or f"assumption: {sourced.assumption}",
+            sourced.quality, sourced.uncertainty.model_dump_json(exclude_none=True)
+            if sourced.uncertainty else None, f"{origin_lines.file}:{line}"))
+        return value
+
+    def lookup(self, table: dict[str, Located], key: str, path: tuple[str | int, ...],
+               what: str, command: str) -> Located | None:
+        if key in table:
+            return table[key]
+        self.problem(path, f"unknown {what}{_close(key, sorted(table))} "
+                     f"(see `gpulca list {command}`)", key)
+        return None
+
+
+def _resolve_site(r: _Resolver) -> SiteParameters:
+    spec = r.study.site
+    library = r.lib.library
+    site_entry = r.lookup(library.sites, spec.site, ("site", "site"), "site", "sites") \
+        if spec.site else None
+    site = site_entry.item if site_entry else None
+    zone_id = spec.grid_zone or (site.grid_zone if site else None)
+    zone_path = ("site", "grid_zone") if spec.grid_zone else ("site", "site")
+    zone = r.lookup(library.grid_zones, zone_id, zone_path, "grid zone", "zones") \
+        if zone_id else None
+    pue = r.quantity(spec.pue, "dimensionless", ("site", "pue"),
+                     (site.pue if site else None, site_entry, ("pue",)), "site.pue", 1.0, 3.0)
+    wue = r.quantity(spec.wue, "L/kWh", ("site", "wue"),
+                     (site.wue if site else None, site_entry, ("wue",)), "site.wue", 0.0, 20.0)
+    withdrawal_spec = spec.wue_withdrawal or (site.wue_withdrawal if site else None)
+    withdrawal = wue if withdrawal_spec is None else r.quantity(
+        spec.wue_withdrawal, "L/kWh", ("site", "wue_withdrawal"),
+        (site.wue_withdrawal if site else None, site_entry, ("wue_withdrawal",)),
+        "site.wue_withdrawal", 0.0, 50.0)
+    if withdrawal < wue:
+        r.problem(("site", "wue_withdrawal"), f"withdrawal {withdrawal} L/kWh is below "
+                  f"consumption (wue) {wue} L/kWh", withdrawal)
+    if zone is not None:
+        r.assumptions.append(AssumptionRecord(
+            "site.grid_zone", zone.item.id, "", zone.item.source, zone.item.quality, None,
+            f"{zone.lines.file}:{zone.lines.line_of(zone.path)}"))
+    zone_key = zone.item.id if zone else None
+    return SiteParameters(
+        grid_zone=zone_id or "", electricity_process=zone.item.electricity if zone else "",
+        pue=pue, wue_l_per_kwh=wue, wue_withdrawal_l_per_kwh=withdrawal,
+        cooling_evaporation_process=site_cooling_code(
+            r.lib, site.cooling_evaporation if site else "cooling_water_evaporated", zone_key),
+        cooling_return_process=site_cooling_code(
+            r.lib, site.cooling_return if site else "cooling_water_returned", zone_key))
+
+
+def _resolve_hardware(r: _Resolver, accelerator_id: str, path: tuple[str | int, ...]
+                      ) -> HardwareParameters | None:
+    spec = r.study.hardware
+    library = r.lib.library
+    entry = r.lookup(library.accelerators, accelerator_id, path, "accelerator", "accelerators")
+    server_entry = r.lookup(library.servers, spec.server, ("hardware", "server"), "server",
+                            "accelerators") if spec.server else None
+    if entry is None:
+        return None
+    card, host = entry.item, server_entry.item if server_entry else None
+    prefix = f"hardware[{accelerator_id}]"
+    power = r.quantity(spec.gpu_power, "W", ("hardware", "gpu_power"),
+                       (card.rated_power, entry, ("rated_power",)), f"{prefix}.gpu_power",
+                       0.0, 5000.0)
+    load = r.quantity(spec.gpu_load, "dimensionless", ("hardware", "gpu_load"),
+                      (card.training_load, entry, ("training_load",)), f"{prefix}.gpu_load",
+                      0.0, 1.2)
+    overhead = r.quantity(spec.node_overhead_power, "W", ("hardware", "node_overhead_power"),
+                          (host.overhead_power if host else None, server_entry,
+                           ("overhead_power",)), f"{prefix}.node_overhead_power", 0.0, 50000.0)
+    gpus_per_node = spec.gpus_per_node or (host.gpus_per_node if host else None)
+    if gpus_per_node is None:
+        r.problem(("hardware", "gpus_per_node"), "no value: give gpus_per_node or a server")
+        gpus_per_node = 1
+    lifetime = r.quantity(spec.lifetime, "hour", ("hardware", "lifetime"), None,
+                          "hardware.lifetime", 1.0, None)
+    utilisation = r.quantity(spec.utilisation, "dimensionless", ("hardware", "utilisation"),
+                             None, "hardware.utilisation", 1e-6, 1.0)
+    return HardwareParameters(
+        accelerator=accelerator_id, gpu_power_w=power, gpu_load=load,
+        gpus_per_node=gpus_per_node, node_overhead_w=overhead, lifetime_h=lifetime,
+        utilisation=utilisation, gpu_process=card.manufacturing,
+        server_process=host.manufacturing if host else None)
+
+
+def _check_row_measure(r: _Resolver, text: str | None, unit: str, what: str, positive: bool,
+                       path: tuple[str | int, ...]) -> None:
+    """A row's measured energy or power: a quantity in ``unit``, non-negative (or positive)."""
+    if text is None:
+        return
+    try:
+        value = magnitude_in(parse_quantity(text), unit)
+    except UnitProblem as exc:
+        r.problem(path, f"{exc}; expected {what}", text)
+        return
+    if value < 0 or (positive and value == 0):
+        r.problem(path, f"expected a {'positive' if positive else 'non-negative'} "
+                  f"{what.removeprefix('an ').removeprefix('a ')}", text)
+
+
+def _check_rows(r: _Resolver, rows: list[ActivityRow], phases: dict[str, str],
+                row_path: tuple[str | int, ...]) -> list[str]:
+    warnings: list[str] = []
+    for index, row in enumerate(rows):
+        if row.phase not in phases:
+            r.problem(row_path + (index, "phase"), unknown_phase_message(row.phase, phases),
+                      row.phase)
+        _check_row_measure(r, row.it_energy, "kWh", "an energy", False,
+                           row_path + (index, "it_energy"))
+        _check_row_measure(r, row.it_power, "W", "a power", True,
+                           row_path + (index, "it_power"))
+        if row.total_gpu_hours == 0:
+            warnings.append(f"activity row {index + 1} ({row.phase}) has 0 GPU-hours: "
+                            "it adds no hardware amortisation")
+    return warnings
+
+
+def _extra_energy(r: _Resolver, phases: dict[str, str]) -> list[float]:
+    values: list[float] = []
+    for index, extra in enumerate(r.study.extra_energy):
+        path = ("extra_energy", index)
+        if extra.phase not in phases:
+            r.problem(path + ("phase",), unknown_phase_message(extra.phase, phases), extra.phase)
+        try:
+            energy = magnitude_in(parse_quantity(extra.energy), "kWh")
+        except UnitProblem as exc:
+            r.problem(path + ("energy",), f"{exc}; expected an energy", extra.energy)
+            energy = float("nan")
+        if energy <= 0:
+            r.problem(path + ("energy",), "expected a positive energy", extra.energy)
+        values.append(energy)
+        r.assumptions.append(AssumptionRecord(
+            f"extra_energy[{extra.phase}]", energy, "kWh", extra.source, None, None,
+            f"{r.lines.file}:{r.lines.line_of(path)}"))
+    return values
+
+
+def _check_selection(r: _Resolver, selection: Selection, methods: MethodSet,
+                     phases: dict[str, str], path: tuple[str | int, ...]) -> None:
+    impacts = [c.id for c in methods.impact_categories]
+    if selection.impact is not None and selection.impact not in impacts:
+        r.problem(path + ("impact",), f"unknown impact category{_close(selection.impact, impacts)}"
+                  f" (the methods file has {', '.join(impacts)})", selection.impact)
+    for index, phase in enumerate(selection.phases or []):
+        if phase not in phases:
+            r.problem(path + ("phases", index), unknown_phase_message(phase, phases), phase)
+
+
+def _check_reference(r: _Resolver, methods: MethodSet, phases: dict[str, str]) -> None:
+    """Published figures: impacts in the methods file, phases in the taxonomy, known units."""
+    if r.study.reference is None:
+        return
+    for index, figure in enumerate(r.study.reference.figures):
+        path: tuple[str | int, ...] = ("reference", "figures", index)
+        _check_selection(r, figure.compute, methods, phases, path + ("compute",))
+        if figure.compute.divide_by is not None:
+            _check_selection(r, figure.compute.divide_by, methods, phases,
+                             path + ("compute", "divide_by"))
+        try:
+            leading_unit(figure.unit)
+        except UnitProblem as exc:
+            r.problem(path + ("unit",), str(exc), figure.unit)
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _activity_rows(study: Study, base: Path
+                   ) -> tuple[list[ActivityRow], tuple[str | int, ...], list[Path],
+                              list[tuple[str, str]]]:
+    """The study's activity rows, where to point problems about them, the files they were read
+    from (for provenance hashes) and the phases a rules file adds to the taxonomy."""
+    from gpulca.ingest import activity_files, activity_phases, load_activity
+
+    own = [(p.id, p.label) for p in study.phases]
+    rows = load_activity(study.activity, base, own)
+    extra_phases = activity_phases(study.activity, base, own)
+    source = "rows" if study.activity.rows is not None else \
+        "file" if study.activity.file is not None else "sacct"
+    return rows, ("activity", source), activity_files(study.activity, base), extra_phases
+
+
+@dataclass
+class StudyInputs:
+    """A parsed study file and what it refers to, before resolution (shared by its variants)."""
+
+    path: Path
+    data: dict[str, Any]
+    """The file's data as loaded from YAML (the variants' overrides apply to it)."""
+    lines: LineMap
+    study: Study
+    library: ResolvedLibrary
+    methods: MethodSet
+    methods_file: Path
+    rows: list[ActivityRow]
+    row_path: tuple[str | int, ...]
+    activity_files: list[Path]
+    rules_phases: list[tuple[str, str]] = field(default_factory=list)
+    """Phases a tagging-rules file adds to the taxonomy."""
+
+
+def _dependencies(inventories: list[str] | None, methods: str | None, base: Path
+                  ) -> tuple[list[Path], Path]:
+    root = shipped_root()
+    inventory_paths = [base / p for p in inventories] if inventories else [root / "inventories"]
+    methods_file = base / methods if methods else root / "methods" / "default.yaml"
+    return inventory_paths, methods_file
+
+
+def _dependency_problems(data: Any, base: Path) -> list[Problem]:
+    """Problems of the library and methods named by an (invalid) study's raw data."""
+    if not isinstance(data, dict):
+        return []
+    inventories = data.get("inventories")
+    methods = data.get("methods")
+    if not (inventories is None or (isinstance(inventories, list) and
+                                    all(isinstance(i, str) for i in inventories))):
+        return []
+    if not (methods is None or isinstance(methods, str)):
+        return []
+    inventory_paths, methods_file = _dependencies(inventories, methods, base)
+    problems: list[Problem] = []
+    for check in (lambda: resolve_library(load_library(inventory_paths), bundled_flow_index()),
+                  lambda: load_methods(methods_file, known_method_names())):
+        try:
+            check()
+        except InputError as exc:
+            problems.extend(exc.problems)
+    return problems
+
+
+def load_study(path: str | Path, flows: FlowIndex | None = None) -> ResolvedStudy:
+    """Load, validate and resolve a study file; raise :class:`InputError` with every problem."""
+    inputs = load_study_inputs(path, flows)
+    return resolve_parsed(inputs.study, inputs.path, inputs.lines, inputs.library, inputs.methods,
+                    inputs.methods_file, inputs.rows, inputs.row_path, inputs.activity_files,
+                    inputs.rules_phases)
+
+
+IN_MEMORY_FILE = "<in-memory study>"
+"""The file name problems of an in-memory study are reported against."""
+
+
+def resolve_study(study: Study | Mapping[str, Any], base_dir: str | Path = ".",
+                  flows: FlowIndex | None = None) -> ResolvedStudy:
+    """Validate and resolve an in-memory study: a :class:`~gpulca.schemas.scenario.Study` or
+    the mapping a study file would hold. Relative paths (inventories, methods, activity files)
+    are taken from ``base_dir``. Problems name the key path (no line numbers)."""
+    data = study.model_dump(mode="json", exclude_none=True) if isinstance(study, Study) \
+        else dict(study)
+    path = Path(base_dir).resolve() / IN_MEMORY_FILE
+    inputs = study_inputs_from_data(data, LineMap(IN_MEMORY_FILE), path, flows)
+    resolved = resolve_parsed(inputs.study, inputs.path, inputs.lines, inputs.library,
+                              inputs.methods, inputs.methods_file, inputs.rows, inputs.row_path,
+                              inputs.activity_files, inputs.rules_phases)
+    text = json.dumps(data, sort_keys=True, default=str).encode()
+    resolved.input_files[IN_MEMORY_FILE] = hashlib.sha256(text).hexdigest()
+    return resolved
+
+
+def load_study_inputs(path: str | Path, flows: FlowIndex | None = None) -> StudyInputs:
+    """Load and parse a study file, its library, methods and activity (no resolution)."""
+    path = Path(path)
+    data, lines = load_yaml(path)
+    return study_inputs_from_data(data, lines, path, flows)
+
+
+def study_inputs_from_data(data: Any, lines: LineMap, path: Path,
+                           flows: FlowIndex | None = None) -> StudyInputs:
+    """Parse a study's data (as loaded from ``path``), its library, methods and activity."""
+    problems: list[Problem] = []
+    try:
+        study = parse(Study, data, lines)
+    except InputError as exc:
+        # Still check the library and methods the file names, to report everything at once.
+        problems.extend(exc.problems)
+        problems.extend(_dependency_problems(data, path.parent))
+        raise InputError(problems) from exc
+    base = path.parent
+    inventory_paths, methods_file = _dependencies(study.inventories, study.methods, base)
+    library = methods = None
+    try:
+        library = resolve_library(load_library(inventory_paths), flows or bundled_flow_index())
+    except InputError as exc:
+        problems.extend(exc.problems)
+    try:
+        methods = load_methods(methods_file, known_method_names())
+    except InputError as exc:
+        problems.extend(exc.problems)
+    rows: list[ActivityRow] = []
+    row_path: tuple[str | int, ...] = ("activity",)
+    activity_files: list[Path] = []
+    rules_phases: list[tuple[str, str]] = []
+    try:
+        rows, row_path, activity_files, rules_phases = _activity_rows(study, base)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    if problems or library is None or methods is None:
+        raise InputError(problems)
+    return StudyInputs(path, data, lines, study, library, methods, methods_file, rows, row_path,
+                       activity_files, rules_phases)
+
+
+def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLibrary,
+             methods: MethodSet, methods_file: Path, rows: list[ActivityRow],
+             row_path: tuple[str | int, ...], activity_files: list[Path],
+             rules_phases: Sequence[tuple[str, str]] = (),
+             input_files: dict[str, str] | None = None, check_rows: bool = True
+             ) -> ResolvedStudy:
+    """Resolve a parsed study.
+
+    ``input_files`` (path -> sha256) skips re-hashing the files and ``check_rows=False`` skips
+    the activity-row checks: variants of a study share its files and rows.
+    """
+    resolver = _Resolver(study, lines, library)
+    # Precedence of labels: default taxonomy < the rules file's phases < the study's own.
+    phases = phase_labels([*rules_phases, *((p.id, p.label) for p in study.phases)])
+    site = _resolve_site(resolver)
+    hardware: dict[str, HardwareParameters] = {}
+    wanted = [(study.hardware.accelerator, ("hardware", "accelerator"))] + [
+        (row.accelerator, row_path + (i, "accelerator"))
+        for i, row in enumerate(rows) if row.accelerator]
+    for accelerator_id, where in wanted:
+        if accelerator_id not in hardware:
+            resolved = _resolve_hardware(resolver, accelerator_id, where)
+            if resolved is not None:
+                hardware[accelerator_id] = resolved
+    warnings = _check_rows(resolver, rows, phases, row_path) if check_rows else []
+    if study.variants is not None:
+        warnings.append("the study defines variants: `gpulca compare` computes them "
+                        "(`gpulca run` computes the base study only)")
+    extra = _extra_energy(resolver, phases)
+    _check_reference(resolver, methods, phases)
+    if resolver.problems:
+        raise InputError(resolver.problems)
+    if input_files is None:
+        files = [path, methods_file, *library.library.files, *activity_files]
+        input_files = {str(f): _file_hash(f) for f in files if f.is_file()}
+    return ResolvedStudy(
+        study=study, file=path, library=library, methods=methods, methods_file=methods_file,
+        site=site, hardware=hardware, rows=rows, extra_energy_kwh=extra, phases=phases,
+        assumptions=_dedupe(resolver.assumptions), warnings=warnings,
+        input_files=dict(input_files))
+
+
+def _dedupe(records: list[AssumptionRecord]) -> list[AssumptionRecord]:
+    seen: dict[str, AssumptionRecord] = {}
+    for record in records:
+        seen.setdefault(record.key, record)
+    return list(seen.values())
