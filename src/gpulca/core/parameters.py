@@ -239,8 +239,8 @@ PARAMETERS: Mapping[str, Parameter] = _table(
         supplied_by="site.site"),
     Parameter(
         "site.cooling_type", "cooling_type", "Cooling type",
-        "A cooling technology of gpulca's cooling catalogue: sets site.wue and "
-        "site.wue_withdrawal from its published values.",
+        "A cooling technology of gpulca's cooling catalogue (src/gpulca/data/cooling_types.yaml), "
+        "with its published on-site water use.",
         "identifier", OVERRIDABLE, chooses="cooling_types",
         expands_to=("site.wue", "site.wue_withdrawal")),
     Parameter(
