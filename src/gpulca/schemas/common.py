@@ -29,7 +29,6 @@ ZoneId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*
 NonEmptyStr = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 
 
-
 def plausible(key: str) -> AfterValidator:
     """Validator of a plain number (a count, a row's load) against the parameter table's range,
     so that the schema gives the same out-of-range message as resolution."""
