@@ -86,7 +86,7 @@ CASES = [
      "formula: \"open('/etc/passwd')\"", ["inventory.yaml:", "formula",
                                           "only the functions"]),
     ("PUE out of range", "study.yaml", "pue: {value: 1.5,", "pue: {value: 0.5,",
-     ["study.yaml:", "site.pue.value", "0.5", "out of range"]),
+     ["study.yaml:", "site.pue.value", "got 0.5; out of range: PUE must be from 1 to 3"]),
     ("quantity with the wrong dimension", "study.yaml", "value: 1000 hour", "value: 1000 kg",
      ["study.yaml:", "hardware.lifetime.value", "'1000 kg'", "does not convert"]),
     ("duplicate process code", "inventory.yaml", "  - code: tiny_host", "  - code: tiny_chip",

@@ -197,7 +197,18 @@ BAD_INPUTS = [
     ("sweep without axes", "sweeps:\n  s:\n    axes: {}\n", "empty sweep", "axes:"),
     ("empty variants", "{}\n", "no variants", "variants:"),
     ("out of range in a sweep", "sweeps:\n  s:\n    axes:\n      site.pue: [1.2, 3.5]\n",
-     "got 3.5; in variant s/3.5: out of range", "site.pue: [1.2, 3.5]"),
+     "got 3.5; in variant s/3.5: out of range: PUE must be from 1 to 3",
+     "site.pue: [1.2, 3.5]"),
+    ("grid year out of range", "define:\n  x:\n    overrides: {site.grid_year: 1850}\n",
+     "in variant x: out of range: Grid data year must be from 1900 to 2100", "site.grid_year"),
+    ("grid year not a year", "define:\n  x:\n    overrides: {site.grid_year: recent}\n",
+     "got 'recent'; in variant x: expected a year such as 2023", "site.grid_year"),
+    ("non-positive GPU-hour scale",
+     "define:\n  x:\n    overrides: {activity.gpu_hours_scale: 0}\n",
+     "in variant x: out of range: GPU-hour scale must be above 0", "activity.gpu_hours_scale"),
+    ("GPU-hour scale with a unit",
+     "define:\n  x:\n    overrides: {activity.gpu_hours_scale: 2 kg}\n",
+     "expected a number", "activity.gpu_hours_scale"),
     ("unknown cooling type", "define:\n  x:\n    overrides: {site.cooling_type: free-air}\n",
      "unknown cooling type; did you mean free_air", "site.cooling_type"),
     ("grid year without data", "define:\n  x:\n    overrides: {site.grid_year: 2015}\n",
@@ -237,6 +248,24 @@ def test_problems_shared_by_sweep_points_are_reported_once(tmp_path: Path) -> No
     assert len(problems) == 1
     assert str(problems[0]).count("unknown grid zone") == 1
     assert "in variants s/XX/1.1, s/XX/1.2, s/XX/1.3 and 1 more" in str(problems[0])
+
+
+def test_a_key_the_table_keeps_from_sweeps_is_refused_in_a_sweep(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Variants and sweeps set only the keys the parameter table lets them set."""
+    import dataclasses
+    import importlib
+
+    expand_module = importlib.import_module("gpulca.study.variants.expand")
+
+    table = dict(expand_module.PARAMETERS)
+    table["site.pue"] = dataclasses.replace(table["site.pue"], settable=("study", "variant"))
+    monkeypatch.setattr(expand_module, "PARAMETERS", table)
+    problems = problems_of(tmp_path, "define:\n  x:\n    overrides: {site.pue: 1.2}\n"
+                           "sweeps:\n  s:\n    axes: {site.pue: [1.1, 1.3]}\n")
+    assert [p.message for p in problems] == [
+        "a sweep may not set site.pue; it may be set in: study, variant"]
+    assert problems[0].line == line_of(tmp_path / "study.yaml", "axes: {site.pue")
 
 
 def test_gpu_hours_scale_refuses_measured_energy(tmp_path: Path) -> None:

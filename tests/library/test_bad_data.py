@@ -10,6 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from gpulca.cli import main
+from gpulca.core.errors import Problem
+from gpulca.core.parameters import PARAMETERS, check_range
+from gpulca.library.inventory import check_catalogue, load_library
 from gpulca.pipeline.validate import validate_paths
 from tests.library.conftest import FIXTURES, INVENTORIES
 
@@ -63,3 +66,45 @@ def test_duplicate_of_a_library_code_names_the_first_definition(tmp_path):
     messages = [str(p) for p in report]
     assert len(messages) == 1 and "first defined at" in messages[0] and "countries.yaml" in \
         messages[0]
+
+
+CATALOGUE_WITH_BAD_VALUES = """
+accelerators:
+  - id: card
+    name: a card
+    manufacturing: card_manufacturing
+    source: test
+    rated_power: {value: 7 kW, source: test}
+    training_load: {value: 0.8, source: test}
+servers:
+  - id: host
+    name: a host
+    manufacturing: host_manufacturing
+    source: test
+    gpus_per_node: 8
+    overhead_power: {value: 800 W, source: test}
+sites:
+  - id: site
+    name: a site
+    grid_zone: XX
+    source: test
+    pue: {value: 0.9, source: test}
+    wue: {value: 2 gallon, source: test}
+"""
+
+
+def test_catalogue_values_are_checked_with_the_parameter_table(tmp_path):
+    """Out-of-range and badly united catalogue values: the same located message as a study's."""
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(CATALOGUE_WITH_BAD_VALUES, encoding="utf-8")
+    problems: list[Problem] = []
+    check_catalogue(load_library([path]), problems)
+    found = {p.path: p for p in problems if p.path.endswith(".value")}
+    assert set(found) == {"accelerators[0].rated_power.value", "sites[0].pue.value",
+                          "sites[0].wue.value"}
+    assert found["accelerators[0].rated_power.value"].message == \
+        check_range(PARAMETERS["hardware.gpu_power"], 7000.0)
+    assert found["sites[0].pue.value"].message == "out of range: PUE must be from 1 to 3"
+    assert found["sites[0].pue.value"].line == next(
+        i for i, line in enumerate(CATALOGUE_WITH_BAD_VALUES.splitlines(), 1) if "pue:" in line)
+    assert found["sites[0].wue.value"].message.endswith("; expected a quantity in L/kWh")

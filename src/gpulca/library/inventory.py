@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from gpulca.core.errors import InputError, Problem
+from gpulca.core.parameters import Parameter as StudyParameter
+from gpulca.core.parameters import canonical_value, catalogue_parameters, check_range
 from gpulca.core.units import (
     UnitProblem,
     conversion_factor,
@@ -332,35 +334,39 @@ def _expect_process(library: Library, located: Located, key: str, code: str, uni
             (key,), f"process {code!r} is in {actual!r}; expected a process in {unit!r}", code))
 
 
-def _expect_quantity(located: Located, key: str, unit: str, problems: list[Problem],
-                     low: float | None = None, high: float | None = None) -> None:
+def _expect_quantity(located: Located, key: str, parameter: StudyParameter,
+                     problems: list[Problem]) -> None:
+    """A catalogue field's sourced value: parsed and range-checked as the study's would be."""
     sourced = getattr(located.item, key)
     if sourced is None:
         return
     try:
-        value = magnitude_in(parse_quantity(sourced.value, "dimensionless"
-                                            if unit == "dimensionless" else None), unit)
+        value = canonical_value(parameter, sourced.value)
     except UnitProblem as exc:
-        problems.append(located.problem((key, "value"), f"{exc}; expected a quantity in {unit}",
-                                        sourced.value))
+        problems.append(located.problem((key, "value"), str(exc), sourced.value))
         return
-    if (low is not None and value < low) or (high is not None and value > high):
-        problems.append(located.problem((key, "value"), f"out of range [{low}, {high}] {unit}",
-                                        sourced.value))
+    message = check_range(parameter, value)
+    if message is not None:
+        problems.append(located.problem((key, "value"), message, sourced.value))
+
+
+def _expect_quantities(section: str, located: Located, problems: list[Problem]) -> None:
+    """Every quantity the parameter table says a ``section`` entry supplies."""
+    for key, parameter in catalogue_parameters(section):
+        _expect_quantity(located, key, parameter, problems)
 
 
 def check_catalogue(library: Library, problems: list[Problem]) -> None:
-    """Check that catalogue entries point at existing processes of the right unit."""
+    """Check that catalogue entries point at existing processes of the right unit and that their
+    values are plausible (units and ranges: :data:`gpulca.core.parameters.PARAMETERS`)."""
     for located in library.accelerators.values():
         _expect_process(library, located, "manufacturing", located.item.manufacturing, "unit",
                         problems)
-        _expect_quantity(located, "rated_power", "W", problems, 0.0, 5000.0)
-        _expect_quantity(located, "training_load", "dimensionless", problems, 0.0, 1.2)
-        _expect_quantity(located, "idle_power", "W", problems, 0.0, 5000.0)
+        _expect_quantities("accelerators", located, problems)
     for located in library.servers.values():
         _expect_process(library, located, "manufacturing", located.item.manufacturing, "unit",
                         problems)
-        _expect_quantity(located, "overhead_power", "W", problems, 0.0, 50000.0)
+        _expect_quantities("servers", located, problems)
     for located in library.grid_zones.values():
         _expect_process(library, located, "electricity", located.item.electricity,
                         "kilowatt hour", problems)
@@ -373,9 +379,7 @@ def check_catalogue(library: Library, problems: list[Problem]) -> None:
                         "cubic meter", problems)
         _expect_process(library, located, "cooling_return", site.cooling_return,
                         "cubic meter", problems)
-        _expect_quantity(located, "pue", "dimensionless", problems, 1.0, 3.0)
-        _expect_quantity(located, "wue", "L/kWh", problems, 0.0, 20.0)
-        _expect_quantity(located, "wue_withdrawal", "L/kWh", problems, 0.0, 50.0)
+        _expect_quantities("sites", located, problems)
 
 
 def resolve_library(library: Library, flows: FlowIndex) -> ResolvedLibrary:

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from gpulca.core.parameters import PARAMETERS, display_value
 from gpulca.core.phases import FINAL_TRAINING
-from gpulca.core.units import conversion_factor
 from gpulca.model.translate import STAGES
 from gpulca.results.frames import (
     development_multiplier,
@@ -459,8 +459,15 @@ def inventory_frame(study: ResolvedStudy, demands: Mapping[str, Any]) -> pd.Data
     return pd.DataFrame.from_records(records)
 
 
+def _assumption(key: str, value: float | str, source: str) -> tuple[str, float | str, str, str]:
+    """One Summary row: the parameter's label, its value in the unit people read, that unit."""
+    parameter = PARAMETERS[key]
+    return (parameter.label, display_value(parameter, value), parameter.report_unit, source)
+
+
 def main_assumptions(result: StudyResult) -> list[tuple[str, float | str, str, str]]:
-    """The Summary's main assumptions: ``(what, value, unit, source)``."""
+    """The Summary's main assumptions: ``(what, value, unit, source)``, labelled and converted
+    by the parameter table (:data:`gpulca.core.parameters.PARAMETERS`)."""
     study = result.study
     by_key = {r.key: r for r in assumption_rows(study)}
     accelerator = study.study.hardware.accelerator
@@ -471,31 +478,31 @@ def main_assumptions(result: StudyResult) -> list[tuple[str, float | str, str, s
         return by_key[key].source if key in by_key else ""
 
     zone = library.grid_zones.get(study.site.grid_zone)
-    rows: list[tuple[str, float | str, str, str]] = [
-        ("Grid zone", f"{study.site.grid_zone} ({zone.item.name})" if zone
-         else study.site.grid_zone, "", source("site.grid_zone")),
-        ("PUE", study.site.pue, "", source("site.pue")),
-        ("WUE (on-site water evaporated)", study.site.wue_l_per_kwh, "L/kWh", source("site.wue")),
+    rows = [
+        _assumption("site.grid_zone", f"{study.site.grid_zone} ({zone.item.name})" if zone
+                    else study.site.grid_zone, source("site.grid_zone")),
+        _assumption("site.pue", study.site.pue, source("site.pue")),
+        _assumption("site.wue", study.site.wue_l_per_kwh, source("site.wue")),
     ]
     if study.site.wue_withdrawal_l_per_kwh != study.site.wue_l_per_kwh:
-        rows.append(("WUE (water withdrawn)", study.site.wue_withdrawal_l_per_kwh, "L/kWh",
-                     source("site.wue_withdrawal")))
+        rows.append(_assumption("site.wue_withdrawal", study.site.wue_withdrawal_l_per_kwh,
+                                source("site.wue_withdrawal")))
     prefix = f"hardware[{accelerator}]"
     card = library.accelerators.get(accelerator)
     host = library.servers.get(study.study.hardware.server or "")
     rows += [
-        ("Accelerator", card.item.name if card else accelerator, "",
-         card.item.source or "" if card else ""),
-        ("GPU power", hardware.gpu_power_w, "W", source(f"{prefix}.gpu_power")),
-        ("GPU load while training", hardware.gpu_load, "", source(f"{prefix}.gpu_load")),
-        ("Host", host.item.name if host else "none (GPUs only)", "",
-         host.item.source or "" if host else ""),
-        ("GPUs per node", hardware.gpus_per_node, "", source("hardware.gpus_per_node")),
-        ("Host overhead power", hardware.node_overhead_w, "W",
-         source(f"{prefix}.node_overhead_power")),
-        ("Hardware lifetime", hardware.lifetime_h / conversion_factor("year", "hour"), "years",
-         source("hardware.lifetime")),
-        ("Utilisation over the lifetime", hardware.utilisation, "",
-         source("hardware.utilisation")),
+        _assumption("hardware.accelerator", card.item.name if card else accelerator,
+                    card.item.source or "" if card else ""),
+        _assumption("hardware.gpu_power", hardware.gpu_power_w, source(f"{prefix}.gpu_power")),
+        _assumption("hardware.gpu_load", hardware.gpu_load, source(f"{prefix}.gpu_load")),
+        _assumption("hardware.server", host.item.name if host else "none (GPUs only)",
+                    host.item.source or "" if host else ""),
+        _assumption("hardware.gpus_per_node", hardware.gpus_per_node,
+                    source("hardware.gpus_per_node")),
+        _assumption("hardware.node_overhead_power", hardware.node_overhead_w,
+                    source(f"{prefix}.node_overhead_power")),
+        _assumption("hardware.lifetime", hardware.lifetime_h, source("hardware.lifetime")),
+        _assumption("hardware.utilisation", hardware.utilisation,
+                    source("hardware.utilisation")),
     ]
     return rows

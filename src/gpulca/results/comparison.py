@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from gpulca.core.parameters import PARAMETERS, display_value
 from gpulca.results.result import StudyResult
 from gpulca.study.variants import ResolvedVariant, VariantStudy
 
@@ -105,31 +106,41 @@ def overrides_frame(variants: VariantStudy) -> pd.DataFrame:
 
 
 def variant_parameters(variant: ResolvedVariant) -> dict[str, tuple[Any, str, str | None]]:
-    """The resolved site and default hardware of a variant: name -> (value, unit, source)."""
+    """The resolved site and default hardware of a variant: name -> (value, unit, source).
+
+    Names, units and the conversion to the unit people read (a lifetime in years) come from the
+    parameter table (:data:`gpulca.core.parameters.PARAMETERS`).
+    """
     study = variant.study
     site, spec = study.site, study.study
     hardware = study.hardware[spec.hardware.accelerator]
     sources = {a.key: a.source for a in study.assumptions}
     prefix = f"hardware[{hardware.accelerator}]"
-    return {
-        "site": (spec.site.site or "", "", None),
-        "grid_zone": (site.grid_zone, "", sources.get("site.grid_zone")),
-        "pue": (site.pue, "", sources.get("site.pue")),
-        "wue": (site.wue_l_per_kwh, "L/kWh", sources.get("site.wue")),
-        "wue_withdrawal": (site.wue_withdrawal_l_per_kwh, "L/kWh",
-                           sources.get("site.wue_withdrawal", "equal to wue")),
-        "accelerator": (hardware.accelerator, "", None),
-        "server": (spec.hardware.server or "", "", None),
-        "gpu_power": (hardware.gpu_power_w, "W", sources.get(f"{prefix}.gpu_power")),
-        "gpu_load": (hardware.gpu_load, "", sources.get(f"{prefix}.gpu_load")),
-        "node_overhead_power": (hardware.node_overhead_w, "W",
-                                sources.get(f"{prefix}.node_overhead_power")),
-        "gpus_per_node": (hardware.gpus_per_node, "", None),
-        "lifetime": (hardware.lifetime_h / 8760.0, "year", sources.get("hardware.lifetime")),
-        "utilisation": (hardware.utilisation, "", sources.get("hardware.utilisation")),
-        "gpu_hours_scale": (variant.gpu_hours_scale, "",
-                            sources.get("activity.gpu_hours_scale")),
+    # Canonical values by parameter key, with the assumption key their source is recorded under.
+    values: dict[str, tuple[Any, str | None]] = {
+        "site.site": (spec.site.site or "", None),
+        "site.grid_zone": (site.grid_zone, "site.grid_zone"),
+        "site.pue": (site.pue, "site.pue"),
+        "site.wue": (site.wue_l_per_kwh, "site.wue"),
+        "site.wue_withdrawal": (site.wue_withdrawal_l_per_kwh, "site.wue_withdrawal"),
+        "hardware.accelerator": (hardware.accelerator, None),
+        "hardware.server": (spec.hardware.server or "", None),
+        "hardware.gpu_power": (hardware.gpu_power_w, f"{prefix}.gpu_power"),
+        "hardware.gpu_load": (hardware.gpu_load, f"{prefix}.gpu_load"),
+        "hardware.node_overhead_power": (hardware.node_overhead_w,
+                                         f"{prefix}.node_overhead_power"),
+        "hardware.gpus_per_node": (hardware.gpus_per_node, None),
+        "hardware.lifetime": (hardware.lifetime_h, "hardware.lifetime"),
+        "hardware.utilisation": (hardware.utilisation, "hardware.utilisation"),
+        "activity.gpu_hours_scale": (variant.gpu_hours_scale, "activity.gpu_hours_scale"),
     }
+    defaults = {"site.wue_withdrawal": "equal to wue"}
+    rows: dict[str, tuple[Any, str, str | None]] = {}
+    for key, (value, source_key) in values.items():
+        parameter = PARAMETERS[key]
+        source = None if source_key is None else sources.get(source_key, defaults.get(key))
+        rows[parameter.name] = (display_value(parameter, value), parameter.unit_symbol, source)
+    return rows
 
 
 def parameters_frame(variants: VariantStudy) -> pd.DataFrame:

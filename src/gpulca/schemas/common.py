@@ -11,6 +11,7 @@ import math
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,11 +20,28 @@ from pydantic import (
     model_validator,
 )
 
+from gpulca.core.parameters import PARAMETERS, check_range
+
 # Codes of processes and ids of catalogue items: lower-case, digits, '_', '-', '.'.
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", max_length=120)]
 # Grid zone ids follow the Electricity Maps / ISO style (FR, US-MIDA-PJM, CA-QC): any case.
 ZoneId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=60)]
 NonEmptyStr = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+def plausible(key: str) -> AfterValidator:
+    """Validator of a plain number (a count, a row's load) against the parameter table's range,
+    so that the schema gives the same out-of-range message as resolution."""
+    parameter = PARAMETERS[key]
+
+    def check(value: float) -> float:
+        message = check_range(parameter, value)
+        if message is not None:
+            raise ValueError(message)
+        return value
+
+    return AfterValidator(check)
+
 
 Quality = Literal["primary", "faithful_copy", "secondary", "derived", "assumption"]
 """How close a value is to its origin: ``primary`` (the original author or operator),

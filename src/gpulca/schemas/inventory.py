@@ -24,6 +24,7 @@ from gpulca.schemas.common import (
     SourcedValue,
     StrictModel,
     ZoneId,
+    plausible,
 )
 
 ParameterName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
@@ -144,7 +145,7 @@ class Server(CatalogueEntry):
 
     manufacturing: Code
     """Process (unit: unit) of manufacturing one host without its accelerators."""
-    gpus_per_node: int = Field(gt=0)
+    gpus_per_node: Annotated[int, plausible("hardware.gpus_per_node")]
     overhead_power: SourcedValue
     """Mean power of the node without its accelerators (CPUs, RAM, fans...), e.g. ``1.2 kW``."""
 

@@ -8,11 +8,18 @@ Site and hardware values left out are taken from the library's catalogue entry n
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from gpulca.schemas.common import Code, NonEmptyStr, SourcedValue, StrictModel, ZoneId
+from gpulca.schemas.common import (
+    Code,
+    NonEmptyStr,
+    SourcedValue,
+    StrictModel,
+    ZoneId,
+    plausible,
+)
 from gpulca.schemas.reference import Reference
 from gpulca.schemas.variants import VariantSet
 
@@ -51,7 +58,7 @@ class HardwareSpec(StrictModel):
 
     accelerator: Code
     server: Code | None = None
-    gpus_per_node: int | None = Field(default=None, gt=0)
+    gpus_per_node: Annotated[int, plausible("hardware.gpus_per_node")] | None = None
     node_overhead_power: SourcedValue | None = None
     gpu_power: SourcedValue | None = None
     """Overrides the accelerator's rated power."""
@@ -90,7 +97,7 @@ class ActivityRow(StrictModel):
     """What ``it_energy`` covers: ``it``, the whole IT load (e.g. CodeCarbon, a PDU); ``gpu``, the
     GPU boards only (nvidia-smi, DCGM), to which the modelled host share is added."""
     it_power: NonEmptyStr | None = None
-    gpu_load: float | None = Field(default=None, gt=0, le=1.2)
+    gpu_load: Annotated[float, plausible("activity.rows[].gpu_load")] | None = None
     comment: str | None = None
 
     @model_validator(mode="after")

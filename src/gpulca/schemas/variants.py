@@ -25,8 +25,9 @@ side by side by ``gpulca compare``; ``gpulca run`` ignores them and runs the bas
             site.pue: [1.1, 1.3, 1.58]
 
 Override keys are ``site.<key>`` and ``hardware.<key>`` of the study schema, plus three
-shorthands (:data:`SHORTHAND_KEYS`). The order of precedence, lowest first, is documented in
-``docs/siting.md`` and :mod:`gpulca.study.variants`.
+shorthands (:data:`SHORTHAND_KEYS`); the parameter table (:mod:`gpulca.core.parameters`,
+``docs/parameters.md``) says which keys a variant or sweep may set. The order of precedence,
+lowest first, is documented in ``docs/siting.md`` and :mod:`gpulca.study.variants`.
 """
 
 from __future__ import annotations
@@ -36,34 +37,21 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 
+from gpulca.core.parameters import PARAMETERS, override_keys
 from gpulca.schemas.common import NonEmptyStr, SourcedValue, StrictModel
 
 BASE = "base"
 """The reserved name of the study as written (no overrides)."""
 
-SITE_KEYS = ("site", "grid_zone", "pue", "wue", "wue_withdrawal")
-HARDWARE_KEYS = ("accelerator", "server", "gpus_per_node", "node_overhead_power", "gpu_power",
-                 "gpu_load", "lifetime", "utilisation")
+OVERRIDE_KEYS: tuple[str, ...] = override_keys()
+"""Every key a variant may override: the parameters the table marks as settable by a variant or
+sweep (:data:`gpulca.core.parameters.PARAMETERS`), study keys first, then the shorthands."""
 
 SHORTHAND_KEYS: dict[str, str] = {
-    "site.cooling_type": "a cooling technology from gpulca's cooling catalogue (sets site.wue "
-                         "and site.wue_withdrawal from its published values)",
-    "site.grid_year": "the year of the grid data: picks the library zone '<zone>-<year>' "
-                      "(or the zone itself when its year matches)",
-    "activity.gpu_hours_scale": "multiplies the GPU-hours of every activity row (the same work "
-                                "on faster or slower hardware)",
-}
+    key: PARAMETERS[key].description for key in OVERRIDE_KEYS if PARAMETERS[key].shorthand}
 """Keys that are not study fields but expand into them (see :mod:`gpulca.study.variants`)."""
 
-OVERRIDE_KEYS: tuple[str, ...] = tuple(
-    [f"site.{k}" for k in SITE_KEYS] + [f"hardware.{k}" for k in HARDWARE_KEYS]
-    + list(SHORTHAND_KEYS))
-"""Every key a variant may override."""
-
-SOURCED_KEYS = frozenset({"site.pue", "site.wue", "site.wue_withdrawal",
-                          "hardware.node_overhead_power", "hardware.gpu_power",
-                          "hardware.gpu_load", "hardware.lifetime", "hardware.utilisation",
-                          "activity.gpu_hours_scale"})
+SOURCED_KEYS = frozenset(key for key in OVERRIDE_KEYS if PARAMETERS[key].sourced)
 """Keys whose value is a sourced value: a bare value is accepted and recorded as a what-if
 assumption of the variant; a mapping must carry ``value`` and ``source`` (or ``assumption``)."""
 

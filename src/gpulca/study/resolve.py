@@ -17,14 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from gpulca.core.errors import InputError, Problem
+from gpulca.core.parameters import PARAMETERS, Parameter, canonical_value, check_range
 from gpulca.core.phases import phase_labels, unknown_phase_message
-from gpulca.core.units import (
-    UnitProblem,
-    cached_magnitude,
-    leading_unit,
-    magnitude_in,
-    parse_quantity,
-)
+from gpulca.core.units import UnitProblem, leading_unit, magnitude_in, parse_quantity
 from gpulca.engine.bundled import bundled_flow_index, known_method_names
 from gpulca.io.yamlio import LineMap, load_yaml
 from gpulca.library.flows import FlowIndex
@@ -100,35 +95,37 @@ class _Resolver:
     def problem(self, path: tuple[str | int, ...], message: str, value: object = None) -> None:
         self.problems.append(self.lines.problem(path, message, value))
 
-    def quantity(self, sourced: SourcedValue | None, unit: str, path: tuple[str | int, ...],
+    def quantity(self, parameter: Parameter, sourced: SourcedValue | None,
+                 path: tuple[str | int, ...],
                  fallback: tuple[SourcedValue | None, Located | None, tuple[str, ...]] | None,
-                 key: str, low: float | None = None, high: float | None = None) -> float:
-        """Value of a study key, else of the library entry; records the assumption."""
+                 key: str | None = None) -> float:
+        """Value of a study key, else of the library entry, in the parameter's canonical unit;
+        checked against the parameter table and recorded as an assumption (under ``key``,
+        default the parameter's key)."""
         origin_lines, origin_path = self.lines, path
         if sourced is None and fallback is not None and fallback[0] is not None:
             sourced, located, sub = fallback
             assert located is not None
             origin_lines, origin_path = located.lines, located.path + sub
         if sourced is None:
-            self.problem(path, f"no value: give it here (in {unit}) or choose a library entry "
-                         "that has one")
+            self.problem(path, f"no value: give it here ({parameter.expected}) or choose a "
+                         "library entry that has one")
             return float("nan")
         try:
-            default = "dimensionless" if unit == "dimensionless" else None
-            value = cached_magnitude(sourced.value, unit, default)
+            value = canonical_value(parameter, sourced.value)
         except UnitProblem as exc:
-            self.problems.append(origin_lines.problem(origin_path + ("value",),
-                                                      f"{exc}; expected a quantity in {unit}",
+            self.problems.append(origin_lines.problem(origin_path + ("value",), str(exc),
                                                       sourced.value))
             return float("nan")
-        if (low is not None and value < low) or (high is not None and value > high):
-            self.problems.append(origin_lines.problem(
-                origin_path + ("value",), f"out of range: expected {low} to {high} {unit}",
-                sourced.value))
+        message = check_range(parameter, value)
+        if message is not None:
+            self.problems.append(origin_lines.problem(origin_path + ("value",), message,
+                                                      sourced.value))
         line = origin_lines.line_of(origin_path)
         self.assumptions.append(AssumptionRecord(
-            key, value, unit, sourced.source or f"assumption: {sourced.assumption}",
-            sourced.quality, sourced.uncertainty.model_dump_json(exclude_none=True)
+            key or parameter.key, value, parameter.unit or "", sourced.source or
+            f"assumption: {sourced.assumption}", sourced.quality,
+            sourced.uncertainty.model_dump_json(exclude_none=True)
             if sourced.uncertainty else None, f"{origin_lines.file}:{line}"))
         return value
 
@@ -151,15 +148,14 @@ def _resolve_site(r: _Resolver) -> SiteParameters:
     zone_path = ("site", "grid_zone") if spec.grid_zone else ("site", "site")
     zone = r.lookup(library.grid_zones, zone_id, zone_path, "grid zone", "zones") \
         if zone_id else None
-    pue = r.quantity(spec.pue, "dimensionless", ("site", "pue"),
-                     (site.pue if site else None, site_entry, ("pue",)), "site.pue", 1.0, 3.0)
-    wue = r.quantity(spec.wue, "L/kWh", ("site", "wue"),
-                     (site.wue if site else None, site_entry, ("wue",)), "site.wue", 0.0, 20.0)
+    pue = r.quantity(PARAMETERS["site.pue"], spec.pue, ("site", "pue"),
+                     (site.pue if site else None, site_entry, ("pue",)))
+    wue = r.quantity(PARAMETERS["site.wue"], spec.wue, ("site", "wue"),
+                     (site.wue if site else None, site_entry, ("wue",)))
     withdrawal_spec = spec.wue_withdrawal or (site.wue_withdrawal if site else None)
     withdrawal = wue if withdrawal_spec is None else r.quantity(
-        spec.wue_withdrawal, "L/kWh", ("site", "wue_withdrawal"),
-        (site.wue_withdrawal if site else None, site_entry, ("wue_withdrawal",)),
-        "site.wue_withdrawal", 0.0, 50.0)
+        PARAMETERS["site.wue_withdrawal"], spec.wue_withdrawal, ("site", "wue_withdrawal"),
+        (site.wue_withdrawal if site else None, site_entry, ("wue_withdrawal",)))
     if withdrawal < wue:
         r.problem(("site", "wue_withdrawal"), f"withdrawal {withdrawal} L/kWh is below "
                   f"consumption (wue) {wue} L/kWh", withdrawal)
@@ -188,23 +184,23 @@ def _resolve_hardware(r: _Resolver, accelerator_id: str, path: tuple[str | int, 
         return None
     card, host = entry.item, server_entry.item if server_entry else None
     prefix = f"hardware[{accelerator_id}]"
-    power = r.quantity(spec.gpu_power, "W", ("hardware", "gpu_power"),
-                       (card.rated_power, entry, ("rated_power",)), f"{prefix}.gpu_power",
-                       0.0, 5000.0)
-    load = r.quantity(spec.gpu_load, "dimensionless", ("hardware", "gpu_load"),
-                      (card.training_load, entry, ("training_load",)), f"{prefix}.gpu_load",
-                      0.0, 1.2)
-    overhead = r.quantity(spec.node_overhead_power, "W", ("hardware", "node_overhead_power"),
+    power = r.quantity(PARAMETERS["hardware.gpu_power"], spec.gpu_power,
+                       ("hardware", "gpu_power"), (card.rated_power, entry, ("rated_power",)),
+                       f"{prefix}.gpu_power")
+    load = r.quantity(PARAMETERS["hardware.gpu_load"], spec.gpu_load, ("hardware", "gpu_load"),
+                      (card.training_load, entry, ("training_load",)), f"{prefix}.gpu_load")
+    overhead = r.quantity(PARAMETERS["hardware.node_overhead_power"], spec.node_overhead_power,
+                          ("hardware", "node_overhead_power"),
                           (host.overhead_power if host else None, server_entry,
-                           ("overhead_power",)), f"{prefix}.node_overhead_power", 0.0, 50000.0)
+                           ("overhead_power",)), f"{prefix}.node_overhead_power")
     gpus_per_node = spec.gpus_per_node or (host.gpus_per_node if host else None)
     if gpus_per_node is None:
         r.problem(("hardware", "gpus_per_node"), "no value: give gpus_per_node or a server")
         gpus_per_node = 1
-    lifetime = r.quantity(spec.lifetime, "hour", ("hardware", "lifetime"), None,
-                          "hardware.lifetime", 1.0, None)
-    utilisation = r.quantity(spec.utilisation, "dimensionless", ("hardware", "utilisation"),
-                             None, "hardware.utilisation", 1e-6, 1.0)
+    lifetime = r.quantity(PARAMETERS["hardware.lifetime"], spec.lifetime,
+                          ("hardware", "lifetime"), None)
+    utilisation = r.quantity(PARAMETERS["hardware.utilisation"], spec.utilisation,
+                             ("hardware", "utilisation"), None)
     return HardwareParameters(
         accelerator=accelerator_id, gpu_power_w=power, gpu_load=load,
         gpus_per_node=gpus_per_node, node_overhead_w=overhead, lifetime_h=lifetime,

@@ -2,8 +2,8 @@
 
 :func:`resolve_plan` applies a plan's layers to the base study's ``site`` and ``hardware``
 sections, validates them with the study schema and resolves them against the library exactly as
-a study is resolved (:func:`gpulca.study.resolve.resolve_parsed`), so every problem of a variant is reported as
-it would be in the base study, at the line of the override that caused it.
+a study is resolved (:func:`gpulca.study.resolve.resolve_parsed`), so every problem of a variant
+is reported as it would be in the base study, at the line of the override that caused it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from gpulca.core.errors import InputError, Problem, format_path
-from gpulca.core.units import UnitProblem, magnitude_in, parse_quantity
+from gpulca.core.parameters import PARAMETERS, canonical_value, check_range
+from gpulca.core.units import UnitProblem
 from gpulca.io.yamlio import LineMap
 from gpulca.schemas import problems_from_validation
 from gpulca.schemas.common import SourcedValue
@@ -183,8 +184,12 @@ def _grid_year(inputs: StudyInputs, site: SiteSpec, setting: Setting, lines: Lin
     library = inputs.library.library
     zone = site.grid_zone or (library.sites[site.site].item.grid_zone
                               if site.site in library.sites else None)
-    if not isinstance(year, int) or isinstance(year, bool) or not 1900 <= year <= 2100:
-        return None, lines.problem(setting.origin, "expected a year such as 2023", year)
+    grid_year = PARAMETERS["site.grid_year"]
+    if not isinstance(year, int) or isinstance(year, bool):
+        return None, lines.problem(setting.origin, f"expected {grid_year.expected}", year)
+    message = check_range(grid_year, year)
+    if message is not None:
+        return None, lines.problem(setting.origin, message, year)
     if zone is None:
         return None, None  # the unknown site is reported by resolution
     candidates = [z for z in (f"{zone}-{year}", zone) if z in library.grid_zones
@@ -202,14 +207,18 @@ def _grid_year(inputs: StudyInputs, site: SiteSpec, setting: Setting, lines: Lin
 def _gpu_hours_scale(setting: Setting, rows: list[ActivityRow], row_path: PathKey,
                      lines: LineMap) -> tuple[float, list[Problem]]:
     value = _document_value(setting)
+    scale_parameter = PARAMETERS["activity.gpu_hours_scale"]
     try:
         sourced = SourcedValue.model_validate(value)
-        scale = magnitude_in(parse_quantity(sourced.value, "dimensionless"), "dimensionless")
-    except (ValidationError, UnitProblem) as exc:
-        return 1.0, [lines.problem(setting.origin, f"expected a positive number ({exc})",
-                                   render_value(value))]
-    problems = [] if scale > 0 else [lines.problem(setting.origin, "expected a positive number",
-                                                   render_value(value))]
+        scale = canonical_value(scale_parameter, sourced.value)
+    except ValidationError as exc:
+        return 1.0, [lines.problem(setting.origin, f"expected {scale_parameter.expected} "
+                                   f"({exc})", render_value(value))]
+    except UnitProblem as exc:
+        return 1.0, [lines.problem(setting.origin, str(exc), render_value(value))]
+    message = check_range(scale_parameter, scale)
+    problems = [] if message is None else [lines.problem(setting.origin, message,
+                                                         render_value(value))]
     problems += [lines.problem(setting.origin, f"activity row {i + 1} has a measured "
                                f"{'it_energy' if row.it_energy else 'it_power'}, which a GPU-hour "
                                "scale cannot rescale: remove one of them")

@@ -18,24 +18,40 @@ from pathlib import Path
 from typing import Any, Literal
 
 from gpulca.core.errors import InputError, Problem
+from gpulca.core.parameters import (
+    PARAMETERS,
+    Where,
+    canonical_value,
+    catalogue_parameters,
+    catalogue_switches,
+    check_range,
+)
+from gpulca.core.units import UnitProblem
 from gpulca.io.yamlio import LineMap, load_yaml
 from gpulca.schemas import parse
 from gpulca.schemas.common import SourcedValue
-from gpulca.schemas.variants import BASE, CoolingCatalogue, CoolingType, SweepSpec, VariantSet
+from gpulca.schemas.variants import (
+    BASE,
+    OVERRIDE_KEYS,
+    CoolingCatalogue,
+    CoolingType,
+    SweepSpec,
+    VariantSet,
+)
 
 PathKey = tuple[str | int, ...]
 MAX_VARIANTS = 100_000
 """A sweep larger than this is refused (a typo in an axis rather than an intent)."""
 
-CATALOGUE_SWITCHES: dict[str, tuple[str, ...]] = {
-    "site.site": ("site.grid_zone", "site.pue", "site.wue", "site.wue_withdrawal"),
-    "hardware.accelerator": ("hardware.gpu_power", "hardware.gpu_load"),
-    "hardware.server": ("hardware.node_overhead_power", "hardware.gpus_per_node"),
-}
-"""Catalogue keys, and the base-study keys dropped when a variant picks another entry."""
+CATALOGUE_SWITCHES: dict[str, tuple[str, ...]] = catalogue_switches()
+"""Catalogue keys, and the base-study keys dropped when a variant picks another entry (from the
+parameter table's ``supplied_by``)."""
 
-COOLING_KEYS = ("site.wue", "site.wue_withdrawal")
-NOT_IN_DOCUMENT = ("site.grid_year", "activity.gpu_hours_scale")
+COOLING_KEYS = PARAMETERS["site.cooling_type"].expands_to
+"""The study keys the ``site.cooling_type`` shorthand sets."""
+NOT_IN_DOCUMENT = tuple(key for key in OVERRIDE_KEYS
+                        if PARAMETERS[key].shorthand and not PARAMETERS[key].expands_to)
+"""Shorthands that act on the resolved study rather than on the study document."""
 VARIANTS_PATH: PathKey = ("variants",)
 
 Kind = Literal["base", "variant", "sweep"]
@@ -98,12 +114,33 @@ class VariantPlan:
 
 @lru_cache(maxsize=1)
 def cooling_catalogue() -> dict[str, CoolingType]:
-    """The shipped cooling technologies by id (``gpulca/data/cooling_types.yaml``)."""
+    """The shipped cooling technologies by id (``gpulca/data/cooling_types.yaml``), their values
+    checked against the parameter table like a library site's."""
     import importlib.resources
 
     path = Path(str(importlib.resources.files("gpulca") / "data" / "cooling_types.yaml"))
     data, lines = load_yaml(path)
-    return {c.id: c for c in parse(CoolingCatalogue, data, lines).cooling_types}
+    catalogue = parse(CoolingCatalogue, data, lines).cooling_types
+    problems = [problem for index, entry in enumerate(catalogue)
+                for problem in _cooling_problems(entry, lines, ("cooling_types", index))]
+    if problems:
+        raise InputError(problems)
+    return {c.id: c for c in catalogue}
+
+
+def _cooling_problems(entry: CoolingType, lines: LineMap, path: PathKey) -> list[Problem]:
+    problems = []
+    for key, parameter in catalogue_parameters("cooling_types"):
+        sourced: SourcedValue | None = getattr(entry, key)
+        if sourced is None:
+            continue
+        try:
+            message = check_range(parameter, canonical_value(parameter, sourced.value))
+        except UnitProblem as exc:
+            message = str(exc)
+        if message is not None:
+            problems.append(lines.problem(path + (key, "value"), message, sourced.value))
+    return problems
 
 
 # -- checks before expansion (each a named rule returning located problems) -----------------
@@ -190,7 +227,22 @@ def check_baseline(spec: VariantSet, lines: LineMap, names: list[str]) -> list[P
                           spec.baseline)]
 
 
-CHECKS = (check_reserved_names, check_parents_exist, check_no_cycles, check_sweep_axes)
+def check_settable(spec: VariantSet, lines: LineMap) -> list[Problem]:
+    """A variant sets only keys the parameter table lets a variant set, a sweep only keys it
+    lets a sweep set (the schema already refused keys that neither may set)."""
+    places: list[tuple[Where, dict[str, Any], PathKey]] = [
+        ("variant", variant.overrides, VARIANTS_PATH + ("define", name, "overrides"))
+        for name, variant in spec.define.items()]
+    places += [("sweep", sweep.axes, VARIANTS_PATH + ("sweeps", name, "axes"))
+               for name, sweep in spec.sweeps.items()]
+    return [lines.problem(path + (key,), f"a {where} may not set {key}; it may be set in: "
+                          f"{', '.join(PARAMETERS[key].settable)}", key)
+            for where, keys, path in places for key in keys
+            if where not in PARAMETERS[key].settable]
+
+
+CHECKS = (check_reserved_names, check_parents_exist, check_no_cycles, check_sweep_axes,
+          check_settable)
 """Rules checked before any variant is expanded; each returns located problems."""
 
 
