@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from gpulca.core.vocabulary import format_number
 from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
 
 # Without a terminal (pipes, CI logs) rich would wrap tables at 80 columns.
@@ -57,15 +58,6 @@ def setup_progress() -> Iterator[ProgressCallback]:
     finally:
         if progress is not None:
             progress.stop()
-
-
-def format_number(value: float) -> str:
-    """Four significant figures, without scientific notation for everyday magnitudes."""
-    if value == 0:
-        return "0"
-    if 1e-3 <= abs(value) < 1e7:
-        return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
-    return f"{value:.3e}"
 
 
 def print_table(frame: pd.DataFrame, title: str, index_label: str,

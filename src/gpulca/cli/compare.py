@@ -22,8 +22,9 @@ import pandas as pd
 from rich.markup import escape
 
 from gpulca.cli import report_errors
-from gpulca.cli.common import brightway_options, format_number, setup_progress, stderr, stdout
+from gpulca.cli.common import brightway_options, setup_progress, stderr, stdout
 from gpulca.cli.reports import prepare_reports, report_options
+from gpulca.core.vocabulary import format_number, format_percent, impact_heading
 from gpulca.io.atomic import Writer, write_all
 from gpulca.pipeline.compare import compare_study
 from gpulca.reports.compare_chart import comparison_figure, write_chart
@@ -83,13 +84,15 @@ def print_comparison(result: ComparisonResult, top: int) -> None:
     table.add_column("variant", no_wrap=True)
     for impact in impacts:
         row = comparison[comparison["impact"] == impact].iloc[0]
-        table.add_column(escape(f"{row['impact_label']}\n[{row['unit']}]"), justify="right")
+        table.add_column(escape(impact_heading(row["impact_label"], row["unit"], "\n")),
+                         justify="right")
     by_key = comparison.set_index(["variant", "impact"])
     for name in shown:
         cells = []
         for impact in impacts:
             score, change = by_key.loc[(name, impact), ["score", "change_pct"]]
-            delta = "" if name == result.baseline or pd.isna(change) else f" ({change:+.0f}%)"
+            delta = "" if name == result.baseline or pd.isna(change) else \
+                f" ({format_percent(change / 100, decimals=0, signed=True)})"
             cells.append(format_number(float(score)) + delta)
         rank = str(by_key.loc[(name, impacts[0]), "rank"])
         table.add_row(rank, escape(name), *cells,

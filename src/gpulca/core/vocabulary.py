@@ -46,9 +46,10 @@ def stage_label(stage: str) -> str:
     return STAGE_LABELS.get(stage, stage)
 
 
-def impact_heading(label: str, unit: str) -> str:
-    """An impact category with its unit, as a column heading or a chart title."""
-    return f"{label} ({unit})" if unit else label
+def impact_heading(label: str, unit: str, separator: str = " ") -> str:
+    """An impact category with its unit, as a column heading or a chart title:
+    ``Climate change (kg CO2-eq)``; ``separator="\n"`` puts the unit under a narrow heading."""
+    return f"{label}{separator}({unit})" if unit else label
 
 
 # -- colours --------------------------------------------------------------------------------------
