@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -14,8 +15,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gpulca.core.vocabulary import format_number
+from gpulca.core.vocabulary import CSV_FLOAT_FORMAT, format_number
 from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
+from gpulca.io.atomic import Writer
 
 # Without a terminal (pipes, CI logs) rich would wrap tables at 80 columns.
 stdout = Console(highlight=False, soft_wrap=False,
@@ -58,6 +60,14 @@ def setup_progress() -> Iterator[ProgressCallback]:
     finally:
         if progress is not None:
             progress.stop()
+
+
+def csv_writer(frame: pd.DataFrame) -> Writer:
+    """Writes ``frame`` as one of the CSV files of a run or a comparison."""
+    def write(path: Path) -> None:
+        frame.to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT)
+
+    return write
 
 
 def print_table(frame: pd.DataFrame, title: str, index_label: str,

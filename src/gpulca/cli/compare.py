@@ -22,7 +22,7 @@ import pandas as pd
 from rich.markup import escape
 
 from gpulca.cli import report_errors
-from gpulca.cli.common import brightway_options, setup_progress, stderr, stdout
+from gpulca.cli.common import brightway_options, csv_writer, setup_progress, stderr, stdout
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.core.vocabulary import format_number, format_percent, impact_heading
 from gpulca.io.atomic import Writer, write_all
@@ -38,10 +38,6 @@ def default_output_dir(study_name: str) -> Path:
     return Path("gpulca-results") / f"{study_name}-compare"
 
 
-def _csv(frame: pd.DataFrame) -> Writer:
-    return lambda path: frame.to_csv(path, index=False, float_format="%.10g")
-
-
 def comparison_writers(result: ComparisonResult) -> dict[str, Writer]:
     """The files of a comparison by name; other writers (e.g. Excel) may be added to it."""
     figures: list[Figure] = []
@@ -52,11 +48,11 @@ def comparison_writers(result: ComparisonResult) -> dict[str, Writer]:
         write_chart(result, path, figure=figures[0])
 
     writers: dict[str, Callable[[Path], None]] = {
-        "comparison.csv": _csv(result.comparison),
-        "results.csv": _csv(result.scores),
-        "overrides.csv": _csv(result.overrides),
-        "parameters.csv": _csv(result.parameters),
-        "differences.csv": _csv(result.differences),
+        "comparison.csv": csv_writer(result.comparison),
+        "results.csv": csv_writer(result.scores),
+        "overrides.csv": csv_writer(result.overrides),
+        "parameters.csv": csv_writer(result.parameters),
+        "differences.csv": csv_writer(result.differences),
         "comparison.png": chart,
         "comparison.svg": chart,
     }

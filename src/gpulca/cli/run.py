@@ -11,7 +11,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from gpulca.cli import report_errors
-from gpulca.cli.common import brightway_options, print_table, setup_progress, stderr, stdout
+from gpulca.cli.common import (
+    brightway_options,
+    csv_writer,
+    print_table,
+    setup_progress,
+    stderr,
+    stdout,
+)
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.core.vocabulary import format_number, format_percent, format_range, impact_heading
 from gpulca.io.atomic import write_all
@@ -34,14 +41,10 @@ def write_results(result: StudyResult, directory: Path,
                   comparison: pd.DataFrame | None = None) -> list[Path]:
     """Write ``results.csv`` (tidy scores) and ``audit.csv`` (intermediates), all or nothing;
     also ``reference.csv`` when the study has published figures (``comparison``)."""
-    writers = {
-        "results.csv": lambda p: result.scores.to_csv(p, index=False, float_format="%.10g"),
-        "audit.csv": lambda p: result.audit.to_csv(p, index=False, float_format="%.10g"),
-    }
+    frames = {"results.csv": result.scores, "audit.csv": result.audit}
     if comparison is not None and len(comparison):
-        writers["reference.csv"] = lambda p: comparison.to_csv(p, index=False,
-                                                               float_format="%.10g")
-    return write_all(directory, writers)
+        frames["reference.csv"] = comparison
+    return write_all(directory, {name: csv_writer(frame) for name, frame in frames.items()})
 
 
 def print_multiplier(result: StudyResult) -> None:

@@ -9,8 +9,8 @@ write every thing the same way. What it owns:
   distinct colours), stored as ``RRGGBB`` (openpyxl's form); :func:`hex_colour` gives
   matplotlib's ``#RRGGBB`` from the same value;
 - numbers: :func:`format_number` (sentences, tables, terminal), :func:`format_percent`,
-  :func:`format_range`, :func:`format_short` (chart ticks and bar labels) and
-  :func:`excel_number_format` (a workbook cell's number format).
+  :func:`format_range`, :func:`format_short` (chart ticks and bar labels),
+  :func:`excel_number_format` (a workbook cell's number format) and :data:`CSV_FLOAT_FORMAT`.
 
 The labels are the ones the CSV files and the workbook print: changing one changes outputs
 that tests compare to golden files.
@@ -156,6 +156,9 @@ def format_short(value: float) -> str:
             return f"{value / limit:.3g}{suffix}"
     return f"{value:.3g}"
 
+
+CSV_FLOAT_FORMAT = "%.10g"
+"""Numbers in the CSV files: ten significant figures, enough to recompute any total."""
 
 EXCEL_PERCENT = "0.0%"
 """The workbook's format for a share: one decimal, as :func:`format_percent`."""

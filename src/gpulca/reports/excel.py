@@ -315,7 +315,7 @@ def write_assumptions(sheet: Sheet, report: rp.ReportData) -> None:
     sheet.finish(block)
 
 
-ACTIVITY_COLUMNS = (
+ACTIVITY_SHEET_COLUMNS = (
     ("phase", "Phase id", None), ("model", "Model", None), ("component", "Component", None),
     ("accelerator", "Accelerator", None), ("gpu_hours", "GPU-hours (GPU·h)", "GPU·h"),
     ("it_power_per_gpu_kw", "IT power per GPU (kW)", "kW"),
@@ -341,7 +341,7 @@ def write_activity(sheet: Sheet, report: rp.ReportData) -> None:
     frames = [rp.activity_frame(r) for r in report.results] if report.has_variants \
         else [rp.activity_frame(report.base)]
     frame = pd.concat(frames, ignore_index=True)
-    columns = [c for c in ACTIVITY_COLUMNS if c[0] in frame.columns]
+    columns = [c for c in ACTIVITY_SHEET_COLUMNS if c[0] in frame.columns]
     if report.has_variants:
         columns = [("variant", "Variant", None), *columns]
     formats = [excel_number_format(frame[c], unit) if unit else None for c, _, unit in columns]
