@@ -24,6 +24,7 @@ from gpulca.cli import report_errors
 from gpulca.cli.common import stdout
 from gpulca.core.errors import InputError, Problem
 from gpulca.core.units import UnitProblem, magnitude_in, parse_quantity
+from gpulca.core.vocabulary import format_number, format_percent
 from gpulca.ingest.activity_csv import read_activity_csv, write_activity_csv
 from gpulca.ingest.energy import (
     EnergyMeasurement,
@@ -86,16 +87,17 @@ def print_summary(console: Console, summary: IngestSummary) -> None:
                           ("GPU-hours", "right"), ("share", "right")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for total in summary.phases:
-        table.add_row(total.phase, total.label, f"{total.jobs:,}", f"{total.gpu_hours:,.1f}",
-                      f"{total.share:.1%}")
-    table.add_row("total", "", "", f"{summary.total_gpu_hours:,.1f}", "100.0%")
+        table.add_row(total.phase, total.label, f"{total.jobs:,}", format_number(total.gpu_hours),
+                      format_percent(total.share))
+    table.add_row("total", "", "", format_number(summary.total_gpu_hours), format_percent(1.0))
     console.print(table)
-    console.print(f"Final training: {summary.final_training_share:.1%} of the GPU-hours.")
+    console.print(f"Final training: {format_percent(summary.final_training_share)} of the "
+                  "GPU-hours.")
     console.print(f"Lines read: {summary.lines:,}; allocations: {summary.allocations:,}; "
                   f"job steps skipped: {summary.steps:,}; CPU-only allocations: "
                   f"{summary.cpu_only:,}; never started: {summary.never_started:,}; GPU "
                   f"allocations with 0 s: {summary.zero_hours:,}; failed (to the failed phase): "
-                  f"{summary.failed_jobs:,} ({summary.failed_gpu_hours:,.1f} GPU-h).")
+                  f"{summary.failed_jobs:,} ({format_number(summary.failed_gpu_hours, 'GPU-h')}).")
     _print_warnings(console, summary)
 
 
@@ -106,8 +108,9 @@ def _print_warnings(console: Console, summary: IngestSummary) -> None:
             console.print(f"  {problem}", markup=False, soft_wrap=True)
     if summary.unmatched_jobs:
         console.print(f"[yellow]warning:[/] {summary.unmatched_jobs:,} GPU jobs "
-                      f"({summary.unmatched_gpu_hours:,.1f} GPU-h) matched no rule and were put "
-                      f"in phase {summary.unmatched_phase!r} (unmatched_phase); largest:",
+                      f"({format_number(summary.unmatched_gpu_hours, 'GPU-h')}) matched no rule "
+                      f"and were put in phase {summary.unmatched_phase!r} (unmatched_phase); "
+                      "largest:",
                       soft_wrap=True)
         for example in summary.unmatched_examples:
             console.print(f"  {example['file']}:{example['line']}: job {example['job_id']} "
