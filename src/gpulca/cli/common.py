@@ -62,6 +62,11 @@ def setup_progress() -> Iterator[ProgressCallback]:
             progress.stop()
 
 
+def print_warning(text: str, console: Console = stderr, **options: Any) -> None:
+    """One warning line; the text is printed as written (never read as rich markup)."""
+    console.print(f"[yellow]warning:[/yellow] {escape(text)}", **options)
+
+
 def csv_writer(frame: pd.DataFrame) -> Writer:
     """Writes ``frame`` as one of the CSV files of a run or a comparison."""
     def write(path: Path) -> None:

@@ -22,7 +22,13 @@ import pandas as pd
 from rich.markup import escape
 
 from gpulca.cli import report_errors
-from gpulca.cli.common import brightway_options, csv_writer, setup_progress, stderr, stdout
+from gpulca.cli.common import (
+    brightway_options,
+    csv_writer,
+    print_warning,
+    setup_progress,
+    stdout,
+)
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.core.vocabulary import format_number, format_percent, impact_heading
 from gpulca.io.atomic import Writer, write_all
@@ -131,7 +137,7 @@ def compare(study: str, output: str | None, top: int, data_dir: str | None,
     with setup_progress() as progress:
         result = compare_study(study, data_dir=data_dir, project=project, progress=progress)
     for warning in result.warnings:
-        stderr.print(f"[yellow]warning:[/yellow] {warning}")
+        print_warning(warning)
     print_comparison(result, top)
     # Build the workbook and charts before writing anything: a failure leaves no output.
     results, overrides = comparison_inputs(result)

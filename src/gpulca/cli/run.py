@@ -15,8 +15,8 @@ from gpulca.cli.common import (
     brightway_options,
     csv_writer,
     print_table,
+    print_warning,
     setup_progress,
-    stderr,
     stdout,
 )
 from gpulca.cli.reports import prepare_reports, report_options
@@ -136,7 +136,7 @@ def run(study: str, output: str | None, data_dir: str | None, project: str,
     with setup_progress() as progress:
         result = run_study(study, data_dir=data_dir, project=project, progress=progress)
     for warning in result.warnings:
-        stderr.print(f"[yellow]warning:[/yellow] {warning}")
+        print_warning(warning)
     print_summary(result)
     print_multiplier(result)
     comparison = compare_reference(result)
