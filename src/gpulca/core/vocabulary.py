@@ -32,13 +32,20 @@ Stage = Literal["gpu_manufacturing", "server_manufacturing", "electricity", "coo
 STAGES: tuple[Stage, ...] = get_args(Stage)
 """Life-cycle stage ids in result order: every table, chart and legend lists them so."""
 
-STAGE_LABELS: Mapping[str, str] = MappingProxyType({
-    "gpu_manufacturing": "GPU manufacturing",
-    "server_manufacturing": "Server manufacturing",
-    "electricity": "Electricity",
-    "cooling_water": "Cooling water",
-})
-"""Readable names of the life-cycle stages, as the workbook prints them."""
+_STAGE_TABLE: tuple[tuple[Stage, str, str], ...] = (
+    # id, label (as the workbook prints it), Okabe-Ito colour: warm for manufacturing, blue for
+    # electricity and water
+    ("gpu_manufacturing", "GPU manufacturing", "D55E00"),
+    ("server_manufacturing", "Server manufacturing", "E69F00"),
+    ("electricity", "Electricity", "0072B2"),
+    ("cooling_water", "Cooling water", "56B4E9"),
+)
+
+STAGE_LABELS: Mapping[str, str] = MappingProxyType({s: label for s, label, _ in _STAGE_TABLE})
+"""Readable names of the life-cycle stages, in result order."""
+
+STAGE_COLOURS: Mapping[str, str] = MappingProxyType({s: rgb for s, _, rgb in _STAGE_TABLE})
+"""``RRGGBB`` colour of each life-cycle stage (Okabe-Ito), in result order."""
 
 
 def stage_label(stage: str) -> str:
@@ -48,7 +55,8 @@ def stage_label(stage: str) -> str:
 
 def impact_heading(label: str, unit: str, separator: str = " ") -> str:
     """An impact category with its unit, as a column heading or a chart title:
-    ``Climate change (kg CO2-eq)``; ``separator="\n"`` puts the unit under a narrow heading."""
+    ``Climate change (kg CO2-eq)``; a line break as ``separator`` puts the unit under a narrow
+    heading."""
     return f"{label}{separator}({unit})" if unit else label
 
 
@@ -60,14 +68,6 @@ OKABE_ITO: tuple[str, ...] = ("0072B2", "E69F00", "009E73", "CC79A7", "D55E00", 
 """Okabe & Ito (2008), "Color Universal Design": eight colours told apart with any common form
 of colour-vision deficiency (order: blue, orange, green, purple, vermillion, sky blue, yellow,
 black)."""
-
-STAGE_COLOURS: Mapping[str, str] = MappingProxyType({
-    "gpu_manufacturing": "D55E00",
-    "server_manufacturing": "E69F00",
-    "electricity": "0072B2",
-    "cooling_water": "56B4E9",
-})
-"""Okabe-Ito colours per stage: warm for manufacturing, blue for electricity and water."""
 
 
 def hex_colour(rrggbb: str) -> str:
