@@ -13,12 +13,12 @@ Writes, all or nothing, into ``-o DIR`` (default ``gpulca-results/<study>-compar
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 from rich.markup import escape
 
 from gpulca.cli import report_errors
@@ -92,10 +92,11 @@ def print_comparison(result: ComparisonResult, top: int) -> None:
     for name in shown:
         cells = []
         for impact in impacts:
-            score, change = by_key.loc[(name, impact), ["score", "change_pct"]]
-            delta = "" if name == result.baseline or pd.isna(change) else \
+            score, change = (float(v) for v in by_key.loc[(name, impact),
+                                                          ["score", "change_pct"]])
+            delta = "" if name == result.baseline or math.isnan(change) else \
                 f" ({format_percent(change / 100, decimals=0, signed=True)})"
-            cells.append(format_number(float(score)) + delta)
+            cells.append(format_number(score) + delta)
         rank = str(by_key.loc[(name, impacts[0]), "rank"])
         table.add_row(rank, escape(name), *cells,
                       style="bold" if name == result.baseline else None)
