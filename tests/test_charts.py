@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from gpulca.model.translate import STAGES
+from gpulca.core.vocabulary import STAGES
 from gpulca.reports import charts
 from gpulca.reports import tables as rp
 
@@ -27,11 +27,11 @@ def result(module_bw: Path) -> Any:
 
 
 @pytest.fixture(scope="module")
-def report(result: Any) -> rp.Report:
+def report(result: Any) -> rp.ReportData:
     return rp.build_report([result], methods=[])
 
 
-def test_stacked_bars_draw_the_phase_stage_table(report: rp.Report) -> None:
+def test_stacked_bars_draw_the_phase_stage_table(report: rp.ReportData) -> None:
     figure = charts.phase_stage_figure(report, "climate_change")
     ax = figure.axes[0]
     table = rp.phase_stage_table(report.base.scores, "climate_change")
@@ -48,7 +48,7 @@ def test_stacked_bars_draw_the_phase_stage_table(report: rp.Report) -> None:
     assert labels[-1] == "Final training"
 
 
-def test_tallest_bar_has_headroom(report: rp.Report) -> None:
+def test_tallest_bar_has_headroom(report: rp.ReportData) -> None:
     """Climate has a zero cooling-water segment on top of every bar; the axis must still leave
     room above the tallest bar instead of clipping it at the frame."""
     table = rp.phase_stage_table(report.base.scores, "climate_change")
@@ -57,7 +57,7 @@ def test_tallest_bar_has_headroom(report: rp.Report) -> None:
     assert low == 0 and high >= 1.05 * table.sum(axis=1).max()
 
 
-def test_charts_are_deterministic(report: rp.Report) -> None:
+def test_charts_are_deterministic(report: rp.ReportData) -> None:
     first = charts.figure_bytes(charts.phase_stage_figure(report, "energy"), "svg")
     second = charts.figure_bytes(charts.phase_stage_figure(report, "energy"), "svg")
     assert first == second
@@ -65,7 +65,7 @@ def test_charts_are_deterministic(report: rp.Report) -> None:
     assert png == charts.figure_bytes(charts.phase_stage_figure(report, "energy"), "png")
 
 
-def test_variants_chart(result: Any, report: rp.Report) -> None:
+def test_variants_chart(result: Any, report: rp.ReportData) -> None:
     two = rp.build_report([result, dataclasses.replace(result, variant="same")], methods=[])
     figure = charts.variants_figure(two)
     heights = [b.get_height() for b in figure.axes[0].patches]

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from gpulca.core.vocabulary import STAGE_LABELS, STAGES
 from gpulca.library.water import library_code
-from gpulca.model.translate import STAGES
 from gpulca.reports import excel
 from gpulca.reports import tables as rp
 from gpulca.results.frames import development_multiplier, phase_impact_table
@@ -39,12 +39,12 @@ def result(module_bw: Path) -> Any:
 
 
 @pytest.fixture(scope="module")
-def report(result: Any) -> rp.Report:
+def report(result: Any) -> rp.ReportData:
     return rp.build_report([result], run_date=RUN_DATE)
 
 
 @pytest.fixture(scope="module")
-def workbook_file(report: rp.Report, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def workbook_file(report: rp.ReportData, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("book") / "example.xlsx"
     path.write_bytes(excel.report_workbook_bytes([], report=report))
     return path
@@ -175,7 +175,7 @@ def test_phase_stage_blocks_sum_to_the_scores(book: Any, result: Any) -> None:
         rows = table_rows(ws, start)
         assert len(rows) == len(expected.index) + 1
         for stage in STAGES:
-            assert rows[-1][rp.STAGE_LABELS[stage]] == pytest.approx(expected[stage].sum())
+            assert rows[-1][STAGE_LABELS[stage]] == pytest.approx(expected[stage].sum())
 
 
 # -- provenance -----------------------------------------------------------------------------------

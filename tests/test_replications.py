@@ -186,5 +186,5 @@ def test_run_prints_the_development_multiplier(module_bw: Path, tmp_path: Path) 
                                         str(module_bw), "-o", str(tmp_path / "out")])
     assert outcome.exit_code == 0, outcome.output
     assert "Development multiplier" in outcome.output
-    assert "final training is 4.0% of the GPU-hours" in outcome.output
+    assert "final training is 4.0 % of the GPU-hours" in outcome.output
     assert math.isfinite(float(re.search(r"weighs ([\d.]+)", outcome.output).group(1)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gpulca.ingest.activity_csv import ACTIVITY_COLUMNS, read_activity_csv, write_activity_csv
+from gpulca.ingest.activity_csv import ACTIVITY_CSV_COLUMNS, read_activity_csv, write_activity_csv
 from gpulca.ingest.summary import sacct_activity
 
 from .conftest import DEFAULT_RULES
@@ -17,7 +17,7 @@ def test_round_trip(fixtures, tmp_path):
     write_activity_csv(rows, path)
     back = read_activity_csv(path)
     assert back == rows
-    assert path.read_text().splitlines()[0] == ",".join(ACTIVITY_COLUMNS)
+    assert path.read_text().splitlines()[0] == ",".join(ACTIVITY_CSV_COLUMNS)
     assert path.read_text().splitlines()[1].startswith("final_training,672,,,h100_sxm_80gb,")
 
 
@@ -28,7 +28,7 @@ def test_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("gpulca.ingest.activity_csv.os.replace", boom)
+    monkeypatch.setattr("gpulca.io.atomic.os.replace", boom)
     with pytest.raises(OSError, match="disk full"):
         write_activity_csv([], path)
     assert path.read_text() == "old\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -14,7 +15,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from gpulca.core.vocabulary import CSV_FLOAT_FORMAT, format_number
 from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
+from gpulca.io.atomic import Writer
 
 # Without a terminal (pipes, CI logs) rich would wrap tables at 80 columns.
 stdout = Console(highlight=False, soft_wrap=False,
@@ -59,13 +62,17 @@ def setup_progress() -> Iterator[ProgressCallback]:
             progress.stop()
 
 
-def format_number(value: float) -> str:
-    """Four significant figures, without scientific notation for everyday magnitudes."""
-    if value == 0:
-        return "0"
-    if 1e-3 <= abs(value) < 1e7:
-        return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
-    return f"{value:.3e}"
+def print_warning(text: str, console: Console = stderr, **options: Any) -> None:
+    """One warning line; the text is printed as written (never read as rich markup)."""
+    console.print(f"[yellow]warning:[/yellow] {escape(text)}", **options)
+
+
+def csv_writer(frame: pd.DataFrame) -> Writer:
+    """Writes ``frame`` as one of the CSV files of a run or a comparison."""
+    def write(path: Path) -> None:
+        frame.to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT)
+
+    return write
 
 
 def print_table(frame: pd.DataFrame, title: str, index_label: str,

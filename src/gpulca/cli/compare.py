@@ -13,17 +13,24 @@ Writes, all or nothing, into ``-o DIR`` (default ``gpulca-results/<study>-compar
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 from rich.markup import escape
 
 from gpulca.cli import report_errors
-from gpulca.cli.common import brightway_options, format_number, setup_progress, stderr, stdout
+from gpulca.cli.common import (
+    brightway_options,
+    csv_writer,
+    print_warning,
+    setup_progress,
+    stdout,
+)
 from gpulca.cli.reports import prepare_reports, report_options
+from gpulca.core.vocabulary import format_number, format_percent, impact_heading
 from gpulca.io.atomic import Writer, write_all
 from gpulca.pipeline.compare import compare_study
 from gpulca.reports.compare_chart import comparison_figure, write_chart
@@ -37,10 +44,6 @@ def default_output_dir(study_name: str) -> Path:
     return Path("gpulca-results") / f"{study_name}-compare"
 
 
-def _csv(frame: pd.DataFrame) -> Writer:
-    return lambda path: frame.to_csv(path, index=False, float_format="%.10g")
-
-
 def comparison_writers(result: ComparisonResult) -> dict[str, Writer]:
     """The files of a comparison by name; other writers (e.g. Excel) may be added to it."""
     figures: list[Figure] = []
@@ -51,11 +54,11 @@ def comparison_writers(result: ComparisonResult) -> dict[str, Writer]:
         write_chart(result, path, figure=figures[0])
 
     writers: dict[str, Callable[[Path], None]] = {
-        "comparison.csv": _csv(result.comparison),
-        "results.csv": _csv(result.scores),
-        "overrides.csv": _csv(result.overrides),
-        "parameters.csv": _csv(result.parameters),
-        "differences.csv": _csv(result.differences),
+        "comparison.csv": csv_writer(result.comparison),
+        "results.csv": csv_writer(result.scores),
+        "overrides.csv": csv_writer(result.overrides),
+        "parameters.csv": csv_writer(result.parameters),
+        "differences.csv": csv_writer(result.differences),
         "comparison.png": chart,
         "comparison.svg": chart,
     }
@@ -83,14 +86,17 @@ def print_comparison(result: ComparisonResult, top: int) -> None:
     table.add_column("variant", no_wrap=True)
     for impact in impacts:
         row = comparison[comparison["impact"] == impact].iloc[0]
-        table.add_column(escape(f"{row['impact_label']}\n[{row['unit']}]"), justify="right")
+        table.add_column(escape(impact_heading(row["impact_label"], row["unit"], "\n")),
+                         justify="right")
     by_key = comparison.set_index(["variant", "impact"])
     for name in shown:
         cells = []
         for impact in impacts:
-            score, change = by_key.loc[(name, impact), ["score", "change_pct"]]
-            delta = "" if name == result.baseline or pd.isna(change) else f" ({change:+.0f}%)"
-            cells.append(format_number(float(score)) + delta)
+            score, change = (float(v) for v in by_key.loc[(name, impact),
+                                                          ["score", "change_pct"]])
+            delta = "" if name == result.baseline or math.isnan(change) else \
+                f" ({format_percent(change / 100, decimals=0, signed=True)})"
+            cells.append(format_number(score) + delta)
         rank = str(by_key.loc[(name, impacts[0]), "rank"])
         table.add_row(rank, escape(name), *cells,
                       style="bold" if name == result.baseline else None)
@@ -132,7 +138,7 @@ def compare(study: str, output: str | None, top: int, data_dir: str | None,
     with setup_progress() as progress:
         result = compare_study(study, data_dir=data_dir, project=project, progress=progress)
     for warning in result.warnings:
-        stderr.print(f"[yellow]warning:[/yellow] {warning}")
+        print_warning(warning)
     print_comparison(result, top)
     # Build the workbook and charts before writing anything: a failure leaves no output.
     results, overrides = comparison_inputs(result)

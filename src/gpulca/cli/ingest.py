@@ -12,7 +12,7 @@ and exit with code 2 (:func:`gpulca.cli.report_errors`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,10 @@ from rich.console import Console
 from rich.table import Table
 
 from gpulca.cli import report_errors
-from gpulca.cli.common import stdout
+from gpulca.cli.common import print_warning, stdout
 from gpulca.core.errors import InputError, Problem
 from gpulca.core.units import UnitProblem, magnitude_in, parse_quantity
+from gpulca.core.vocabulary import format_number, format_percent
 from gpulca.ingest.activity_csv import read_activity_csv, write_activity_csv
 from gpulca.ingest.energy import (
     EnergyMeasurement,
@@ -86,38 +87,36 @@ def print_summary(console: Console, summary: IngestSummary) -> None:
                           ("GPU-hours", "right"), ("share", "right")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for total in summary.phases:
-        table.add_row(total.phase, total.label, f"{total.jobs:,}", f"{total.gpu_hours:,.1f}",
-                      f"{total.share:.1%}")
-    table.add_row("total", "", "", f"{summary.total_gpu_hours:,.1f}", "100.0%")
+        table.add_row(total.phase, total.label, f"{total.jobs:,}", format_number(total.gpu_hours),
+                      format_percent(total.share))
+    table.add_row("total", "", "", format_number(summary.total_gpu_hours), format_percent(1.0))
     console.print(table)
-    console.print(f"Final training: {summary.final_training_share:.1%} of the GPU-hours.")
+    console.print(f"Final training: {format_percent(summary.final_training_share)} of the "
+                  "GPU-hours.")
     console.print(f"Lines read: {summary.lines:,}; allocations: {summary.allocations:,}; "
                   f"job steps skipped: {summary.steps:,}; CPU-only allocations: "
                   f"{summary.cpu_only:,}; never started: {summary.never_started:,}; GPU "
                   f"allocations with 0 s: {summary.zero_hours:,}; failed (to the failed phase): "
-                  f"{summary.failed_jobs:,} ({summary.failed_gpu_hours:,.1f} GPU-h).")
+                  f"{summary.failed_jobs:,} ({format_number(summary.failed_gpu_hours, 'GPU-h')}).")
     _print_warnings(console, summary)
 
 
 def _print_warnings(console: Console, summary: IngestSummary) -> None:
-    if summary.malformed:
-        console.print(f"[yellow]warning:[/] {len(summary.malformed):,} malformed lines skipped:")
-        for problem in summary.malformed[:SHOWN]:
-            console.print(f"  {problem}", markup=False, soft_wrap=True)
+    _print_malformed(console, summary.malformed)
     if summary.unmatched_jobs:
-        console.print(f"[yellow]warning:[/] {summary.unmatched_jobs:,} GPU jobs "
-                      f"({summary.unmatched_gpu_hours:,.1f} GPU-h) matched no rule and were put "
-                      f"in phase {summary.unmatched_phase!r} (unmatched_phase); largest:",
-                      soft_wrap=True)
+        print_warning(f"{summary.unmatched_jobs:,} GPU jobs "
+                      f"({format_number(summary.unmatched_gpu_hours, 'GPU-h')}) matched no rule "
+                      f"and were put in phase {summary.unmatched_phase!r} (unmatched_phase); "
+                      "largest:", console, soft_wrap=True)
         for example in summary.unmatched_examples:
             console.print(f"  {example['file']}:{example['line']}: job {example['job_id']} "
                           f"{example['name']!r} account {example['account']!r} partition "
                           f"{example['partition']!r} ({example['gpu_hours']} GPU-h)", markup=False,
                           soft_wrap=True)
     for gres, count in summary.unmapped_gres.items():
-        console.print(f"[yellow]warning:[/] gres type {gres!r} ({count:,} jobs) maps to no "
-                      "accelerator (add it under accelerators.gres_types); those rows use the "
-                      "study's accelerator")
+        print_warning(f"gres type {gres!r} ({count:,} jobs) maps to no accelerator (add it "
+                      "under accelerators.gres_types); those rows use the study's accelerator",
+                      console)
     if summary.repeated_headers:
         console.print(f"note: {summary.repeated_headers} repeated header lines skipped")
     for note in summary.notes:
@@ -155,7 +154,7 @@ def _energy_command(name: str, reader: Callable[..., EnergyMeasurement],
             targets = [r for r in before if r.phase == phase and model in (None, r.model)]
             for finding in attachment_findings(targets, measured.energy_kwh, measured.gpu_hours,
                                                rated):
-                console.print(f"[yellow]warning:[/] phase {phase!r}: {finding}", soft_wrap=True)
+                print_warning(f"phase {phase!r}: {finding}", console, soft_wrap=True)
             write_activity_csv(rows, output)
             console.print(f"Attached {measured.energy_kwh:.6g} kWh to phase {phase!r}; wrote "
                           f"{output}")
@@ -185,12 +184,18 @@ def print_measurement(console: Console, measured: EnergyMeasurement, phase: str,
         console.print(f"note: {measured.unavailable:,} samples without a value ([N/A]) skipped")
     for note in measured.notes:
         console.print(f"note: {note}")
-    if measured.problems:
-        console.print(f"[yellow]warning:[/] {len(measured.problems):,} malformed lines skipped:")
-        for problem in measured.problems[:SHOWN]:
-            console.print(f"  {problem}", markup=False, soft_wrap=True)
+    _print_malformed(console, measured.problems)
     for finding in plausibility(measured.energy_kwh, measured.gpu_hours, rated_power_w):
-        console.print(f"[yellow]warning:[/] {finding}")
+        print_warning(finding, console)
+
+
+def _print_malformed(console: Console, problems: Sequence[object]) -> None:
+    """How many lines of a log were skipped as malformed, and the first :data:`SHOWN`."""
+    if not problems:
+        return
+    print_warning(f"{len(problems):,} malformed lines skipped:", console)
+    for problem in problems[:SHOWN]:
+        console.print(f"  {problem}", markup=False, soft_wrap=True)
 
 
 for _name, _reader, _help in (

@@ -52,20 +52,11 @@ def prepare_reports(results: Sequence[StudyResult], excel_file: str | None,
         charts = chart_files(report)
 
     def write() -> list[Path]:
-        from gpulca.io.atomic import write_all
-        from gpulca.reports.excel import write_bytes_atomic
+        from gpulca.io.atomic import write_bytes_atomic, write_files
 
         written = [write_bytes_atomic(path, content) for path, content in files.items()]
         if charts_dir:
-            written += write_all(charts_dir, {name: _writer(content)
-                                              for name, content in charts.items()})
+            written += write_files(charts_dir, charts)
         return written
-
-    return write
-
-
-def _writer(content: bytes) -> Callable[[Path], None]:
-    def write(path: Path) -> None:
-        path.write_bytes(content)
 
     return write

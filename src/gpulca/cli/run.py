@@ -13,13 +13,14 @@ from rich.table import Table
 from gpulca.cli import report_errors
 from gpulca.cli.common import (
     brightway_options,
-    format_number,
+    csv_writer,
     print_table,
+    print_warning,
     setup_progress,
-    stderr,
     stdout,
 )
 from gpulca.cli.reports import prepare_reports, report_options
+from gpulca.core.vocabulary import format_number, format_percent, format_range, impact_heading
 from gpulca.io.atomic import write_all
 from gpulca.pipeline.run import run_study
 from gpulca.results.frames import (
@@ -40,14 +41,10 @@ def write_results(result: StudyResult, directory: Path,
                   comparison: pd.DataFrame | None = None) -> list[Path]:
     """Write ``results.csv`` (tidy scores) and ``audit.csv`` (intermediates), all or nothing;
     also ``reference.csv`` when the study has published figures (``comparison``)."""
-    writers = {
-        "results.csv": lambda p: result.scores.to_csv(p, index=False, float_format="%.10g"),
-        "audit.csv": lambda p: result.audit.to_csv(p, index=False, float_format="%.10g"),
-    }
+    frames = {"results.csv": result.scores, "audit.csv": result.audit}
     if comparison is not None and len(comparison):
-        writers["reference.csv"] = lambda p: comparison.to_csv(p, index=False,
-                                                               float_format="%.10g")
-    return write_all(directory, writers)
+        frames["reference.csv"] = comparison
+    return write_all(directory, {name: csv_writer(frame) for name, frame in frames.items()})
 
 
 def print_multiplier(result: StudyResult) -> None:
@@ -60,18 +57,19 @@ def print_multiplier(result: StudyResult) -> None:
         "whole development": table["total"].to_numpy(),
         "final training": table["final"].to_numpy(),
         "multiplier": table["multiplier"].to_numpy()},
-        index=[f"{label} [{unit}]" for label, unit in zip(table["impact_label"], table["unit"],
-                                                          strict=True)])
+        index=[impact_heading(label, unit) for label, unit in zip(table["impact_label"],
+                                                                  table["unit"], strict=True)])
     print_table(rows, "Development multiplier: whole development / final training", "impact")
     finite = table["multiplier"].dropna()
     if finite.empty:
         return
-    low, high = finite.min(), finite.max()
-    weighs = f"{low:.3g}" if f"{low:.3g}" == f"{high:.3g}" else f"{low:.3g} to {high:.3g}"
-    gpu_time = f"The final training is {share:.1%} of the GPU-hours; " \
+    low, high = float(finite.min()), float(finite.max())
+    weighs = format_range(low, high)
+    gpu_time = f"The final training is {format_percent(share)} of the GPU-hours; " \
         if math.isfinite(share) else ""
+    by_impact = ", by impact" if weighs != format_range(low, low) else ""
     stdout.print(f"{gpu_time}the whole study weighs {weighs} times the final training run"
-                 f"{', by impact' if weighs != f'{low:.3g}' else ''}.")
+                 f"{by_impact}.")
 
 
 def _deviation_text(relative: float, difference: float, absolute: bool) -> str:
@@ -115,13 +113,14 @@ def print_summary(result: StudyResult) -> None:
     labels = dict(zip(result.scores["impact"], result.scores["impact_label"], strict=False))
     table.index = [result.study.phases.get(p, p) if p != "total" else "total"
                    for p in table.index]
-    headers = {c: f"{labels[c]}\n[{units[c]}]" for c in table.columns}
+    headers = {c: impact_heading(labels[c], units[c], "\n") for c in table.columns}
     print_table(table, f"{result.study.name}: impacts by research phase", "phase", headers)
     site = result.study.site
     stdout.print(f"Site: grid zone {site.grid_zone}, PUE {site.pue:g}, "
                  f"WUE {site.wue_l_per_kwh:g} L/kWh. "
-                 f"GPU-hours: {result.audit['gpu_hours'].sum():,.0f}; "
-                 f"facility electricity: {result.audit['facility_energy_kwh'].sum():,.0f} kWh.")
+                 f"GPU-hours: {format_number(float(result.audit['gpu_hours'].sum()))}; "
+                 "facility electricity: "
+                 f"{format_number(float(result.audit['facility_energy_kwh'].sum()), 'kWh')}.")
 
 
 @click.command()
@@ -137,7 +136,7 @@ def run(study: str, output: str | None, data_dir: str | None, project: str,
     with setup_progress() as progress:
         result = run_study(study, data_dir=data_dir, project=project, progress=progress)
     for warning in result.warnings:
-        stderr.print(f"[yellow]warning:[/yellow] {warning}")
+        print_warning(warning)
     print_summary(result)
     print_multiplier(result)
     comparison = compare_reference(result)

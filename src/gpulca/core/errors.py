@@ -1,9 +1,9 @@
-"""Exceptions and the problem report shared by every stage.
+"""Exceptions and the problem list shared by every stage.
 
 Every user-facing problem has the same anatomy: the file, the place in it (line and key path),
-the offending value, and what was expected. Problems are collected into a :class:`Report`
-so that one run lists all of them; :class:`InputError` carries a report out of the library and
-the CLI turns it into one line per problem and exit code 2.
+the offending value, and what was expected. Problems are collected into a :class:`ProblemList`
+so that one run lists all of them; :class:`InputError` carries problems out of the library and
+the CLI turns them into one line per problem and exit code 2.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ def _show(value: object) -> str:
 
 
 @dataclass
-class Report:
-    """A collection of problems; ``valid`` is true when it is empty."""
+class ProblemList:
+    """The problems found in a set of input files; ``valid`` is true when it is empty."""
 
     problems: list[Problem] = field(default_factory=list)
 

@@ -13,8 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from gpulca.core.cache import cached_json
 from gpulca.engine.project import import_brightway
+from gpulca.io.cache import cached_json
 from gpulca.library.flows import Flow, FlowIndex
 
 REGIONAL_WATER_METHOD = ("gpulca", "water scarcity",

@@ -14,8 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,9 +21,10 @@ from pydantic import ValidationError
 
 from gpulca.core.errors import InputError, Problem
 from gpulca.core.units import magnitude_in, parse_quantity
+from gpulca.io.atomic import write_text_atomic
 from gpulca.schemas.scenario import ActivityRow
 
-ACTIVITY_COLUMNS = (
+ACTIVITY_CSV_COLUMNS = (
     "phase", "gpu_hours", "gpu_count", "wall_hours", "accelerator", "model", "component",
     "it_energy_kwh", "it_energy_scope", "it_power_w", "gpu_load", "comment",
 )
@@ -92,10 +91,10 @@ def read_activity_csv(path: str | Path) -> list[ActivityRow]:
     header = reader.fieldnames or []
     if not header:
         raise InputError(Problem(file, "", "the activity file is empty; expected a header row"))
-    unknown = [c for c in header if c not in ACTIVITY_COLUMNS]
+    unknown = [c for c in header if c not in ACTIVITY_CSV_COLUMNS]
     if unknown or "phase" not in header:
         raise InputError(Problem(
-            file, "header", f"expected columns among {', '.join(ACTIVITY_COLUMNS)} "
+            file, "header", f"expected columns among {', '.join(ACTIVITY_CSV_COLUMNS)} "
             "including 'phase'", 1, ",".join(unknown) or ",".join(header)))
     rows: list[ActivityRow] = []
     problems: list[Problem] = []
@@ -125,40 +124,26 @@ def _cell(value: object) -> str:
 
 
 def _record(row: ActivityRow) -> tuple[object, ...]:
-    """The CSV cells of ``row``, in the order of :data:`ACTIVITY_COLUMNS`."""
+    """The CSV cells of ``row``, in the order of :data:`ACTIVITY_CSV_COLUMNS`."""
     values = row.model_dump()
     values["it_energy_kwh"] = magnitude_in(parse_quantity(row.it_energy), "kWh") \
         if row.it_energy else None
     values["it_power_w"] = magnitude_in(parse_quantity(row.it_power), "W") \
         if row.it_power else None
-    return tuple(values[column] for column in ACTIVITY_COLUMNS)
+    return tuple(values[column] for column in ACTIVITY_CSV_COLUMNS)
 
 
 def activity_csv_text(rows: Iterable[ActivityRow]) -> str:
     """The activity CSV for ``rows`` (the format :func:`read_activity_csv` reads)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(ACTIVITY_COLUMNS)
+    writer.writerow(ACTIVITY_CSV_COLUMNS)
     for row in rows:
         writer.writerow([_cell(v) for v in _record(row)])
     return buffer.getvalue()
 
 
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename: a
-    reader never sees a partial file, and an error leaves any previous file untouched."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.",
-                                         suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def write_activity_csv(rows: Iterable[ActivityRow], path: str | Path) -> None:
-    """Write the activity CSV atomically (see :func:`write_text_atomic`)."""
+    """Write the activity CSV atomically (:func:`gpulca.io.atomic.write_text_atomic`): a reader
+    never sees a partial file, and an error leaves any previous file untouched."""
     write_text_atomic(path, activity_csv_text(rows))

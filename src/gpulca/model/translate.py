@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-STAGES = ("gpu_manufacturing", "server_manufacturing", "electricity", "cooling_water")
-"""Life-cycle stages in result order."""
+# Stage ids are defined once, in the vocabulary; the name stays importable from here.
+from gpulca.core.vocabulary import STAGES as STAGES
 
 
 @dataclass(frozen=True)

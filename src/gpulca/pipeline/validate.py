@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gpulca.core.errors import InputError, Problem, Report
+from gpulca.core.errors import InputError, Problem, ProblemList
 from gpulca.engine.bundled import bundled_flow_index, known_method_names
 from gpulca.io.yamlio import load_yaml
 from gpulca.library.inventory import discover_yaml, load_library, resolve_library
@@ -49,9 +49,9 @@ They are tried first: a rules file may have keys (``accelerators``) of another k
 
 @dataclass
 class ValidationResult:
-    """The report and what was checked, by kind."""
+    """The problems found (``report``) and what was checked, by kind."""
 
-    report: Report = field(default_factory=Report)
+    report: ProblemList = field(default_factory=ProblemList)
     checked: dict[str, list[Path]] = field(default_factory=dict)
 
 
@@ -70,14 +70,14 @@ def classify(path: Path, data: Any) -> str:
     return "unknown"
 
 
-def _collect(report: Report, check: Callable[[], object]) -> None:
+def _collect(report: ProblemList, check: Callable[[], object]) -> None:
     try:
         check()
     except InputError as exc:
         report.extend(exc.problems)
 
 
-def _check_extra(report: Report, path: Path, data: Any) -> None:
+def _check_extra(report: ProblemList, path: Path, data: Any) -> None:
     for recognise, check in EXTRA_CHECKERS:
         if recognise(path, data):
             _collect(report, lambda check=check: check(path))
@@ -117,7 +117,7 @@ def validate_paths(paths: Iterable[str | Path]) -> ValidationResult:
     return result
 
 
-def _check_library(report: Report, files: list[Path]) -> None:
+def _check_library(report: ProblemList, files: list[Path]) -> None:
     """Check inventory files as one library, going on past files that fail to parse."""
     library = load_library(files, partial=True)
     report.extend(library.load_problems)

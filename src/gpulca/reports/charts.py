@@ -26,9 +26,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from gpulca.model.translate import STAGES
+from gpulca.core.vocabulary import (
+    STAGES,
+    format_short,
+    hex_colour,
+    stage_colour,
+    stage_label,
+    variant_colours,
+)
 from gpulca.reports import tables as rp
-from gpulca.reports.excel import STAGE_COLOURS, VARIANT_COLOURS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -52,7 +58,7 @@ def _figure(width: float, height: float) -> Figure:
 def _axis_format(ax: Axes) -> None:
     from matplotlib.ticker import FuncFormatter
 
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: rp.fmt(v)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_short(v)))
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="y", color="#dddddd", linewidth=0.8)
     ax.set_axisbelow(True)
@@ -65,8 +71,8 @@ def draw_phase_stage(ax: Axes, table: pd.DataFrame, title: str, unit: str,
     bottom = [0.0] * len(table.index)
     for stage in STAGES:
         values = [float(v) for v in table[stage]]
-        ax.bar(positions, values, bottom=bottom, color="#" + STAGE_COLOURS[stage],
-               label=rp.STAGE_LABELS[stage], width=0.65)
+        ax.bar(positions, values, bottom=bottom, color=hex_colour(stage_colour(stage)),
+               label=stage_label(stage), width=0.65)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     # Headroom set explicitly: a zero-height top segment (e.g. cooling water for climate) is a
     # sticky edge at the bar's total, which would stop matplotlib's own margin.
@@ -90,7 +96,7 @@ def _wrap(text: str, width: int = 14) -> str:
     return "\n".join(lines)
 
 
-def phase_stage_figure(report: rp.Report, impact: str) -> Figure:
+def phase_stage_figure(report: rp.ReportData, impact: str) -> Figure:
     """The stacked chart of one impact: phases by life-cycle stage."""
     table = rp.phase_stage_table(report.base.scores, impact)
     figure = _figure(max(5.0, 1.1 * len(table.index) + 2.5), 4.2)
@@ -103,7 +109,7 @@ def phase_stage_figure(report: rp.Report, impact: str) -> Figure:
     return figure
 
 
-def overview_figure(report: rp.Report) -> Figure:
+def overview_figure(report: rp.ReportData) -> Figure:
     """Every impact's stacked chart in one figure, with one legend."""
     impacts = report.impacts
     columns = min(3, len(impacts))
@@ -125,18 +131,19 @@ def overview_figure(report: rp.Report) -> Figure:
     return figure
 
 
-def variants_figure(report: rp.Report) -> Figure:
+def variants_figure(report: rp.ReportData) -> Figure:
     """Grouped bars: each variant's total per impact, as a percentage of the base."""
     relative = rp.relative_to_base(rp.variant_totals(report)) * 100
     impacts = list(relative.columns)
     figure = _figure(max(6.0, 1.6 * len(impacts) + 2.0), 4.2)
     ax = figure.add_subplot()
     width = 0.8 / len(relative.index)
+    colours = variant_colours(len(relative.index))
     for index, variant in enumerate(relative.index):
         positions = [i + (index - (len(relative.index) - 1) / 2) * width
                      for i in range(len(impacts))]
         ax.bar(positions, relative.loc[variant].fillna(0.0), width=width, label=str(variant),
-               color="#" + VARIANT_COLOURS[index % len(VARIANT_COLOURS)])
+               color=hex_colour(colours[index]))
     ax.axhline(100, color="#555555", linewidth=0.8, linestyle="--")
     ax.set_xticks(range(len(impacts)), [_wrap(report.labels[i]) for i in impacts])
     ax.set_ylabel("% of the base study")
@@ -158,7 +165,7 @@ def figure_bytes(figure: Figure, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def chart_figures(report: rp.Report) -> dict[str, Figure]:
+def chart_figures(report: rp.ReportData) -> dict[str, Figure]:
     """Every chart of a report, by file stem."""
     figures = {f"phases_by_stage_{impact}": phase_stage_figure(report, impact)
                for impact in report.impacts}
@@ -168,24 +175,19 @@ def chart_figures(report: rp.Report) -> dict[str, Figure]:
     return figures
 
 
-def chart_files(report: rp.Report, formats: Sequence[str] = FORMATS) -> dict[str, bytes]:
+def chart_files(report: rp.ReportData, formats: Sequence[str] = FORMATS) -> dict[str, bytes]:
     """Every chart of a report rendered in each format, by file name."""
     return {f"{stem}.{fmt}": figure_bytes(figure, fmt)
             for stem, figure in chart_figures(report).items() for fmt in formats}
 
 
 def write_charts(directory: str | Path, results: Sequence[StudyResult],
-                 report: rp.Report | None = None) -> list[Path]:
+                 report: rp.ReportData | None = None) -> list[Path]:
     """Write the charts of one study (or of a comparison, base first) into ``directory``.
 
     Every file is rendered in memory first; then they are written all or nothing.
     """
-    from gpulca.io.atomic import write_all
+    from gpulca.io.atomic import write_files
 
     report = report or rp.build_report(results, methods=[])
-    files = chart_files(report)
-    return write_all(directory, {name: _writer(content) for name, content in files.items()})
-
-
-def _writer(content: bytes) -> Any:
-    return lambda path: path.write_bytes(content)
+    return write_files(directory, chart_files(report))

@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from gpulca.model.translate import STAGES
+from gpulca.core.vocabulary import (
+    STAGES,
+    format_percent,
+    format_short,
+    hex_colour,
+    impact_heading,
+    stage_colour,
+    stage_label,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -26,11 +34,6 @@ if TYPE_CHECKING:
 
     from gpulca.results.comparison import ComparisonResult
 
-STAGE_LABELS = {"gpu_manufacturing": "GPU manufacturing", "server_manufacturing":
-                "Host manufacturing", "electricity": "Electricity", "cooling_water":
-                "On-site cooling water"}
-STAGE_COLOURS = {"gpu_manufacturing": "#8c6bb1", "server_manufacturing": "#c2a5cf",
-                 "electricity": "#e6873c", "cooling_water": "#3b8bc2"}
 MAX_VARIANTS = 25
 
 
@@ -48,14 +51,6 @@ def chart_variants(result: ComparisonResult, max_variants: int = MAX_VARIANTS) -
     return [v for v in ordered if v in shown]
 
 
-def _short(value: float) -> str:
-    magnitude = abs(value)
-    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if magnitude >= limit:
-            return f"{value / limit:.3g}{suffix}"
-    return f"{value:.3g}"
-
-
 def _panel(axes: Axes, stages: pd.DataFrame, totals: pd.Series, changes: pd.Series,
            baseline_total: float, title: str, baseline: str) -> None:
     names = list(totals.index)
@@ -63,20 +58,20 @@ def _panel(axes: Axes, stages: pd.DataFrame, totals: pd.Series, changes: pd.Seri
     left = np.zeros(len(names))
     for stage in STAGES:
         values = stages.reindex(index=names, columns=[stage]).fillna(0.0)[stage].to_numpy()
-        axes.barh(positions, values, left=left, color=STAGE_COLOURS[stage], height=0.72,
-                  label=STAGE_LABELS[stage])
+        axes.barh(positions, values, left=left, color=hex_colour(stage_colour(stage)),
+                  height=0.72, label=stage_label(stage))
         left = left + values
     axes.axvline(baseline_total, color="#333333", linestyle="--", linewidth=0.9)
     span = max(float(np.nanmax(left)), 1e-300)
     for y, name in enumerate(names):
         change = changes[name]
-        text = "baseline" if name == baseline else (
-            "n/a" if pd.isna(change) else f"{change:+.0f}%")
+        text = "baseline" if name == baseline else format_percent(
+            None if pd.isna(change) else change / 100, decimals=0, signed=True)
         axes.text(left[y] + 0.012 * span, y, text, va="center", fontsize=7.5, color="#222222",
                   bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85})
     axes.set_xlim(0, span * 1.22)
     axes.set_title(title, fontsize=9.5, loc="left")
-    axes.xaxis.set_major_formatter(lambda value, _: _short(value))
+    axes.xaxis.set_major_formatter(lambda value, _: format_short(value))
     axes.tick_params(axis="both", labelsize=8)
     axes.spines[["top", "right"]].set_visible(False)
     axes.grid(axis="x", color="#dddddd", linewidth=0.6)
@@ -101,7 +96,7 @@ def comparison_figure(result: ComparisonResult, max_variants: int = MAX_VARIANTS
         rows_of = comparison[comparison["impact"] == impact].set_index("variant")
         table = stages[stages["impact"] == impact].pivot(index="variant", columns="stage",
                                                          values="score")
-        label = f"{rows_of['impact_label'].iloc[0]} [{rows_of['unit'].iloc[0]}]"
+        label = impact_heading(rows_of["impact_label"].iloc[0], rows_of["unit"].iloc[0])
         _panel(axes, table, rows_of["score"].reindex(names), rows_of["change_pct"],
                float(rows_of["baseline"].iloc[0]), label, result.baseline)
     for index in range(len(impacts), rows * columns):
@@ -112,7 +107,7 @@ def comparison_figure(result: ComparisonResult, max_variants: int = MAX_VARIANTS
         if tick.get_text() == result.baseline:
             tick.set_fontweight("bold")
     handles, labels = axis.get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8.5,
+    figure.legend(handles, labels, loc="outside lower center", ncols=len(STAGES), fontsize=8.5,
                   frameon=False)
     total = len(result.results)
     shown = "" if total == len(names) else f" (showing {len(names)} of {total}; all in the CSV)"

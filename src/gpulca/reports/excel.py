@@ -29,23 +29,28 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from gpulca.model.translate import STAGES
+from gpulca.core.vocabulary import (
+    EXCEL_PERCENT,
+    STAGES,
+    excel_number_format,
+    impact_heading,
+    stage_colour,
+    stage_label,
+    variant_colours,
+)
+from gpulca.io.atomic import write_bytes_atomic
 from gpulca.reports import tables as rp
 from gpulca.reports.xlsx import (  # noqa: F401 - safe_text, FORMULA_TRIGGERS, ZIP_DATE: public here
     CHART_ROWS,
     FORMULA_TRIGGERS,
-    STAGE_COLOURS,
-    VARIANT_COLOURS,
     ZIP_DATE,
     Block,
     Sheet,
     cell_value,
     clustered_chart,
-    number_format,
     safe_text,
     stacked_chart,
     workbook_bytes,
-    write_bytes_atomic,
 )
 
 if TYPE_CHECKING:
@@ -69,22 +74,22 @@ SHEET_NOTES = {
 }
 
 
-def _variant_note(report: rp.Report) -> str:
+def _variant_note(report: rp.ReportData) -> str:
     return f" Variant: {report.base.variant}." if report.has_variants else ""
 
 
-def _score_formats(report: rp.Report, table: pd.DataFrame) -> list[str]:
-    return [number_format(table[i], report.units.get(i, "")) for i in table.columns]
+def _score_formats(report: rp.ReportData, table: pd.DataFrame) -> list[str]:
+    return [excel_number_format(table[i], report.units.get(i, "")) for i in table.columns]
 
 
-def _impact_headers(report: rp.Report, impacts: Iterable[str]) -> list[str]:
-    return [f"{report.labels[i]} ({report.units.get(i, '')})" for i in impacts]
+def _impact_headers(report: rp.ReportData, impacts: Iterable[str]) -> list[str]:
+    return [impact_heading(report.labels[i], report.units.get(i, "")) for i in impacts]
 
 
 SUMMARY_WIDTHS = {1: 36.0, 2: 26.0, 3: 15.0, 4: 15.0, 5: 22.0, 6: 24.0, 7: 24.0}
 
 
-def _headline_rows(report: rp.Report) -> list[list[Any]]:
+def _headline_rows(report: rp.ReportData) -> list[list[Any]]:
     scores = report.base.scores
     shares = rp.final_training_shares(scores)
     rows = []
@@ -95,11 +100,11 @@ def _headline_rows(report: rp.Report) -> list[list[Any]]:
         share = shares[impact]
         rows.append([report.labels[impact], float(total), share, 1 / share if share else None,
                      str(phases.idxmax()) if total else "",
-                     rp.STAGE_LABELS.get(str(stages.idxmax()), "") if total else ""])
+                     stage_label(str(stages.idxmax())) if total else ""])
     return rows
 
 
-def write_summary(sheet: Sheet, report: rp.Report, chart: Any,
+def write_summary(sheet: Sheet, report: rp.ReportData, chart: Any,
                   present: Sequence[str]) -> None:
     base = report.base
     sheet.title(f"Environmental footprint of {base.study.name}")
@@ -112,9 +117,9 @@ def write_summary(sheet: Sheet, report: rp.Report, chart: Any,
     rows = _headline_rows(report)
     block = sheet.table(["Impact category", "Total", "Share of the final training run",
                          "Development multiplier", "Largest phase", "Largest stage"], rows,
-                        [None, None, "0.0%", '0.0"x"'])
+                        [None, None, EXCEL_PERCENT, '0.0"x"'])
     for offset, impact in enumerate(report.impacts):
-        sheet.ws.cell(row=block.first + offset, column=2).number_format = number_format(
+        sheet.ws.cell(row=block.first + offset, column=2).number_format = excel_number_format(
             [rows[offset][1]], report.units[impact])
     sheet.heading("Reading")
     for line in rp.reading(base):
@@ -163,7 +168,7 @@ def _contents(sheet: Sheet, present: Sequence[str]) -> None:
         sheet.row += 1
 
 
-def write_by_phase(sheet: Sheet, report: rp.Report) -> None:
+def write_by_phase(sheet: Sheet, report: rp.ReportData) -> None:
     base = report.base
     table = rp.phase_table(base.scores)
     audit = base.audit.groupby("phase", sort=False)[["gpu_hours", "facility_energy_kwh"]].sum()
@@ -182,42 +187,42 @@ def write_by_phase(sheet: Sheet, report: rp.Report) -> None:
     grand = table.loc["total"].replace(0.0, float("nan"))
     shares = [[base.study.phases.get(p, p), p, *(table.loc[p] / grand)] for p in phases]
     sheet.table(["Phase", "Phase id", *_impact_headers(report, table.columns)], shares,
-                [None, None, *["0.0%"] * len(table.columns)])
+                [None, None, *[EXCEL_PERCENT] * len(table.columns)])
     sheet.finish(block)
 
 
-def write_by_stage(sheet: Sheet, report: rp.Report) -> None:
+def write_by_stage(sheet: Sheet, report: rp.ReportData) -> None:
     table = rp.stage_table(report.base.scores)
     stages = list(STAGES)
     sheet.title("Impacts by life-cycle stage", "Sum over the research phases; the last row is "
                 "the total." + _variant_note(report))
     headers = ["Life-cycle stage", "Stage id", *_impact_headers(report, table.columns)]
     formats = [None, None, *_score_formats(report, table)]
-    rows = [[rp.STAGE_LABELS[s], s, *table.loc[s]] for s in stages]
+    rows = [[stage_label(s), s, *table.loc[s]] for s in stages]
     block = sheet.table(headers, rows, formats, total=["Total", "", *table.loc["total"]])
     sheet.heading("Share of each impact's total")
     grand = table.loc["total"].replace(0.0, float("nan"))
-    sheet.table(headers, [[rp.STAGE_LABELS[s], s, *(table.loc[s] / grand)] for s in stages],
-                [None, None, *["0.0%"] * len(table.columns)])
+    sheet.table(headers, [[stage_label(s), s, *(table.loc[s] / grand)] for s in stages],
+                [None, None, *[EXCEL_PERCENT] * len(table.columns)])
     sheet.finish(block)
 
 
-def stacked_blocks(sheet: Sheet, report: rp.Report, tables: dict[str, pd.DataFrame],
+def stacked_blocks(sheet: Sheet, report: rp.ReportData, tables: dict[str, pd.DataFrame],
                    row_label: str, labels: dict[str, str]) -> dict[str, Block]:
     """For each impact a block (rows x stages + total) with its stacked chart to the right."""
     from openpyxl.worksheet.pagebreak import Break
 
     blocks: dict[str, Block] = {}
-    colours = [STAGE_COLOURS[s] for s in STAGES]
+    colours = [stage_colour(s) for s in STAGES]
     for impact, table in tables.items():
         unit = report.units.get(impact, "")
         start = sheet.row
-        sheet.heading(f"{report.labels[impact]} ({unit})")
-        fmt = number_format(table.sum(axis=1), unit)
+        sheet.heading(impact_heading(report.labels[impact], unit))
+        fmt = excel_number_format(table.sum(axis=1), unit)
         rows = [[labels.get(str(i), str(i)), *table.loc[i], float(table.loc[i].sum())]
                 for i in table.index]
         total = ["Total", *table.sum(axis=0), float(table.to_numpy().sum())]
-        block = sheet.table([row_label, *(rp.STAGE_LABELS[s] for s in STAGES), "Total"], rows,
+        block = sheet.table([row_label, *(stage_label(s) for s in STAGES), "Total"], rows,
                             [None, *[fmt] * (len(STAGES) + 1)], total=total)
         chart = stacked_chart(sheet.ws, block, report.labels[impact], unit, fmt, colours)
         sheet.ws.add_chart(chart, f"H{start}")
@@ -228,7 +233,7 @@ def stacked_blocks(sheet: Sheet, report: rp.Report, tables: dict[str, pd.DataFra
     return blocks
 
 
-def write_phase_stage(sheet: Sheet, report: rp.Report) -> dict[str, Block]:
+def write_phase_stage(sheet: Sheet, report: rp.ReportData) -> dict[str, Block]:
     sheet.title("Impacts by phase and life-cycle stage", "One table and one stacked chart per "
                 "impact category." + _variant_note(report))
     tables = {i: rp.phase_stage_table(report.base.scores, i) for i in report.impacts}
@@ -237,7 +242,7 @@ def write_phase_stage(sheet: Sheet, report: rp.Report) -> dict[str, Block]:
     return blocks
 
 
-def write_scenarios(sheet: Sheet, report: rp.Report) -> None:
+def write_scenarios(sheet: Sheet, report: rp.ReportData) -> None:
     sheet.title("Scenarios", f"The base study ({report.base.variant}) and its variants; the "
                 "overrides of each variant are listed on the Run sheet.")
     totals = rp.variant_totals(report)
@@ -249,9 +254,10 @@ def write_scenarios(sheet: Sheet, report: rp.Report) -> None:
     relative = rp.relative_to_base(totals)
     rel_block = sheet.table(["Variant", *(report.labels[i] for i in relative.columns)],
                             [[v, *relative.loc[v]] for v in relative.index],
-                            [None, *["0.0%"] * len(relative.columns)])
+                            [None, *[EXCEL_PERCENT] * len(relative.columns)])
     chart = clustered_chart(sheet.ws, rel_block, "Variants relative to the base study",
-                            "% of base", "0%", VARIANT_COLOURS)
+                            "% of base", "0%",
+                            variant_colours(len(relative.index)))
     sheet.ws.add_chart(chart, f"A{sheet.row}")
     sheet.row += CHART_ROWS + 1
     sheet.heading("By life-cycle stage")
@@ -270,7 +276,7 @@ REFERENCE_COLUMNS = (
 )
 
 
-def write_reference(sheet: Sheet, report: rp.Report) -> None:
+def write_reference(sheet: Sheet, report: rp.ReportData) -> None:
     reference = report.base.study.study.reference
     sheet.title("Published figures", "The study's reference: " + (reference.source if
                                                                      reference else ""))
@@ -283,7 +289,7 @@ def write_reference(sheet: Sheet, report: rp.Report) -> None:
     sheet.finish(block)
 
 
-def _variant_rows(report: rp.Report, rows_of: Any) -> list[list[Any]]:
+def _variant_rows(report: rp.ReportData, rows_of: Any) -> list[list[Any]]:
     """Rows of the base, then each variant's rows that differ from the base's."""
     base_rows = [list(r) for r in rows_of(report.base)]
     out = [[report.base.variant, *r] for r in base_rows] if report.has_variants else base_rows
@@ -292,7 +298,7 @@ def _variant_rows(report: rp.Report, rows_of: Any) -> list[list[Any]]:
     return out
 
 
-def write_assumptions(sheet: Sheet, report: rp.Report) -> None:
+def write_assumptions(sheet: Sheet, report: rp.ReportData) -> None:
     sheet.title("Assumptions", "Every parameter the results depend on. Source: publication and "
                 "table, or the reason for an assumption; 'Defined at' is the file and line.")
     headers = ["Parameter", "Value", "Unit", "Source", "Quality", "Uncertainty", "Defined at"]
@@ -309,7 +315,7 @@ def write_assumptions(sheet: Sheet, report: rp.Report) -> None:
     sheet.finish(block)
 
 
-ACTIVITY_COLUMNS = (
+ACTIVITY_SHEET_COLUMNS = (
     ("phase", "Phase id", None), ("model", "Model", None), ("component", "Component", None),
     ("accelerator", "Accelerator", None), ("gpu_hours", "GPU-hours (GPU·h)", "GPU·h"),
     ("it_power_per_gpu_kw", "IT power per GPU (kW)", "kW"),
@@ -329,16 +335,16 @@ ACTIVITY_SUMS = frozenset({"gpu_hours", "it_energy_kwh", "facility_energy_kwh",
                            "gpu_units", "server_units"})
 
 
-def write_activity(sheet: Sheet, report: rp.Report) -> None:
+def write_activity(sheet: Sheet, report: rp.ReportData) -> None:
     sheet.title("Activity", "Each activity row (and extra-energy entry) translated into the "
                 "amounts demanded from the inventory; the last row is the total.")
     frames = [rp.activity_frame(r) for r in report.results] if report.has_variants \
         else [rp.activity_frame(report.base)]
     frame = pd.concat(frames, ignore_index=True)
-    columns = [c for c in ACTIVITY_COLUMNS if c[0] in frame.columns]
+    columns = [c for c in ACTIVITY_SHEET_COLUMNS if c[0] in frame.columns]
     if report.has_variants:
         columns = [("variant", "Variant", None), *columns]
-    formats = [number_format(frame[c], unit) if unit else None for c, _, unit in columns]
+    formats = [excel_number_format(frame[c], unit) if unit else None for c, _, unit in columns]
     rows = frame[[c for c, _, _ in columns]].astype(object).where(frame.notna(), None)
     total = ["Total" if i == 0 else (float(frame[c].sum()) if c in ACTIVITY_SUMS and
                                      not report.has_variants else None)
@@ -358,7 +364,7 @@ INVENTORY_COLUMNS = (
 )
 
 
-def write_inventory(sheet: Sheet, report: rp.Report) -> None:
+def write_inventory(sheet: Sheet, report: rp.ReportData) -> None:
     sheet.title("Inventory", "Every exchange of the foreground processes reached by the "
                 "results, per unit of the process; amounts are in the unit of the input or flow.")
     frame = rp.inventory_frame(report.base.study, report.base.demands)
@@ -374,7 +380,7 @@ def write_inventory(sheet: Sheet, report: rp.Report) -> None:
     sheet.finish(block, "B")
 
 
-def write_methods(sheet: Sheet, report: rp.Report) -> None:
+def write_methods(sheet: Sheet, report: rp.ReportData) -> None:
     sheet.title("Methods", f"Methods file: {report.path(str(report.base.study.methods_file))}")
     rows = [[m.impact, m.label, " | ".join(m.method), m.unit, m.brightway_unit, m.num_cfs,
              m.source_file, m.source or "", m.data_version] for m in report.methods]
@@ -386,14 +392,14 @@ def write_methods(sheet: Sheet, report: rp.Report) -> None:
     sheet.finish(block)
 
 
-def _input_files(report: rp.Report) -> dict[str, str]:
+def _input_files(report: rp.ReportData) -> dict[str, str]:
     files: dict[str, str] = {}
     for result in report.results:
         files.update(result.study.input_files)
     return files
 
 
-def write_run(sheet: Sheet, report: rp.Report) -> None:
+def write_run(sheet: Sheet, report: rp.ReportData) -> None:
     base = report.base
     sheet.title("Run", "How these results were produced.")
     facts = [("Date (UTC)", report.run_date.strftime("%Y-%m-%dT%H:%M:%SZ")),
@@ -421,14 +427,14 @@ def write_run(sheet: Sheet, report: rp.Report) -> None:
 
 # -- the workbook ---------------------------------------------------------------------------------
 
-def sheet_names(report: rp.Report) -> list[str]:
+def sheet_names(report: rp.ReportData) -> list[str]:
     """The sheets of a report's workbook, in order."""
     optional = {"Scenarios": report.has_variants,
                 "Reference": report.reference is not None and len(report.reference) > 0}
     return [name for name in SHEET_NOTES if optional.get(name, True)]
 
 
-def build_workbook(report: rp.Report) -> Any:
+def build_workbook(report: rp.ReportData) -> Any:
     """The openpyxl workbook of a report."""
     from openpyxl import Workbook
 
@@ -439,11 +445,11 @@ def build_workbook(report: rp.Report) -> Any:
     sheets["Summary"].fixed = dict(SUMMARY_WIDTHS)
     blocks = write_phase_stage(sheets["Phase x stage"], report)
     first = report.impacts[0]
-    fmt = number_format(rp.phase_stage_table(report.base.scores, first).sum(axis=1))
+    fmt = excel_number_format(rp.phase_stage_table(report.base.scores, first).sum(axis=1))
     chart = stacked_chart(sheets["Phase x stage"].ws, blocks[first],
                           f"{report.labels[first]} by phase and stage",
                           report.units.get(first, ""), fmt,
-                          [STAGE_COLOURS[s] for s in STAGES])
+                          [stage_colour(s) for s in STAGES])
     write_summary(sheets["Summary"], report, chart, names)
     writers = {"By phase": write_by_phase, "By stage": write_by_stage,
                "Scenarios": write_scenarios, "Reference": write_reference,
@@ -457,7 +463,7 @@ def build_workbook(report: rp.Report) -> Any:
     return workbook
 
 
-def _properties(workbook: Any, report: rp.Report) -> None:
+def _properties(workbook: Any, report: rp.ReportData) -> None:
     props = workbook.properties
     props.creator = f"gpulca {report.versions.get('gpulca', '')}".strip()
     props.title = cell_value(f"Environmental footprint of {report.base.study.name}")
@@ -467,7 +473,7 @@ def _properties(workbook: Any, report: rp.Report) -> None:
 
 def report_workbook_bytes(results: Sequence[StudyResult], overrides: dict[str, list[str]]
                           | None = None, run_date: datetime | None = None,
-                          report: rp.Report | None = None) -> bytes:
+                          report: rp.ReportData | None = None) -> bytes:
     """The workbook of one study (one result) or of a comparison (base first), as bytes."""
     report = report or rp.build_report(results, overrides, run_date)
     return workbook_bytes(build_workbook(report))

@@ -1,8 +1,9 @@
 """The tables and facts of a report, shared by the Excel workbook and the charts.
 
-Everything here is computed from :class:`gpulca.pipeline.run.StudyResult` objects (the tidy ``scores``
-frame, the ``audit`` frame and the resolved study), so the workbook, the PNG/SVG charts and the
-CLI print the same numbers.
+Everything here is computed from :class:`gpulca.results.result.StudyResult` objects (the tidy
+``scores`` frame, the ``audit`` frame and the resolved study), so the workbook, the PNG/SVG charts
+and the CLI print the same numbers; stage names and number formats come from
+:mod:`gpulca.core.vocabulary`.
 
 A report holds one or more results: the first is the base, the others are variants of it
 (``gpulca compare``).
@@ -25,7 +26,13 @@ import pandas as pd
 
 from gpulca.core.parameters import PARAMETERS, display_value
 from gpulca.core.phases import FINAL_TRAINING
-from gpulca.model.translate import STAGES
+from gpulca.core.vocabulary import (
+    STAGES,
+    format_number,
+    format_percent,
+    format_range,
+    stage_label,
+)
 from gpulca.results.frames import (
     development_multiplier,
     impact_units,
@@ -38,14 +45,6 @@ from gpulca.results.reference import compare_reference
 if TYPE_CHECKING:
     from gpulca.results.result import StudyResult
     from gpulca.study.resolve import ResolvedStudy
-
-STAGE_LABELS: Mapping[str, str] = {
-    "gpu_manufacturing": "GPU manufacturing",
-    "server_manufacturing": "Server manufacturing",
-    "electricity": "Electricity",
-    "cooling_water": "Cooling water",
-}
-"""Readable names of the life-cycle stages, in result order."""
 
 VERSIONED_PACKAGES = ("gpulca", "bw2data", "bw2calc", "bw2io", "bw_processing", "stats_arrays",
                       "numpy", "scipy", "pandas", "pint", "openpyxl", "matplotlib")
@@ -68,8 +67,9 @@ class MethodDetails:
 
 
 @dataclass
-class Report:
-    """The results a workbook or a chart set is made from, base first."""
+class ReportData:
+    """What a workbook or a chart set is made from: the results (base first), the methods, the
+    versions and the date."""
 
     results: list[StudyResult]
     methods: list[MethodDetails]
@@ -172,9 +172,9 @@ def input_root(results: Sequence[StudyResult]) -> Path | None:
 def comparison_inputs(comparison: Any) -> tuple[list[StudyResult], dict[str, list[str]]]:
     """The results (baseline first) and the override log of a ``gpulca compare`` result.
 
-    ``comparison`` is a :class:`gpulca.pipeline.compare.ComparisonResult`: ``results`` by variant name,
-    the ``baseline`` name, and the ``overrides`` frame (``variant``, ``key``, ``old``, ``new``,
-    ``set_by``...). Each override becomes a line ``"key: old -> new (set_by)"``.
+    ``comparison`` is a :class:`gpulca.results.comparison.ComparisonResult`: ``results`` by
+    variant name, the ``baseline`` name, and the ``overrides`` frame (``variant``, ``key``,
+    ``old``, ``new``, ``set_by``...). Each override becomes a line ``"key: old -> new (set_by)"``.
     """
     results = dict(comparison.results)
     first = comparison.baseline if comparison.baseline in results else next(iter(results))
@@ -190,14 +190,14 @@ def comparison_inputs(comparison: Any) -> tuple[list[StudyResult], dict[str, lis
 def build_report(results: Sequence[StudyResult],
                  overrides: Mapping[str, Sequence[str]] | None = None,
                  run_date: datetime | None = None,
-                 methods: Sequence[MethodDetails] | None = None) -> Report:
+                 methods: Sequence[MethodDetails] | None = None) -> ReportData:
     """Collect what a workbook needs: the results, method metadata, versions and the date."""
     if not results:
         raise ValueError("a report needs at least one result")
     names = [r.variant for r in results]
     if len(set(names)) != len(names):
         raise ValueError(f"variant names must be unique in a report; got {names}")
-    return Report(
+    return ReportData(
         results=list(results),
         methods=list(methods) if methods is not None else method_details(results[0]),
         versions=package_versions(),
@@ -228,7 +228,7 @@ def phase_stage_table(scores: pd.DataFrame, impact: str) -> pd.DataFrame:
                          columns=list(STAGES)).fillna(0.0)
 
 
-def variant_stage_table(report: Report, impact: str) -> pd.DataFrame:
+def variant_stage_table(report: ReportData, impact: str) -> pd.DataFrame:
     """Variants (rows) x stages (columns) of one impact, summed over phases."""
     rows = {}
     for result in report.results:
@@ -243,7 +243,7 @@ def totals(scores: pd.DataFrame) -> pd.Series:
     return scores.groupby("impact", sort=False)["score"].sum()
 
 
-def variant_totals(report: Report) -> pd.DataFrame:
+def variant_totals(report: ReportData) -> pd.DataFrame:
     """Variants (rows) x impacts (columns): total scores."""
     return pd.DataFrame({r.variant: totals(r.scores) for r in report.results}).T.reindex(
         columns=report.impacts)
@@ -271,32 +271,21 @@ def final_training_shares(scores: pd.DataFrame) -> dict[str, float | None]:
 
 # -- plain-language reading -----------------------------------------------------------------------
 
-def fmt(value: float, unit: str = "") -> str:
-    """A number for a sentence: four significant figures, thousands separators."""
-    if value == 0 or not math.isfinite(value):
-        text = f"{value:g}"
-    elif 1e-3 <= abs(value) < 1e12:
-        text = f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
-    else:
-        text = f"{value:.3g}"
-    return f"{text} {unit}".strip()
-
-
-def pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f} %"
-
-
 def _operations_sentence(result: StudyResult) -> str:
     audit, site, study = result.audit, result.study.site, result.study
     accelerators = [study.library.library.accelerators[a].item.name
                     for a in study.hardware if a in study.library.library.accelerators]
-    water = float(audit["cooling_water_evaporated_m3"].sum())
-    return (f"{fmt(float(audit['gpu_hours'].sum()))} GPU-hours on "
+
+    def total(column: str, unit: str = "") -> str:
+        return format_number(float(audit[column].sum()), unit)
+
+    return (f"{total('gpu_hours')} GPU-hours on "
             f"{', '.join(accelerators) or 'the study hardware'} drew "
-            f"{fmt(float(audit['facility_energy_kwh'].sum()), 'kWh')} of electricity from the "
+            f"{total('facility_energy_kwh', 'kWh')} of electricity from the "
             f"{site.grid_zone} grid (PUE {site.pue:g}, IT energy "
-            f"{fmt(float(audit['it_energy_kwh'].sum()), 'kWh')}) and evaporated "
-            f"{fmt(water, 'm3')} of cooling water on site (WUE {site.wue_l_per_kwh:g} L/kWh).")
+            f"{total('it_energy_kwh', 'kWh')}) and evaporated "
+            f"{total('cooling_water_evaporated_m3', 'm3')} of cooling water on site "
+            f"(WUE {site.wue_l_per_kwh:g} L/kWh).")
 
 
 def _impact_sentence(scores: pd.DataFrame, impact: str, final: float | None) -> str:
@@ -308,11 +297,13 @@ def _impact_sentence(scores: pd.DataFrame, impact: str, final: float | None) -> 
     stages = subset.groupby("stage")["score"].sum().sort_values(ascending=False)
     phases = subset.groupby("phase_label", sort=False)["score"].sum().sort_values(
         ascending=False)
-    text = (f"{label}: {fmt(total, unit)}. Largest stage: {STAGE_LABELS.get(stages.index[0])}"
-            f" ({pct(share(float(stages.iloc[0]), total))}); largest phase: {phases.index[0]}"
-            f" ({pct(share(float(phases.iloc[0]), total))})")
+    stage_share = format_percent(share(float(stages.iloc[0]), total))
+    phase_share_text = format_percent(share(float(phases.iloc[0]), total))
+    text = (f"{label}: {format_number(total, unit)}. "
+            f"Largest stage: {stage_label(str(stages.index[0]))} ({stage_share}); "
+            f"largest phase: {phases.index[0]} ({phase_share_text})")
     if final is not None:
-        text += f"; final training run: {pct(final)}"
+        text += f"; final training run: {format_percent(final)}"
     return text + "."
 
 
@@ -326,13 +317,14 @@ def _final_training_sentence(result: StudyResult) -> str:
     if finite.empty:
         return "The final training run scores 0 for every impact."
     low, high = float(finite.min()), float(finite.max())
-    weighs = f"{low:.3g}" if f"{low:.3g}" == f"{high:.3g}" else f"{low:.3g} to {high:.3g}"
     gpu = phase_share(result.audit)
+    # "12.0%" without a space: the workbook has always printed this share so (golden text).
     share = f"The final training run is {gpu:.1%} of the GPU-hours; " if math.isfinite(gpu) \
         else ""
-    return (f"{share}the whole development weighs {weighs} times the final training run "
-            "(the development multiplier): a report of the final run alone would show "
-            f"{pct(1 / high)}{'' if low == high else f' to {pct(1 / low)}'} of the footprint.")
+    shown = format_percent(1 / high) + ("" if low == high else f" to {format_percent(1 / low)}")
+    return (f"{share}the whole development weighs {format_range(low, high)} times the final "
+            "training run (the development multiplier): a report of the final run alone would "
+            f"show {shown} of the footprint.")
 
 
 def reading(result: StudyResult) -> list[str]:

@@ -10,28 +10,23 @@
 - :func:`workbook_bytes` writes fixed timestamps into the zip entries, so the same content
   gives the same bytes.
 - openpyxl is imported only when a workbook is built.
+
+Colours and number formats come from :mod:`gpulca.core.vocabulary`, shared with the charts.
 """
 
 from __future__ import annotations
 
 import io
 import math
-import os
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-STAGE_COLOURS = {"gpu_manufacturing": "D55E00", "server_manufacturing": "E69F00",
-                 "electricity": "0072B2", "cooling_water": "56B4E9"}
-"""Okabe-Ito colours per life-cycle stage, shared with :mod:`gpulca.reports.charts`."""
-VARIANT_COLOURS = ("0072B2", "E69F00", "009E73", "CC79A7", "D55E00", "56B4E9", "F0E442",
-                   "000000")
 HEADER_FILL = "1F4E78"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """Leading characters that make a spreadsheet read text as a formula (OWASP)."""
@@ -63,21 +58,6 @@ def cell_value(value: Any) -> Value:
     if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
         return cell_value(value.item())
     return safe_text(str(value))
-
-
-def number_format(values: Iterable[Any], unit: str = "") -> str:
-    """A format with about four significant figures for the largest value, and the unit."""
-    finite = [abs(float(v)) for v in values if isinstance(v, int | float) and math.isfinite(v)]
-    largest = max(finite, default=0.0)
-    if largest == 0:
-        base = "0"
-    elif largest < 1e-3 or largest >= 1e12:
-        base = "0.00E+00"
-    else:
-        decimals = min(max(3 - math.floor(math.log10(largest)), 0), 6)
-        base = "#,##0" + ("." + "0" * decimals if decimals else "")
-    unit = re.sub(r'["\\]', "", unit).strip()
-    return f'{base} "{unit}"' if unit else base
 
 
 @dataclass(frozen=True)
@@ -318,17 +298,3 @@ def workbook_bytes(workbook: Any) -> bytes:
             entry.external_attr = 0o600 << 16
             target.writestr(entry, source.read(info.filename))
     return fixed.getvalue()
-
-
-def write_bytes_atomic(path: str | Path, content: bytes) -> Path:
-    """Write ``content`` to a temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # created with the umask
-    try:
-        staging.write_bytes(content)
-        os.replace(staging, path)
-    except BaseException:
-        staging.unlink(missing_ok=True)
-        raise
-    return path

@@ -45,7 +45,8 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from gpulca.core.phases import FINAL_TRAINING
-from gpulca.model.translate import STAGES, RowQuantities
+from gpulca.core.vocabulary import STAGES
+from gpulca.model.translate import RowQuantities
 from gpulca.schemas.methods import MethodSet
 
 SCORE_COLUMNS = ("scenario", "variant", "phase", "phase_label", "stage", "impact",

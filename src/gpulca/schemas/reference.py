@@ -29,10 +29,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
+from gpulca.core.vocabulary import Stage as Stage  # the stage ids, defined once
 from gpulca.schemas.common import Code, NonEmptyStr, StrictModel
-
-Stage = Literal["gpu_manufacturing", "server_manufacturing", "electricity", "cooling_water"]
-"""A life-cycle stage of the results (see :data:`gpulca.model.translate.STAGES`)."""
 
 AuditQuantity = Literal[
     "gpu_hours", "node_hours", "it_energy_kwh", "facility_energy_kwh",

@@ -24,8 +24,8 @@ def test_sacct_writes_activity_and_prints_summary(run, tmp_path):
     result = run("sacct", FIXTURES / "sacct-basic.txt", "--rules", DEFAULT_RULES, "-o", out)
     assert result.exit_code == 0, result.output
     assert "GPU-hours per phase" in result.output
-    assert "Final training: 75.7% of the GPU-hours." in result.output
-    assert "1 GPU jobs (6.0 GPU-h) matched no rule" in result.output
+    assert "Final training: 75.7 % of the GPU-hours." in result.output
+    assert "1 GPU jobs (6 GPU-h) matched no rule" in result.output
     assert "job 1008 'mystery'" in result.output
     assert "gres type 'a100' (1 jobs) maps to no accelerator" in result.output
     assert sum(r.total_gpu_hours for r in read_activity_csv(out)) == 887.5
