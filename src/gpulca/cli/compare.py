@@ -21,8 +21,8 @@ import click
 import pandas as pd
 from rich.markup import escape
 
-from gpulca.cli import report_errors
 from gpulca.cli.common import brightway_options, format_number, setup_progress, stderr, stdout
+from gpulca.cli.errors import report_errors
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.io.atomic import Writer, write_all
 from gpulca.pipeline.compare import compare_study

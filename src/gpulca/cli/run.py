@@ -10,7 +10,6 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
-from gpulca.cli import report_errors
 from gpulca.cli.common import (
     brightway_options,
     format_number,
@@ -19,6 +18,7 @@ from gpulca.cli.common import (
     stderr,
     stdout,
 )
+from gpulca.cli.errors import report_errors
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.io.atomic import write_all
 from gpulca.pipeline.run import run_study
