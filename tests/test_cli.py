@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from gpulca.cli import main
 
 
-def test_run_example_writes_tidy_results(bw_dir, tmp_path, repo):
+def test_run_example_writes_tidy_results(bw_shipped_dir, tmp_path, repo):
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["run", str(repo / "scenarios/example.yaml"), "-o",
-                                       str(out), "--data-dir", str(bw_dir)])
+                                       str(out), "--data-dir", str(bw_shipped_dir)])
     assert result.exit_code == 0, result.output
     assert "impacts by research phase" in result.stdout and "total" in result.stdout
     scores = pd.read_csv(out / "results.csv")
@@ -66,9 +66,9 @@ def test_setup_installs_once(tmp_path):
 
 
 @pytest.mark.slow
-def test_console_script_with_brightway2_dir(bw_dir, tmp_path, repo):
+def test_console_script_with_brightway2_dir(bw_shipped_dir, tmp_path, repo):
     """The installed `gpulca` command, as a user runs it, reading BRIGHTWAY2_DIR."""
-    env = {**os.environ, "BRIGHTWAY2_DIR": str(bw_dir)}
+    env = {**os.environ, "BRIGHTWAY2_DIR": str(bw_shipped_dir)}
     script = os.path.join(os.path.dirname(sys.executable), "gpulca")
     done = subprocess.run([script, "run", str(repo / "scenarios/example.yaml"), "-o",
                            str(tmp_path / "out")], env=env, capture_output=True, text=True,
