@@ -1,10 +1,11 @@
 """Shared fixtures: every test runs against temporary Brightway data directories.
 
 The background (biosphere3 and the 762 bundled LCIA methods) is installed once per test session
-into a template directory (about 10 s), and a second template adds the shipped library's
-inventory database (``inventories/``, what every shipped study but the replications solves
-against), also written once per session. Each test that needs Brightway gets its own copy
-(about 0.1 s), so tests never share state and never touch a user's Brightway directory:
+into a template directory by ``gpulca setup`` (about 10 s), and a second template adds the
+shipped library's inventory database (``inventories/``, what every shipped study but the
+replications solves against), also written once per session. Each test that needs Brightway
+gets its own copy (about 0.1 s), so tests never share state and never touch a user's Brightway
+directory:
 
 - ``bw_dir``: a copy of the background alone, for tests of how gpulca builds a project;
 - ``bw_shipped_dir``: a copy with the shipped library's database, for a test that runs a
@@ -37,15 +38,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture(scope="session")
-def bw_template() -> Path:
-    """A Brightway data directory whose 'gpulca' project has the full background."""
-    from gpulca.engine.background import ensure_background
-    from gpulca.engine.project import gpulca_project
+def bw_setup() -> tuple[Path, Any]:
+    """``gpulca setup --data-dir DIR`` into an empty directory, as a user runs it: the session's
+    template, and the command's result (tests/test_cli.py checks what it said)."""
+    from click.testing import CliRunner
+
+    from gpulca.cli import main
 
     directory = _SESSION_DIR / "template"
-    with gpulca_project("gpulca", directory) as bd:
-        ensure_background(bd)
-    return directory
+    result = CliRunner().invoke(main, ["setup", "--data-dir", str(directory)])
+    assert result.exit_code == 0, result.output
+    return directory, result
+
+
+@pytest.fixture(scope="session")
+def bw_template(bw_setup: tuple[Path, Any]) -> Path:
+    """A Brightway data directory whose 'gpulca' project has the full background."""
+    return bw_setup[0]
 
 
 @pytest.fixture(scope="session")

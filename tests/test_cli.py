@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -57,10 +58,13 @@ def test_validate_reports_problems_in_several_files(tmp_path, repo):
     assert "5 problems found" in result.stderr
 
 
-def test_setup_installs_once(tmp_path):
-    data_dir = tmp_path / "bw"
-    first = CliRunner().invoke(main, ["setup", "--data-dir", str(data_dir)])
+def test_setup_installs_once(bw_setup, tmp_path):
+    """``gpulca setup`` into an empty directory installs the background (the session's template
+    is made so, tests/conftest.py); run again on it, it finds the background complete."""
+    template, first = bw_setup
     assert first.exit_code == 0 and "background installed" in first.stdout
+    data_dir = tmp_path / "bw"
+    shutil.copytree(template, data_dir)
     second = CliRunner().invoke(main, ["setup", "--data-dir", str(data_dir)])
     assert second.exit_code == 0 and "already complete" in second.stdout
 
