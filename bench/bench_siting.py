@@ -3,8 +3,9 @@
 Both sides score the same demand vectors (every variant x phase x life-cycle stage, every impact
 category of the study's methods) in the same Brightway project, in one run:
 
-- fast: gpulca's path (:mod:`gpulca.engine.unitscores`): one bw2calc MultiLCA for a unit demand of every
-  process the sweep demands (one matrix build and factorisation), then one matrix product;
+- fast: gpulca's path (:mod:`gpulca.engine.unitscores`): one bw2calc MultiLCA for a unit demand
+  of every process the sweep demands (one matrix build and factorisation), then one matrix
+  product;
 - naive: for each variant, a fresh bw2calc MultiLCA over its (phase, stage) demand vectors, with
   its own data objects, matrices and factorisation (what ``gpulca run`` does for one study).
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -13,10 +14,10 @@ from click.testing import CliRunner
 from gpulca.cli import main
 
 
-def test_run_example_writes_tidy_results(bw_dir, tmp_path, repo):
+def test_run_example_writes_tidy_results(bw_shipped_dir, tmp_path, repo):
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["run", str(repo / "scenarios/example.yaml"), "-o",
-                                       str(out), "--data-dir", str(bw_dir)])
+                                       str(out), "--data-dir", str(bw_shipped_dir)])
     assert result.exit_code == 0, result.output
     assert "impacts by research phase" in result.stdout and "total" in result.stdout
     scores = pd.read_csv(out / "results.csv")
@@ -57,18 +58,21 @@ def test_validate_reports_problems_in_several_files(tmp_path, repo):
     assert "5 problems found" in result.stderr
 
 
-def test_setup_installs_once(tmp_path):
-    data_dir = tmp_path / "bw"
-    first = CliRunner().invoke(main, ["setup", "--data-dir", str(data_dir)])
+def test_setup_installs_once(bw_setup, tmp_path):
+    """``gpulca setup`` into an empty directory installs the background (the session's template
+    is made so, tests/conftest.py); run again on it, it finds the background complete."""
+    template, first = bw_setup
     assert first.exit_code == 0 and "background installed" in first.stdout
+    data_dir = tmp_path / "bw"
+    shutil.copytree(template, data_dir)
     second = CliRunner().invoke(main, ["setup", "--data-dir", str(data_dir)])
     assert second.exit_code == 0 and "already complete" in second.stdout
 
 
 @pytest.mark.slow
-def test_console_script_with_brightway2_dir(bw_dir, tmp_path, repo):
+def test_console_script_with_brightway2_dir(bw_shipped_dir, tmp_path, repo):
     """The installed `gpulca` command, as a user runs it, reading BRIGHTWAY2_DIR."""
-    env = {**os.environ, "BRIGHTWAY2_DIR": str(bw_dir)}
+    env = {**os.environ, "BRIGHTWAY2_DIR": str(bw_shipped_dir)}
     script = os.path.join(os.path.dirname(sys.executable), "gpulca")
     done = subprocess.run([script, "run", str(repo / "scenarios/example.yaml"), "-o",
                            str(tmp_path / "out")], env=env, capture_output=True, text=True,

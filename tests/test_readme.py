@@ -20,11 +20,11 @@ def test_ci_runs_exactly_the_readme_test_command(repo):
     assert "README.md" in (repo / ".ci" / "run").read_text()
 
 
-def test_readme_python_example_runs(repo, bw_dir, monkeypatch):
+def test_readme_python_example_runs(repo, bw_shipped_dir, monkeypatch):
     readme = (repo / "README.md").read_text()
     code = re.findall(r"```python\n(.*?)\n```", readme, flags=re.S)[0]
     monkeypatch.chdir(repo)
-    monkeypatch.setenv("BRIGHTWAY2_DIR", str(bw_dir))
+    monkeypatch.setenv("BRIGHTWAY2_DIR", str(bw_shipped_dir))
     namespace: dict = {}
     exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
     assert namespace["result"].scores["score"].sum() > 0

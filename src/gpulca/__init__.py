@@ -72,25 +72,31 @@ def __dir__() -> list[str]:
     return list(__all__)
 
 
-if TYPE_CHECKING:  # for type checkers and editors; not executed
-    from gpulca.core.errors import GpulcaError, InputError, Problem, ProjectError
-    from gpulca.core.parameters import PARAMETERS
-    from gpulca.ingest import (
-        load_rules,
-        read_codecarbon,
-        read_dcgm,
-        read_nvidia_smi,
-        read_sacct,
-        sacct_activity,
-    )
-    from gpulca.library.catalogue import list_catalogue
-    from gpulca.pipeline.compare import compare_study, compare_variants
-    from gpulca.pipeline.run import run_resolved, run_study
-    from gpulca.pipeline.validate import ValidationResult, validate_paths
-    from gpulca.reports.charts import write_charts
-    from gpulca.reports.excel import write_workbook
-    from gpulca.results.comparison import ComparisonResult
-    from gpulca.results.result import StudyResult
-    from gpulca.schemas.scenario import Study
-    from gpulca.study.resolve import ResolvedStudy, load_study, resolve_study
-    from gpulca.study.variants import load_variants
+if TYPE_CHECKING:  # for type checkers and editors; ``name as name`` marks a re-export
+    from gpulca.core.errors import GpulcaError as GpulcaError
+    from gpulca.core.errors import InputError as InputError
+    from gpulca.core.errors import Problem as Problem
+    from gpulca.core.errors import ProjectError as ProjectError
+    from gpulca.core.parameters import PARAMETERS as PARAMETERS
+    from gpulca.ingest import load_rules as load_rules
+    from gpulca.ingest import read_codecarbon as read_codecarbon
+    from gpulca.ingest import read_dcgm as read_dcgm
+    from gpulca.ingest import read_nvidia_smi as read_nvidia_smi
+    from gpulca.ingest import read_sacct as read_sacct
+    from gpulca.ingest import sacct_activity as sacct_activity
+    from gpulca.library.catalogue import list_catalogue as list_catalogue
+    from gpulca.pipeline.compare import compare_study as compare_study
+    from gpulca.pipeline.compare import compare_variants as compare_variants
+    from gpulca.pipeline.run import run_resolved as run_resolved
+    from gpulca.pipeline.run import run_study as run_study
+    from gpulca.pipeline.validate import ValidationResult as ValidationResult
+    from gpulca.pipeline.validate import validate_paths as validate_paths
+    from gpulca.reports.charts import write_charts as write_charts
+    from gpulca.reports.excel import write_workbook as write_workbook
+    from gpulca.results.comparison import ComparisonResult as ComparisonResult
+    from gpulca.results.result import StudyResult as StudyResult
+    from gpulca.schemas.scenario import Study as Study
+    from gpulca.study.resolve import ResolvedStudy as ResolvedStudy
+    from gpulca.study.resolve import load_study as load_study
+    from gpulca.study.resolve import resolve_study as resolve_study
+    from gpulca.study.variants import load_variants as load_variants

@@ -8,7 +8,9 @@ text exactly.
 
 Cells that depend on the machine rather than on the study are normalised before they are
 stored or compared: the run date, the Brightway data directory, the input folder and package
-versions on the Run sheet.
+versions on the Run sheet. A few texts name a study file by its absolute path (the override log's
+origins, a reference figure's "given in the study file ..."): the repository root in them is
+compared as ``<repo>``, whichever checkout the goldens were generated in and the tests run in.
 
 Regenerate (only in a commit that says why the numbers changed):
 ``python -m tests.golden.harness``.
@@ -42,6 +44,8 @@ SHIPPED_RUNS: tuple[str, ...] = (
     "scenarios/examples/sacct-study.yaml",
 )
 SHIPPED_COMPARES: tuple[str, ...] = ("scenarios/siting-study.yaml",)
+GENERATED_IN = "/work/main"
+"""The repository root the stored goldens were generated in (it appears in absolute paths)."""
 MACHINE_FACTS = ("Date (UTC)", "Brightway data directory",
                  "Input folder (paths below are relative to it)")
 """Run-sheet items that describe the machine, not the study."""
@@ -147,7 +151,14 @@ def same(expected: Any, actual: Any) -> bool:
         if abs(x) <= ABSOLUTE_FLOOR and abs(y) <= ABSOLUTE_FLOOR:
             return True
         return math.isclose(x, y, rel_tol=RELATIVE_TOLERANCE, abs_tol=0.0)
+    if isinstance(expected, str) and isinstance(actual, str):
+        return unrooted(expected) == unrooted(actual)
     return bool(expected == actual)
+
+
+def unrooted(text: str) -> str:
+    """``text`` with the repository root (this checkout's or :data:`GENERATED_IN`) as ``<repo>``."""
+    return text.replace(str(REPO), "<repo>").replace(GENERATED_IN, "<repo>")
 
 
 def differences(expected: Any, actual: Any, where: str = "", limit: int = 20) -> list[str]:

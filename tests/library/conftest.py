@@ -1,8 +1,9 @@
 """Fixtures of the library tests: the shipped library, resolved once, and one bw2calc solve.
 
-``library_scores`` writes the whole shipped library into a private copy of the session's
-Brightway template and scores every catalogue card, host and grid zone with every default impact
-category in ONE MultiLCA (one matrix build and factorisation), so the per-item checks stay fast.
+``library_scores`` takes a private copy of the session's Brightway template that holds the
+shipped library's database and scores every catalogue card, host and grid zone with every
+default impact category in ONE MultiLCA (one matrix build and factorisation), so the per-item
+checks stay fast.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 
 from gpulca.engine.bundled import bundled_flow_index, known_method_names
 from gpulca.library.flows import FlowIndex
-from gpulca.library.inventory import ResolvedLibrary, load_library, resolve_library
+from gpulca.library.inventory import ResolvedLibrary
 from gpulca.library.methods import load_methods
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,9 +45,10 @@ def flows() -> FlowIndex:
 
 
 @pytest.fixture(scope="session")
-def resolved_library(flows: FlowIndex) -> ResolvedLibrary:
-    """The shipped library, loaded and resolved (raises on any problem)."""
-    return resolve_library(load_library([INVENTORIES]), flows)
+def resolved_library(shipped_library: ResolvedLibrary) -> ResolvedLibrary:
+    """The shipped library, loaded and resolved (raises on any problem); tests/conftest.py
+    resolves it once for the session."""
+    return shipped_library
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def demanded_codes(resolved: ResolvedLibrary) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def library_scores(bw_template: Path, resolved_library: ResolvedLibrary,
+def library_scores(bw_shipped_template: Path, resolved_library: ResolvedLibrary,
                    tmp_path_factory: pytest.TempPathFactory) -> Scores:
     """One bw2calc MultiLCA: every demanded process x every default impact category."""
     from gpulca.engine.database import ensure_database
@@ -80,7 +82,7 @@ def library_scores(bw_template: Path, resolved_library: ResolvedLibrary,
     from gpulca.engine.solve import solve
 
     directory = tmp_path_factory.mktemp("library-bw") / "brightway"
-    shutil.copytree(bw_template, directory)
+    shutil.copytree(bw_shipped_template, directory)  # the database is already written
     methods = load_methods(REPO / "methods" / "default.yaml", known_method_names())
     demands = {code: {code: 1.0} for code in demanded_codes(resolved_library)}
     with gpulca_project("gpulca", directory) as bd:

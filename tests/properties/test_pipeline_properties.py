@@ -33,6 +33,12 @@ def study():
     return load_study(TINY)
 
 
+@pytest.fixture(scope="module")
+def base_totals(study, data_dir):
+    """The study's totals as written, solved once for the module (the same for every example)."""
+    return totals(run_resolved(study, data_dir))
+
+
 def totals(result):
     return result.scores.groupby("impact")["score"].sum()
 
@@ -43,8 +49,8 @@ def with_rows(study, rows):
 
 @SETTINGS
 @given(factor=st.floats(min_value=0.01, max_value=1000))
-def test_linear_in_gpu_hours(study, data_dir, factor):
-    base = totals(run_resolved(study, data_dir))
+def test_linear_in_gpu_hours(study, data_dir, base_totals, factor):
+    base = base_totals
     scaled_rows = [row.model_copy(update={"gpu_hours": row.total_gpu_hours * factor,
                                           "gpu_count": None, "wall_hours": None})
                    for row in study.rows]
@@ -52,8 +58,8 @@ def test_linear_in_gpu_hours(study, data_dir, factor):
     assert scaled.to_numpy() == pytest.approx(base.to_numpy() * factor, rel=1e-9)
 
 
-def test_additive_over_phases(study, data_dir):
-    whole = totals(run_resolved(study, data_dir))
+def test_additive_over_phases(study, data_dir, base_totals):
+    whole = base_totals
     parts = sum(totals(run_resolved(with_rows(study, [row]), data_dir)) for row in study.rows)
     assert whole.to_numpy() == pytest.approx(parts.to_numpy(), rel=1e-9)
 

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 import click
 from rich.markup import escape
 
-from gpulca.cli import report_errors
 from gpulca.cli.common import (
     brightway_options,
     csv_writer,
@@ -29,6 +28,7 @@ from gpulca.cli.common import (
     setup_progress,
     stdout,
 )
+from gpulca.cli.errors import report_errors
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.core.vocabulary import format_number, format_percent, impact_heading
 from gpulca.io.atomic import Writer, write_all
@@ -92,8 +92,8 @@ def print_comparison(result: ComparisonResult, top: int) -> None:
     for name in shown:
         cells = []
         for impact in impacts:
-            score, change = (float(v) for v in by_key.loc[(name, impact),
-                                                          ["score", "change_pct"]])
+            score = float(by_key.loc[(name, impact), "score"])
+            change = float(by_key.loc[(name, impact), "change_pct"])
             delta = "" if name == result.baseline or math.isnan(change) else \
                 f" ({format_percent(change / 100, decimals=0, signed=True)})"
             cells.append(format_number(score) + delta)
@@ -108,9 +108,11 @@ def print_comparison(result: ComparisonResult, top: int) -> None:
 
 def _print_differences(result: ComparisonResult, shown: list[str]) -> None:
     differences = result.differences[result.differences["variant"].isin(shown)]
-    for name, group in differences.groupby("variant", sort=False):
-        changes = "; ".join(f"{r.parameter} {_value(r.baseline_value)} -> {_value(r.value)}"
-                            + (f" {r.unit}" if r.unit else "") for r in group.itertuples())
+    for variant, group in differences.groupby("variant", sort=False):
+        name = str(variant)
+        changes = "; ".join(f"{r['parameter']} {_value(r['baseline_value'])} -> "
+                            f"{_value(r['value'])}" + (f" {r['unit']}" if r["unit"] else "")
+                            for r in group.to_dict("records"))
         stdout.print(f"[bold]{escape(name)}[/bold]: {escape(changes)}")
 
 

@@ -7,7 +7,7 @@
 
 The commands only parse arguments, call :mod:`gpulca.ingest` and print a summary; outputs are
 written atomically and only once everything succeeded. Input problems are printed one per line
-and exit with code 2 (:func:`gpulca.cli.report_errors`).
+and exit with code 2 (:func:`gpulca.cli.errors.report_errors`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from gpulca.cli import report_errors
 from gpulca.cli.common import print_warning, stdout
+from gpulca.cli.errors import report_errors
 from gpulca.core.errors import InputError, Problem
 from gpulca.core.units import UnitProblem, magnitude_in, parse_quantity
 from gpulca.core.vocabulary import format_number, format_percent

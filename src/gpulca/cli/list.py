@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from gpulca.cli import report_errors
+from gpulca.cli.errors import report_errors
 from gpulca.library.catalogue import KINDS, format_text, list_catalogue
 
 

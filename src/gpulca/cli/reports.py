@@ -42,7 +42,8 @@ def prepare_reports(results: Sequence[StudyResult], excel_file: str | None,
     report = rp.build_report(results, overrides, methods=None if excel_file else [])
     files: dict[Path, bytes] = {}
     if excel_file:
-        from gpulca.reports.excel import build_workbook, workbook_bytes
+        from gpulca.reports.excel import build_workbook
+        from gpulca.reports.xlsx import workbook_bytes
 
         files[Path(excel_file)] = workbook_bytes(build_workbook(report))
     charts: dict[str, bytes] = {}

@@ -10,7 +10,6 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
-from gpulca.cli import report_errors
 from gpulca.cli.common import (
     brightway_options,
     csv_writer,
@@ -19,6 +18,7 @@ from gpulca.cli.common import (
     setup_progress,
     stdout,
 )
+from gpulca.cli.errors import report_errors
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.core.vocabulary import format_number, format_percent, format_range, impact_heading
 from gpulca.io.atomic import write_all
@@ -91,14 +91,14 @@ def print_reference(result: StudyResult, comparison: pd.DataFrame) -> None:
     for name in ("id", "what", "paper", "gpulca", "unit", "deviation", "tolerance", ""):
         table.add_column(name, justify="right" if name in ("paper", "gpulca", "deviation")
                          else "left")
-    for row, figure in zip(comparison.itertuples(index=False), reference.figures if reference
-                           else [], strict=True):
-        deviation = _deviation_text(row.deviation, row.difference,
+    records = comparison.to_dict("records")
+    for row, figure in zip(records, reference.figures if reference else [], strict=True):
+        deviation = _deviation_text(float(row["deviation"]), float(row["difference"]),
                                     figure.tolerance.absolute is not None)
-        flag = "[green]ok[/green]" if row.within else "[bold red]OUTSIDE[/bold red]"
-        table.add_row(escape(str(row.id)), escape(str(row.what)), format_number(row.paper),
-                      format_number(row.gpulca), escape(str(row.unit)), deviation,
-                      str(row.tolerance), flag)
+        flag = "[green]ok[/green]" if row["within"] else "[bold red]OUTSIDE[/bold red]"
+        table.add_row(escape(str(row["id"])), escape(str(row["what"])),
+                      format_number(float(row["paper"])), format_number(float(row["gpulca"])),
+                      escape(str(row["unit"])), deviation, str(row["tolerance"]), flag)
     stdout.print(table)
     misses = int((~comparison["within"]).sum())
     if misses:

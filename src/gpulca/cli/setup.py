@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from gpulca.cli import report_errors
 from gpulca.cli.common import brightway_options, setup_progress, stdout
+from gpulca.cli.errors import report_errors
 from gpulca.engine.gateway import install_background
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from gpulca.cli import EXIT_INPUT, report_errors
 from gpulca.cli.common import stdout
+from gpulca.cli.errors import EXIT_INPUT, report_errors
 from gpulca.library.inventory import shipped_root
 from gpulca.pipeline.validate import validate_paths
 

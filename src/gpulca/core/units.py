@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
+from typing import Any
 
 import pint
 
@@ -121,7 +122,7 @@ def _parse_text(text: str) -> tuple[float, str]:
     Parsing costs pint about a millisecond; a library repeats the same few strings ("700 W",
     "6 year") hundreds of times. Junk text raises (and exceptions are not cached).
     """
-    parsed = registry().Quantity(text)
+    parsed: Any = registry().Quantity(text)
     if not isinstance(parsed, pint.Quantity):
         return float(parsed), ""
     return float(parsed.magnitude), str(parsed.units)

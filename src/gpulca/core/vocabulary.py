@@ -119,7 +119,8 @@ def variant_colours(count: int) -> list[str]:
 
 def format_number(value: float, unit: str = "") -> str:
     """A number for a sentence, a table or the terminal: four significant figures with thousands
-    separators (whole numbers from 10,000), scientific notation only outside 0.001 to 10^12."""
+    separators (whole numbers from 10,000), three figures outside 0.001 to 10^12 (scientific
+    notation from 10^12 and below about 10^-4)."""
     if value == 0 or not math.isfinite(value):
         text = f"{value:g}"
     elif 1e-3 <= abs(value) < 1e12:

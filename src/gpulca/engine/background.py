@@ -11,11 +11,10 @@ import contextlib
 import io
 import logging
 import sys
-from collections.abc import Iterator
 from types import ModuleType
-from typing import Any
 
 from gpulca.engine.bundled import bundled_lcia_data
+from gpulca.engine.methodwrite import fast_method_ids
 from gpulca.engine.project import BIOSPHERE, BUILT_BY_GPULCA, ProgressCallback, check_project_name
 
 BACKGROUND_MARKER = "gpulca_background"
@@ -32,30 +31,6 @@ def background_is_complete(bd: ModuleType) -> bool:
         and BIOSPHERE in bd.databases
         and len(bd.methods) >= int(marker.get("methods", 1 << 30))
     )
-
-
-@contextlib.contextmanager
-def fast_method_ids(valid_ids: set[int]) -> Iterator[None]:
-    """Skip bw2data's one-SQL-query-per-CF id lookup for ids we already know are valid.
-
-    ``Method.write`` resolves every CF's flow with a database query (266 s for the bundled
-    methods); the ids come from one query on biosphere3 here, so the lookup is redundant. The
-    original function is restored on exit; nothing in site-packages is modified.
-    """
-    import bw2data.method as method_module
-
-    original = method_module.get_id
-
-    def get_id(key: Any) -> Any:
-        if isinstance(key, int) and key in valid_ids:
-            return key
-        return original(key)
-
-    method_module.get_id = get_id
-    try:
-        yield
-    finally:
-        method_module.get_id = original
 
 
 def _install_biosphere(bd: ModuleType) -> None:

@@ -34,7 +34,8 @@ def bundled_lcia_data() -> list[dict[str, Any]]:
 
     archive = Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
     with zipfile.ZipFile(archive) as handle:
-        return json.load(handle.open("data.json"))
+        data: list[dict[str, Any]] = json.load(handle.open("data.json"))
+    return data
 
 
 

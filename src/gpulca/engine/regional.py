@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from types import ModuleType
 from typing import Any
 
-from gpulca.engine.background import fast_method_ids
 from gpulca.engine.bundled import REGIONAL_WATER_METHOD
+from gpulca.engine.methodwrite import fast_method_ids
 from gpulca.engine.project import BUILT_BY_GPULCA, check_project_name
 from gpulca.library.inventory import ResolvedLibrary
 from gpulca.library.water import (
@@ -71,7 +71,8 @@ def add_regional_water(data: dict[tuple[str, str], dict[str, Any]], name: str,
         original.update(
             name=f"{original['name']}, {region}", location=region, gpulca_located_copy_of=code,
             exchanges=[{"input": (name, copy_code), "amount": 1.0, "type": "production",
-                        "unit": original["unit"]}] + exchanges + _twins(exchanges, region, evaporation))
+                        "unit": original["unit"]}]
+            + exchanges + _twins(exchanges, region, evaporation))
         out[(name, copy_code)] = original
     return out
 

@@ -30,6 +30,7 @@ RAM. The measured energy replaces the modelled IT energy of the phase it is atta
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -382,5 +383,6 @@ def read_codecarbon(path: str | Path, column: str = "energy_consumed") -> Energy
     return result
 
 
-READERS = {"nvidia_smi": read_nvidia_smi, "dcgm": read_dcgm, "codecarbon": read_codecarbon}
+READERS: dict[str, Callable[..., EnergyMeasurement]] = {
+    "nvidia_smi": read_nvidia_smi, "dcgm": read_dcgm, "codecarbon": read_codecarbon}
 """Energy readers by the key a study or the CLI names them with."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import warnings
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,9 +131,9 @@ def _scan_block(block: bytes, cut: int, line0: int, sep: int, fields: int, scan:
             scan.problems.append(Problem(scan.file, "", f"expected {fields} fields separated "
                                          f"by {chr(sep)!r}, found {counts[index]}",
                                          int(line0 + index + 1), text))
-    for index, value in bad_utf8.items():
+    for utf8_index, value in bad_utf8.items():
         scan.problems.append(Problem(scan.file, "", "line is not valid UTF-8 text",
-                                     int(line0 + index + 1), value))
+                                     int(line0 + utf8_index + 1), value))
     bad = np.flatnonzero(blank | wrong)
     if bad_utf8:
         bad = np.union1d(bad, np.fromiter(bad_utf8, dtype=np.int64))
@@ -157,7 +158,7 @@ def _bad_utf8_lines(block: bytes, data: np.ndarray, starts: np.ndarray,
 
 
 def read_checked(path: Path, delimiter: str, columns: list[str], *,
-                 dtype: dict[str, object] | None = None,
+                 dtype: Mapping[str, type[object]] | None = None,
                  skipinitialspace: bool = False) -> tuple[pd.DataFrame, np.ndarray, LineScan]:
     """Parse ``columns`` of a delimited file, skipping (and reporting) the malformed lines.
 
@@ -182,14 +183,16 @@ def read_checked(path: Path, delimiter: str, columns: list[str], *,
     return frame, scan.data_lines(), scan
 
 
-def _read(path: Path, delimiter: str, columns: list[str], dtype: dict[str, object] | None,
-          skipinitialspace: bool, skip: np.ndarray | None) -> pd.DataFrame:
+def _read(path: Path, delimiter: str, columns: list[str],
+          dtype: Mapping[str, type[object]] | None, skipinitialspace: bool,
+          skip: np.ndarray | None) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pd.errors.ParserWarning)
-        return pd.read_csv(
+        frame: pd.DataFrame = pd.read_csv(
             path, sep=delimiter, usecols=columns, dtype=dtype if dtype is not None else object,
             quoting=csv.QUOTE_NONE, na_filter=False, engine="c", encoding="utf-8-sig",
-            encoding_errors="replace", skiprows=set(skip.tolist()) if skip is not None and
-            len(skip) else None, skip_blank_lines=False, on_bad_lines="error",
+            encoding_errors="replace", skiprows=sorted(set(skip.tolist())) if skip is not None
+            and len(skip) else None, skip_blank_lines=False, on_bad_lines="error",
             skipinitialspace=skipinitialspace,
         )
+    return frame

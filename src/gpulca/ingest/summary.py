@@ -155,9 +155,9 @@ def _describe(outcome: int, rules: Rules) -> tuple[str, str | None, str | None, 
         rule = spec.rules[outcome]
         return rule.phase, rule.model, rule.component, "jobs"
     if outcome <= 2 * count:
-        rule = spec.rules[outcome - count] if outcome - count < count else None
-        return (spec.failed_phase, rule.model if rule else None,
-                rule.component if rule else None, "jobs in failed states")
+        said = spec.rules[outcome - count] if outcome - count < count else None
+        return (spec.failed_phase, said.model if said else None,
+                said.component if said else None, "jobs in failed states")
     return str(spec.unmatched_phase), None, None, "jobs that matched no rule"
 
 
@@ -184,7 +184,7 @@ def _examples(frame: pd.DataFrame, mask: np.ndarray) -> list[dict[str, object]]:
     """The unmatched jobs with the most GPU-hours, then in file order."""
     picked = frame.loc[mask].nlargest(EXAMPLES, "gpu_hours", keep="first")
     columns = ["job_id", "file", "line", "name", "account", "partition", "state", "gpu_hours"]
-    return [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in record.items()}
+    return [{str(k): (round(v, 3) if isinstance(v, float) else v) for k, v in record.items()}
             for record in picked[columns].to_dict("records")]
 
 

@@ -12,6 +12,7 @@ The outcome of each job is an integer:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,7 +44,8 @@ class Tagging:
 
     @property
     def unmatched(self) -> np.ndarray:
-        return self.outcome == 2 * self.rule_count + 1
+        mask: np.ndarray = self.outcome == 2 * self.rule_count + 1
+        return mask
 
 
 class _Columns:
@@ -59,11 +61,11 @@ class _Columns:
             self._cache[column] = (codes, np.asarray(uniques, dtype=object))
         return self._cache[column]
 
-    def matches(self, column: str, pattern: object) -> np.ndarray:
+    def matches(self, column: str, pattern: re.Pattern[str]) -> np.ndarray:
         """Row mask where ``pattern.search`` finds a match in ``column``."""
         codes, uniques = self.get(column)
-        hits = np.fromiter((pattern.search(str(u)) is not None for u in uniques),  # type: ignore[attr-defined]
-                           dtype=bool, count=len(uniques))
+        hits = np.fromiter((pattern.search(str(u)) is not None for u in uniques),
+                           dtype=np.bool_, count=len(uniques))
         return hits[codes] if len(uniques) else np.zeros(len(codes), dtype=bool)
 
     def member(self, column: str, values: frozenset[str]) -> np.ndarray:

@@ -1,8 +1,8 @@
 """What the inventory library holds: accelerators, servers, grid zones and sites, as tables.
 
-Pure functions over :func:`gpulca.library.inventory.load_library` (no Brightway import, no LCIA): each
-listing is a header and one row per catalogue item, with the item's source, so that a user can
-see what a study may name and where each number comes from. ``gpulca list`` prints them.
+Pure functions over :func:`gpulca.library.inventory.load_library` (no Brightway import, no
+LCIA): each listing is a header and one row per catalogue item, with the item's source, so that a
+user can see what a study may name and where each number comes from. ``gpulca list`` prints them.
 """
 
 from __future__ import annotations

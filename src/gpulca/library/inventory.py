@@ -101,19 +101,24 @@ class Library:
     """Files that did not parse (only in a partial load, see :func:`load_library`)."""
 
     def process(self, code: str) -> Process:
-        return self.processes[code].item
+        item: Process = self.processes[code].item
+        return item
 
     def accelerator(self, key: str) -> Accelerator:
-        return self.accelerators[key].item
+        item: Accelerator = self.accelerators[key].item
+        return item
 
     def server(self, key: str) -> Server:
-        return self.servers[key].item
+        item: Server = self.servers[key].item
+        return item
 
     def grid_zone(self, key: str) -> GridZone:
-        return self.grid_zones[key].item
+        item: GridZone = self.grid_zones[key].item
+        return item
 
     def site(self, key: str) -> Site:
-        return self.sites[key].item
+        item: Site = self.sites[key].item
+        return item
 
 
 @dataclass(frozen=True)

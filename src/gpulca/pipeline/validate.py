@@ -70,9 +70,9 @@ def classify(path: Path, data: Any) -> str:
     return "unknown"
 
 
-def _collect(report: ProblemList, check: Callable[[], object]) -> None:
+def _collect(report: ProblemList, check: Callable[..., object], *args: Any) -> None:
     try:
-        check()
+        check(*args)
     except InputError as exc:
         report.extend(exc.problems)
 
@@ -80,8 +80,12 @@ def _collect(report: ProblemList, check: Callable[[], object]) -> None:
 def _check_extra(report: ProblemList, path: Path, data: Any) -> None:
     for recognise, check in EXTRA_CHECKERS:
         if recognise(path, data):
-            _collect(report, lambda check=check: check(path))
+            _collect(report, check, path)
             return
+
+
+def _load_methods(path: Path) -> None:
+    load_methods(path, known_method_names())
 
 
 def validate_paths(paths: Iterable[str | Path]) -> ValidationResult:
@@ -109,9 +113,9 @@ def validate_paths(paths: Iterable[str | Path]) -> ValidationResult:
     if kinds["inventory"]:
         _collect(result.report, lambda: _check_library(result.report, kinds["inventory"]))
     for path in kinds["methods"]:
-        _collect(result.report, lambda path=path: load_methods(path, known_method_names()))
+        _collect(result.report, _load_methods, path)
     for path in kinds["study"]:  # with every variant, resolved like the base study
-        _collect(result.report, lambda path=path: load_variants(path))
+        _collect(result.report, load_variants, path)
     result.report.problems = _unique(result.report.problems)
     result.checked = {k: v for k, v in kinds.items() if v}
     return result

@@ -41,8 +41,8 @@ def chart_variants(result: ComparisonResult, max_variants: int = MAX_VARIANTS) -
     """The variants shown, top to bottom: lowest first impact first, baseline always in."""
     comparison = result.comparison
     first = comparison["impact"].iloc[0]
-    ordered = (comparison[comparison["impact"] == first]
-               .sort_values(["score", "variant"], kind="stable")["variant"].tolist())
+    ordered: list[str] = [str(v) for v in comparison[comparison["impact"] == first]
+                          .sort_values(["score", "variant"], kind="stable")["variant"]]
     if len(ordered) <= max_variants:
         return ordered
     shown = ordered[: max_variants - 1]

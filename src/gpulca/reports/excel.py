@@ -93,7 +93,8 @@ def _headline_rows(report: rp.ReportData) -> list[list[Any]]:
     scores = report.base.scores
     shares = rp.final_training_shares(scores)
     rows = []
-    for impact, total in rp.totals(scores).items():
+    for impact_key, total in rp.totals(scores).items():
+        impact = str(impact_key)
         subset = scores[scores["impact"] == impact]
         stages = subset.groupby("stage")["score"].sum()
         phases = subset.groupby("phase_label", sort=False)["score"].sum()
@@ -439,7 +440,8 @@ def build_workbook(report: rp.ReportData) -> Any:
     from openpyxl import Workbook
 
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    for default_sheet in list(workbook.worksheets):  # a new workbook has one empty sheet
+        workbook.remove(default_sheet)
     names = sheet_names(report)
     sheets = {name: Sheet(workbook.create_sheet(name)) for name in names}
     sheets["Summary"].fixed = dict(SUMMARY_WIDTHS)

@@ -265,7 +265,7 @@ def final_training_shares(scores: pd.DataFrame) -> dict[str, float | None]:
     if FINAL_TRAINING not in set(scores["phase"]):
         return {impact: None for impact in dict.fromkeys(scores["impact"])}
     final = scores[scores["phase"] == FINAL_TRAINING].groupby("impact", sort=False)["score"].sum()
-    return {impact: share(float(final.get(impact, 0.0)), float(total))
+    return {str(impact): share(float(final.get(impact, 0.0)), float(total))
             for impact, total in totals(scores).items()}
 
 

@@ -93,7 +93,8 @@ class Sheet:
             bold: bool = False, wrap: bool = False, measure: bool = True) -> Any:
         from openpyxl.styles import Alignment, Font
 
-        cell = self.ws.cell(row=row, column=col, value=cell_value(value))
+        safe = cell_value(value)
+        cell = self.ws.cell(row=row, column=col, value=safe)
         if cell.data_type == "f":  # cannot happen after cell_value; a last line of defence
             raise AssertionError(f"refusing to write a formula in {cell.coordinate}")
         if fmt:
@@ -104,7 +105,7 @@ class Sheet:
         if wrap and isinstance(cell.value, str):
             self.wrapped.append((row, col, col, cell.value))
         elif measure:
-            self.measure(col, cell.value, fmt)
+            self.measure(col, safe, fmt)
         return cell
 
     def measure(self, col: int, value: Value, fmt: str | None = None) -> None:
@@ -113,7 +114,7 @@ class Sheet:
         if isinstance(value, float) and fmt in (None, "General"):
             shown = len(f"{value:.11g}")
         elif isinstance(value, float):
-            shown = 10 + len(re.sub(r'[^"]*"([^"]*)"', r"\1", fmt))
+            shown = 10 + len(re.sub(r'[^"]*"([^"]*)"', r"\1", fmt or ""))
         self.width[col] = max(self.width.get(col, 8.0), shown + 2)
 
     def title(self, text: str, note: str | None = None) -> None:
@@ -205,6 +206,10 @@ class Sheet:
                                        f"{max(table.last, table.header)}")
         self.ws.page_setup.orientation = "landscape"
         self.ws.page_setup.paperSize = self.ws.PAPERSIZE_A4
+        if self.ws.sheet_properties.pageSetUpPr is None:
+            from openpyxl.worksheet.properties import PageSetupProperties
+
+            self.ws.sheet_properties.pageSetUpPr = PageSetupProperties()
         self.ws.sheet_properties.pageSetUpPr.fitToPage = True
         self.ws.page_setup.fitToWidth = 1
         self.ws.page_setup.fitToHeight = 0

@@ -2,8 +2,9 @@
 
 A variant is the base study with some ``site.*`` and ``hardware.*`` values replaced (see
 :mod:`gpulca.schemas.variants` for the YAML). Every variant goes through the same schema checks
-and the same resolution against the library as the base study (:func:`gpulca.study.resolve._resolve`),
-so an unknown zone in a variant is reported exactly as in the base, at the override's line.
+and the same resolution against the library as the base study
+(:func:`gpulca.study.resolve.resolve_parsed`), so an unknown zone in a variant is reported
+exactly as in the base, at the override's line.
 
 Order of precedence, lowest first (a later layer replaces an earlier one):
 
