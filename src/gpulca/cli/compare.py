@@ -3,7 +3,7 @@
 Writes, all or nothing, into ``-o DIR`` (default ``gpulca-results/<study>-compare``):
 
 - ``comparison.csv``: per variant and impact category, the score, the change against the
-  baseline (absolute and %) and the rank (see :mod:`gpulca.pipeline.compare`);
+  baseline (absolute and %) and the rank (see :mod:`gpulca.results.comparison`);
 - ``results.csv``: every variant's scores by phase and life-cycle stage;
 - ``overrides.csv``: every override applied to make each variant, in order;
 - ``parameters.csv`` and ``differences.csv``: each variant's resolved site and hardware, and

@@ -16,6 +16,7 @@ from types import ModuleType
 from gpulca.engine.bundled import bundled_lcia_data
 from gpulca.engine.methodwrite import fast_method_ids
 from gpulca.engine.project import BIOSPHERE, BUILT_BY_GPULCA, ProgressCallback, check_project_name
+from gpulca.engine.solve import node_ids
 
 BACKGROUND_MARKER = "gpulca_background"
 BACKGROUND_VERSION = 1
@@ -45,10 +46,7 @@ def _install_biosphere(bd: ModuleType) -> None:
 
 
 def _biosphere_ids(bd: ModuleType) -> dict[tuple[str, str], int]:
-    from bw2data.backends import ActivityDataset as AD
-
-    query = AD.select(AD.id, AD.database, AD.code).where(AD.database == BIOSPHERE)
-    return {(database, code): node_id for node_id, database, code in query.tuples()}
+    return {(BIOSPHERE, code): node_id for code, node_id in node_ids(BIOSPHERE).items()}
 
 
 def _install_methods(bd: ModuleType, progress: ProgressCallback | None) -> int:

@@ -36,6 +36,18 @@ from gpulca.schemas.methods import MethodSet
 
 
 @dataclass(frozen=True)
+class Prepared:
+    """What a study's solves share: its inventory database and its methods as the project
+    stores them."""
+
+    database: str
+    method_units: dict[str, str]
+    """Display unit by impact category id (the methods file's, else the project's)."""
+    method_metadata: dict[str, dict[str, Any]]
+    """By impact category id: unit, number of characterisation factors, source file."""
+
+
+@dataclass(frozen=True)
 class Session:
     """A gpulca project made current, with its background installed."""
 
@@ -43,13 +55,14 @@ class Session:
     project: str
     data_dir: Path
 
-    def ensure_database(self, library: ResolvedLibrary) -> str:
-        """Write ``library`` as a database unless it is already there; return its name."""
-        return ensure_database(self.bd, library)
-
-    def check_methods(self, methods: MethodSet, methods_file: str) -> None:
-        """Raise a located error for every impact category whose method the project lacks."""
+    def prepare(self, library: ResolvedLibrary, methods: MethodSet, methods_file: str
+                ) -> Prepared:
+        """Check that the project has every method (a located error names each one missing),
+        write ``library`` as a database unless it is already there, and read the methods'
+        units and metadata: what every run and comparison does before it solves."""
         check_methods_installed(self.bd, methods, methods_file)
+        return Prepared(ensure_database(self.bd, library), method_units(self.bd, methods),
+                        method_metadata(self.bd, methods))
 
     def solve(self, database: str, demands: Mapping[str, Mapping[str, float]],
               methods: MethodSet) -> Scores:
@@ -60,12 +73,6 @@ class Session:
                     ) -> UnitScores:
         """Unit scores of ``codes`` from one bw2calc MultiLCA (for many variants)."""
         return unit_scores(self.bd, import_brightway()[1], database, codes, methods)
-
-    def method_units(self, methods: MethodSet) -> dict[str, str]:
-        return method_units(self.bd, methods)
-
-    def method_metadata(self, methods: MethodSet) -> dict[str, dict[str, Any]]:
-        return method_metadata(self.bd, methods)
 
 
 @contextlib.contextmanager

@@ -17,6 +17,7 @@ from typing import Any
 from gpulca.engine.bundled import REGIONAL_WATER_METHOD
 from gpulca.engine.methodwrite import fast_method_ids
 from gpulca.engine.project import BUILT_BY_GPULCA, check_project_name
+from gpulca.engine.solve import node_ids
 from gpulca.library.inventory import ResolvedLibrary
 from gpulca.library.water import (
     GLOBAL,
@@ -134,10 +135,8 @@ def ensure_regional_water(bd: ModuleType) -> bool:
 
 
 def _flow_ids() -> dict[tuple[str, str], int]:
-    from bw2data.backends import ActivityDataset as AD
-
-    query = AD.select(AD.id, AD.code).where(AD.database == REGIONAL_DATABASE)
-    return {(REGIONAL_DATABASE, code): node_id for node_id, code in query.tuples()}
+    return {(REGIONAL_DATABASE, code): node_id
+            for code, node_id in node_ids(REGIONAL_DATABASE).items()}
 
 
 METHOD_DESCRIPTION = (

@@ -25,6 +25,23 @@ def node_ids(database: str) -> dict[str, int]:
     return {code: node_id for node_id, code in query.tuples()}
 
 
+def multilca_scores(bd: ModuleType, bc: ModuleType,
+                    functional_units: Mapping[str, Mapping[int, float]], methods: MethodSet
+                    ) -> dict[tuple[Any, str], float]:
+    """One bw2calc MultiLCA (one matrix build, one factorisation) of named demands by node id;
+    bw2calc's scores by (method, functional unit name)."""
+    config = {"impact_categories": [c.method for c in methods.impact_categories]}
+    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+        warnings.simplefilter("ignore")  # empty-characterisation and solver notices
+        data_objs = bd.get_multilca_data_objs(functional_units=functional_units,
+                                              method_config=config)
+        mlca = bc.MultiLCA(demands=functional_units, method_config=config, data_objs=data_objs)
+        mlca.lci()
+        mlca.lcia()
+    scores: dict[tuple[Any, str], float] = mlca.scores  # a property that recomputes every sum:
+    return scores                                       # read it once
+
+
 def solve(bd: ModuleType, bc: ModuleType, database: str,
           demands: Mapping[str, Mapping[str, float]], methods: MethodSet) -> Scores:
     """Score every named demand (``{process code: amount}``) with every impact category.
@@ -39,16 +56,8 @@ def solve(bd: ModuleType, bc: ModuleType, database: str,
     scores: Scores = {(c.id, name): 0.0 for c in methods.impact_categories for name in demands}
     if not functional_units:
         return scores
-    config = {"impact_categories": [c.method for c in methods.impact_categories]}
-    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
-        warnings.simplefilter("ignore")  # empty-characterisation and solver notices
-        data_objs = bd.get_multilca_data_objs(functional_units=functional_units,
-                                              method_config=config)
-        mlca = bc.MultiLCA(demands=functional_units, method_config=config, data_objs=data_objs)
-        mlca.lci()
-        mlca.lcia()
     by_method = {c.method: c.id for c in methods.impact_categories}
-    solved = mlca.scores  # a property that recomputes every (method, FU) sum: read it once
+    solved = multilca_scores(bd, bc, functional_units, methods)
     for (method, name), score in solved.items():
         scores[(by_method[tuple(method)], name)] = float(score)
     expected = {(by_method[m], n) for m in by_method for n in functional_units}

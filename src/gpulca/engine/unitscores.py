@@ -13,9 +13,6 @@ fresh bw2calc calculation per variant (equal to 1e-9 relative) and measures the 
 
 from __future__ import annotations
 
-import contextlib
-import sys
-import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
@@ -23,7 +20,7 @@ from types import ModuleType
 import numpy as np
 
 from gpulca.core.errors import GpulcaError
-from gpulca.engine.solve import Scores, node_ids
+from gpulca.engine.solve import Scores, multilca_scores, node_ids
 from gpulca.schemas.methods import MethodSet
 
 
@@ -70,17 +67,8 @@ def unit_scores(bd: ModuleType, bc: ModuleType, database: str, codes: Iterable[s
     if not ordered:
         return UnitScores(ordered, impacts, matrix)
     functional_units = {code: {ids[code]: 1.0} for code in ordered}
-    config = {"impact_categories": [c.method for c in methods.impact_categories]}
-    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
-        warnings.simplefilter("ignore")  # empty-characterisation and solver notices
-        data_objs = bd.get_multilca_data_objs(functional_units=functional_units,
-                                              method_config=config)
-        mlca = bc.MultiLCA(demands=functional_units, method_config=config,
-                           data_objs=data_objs)
-        mlca.lci()
-        mlca.lcia()
     row = {c.method: m for m, c in enumerate(methods.impact_categories)}
     column = {code: i for i, code in enumerate(ordered)}
-    for (method, code), score in mlca.scores.items():
+    for (method, code), score in multilca_scores(bd, bc, functional_units, methods).items():
         matrix[row[tuple(method)], column[code]] = float(score)
     return UnitScores(ordered, impacts, matrix)

@@ -15,7 +15,7 @@ import importlib.resources
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from gpulca.core.errors import InputError, Problem
 from gpulca.core.parameters import Parameter as StudyParameter
@@ -101,24 +101,19 @@ class Library:
     """Files that did not parse (only in a partial load, see :func:`load_library`)."""
 
     def process(self, code: str) -> Process:
-        item: Process = self.processes[code].item
-        return item
+        return cast(Process, self.processes[code].item)
 
     def accelerator(self, key: str) -> Accelerator:
-        item: Accelerator = self.accelerators[key].item
-        return item
+        return cast(Accelerator, self.accelerators[key].item)
 
     def server(self, key: str) -> Server:
-        item: Server = self.servers[key].item
-        return item
+        return cast(Server, self.servers[key].item)
 
     def grid_zone(self, key: str) -> GridZone:
-        item: GridZone = self.grid_zones[key].item
-        return item
+        return cast(GridZone, self.grid_zones[key].item)
 
     def site(self, key: str) -> Site:
-        item: Site = self.sites[key].item
-        return item
+        return cast(Site, self.sites[key].item)
 
 
 @dataclass(frozen=True)

@@ -60,14 +60,12 @@ def compare_variants(variants: VariantStudy, data_dir: str | Path | None = None,
              for demand in stages.values() for code in demand}
     methods = variants.base.study.methods
     with open_session(project, data_dir, progress) as session:
-        session.check_methods(methods, str(variants.base.study.methods_file))
-        database = session.ensure_database(variants.base.study.library)
-        table = session.unit_scores(database, codes, methods)
-        units = session.method_units(methods)
-        metadata = session.method_metadata(methods)
-        where = (database, project, session.data_dir)
+        prepared = session.prepare(variants.base.study.library, methods,
+                                   str(variants.base.study.methods_file))
+        table = session.unit_scores(prepared.database, codes, methods)
+        where = (prepared.database, project, session.data_dir)
     results = {name: _variant_result(variants.variants[name], quantities, demands, table,
-                                     units, where, metadata)
+                                     prepared.method_units, where, prepared.method_metadata)
                for name, (quantities, demands) in translated.items()}
     return build_comparison(variants, results, where)
 

@@ -88,13 +88,12 @@ def run_resolved(study: ResolvedStudy, data_dir: str | Path | None = None,
     quantities = activity_quantities(study)
     demands = phase_demands(quantities)
     with open_session(project, data_dir, progress) as session:
-        session.check_methods(study.methods, str(study.methods_file))
-        database = session.ensure_database(study.library)
-        scores = session.solve(database, stage_functional_units(demands), study.methods)
-        units = session.method_units(study.methods)
-        metadata = session.method_metadata(study.methods)
-    return study_result(study, quantities, demands, scores, units,
-                        (database, project, session.data_dir), variant, (), metadata)
+        prepared = session.prepare(study.library, study.methods, str(study.methods_file))
+        scores = session.solve(prepared.database, stage_functional_units(demands),
+                               study.methods)
+    return study_result(study, quantities, demands, scores, prepared.method_units,
+                        (prepared.database, project, session.data_dir), variant, (),
+                        prepared.method_metadata)
 
 
 def study_result(study: ResolvedStudy, quantities: list[RowQuantities],
