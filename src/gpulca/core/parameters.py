@@ -179,6 +179,21 @@ def canonical_value(parameter: Parameter, value: float | int | str) -> float:
         raise UnitProblem(f"{exc}; expected {parameter.expected}") from exc
 
 
+def checked_value(parameter: Parameter, value: float | int | str
+                  ) -> tuple[float | None, str | None]:
+    """A value as written, parsed into the canonical unit and checked: ``(value, problem)``.
+
+    ``value`` is None when the text does not parse; ``problem`` is what is wrong (it does not
+    parse, or it is out of range), None when the value is plausible. Every place that reads a
+    parameter's value from a file goes through here, so the messages are the same everywhere.
+    """
+    try:
+        parsed = canonical_value(parameter, value)
+    except UnitProblem as exc:
+        return None, str(exc)
+    return parsed, check_range(parameter, parsed)
+
+
 def display_value(parameter: Parameter, value: float | int | str) -> float | int | str:
     """A canonical value in the unit people read; ids, counts and same-unit values unchanged."""
     if parameter.unit is None or parameter.display_unit in (None, parameter.unit) or \

@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from gpulca.core.errors import InputError, Problem
 from gpulca.core.parameters import Parameter as StudyParameter
-from gpulca.core.parameters import canonical_value, catalogue_parameters, check_range
+from gpulca.core.parameters import catalogue_parameters, checked_value
 from gpulca.core.units import (
     UnitProblem,
     conversion_factor,
@@ -340,12 +340,7 @@ def _expect_quantity(located: Located, key: str, parameter: StudyParameter,
     sourced = getattr(located.item, key)
     if sourced is None:
         return
-    try:
-        value = canonical_value(parameter, sourced.value)
-    except UnitProblem as exc:
-        problems.append(located.problem((key, "value"), str(exc), sourced.value))
-        return
-    message = check_range(parameter, value)
+    _, message = checked_value(parameter, sourced.value)
     if message is not None:
         problems.append(located.problem((key, "value"), message, sourced.value))
 

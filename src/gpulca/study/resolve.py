@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gpulca.core.errors import InputError, Problem
-from gpulca.core.parameters import PARAMETERS, Parameter, canonical_value, check_range
+from gpulca.core.parameters import PARAMETERS, Parameter, checked_value
 from gpulca.core.phases import phase_labels, unknown_phase_message
 from gpulca.core.units import UnitProblem, leading_unit, magnitude_in, parse_quantity
 from gpulca.engine.bundled import bundled_flow_index, known_method_names
@@ -111,16 +111,12 @@ class _Resolver:
             self.problem(path, f"no value: give it here ({parameter.expected}) or choose a "
                          "library entry that has one")
             return float("nan")
-        try:
-            value = canonical_value(parameter, sourced.value)
-        except UnitProblem as exc:
-            self.problems.append(origin_lines.problem(origin_path + ("value",), str(exc),
-                                                      sourced.value))
-            return float("nan")
-        message = check_range(parameter, value)
+        value, message = checked_value(parameter, sourced.value)
         if message is not None:
             self.problems.append(origin_lines.problem(origin_path + ("value",), message,
                                                       sourced.value))
+        if value is None:  # did not parse: nothing to record
+            return float("nan")
         line = origin_lines.line_of(origin_path)
         self.assumptions.append(AssumptionRecord(
             key or parameter.key, value, parameter.unit or "", sourced.source or

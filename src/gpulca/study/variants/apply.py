@@ -15,8 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from gpulca.core.errors import InputError, Problem, format_path
-from gpulca.core.parameters import PARAMETERS, canonical_value, check_range
-from gpulca.core.units import UnitProblem
+from gpulca.core.parameters import PARAMETERS, check_range, checked_value
 from gpulca.io.yamlio import LineMap
 from gpulca.schemas import problems_from_validation
 from gpulca.schemas.common import SourcedValue
@@ -210,13 +209,12 @@ def _gpu_hours_scale(setting: Setting, rows: list[ActivityRow], row_path: PathKe
     scale_parameter = PARAMETERS["activity.gpu_hours_scale"]
     try:
         sourced = SourcedValue.model_validate(value)
-        scale = canonical_value(scale_parameter, sourced.value)
     except ValidationError as exc:
         return 1.0, [lines.problem(setting.origin, f"expected {scale_parameter.expected} "
                                    f"({exc})", render_value(value))]
-    except UnitProblem as exc:
-        return 1.0, [lines.problem(setting.origin, str(exc), render_value(value))]
-    message = check_range(scale_parameter, scale)
+    scale, message = checked_value(scale_parameter, sourced.value)
+    if scale is None:
+        return 1.0, [lines.problem(setting.origin, str(message), render_value(value))]
     problems = [] if message is None else [lines.problem(setting.origin, message,
                                                          render_value(value))]
     problems += [lines.problem(setting.origin, f"activity row {i + 1} has a measured "

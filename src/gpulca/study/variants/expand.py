@@ -21,12 +21,10 @@ from gpulca.core.errors import InputError, Problem
 from gpulca.core.parameters import (
     PARAMETERS,
     Where,
-    canonical_value,
     catalogue_parameters,
     catalogue_switches,
-    check_range,
+    checked_value,
 )
-from gpulca.core.units import UnitProblem
 from gpulca.io.yamlio import LineMap, load_yaml
 from gpulca.schemas import parse
 from gpulca.schemas.common import SourcedValue
@@ -134,10 +132,7 @@ def _cooling_problems(entry: CoolingType, lines: LineMap, path: PathKey) -> list
         sourced: SourcedValue | None = getattr(entry, key)
         if sourced is None:
             continue
-        try:
-            message = check_range(parameter, canonical_value(parameter, sourced.value))
-        except UnitProblem as exc:
-            message = str(exc)
+        _, message = checked_value(parameter, sourced.value)
         if message is not None:
             problems.append(lines.problem(path + (key, "value"), message, sourced.value))
     return problems
