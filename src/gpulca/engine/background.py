@@ -14,7 +14,7 @@ import sys
 from types import ModuleType
 
 from gpulca.engine.bundled import bundled_lcia_data
-from gpulca.engine.methodwrite import fast_method_ids
+from gpulca.engine.methodwrite import deferred_methods_flush, fast_method_ids, write_method_fast
 from gpulca.engine.project import BIOSPHERE, BUILT_BY_GPULCA, ProgressCallback, check_project_name
 from gpulca.engine.solve import node_ids
 
@@ -50,19 +50,28 @@ def _biosphere_ids(bd: ModuleType) -> dict[tuple[str, str], int]:
 
 
 def _install_methods(bd: ModuleType, progress: ProgressCallback | None) -> int:
-    """Write every bundled LCIA method, converting its list flow keys to ids (bw2setup's bug)."""
+    """Write every bundled LCIA method, converting its list flow keys to ids (bw2setup's bug).
+
+    The bundled methods are global and carry plain numbers, so they take the column-wise writer
+    (:func:`gpulca.engine.methodwrite.write_method_fast`) with one write of the registry at the
+    end; a method with anything else takes bw2data's own path.
+    """
     data = bundled_lcia_data()
     key_to_id = _biosphere_ids(bd)
-    with fast_method_ids(set(key_to_id.values())):
+    with fast_method_ids(set(key_to_id.values())), deferred_methods_flush(bd):
         for done, method in enumerate(data, start=1):
             name = tuple(method["name"])
-            handle = bd.Method(name)
-            if name not in bd.methods:
-                handle.register(description=method.get("description", ""),
-                                filename=method.get("filename", ""), unit=method["unit"])
             cfs = [(key_to_id[tuple(cf["input"])], cf["amount"]) for cf in method["exchanges"]
                    if tuple(cf["input"]) in key_to_id]
-            handle.write(cfs)
+            metadata = {"description": method.get("description", ""),
+                        "filename": method.get("filename", ""), "unit": method["unit"]}
+            if all(type(amount) in (int, float) for _, amount in cfs):
+                write_method_fast(bd, name, cfs, metadata)
+            else:
+                handle = bd.Method(name)
+                if name not in bd.methods:
+                    handle.register(**metadata)
+                handle.write(cfs)
             if progress is not None:
                 progress("LCIA methods", done, len(data))
     return len(data)
