@@ -17,6 +17,7 @@ from typing import Any
 
 from gpulca.engine.background import ensure_background
 from gpulca.engine.database import ensure_database
+from gpulca.engine.lock import Notify
 from gpulca.engine.project import (
     DEFAULT_PROJECT,
     ProgressCallback,
@@ -77,11 +78,16 @@ class Session:
 
 @contextlib.contextmanager
 def open_session(project: str = DEFAULT_PROJECT, data_dir: str | Path | None = None,
-                 progress: ProgressCallback | None = None) -> Iterator[Session]:
+                 progress: ProgressCallback | None = None, notify: Notify | None = None
+                 ) -> Iterator[Session]:
     """Make ``project`` current in ``data_dir`` (installing its background once) and yield a
-    :class:`Session`; the user's previous Brightway project is restored on exit."""
-    with gpulca_project(project, data_dir) as bd:
-        ensure_background(bd, progress)
+    :class:`Session`; the user's previous Brightway project is restored on exit.
+
+    The data directory is locked for the whole session (one gpulca process at a time, see
+    :mod:`gpulca.engine.lock`); ``notify`` (default: stderr) hears what a waiting process waits
+    for and when an interrupted set-up is repaired."""
+    with gpulca_project(project, data_dir, notify) as bd:
+        ensure_background(bd, progress, notify)
         yield Session(bd, project, Path(bd.projects._base_data_dir))
 
 
@@ -96,8 +102,9 @@ class BackgroundStatus:
 
 
 def install_background(project: str = DEFAULT_PROJECT, data_dir: str | Path | None = None,
-                       progress: ProgressCallback | None = None) -> BackgroundStatus:
+                       progress: ProgressCallback | None = None, notify: Notify | None = None
+                       ) -> BackgroundStatus:
     """Install the background of ``project`` now (biosphere3 and every method, once)."""
-    with gpulca_project(project, data_dir) as bd:
-        installed = ensure_background(bd, progress)
+    with gpulca_project(project, data_dir, notify) as bd:
+        installed = ensure_background(bd, progress, notify)
         return BackgroundStatus(installed, Path(bd.projects._base_data_dir), len(bd.methods))
