@@ -24,7 +24,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from gpulca.core.errors import EnvironmentFault, GpulcaError, InputError, ProjectError
+from gpulca.core.errors import EnvironmentFault, InputError, ProjectError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,10 +69,42 @@ def environment_message(exc: OSError) -> str | None:
     return f"cannot write or read{where}: {reason}"
 
 
+def _undo_project_writes() -> None:
+    """A failed command leaves the Brightway project as it was: remove the inventory databases
+    it wrote (only if it opened a project at all)."""
+    if "gpulca.engine.gateway" not in sys.modules:
+        return
+    from gpulca.engine.gateway import discard_new_databases
+
+    try:
+        discard_new_databases()
+    except Exception as exc:  # noqa: BLE001 - reporting the first error matters more
+        _stderr(f"warning: could not remove the inventory database this run wrote: {exc}")
+
+
 def _exit(code: int, debug: bool) -> NoReturn:
     if debug:
         traceback.print_exc()
+    _undo_project_writes()
     sys.exit(code)
+
+
+def classify(exc: BaseException) -> tuple[list[str], int] | None:
+    """The lines to print and the exit code for ``exc``; None for an internal error."""
+    if isinstance(exc, InputError):
+        return problem_lines(exc), EXIT_INPUT
+    if isinstance(exc, ProjectError):
+        return [f"error: {_flat(str(exc))}"], EXIT_INPUT
+    if isinstance(exc, EnvironmentFault):
+        return [f"error: {_flat(str(exc))}; nothing was written."], EXIT_ENVIRONMENT
+    if isinstance(exc, OSError):
+        message = environment_message(exc)
+        if message is not None:
+            return [f"error: {_flat(message)}; nothing was written."], EXIT_ENVIRONMENT
+    if isinstance(exc, OverflowError | RecursionError | MemoryError):
+        return [f"error: the input is too large or too deeply nested to compute "
+                f"({type(exc).__name__}: {_flat(str(exc))}); nothing was written."], EXIT_INPUT
+    return None
 
 
 def report_errors(function: F) -> F:
@@ -82,38 +114,24 @@ def report_errors(function: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         context = click.get_current_context()
         debug = bool(context.find_root().params.get("debug"))
+        if "gpulca.engine.gateway" in sys.modules:
+            sys.modules["gpulca.engine.gateway"].forget_new_databases()
         try:
             return function(*args, **kwargs)
-        except InputError as exc:
-            for line in problem_lines(exc):
-                _stderr(line)
-            _exit(EXIT_INPUT, debug)
         except click.ClickException:
+            _undo_project_writes()
             raise  # usage errors: click prints them and exits with 2
-        except ProjectError as exc:
-            _stderr(f"error: {_flat(str(exc))}")
-            _exit(EXIT_INPUT, debug)
-        except EnvironmentFault as exc:
-            _stderr(f"error: {_flat(str(exc))}; nothing was written.")
-            _exit(EXIT_ENVIRONMENT, debug)
-        except OSError as exc:
-            message = environment_message(exc)
-            if message is None:
-                _internal(exc, debug)
-            _stderr(f"error: {_flat(message)}; nothing was written.")
-            _exit(EXIT_ENVIRONMENT, debug)
-        except (OverflowError, RecursionError, MemoryError) as exc:
-            _stderr(f"error: the input is too large or too deeply nested to compute "
-                    f"({type(exc).__name__}: {_flat(str(exc))}); nothing was written.")
-            _exit(EXIT_INPUT, debug)
-        except (GpulcaError, Exception) as exc:  # noqa: BLE001 - the CLI's last line of defence
-            _internal(exc, debug)
+        except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+            handled = classify(exc)
+            if handled is None:
+                if not debug:
+                    _stderr(f"internal error: {type(exc).__name__}: {_flat(str(exc))}")
+                    _stderr("Run again with --debug for the traceback, and report it if it "
+                            "persists.")
+                _exit(EXIT_INTERNAL, debug)
+            lines, code = handled
+            for line in lines:
+                _stderr(line)
+            _exit(code, debug)
 
     return wrapper  # type: ignore[return-value]
-
-
-def _internal(exc: BaseException, debug: bool) -> NoReturn:
-    if not debug:
-        _stderr(f"internal error: {type(exc).__name__}: {_flat(str(exc))}")
-        _stderr("Run again with --debug for the traceback, and report it if it persists.")
-    _exit(EXIT_INTERNAL, debug)

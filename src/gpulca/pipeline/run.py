@@ -91,9 +91,10 @@ def run_resolved(study: ResolvedStudy, data_dir: str | Path | None = None,
         prepared = session.prepare(study.library, study.methods, str(study.methods_file))
         scores = session.solve(prepared.database, stage_functional_units(demands),
                                study.methods)
-    return study_result(study, quantities, demands, scores, prepared.method_units,
-                        (prepared.database, project, session.data_dir), variant, (),
-                        prepared.method_metadata)
+        # inside the session: a result refused (not finite) removes a database it wrote
+        return study_result(study, quantities, demands, scores, prepared.method_units,
+                            (prepared.database, project, session.data_dir), variant, (),
+                            prepared.method_metadata)
 
 
 def study_result(study: ResolvedStudy, quantities: list[RowQuantities],
