@@ -28,6 +28,7 @@ from types import ModuleType
 
 from gpulca.core.errors import ProjectError
 from gpulca.engine.lock import Notify, data_dir_lock, default_purpose
+from gpulca.io.atomic import sweep_stale_stages
 
 PROJECT_PREFIX = "gpulca"
 DEFAULT_PROJECT = "gpulca"
@@ -39,6 +40,7 @@ ProgressCallback = Callable[[str, int, int], None]
 """Called as ``progress(step_label, done, total)``."""
 
 _bootstrap_dir: str | None = None
+BOOTSTRAP_PREFIX = "gpulca-bw-bootstrap-"
 
 
 def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
@@ -78,7 +80,9 @@ def import_brightway() -> tuple[ModuleType, ModuleType]:
     global _bootstrap_dir
     if "bw2data" not in sys.modules:
         _quiet_environment()
-        _bootstrap_dir = tempfile.mkdtemp(prefix="gpulca-bw-bootstrap-")
+        # pid in the name: a killed process's folder is swept by the next one (atexit is not run)
+        sweep_stale_stages(Path(tempfile.gettempdir()), BOOTSTRAP_PREFIX)
+        _bootstrap_dir = tempfile.mkdtemp(prefix=f"{BOOTSTRAP_PREFIX}{os.getpid()}-")
         atexit.register(shutil.rmtree, _bootstrap_dir, True)
         saved = os.environ.get("BRIGHTWAY2_DIR")
         os.environ["BRIGHTWAY2_DIR"] = _bootstrap_dir
