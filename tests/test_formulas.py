@@ -34,3 +34,21 @@ def test_unknown_name_and_division_by_zero():
         evaluate("y + 1", {})
     with pytest.raises(FormulaError, match="division by zero"):
         evaluate("1 / 0", {})
+
+
+@pytest.mark.parametrize("text", ["((9**99)**99)**99", "(9 ** 99) ** 99", "(x ** 2) ** 3",
+                                  "9.0 ** 99 * 9.0 ** 99 * 9.0 ** 99 * 9.0 ** 99"])
+def test_powers_are_bounded_on_both_sides(text):
+    """Issue 18: a chain of powers that passes the exponent bound must not hang (it used to
+    compute an integer with millions of digits)."""
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(FormulaError):
+        evaluate(text, {"x": 1.0})
+    assert time.perf_counter() - start < 1.0
+
+
+def test_a_huge_integer_literal_is_a_formula_error():
+    with pytest.raises(FormulaError):
+        evaluate("1" + "0" * 400, {})

@@ -56,3 +56,44 @@ def test_write_files_all_or_nothing(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         atomic.write_all(tmp_path / "other", {"a.png": atomic.bytes_writer(b"a"), "b": broken})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["charts"]
+
+
+def test_a_stage_moves_every_output_in_together_or_none(tmp_path: Path) -> None:
+    """One command's CSVs, workbook and charts (different folders) appear together or not at
+    all; the staging folders go either way."""
+    (tmp_path / "report.xlsx").write_bytes(b"previous")
+
+    def broken(path: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError), atomic.staged_outputs():
+        atomic.write_all(tmp_path / "results", {"results.csv": atomic.text_writer("a\n")})
+        atomic.write_bytes_atomic(tmp_path / "report.xlsx", b"new")
+        atomic.write_all(tmp_path / "charts", {"a.png": broken})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xlsx"]
+    assert (tmp_path / "report.xlsx").read_bytes() == b"previous"
+
+    with atomic.staged_outputs():
+        atomic.write_all(tmp_path / "new" / "results", {"results.csv": atomic.text_writer("a\n")})
+        atomic.write_bytes_atomic(tmp_path / "report.xlsx", b"new")
+        assert not (tmp_path / "new").exists()  # nothing in place before the block ends
+    assert (tmp_path / "new" / "results" / "results.csv").read_text() == "a\n"
+    assert (tmp_path / "report.xlsx").read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new", "report.xlsx"]
+
+
+def test_a_folder_where_a_file_goes_is_refused_before_anything_moves(tmp_path: Path) -> None:
+    (tmp_path / "report.xlsx").mkdir()
+    with pytest.raises(IsADirectoryError), atomic.staged_outputs():
+        atomic.write_all(tmp_path / "out", {"results.csv": atomic.text_writer("a\n")})
+        atomic.write_bytes_atomic(tmp_path / "report.xlsx", b"new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xlsx"]
+
+
+def test_a_killed_process_staging_folder_is_swept(tmp_path: Path) -> None:
+    dead = tmp_path / f"{atomic.STAGE_PREFIX}999999999-abc"
+    dead.mkdir()
+    mine = tmp_path / f"{atomic.STAGE_PREFIX}{os.getpid()}-abc"
+    mine.mkdir()
+    atomic.write_text_atomic(tmp_path / "a.csv", "a\n")
+    assert not dead.exists() and mine.exists()

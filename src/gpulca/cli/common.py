@@ -18,6 +18,7 @@ from rich.table import Table
 from gpulca.core.vocabulary import CSV_FLOAT_FORMAT, format_number
 from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
 from gpulca.io.atomic import Writer
+from gpulca.io.csvsafe import formula_safe_cell
 
 # Without a terminal (pipes, CI logs) rich would wrap tables at 80 columns.
 stdout = Console(highlight=False, soft_wrap=False,
@@ -67,10 +68,22 @@ def print_warning(text: str, console: Console = stderr, **options: Any) -> None:
     console.print(f"[yellow]warning:[/yellow] {escape(text)}", **options)
 
 
+def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell (and column name) made formula-safe
+    (:func:`gpulca.io.csvsafe.formula_safe`); numbers are left alone."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = safe[column].map(formula_safe_cell)
+    safe.columns = [formula_safe_cell(c) for c in safe.columns]
+    return safe
+
+
 def csv_writer(frame: pd.DataFrame) -> Writer:
-    """Writes ``frame`` as one of the CSV files of a run or a comparison."""
+    """Writes ``frame`` as one of the CSV files of a run or a comparison; no text cell can be
+    read as a formula by a spreadsheet."""
     def write(path: Path) -> None:
-        frame.to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT)
+        formula_safe_frame(frame).to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT)
 
     return write
 

@@ -31,7 +31,7 @@ from gpulca.cli.common import (
 from gpulca.cli.errors import report_errors
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.core.vocabulary import format_number, format_percent, impact_heading
-from gpulca.io.atomic import Writer, write_all
+from gpulca.io.atomic import Writer, staged_outputs, write_all
 from gpulca.pipeline.compare import compare_study
 from gpulca.reports.compare_chart import comparison_figure, write_chart
 from gpulca.results.comparison import ComparisonResult
@@ -146,6 +146,7 @@ def compare(study: str, output: str | None, top: int, data_dir: str | None,
     results, overrides = comparison_inputs(result)
     reports = prepare_reports(results, excel_file, charts_dir, overrides)
     directory = Path(output) if output else default_output_dir(result.name)
-    written = write_comparison(result, directory)
-    written += reports()
+    with staged_outputs():  # every output appears together, or none does
+        written = write_comparison(result, directory)
+        written += reports()
     stdout.print(escape("Wrote " + ", ".join(str(p) for p in written)))

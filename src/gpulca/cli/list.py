@@ -9,6 +9,7 @@ import sys
 import click
 
 from gpulca.cli.errors import report_errors
+from gpulca.io.csvsafe import formula_safe_cell
 from gpulca.library.catalogue import KINDS, format_text, list_catalogue
 
 
@@ -30,7 +31,7 @@ def list_cmd(kind: str, paths: tuple[str, ...], output: str) -> None:
         click.echo(json.dumps(table.as_records(), indent=2, ensure_ascii=False))
     elif output == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(table.columns)
-        writer.writerows(table.rows)
+        writer.writerow([formula_safe_cell(c) for c in table.columns])
+        writer.writerows([formula_safe_cell(c) for c in row] for row in table.rows)
     else:
         click.echo(format_text(table))

@@ -21,7 +21,7 @@ from gpulca.cli.common import (
 from gpulca.cli.errors import report_errors
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.core.vocabulary import format_number, format_percent, format_range, impact_heading
-from gpulca.io.atomic import write_all
+from gpulca.io.atomic import staged_outputs, write_all
 from gpulca.pipeline.run import run_study
 from gpulca.results.frames import (
     development_multiplier,
@@ -143,6 +143,7 @@ def run(study: str, output: str | None, data_dir: str | None, project: str,
     print_reference(result, comparison)
     reports = prepare_reports([result], excel_file, charts_dir)
     directory = Path(output) if output else default_output_dir(result.study.name)
-    written = write_results(result, directory, comparison)
-    written += reports()
+    with staged_outputs():  # every output appears together, or none does
+        written = write_results(result, directory, comparison)
+        written += reports()
     stdout.print(escape("Wrote " + ", ".join(str(p) for p in written)))

@@ -88,6 +88,11 @@ class ProjectError(RuntimeError, GpulcaError):
     """A Brightway project or data directory that gpulca may not or cannot use."""
 
 
+class EnvironmentFault(GpulcaError):
+    """The environment, not the input, stopped the work: a full disk, an unwritable or locked
+    folder. The CLI exits with code 3 (see :mod:`gpulca.cli.errors`)."""
+
+
 def format_path(parts: Iterable[object]) -> str:
     """Turn a location such as ``("activity", 3, "gpu_hours")`` into ``activity[3].gpu_hours``."""
     out = ""

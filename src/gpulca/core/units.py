@@ -148,9 +148,14 @@ def parse_quantity(text: str | float | int, default_unit: str | None = None) -> 
             quantity = ureg.Quantity(magnitude, units)
         except Exception as exc:  # pint raises many kinds of errors on junk text
             raise UnitProblem(f"{text!r} is not a quantity such as '700 W'") from exc
-        if not isinstance(quantity, pint.Quantity) or (
-            quantity.dimensionless and not any(c.isalpha() for c in str(text).replace("e", ""))
-        ):  # "5" or "1e3" carries no unit
+        try:
+            unitless = not isinstance(quantity, pint.Quantity) or (
+                quantity.dimensionless
+                and not any(c.isalpha() for c in str(text).replace("e", "")))
+        except (OverflowError, ZeroDivisionError) as exc:  # e.g. 'kWh**99999999'
+            raise UnitProblem(f"{text!r} is out of range (a unit with a huge exponent?)"
+                              ) from exc
+        if unitless:  # "5" or "1e3" carries no unit
             if default_unit is None:
                 raise UnitProblem(f"{text!r} has no unit; expected e.g. '700 W'")
             quantity = ureg.Quantity(float(getattr(quantity, "magnitude", quantity)),
@@ -174,6 +179,8 @@ def magnitude_in(quantity: pint.Quantity, unit: str) -> float:
             f"{quantity:~P} does not convert to {unit!r} "
             f"({quantity.dimensionality} vs {target.dimensionality})"
         ) from exc
+    except (OverflowError, ZeroDivisionError) as exc:
+        raise UnitProblem(f"{quantity:~P} in {unit!r} is out of range") from exc
 
 
 @lru_cache(maxsize=4096, typed=True)

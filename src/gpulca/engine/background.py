@@ -11,16 +11,24 @@ import contextlib
 import io
 import logging
 import sys
+from pathlib import Path
 from types import ModuleType
 
 from gpulca.engine.bundled import bundled_lcia_data
+from gpulca.engine.lock import Notify, describe_work
 from gpulca.engine.methodwrite import deferred_methods_flush, fast_method_ids, write_method_fast
 from gpulca.engine.project import BIOSPHERE, BUILT_BY_GPULCA, ProgressCallback, check_project_name
 from gpulca.engine.solve import node_ids
 
 BACKGROUND_MARKER = "gpulca_background"
+STARTED_MARKER = "gpulca_background_started"
+"""Set before a set-up writes anything; with no complete marker it means an interrupted set-up."""
 BACKGROUND_VERSION = 1
 """Bump when the background set-up changes, so existing projects are rebuilt."""
+
+
+def _stderr_line(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 def background_is_complete(bd: ModuleType) -> bool:
@@ -77,17 +85,36 @@ def _install_methods(bd: ModuleType, progress: ProgressCallback | None) -> int:
     return len(data)
 
 
-def ensure_background(bd: ModuleType, progress: ProgressCallback | None = None) -> bool:
+def interrupted_setup(bd: ModuleType) -> bool:
+    """True when a set-up of this project started and never finished (killed, disk full)."""
+    return not background_is_complete(bd) and (
+        bool(bd.preferences.get(STARTED_MARKER)) or BIOSPHERE in bd.databases
+        or len(bd.methods) > 0)
+
+
+def ensure_background(bd: ModuleType, progress: ProgressCallback | None = None,
+                      notify: Notify | None = None) -> bool:
     """Install biosphere3, the bundled methods and gpulca's regional water method, once.
 
     Returns True when something was installed, False when the project was already complete.
-    A project left incomplete by an interrupted set-up is emptied and rebuilt.
+    A project left incomplete by an interrupted set-up is reported to ``notify`` (default:
+    stderr), emptied and rebuilt. The caller holds the data directory's lock
+    (:func:`gpulca.engine.project.gpulca_project`), so no other process sees it half-built.
     """
     from gpulca.engine.regional import ensure_regional_water
 
     check_project_name(bd.projects.current)
     if background_is_complete(bd):
         return ensure_regional_water(bd)
+    directory = Path(bd.projects._base_data_dir)
+    describe_work(directory, f"installing the background of project {bd.projects.current!r}")
+    if interrupted_setup(bd):
+        (notify or _stderr_line)(
+            f"the set-up of project {bd.projects.current!r} in {directory} was interrupted "
+            "(killed or out of disk space) and left incomplete: removing what it wrote and "
+            "installing again")
+    bd.preferences[STARTED_MARKER] = True
+    bd.preferences.flush()
     with contextlib.redirect_stdout(sys.stderr):
         # Only what gpulca itself writes: a user's own databases (e.g. ecoinvent imported into
         # this project to link against) are left alone.
@@ -103,6 +130,7 @@ def ensure_background(bd: ModuleType, progress: ProgressCallback | None = None) 
         progress("biosphere3 flows", 1, 1)
     count = _install_methods(bd, progress)
     bd.preferences[BACKGROUND_MARKER] = {"version": BACKGROUND_VERSION, "methods": count}
+    bd.preferences.pop(STARTED_MARKER, None)
     bd.preferences.flush()
     ensure_regional_water(bd)  # gpulca's located water flows and regional AWARE method
     return True

@@ -155,13 +155,18 @@ def _quiet_geocollections() -> Iterator[None]:
         feedback.removeFilter(not_geocollections)
 
 
+def database_is_complete(bd: ModuleType, name: str) -> bool:
+    """True when database ``name`` was fully written by gpulca."""
+    meta = bd.databases.get(name) if name in bd.databases else None
+    return bool(meta and meta.get("gpulca_complete"))
+
+
 def ensure_database(bd: ModuleType, resolved: ResolvedLibrary) -> str:
     """Write the library into the current gpulca project unless already there; return its name."""
     check_project_name(bd.projects.current)
     ensure_regional_water(bd)  # the located water flows the database links to
     name = database_name(resolved)
-    meta = bd.databases.get(name) if name in bd.databases else None
-    if meta and meta.get("gpulca_complete"):
+    if database_is_complete(bd, name):
         return name
     external = resolve_external(bd, resolved)
     import datetime

@@ -9,15 +9,18 @@ this package holds a bw2data or bw2calc module.
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from gpulca.engine.background import ensure_background
-from gpulca.engine.database import ensure_database
+from gpulca.engine.database import database_is_complete, database_name, ensure_database
+from gpulca.engine.lock import Notify
 from gpulca.engine.project import (
+    BUILT_BY_GPULCA,
     DEFAULT_PROJECT,
     ProgressCallback,
     gpulca_project,
@@ -54,6 +57,8 @@ class Session:
     bd: ModuleType
     project: str
     data_dir: Path
+    created: list[str] = field(default_factory=list)
+    """Databases this session wrote; removed again when the session ends with an error."""
 
     def prepare(self, library: ResolvedLibrary, methods: MethodSet, methods_file: str
                 ) -> Prepared:
@@ -61,8 +66,22 @@ class Session:
         write ``library`` as a database unless it is already there, and read the methods'
         units and metadata: what every run and comparison does before it solves."""
         check_methods_installed(self.bd, methods, methods_file)
-        return Prepared(ensure_database(self.bd, library), method_units(self.bd, methods),
+        fresh = not database_is_complete(self.bd, database_name(library))
+        database = ensure_database(self.bd, library)
+        if fresh:
+            self.created.append(database)
+            _written_by_this_process.append((self.data_dir, self.project, database))
+        return Prepared(database, method_units(self.bd, methods),
                         method_metadata(self.bd, methods))
+
+    def discard_created(self) -> None:
+        """Remove the databases this session wrote (a failed run leaves the project as it
+        was)."""
+        with contextlib.redirect_stdout(sys.stderr):
+            for name in self.created:
+                if name in self.bd.databases:
+                    del self.bd.databases[name]
+        self.created.clear()
 
     def solve(self, database: str, demands: Mapping[str, Mapping[str, float]],
               methods: MethodSet) -> Scores:
@@ -77,12 +96,48 @@ class Session:
 
 @contextlib.contextmanager
 def open_session(project: str = DEFAULT_PROJECT, data_dir: str | Path | None = None,
-                 progress: ProgressCallback | None = None) -> Iterator[Session]:
+                 progress: ProgressCallback | None = None, notify: Notify | None = None
+                 ) -> Iterator[Session]:
     """Make ``project`` current in ``data_dir`` (installing its background once) and yield a
-    :class:`Session`; the user's previous Brightway project is restored on exit."""
-    with gpulca_project(project, data_dir) as bd:
-        ensure_background(bd, progress)
-        yield Session(bd, project, Path(bd.projects._base_data_dir))
+    :class:`Session`; the user's previous Brightway project is restored on exit.
+
+    The data directory is locked for the whole session (one gpulca process at a time, see
+    :mod:`gpulca.engine.lock`); ``notify`` (default: stderr) hears what a waiting process waits
+    for and when an interrupted set-up is repaired."""
+    with gpulca_project(project, data_dir, notify) as bd:
+        ensure_background(bd, progress, notify)
+        session = Session(bd, project, Path(bd.projects._base_data_dir))
+        try:
+            yield session
+        except BaseException:
+            session.discard_created()
+            raise
+
+
+_written_by_this_process: list[tuple[Path, str, str]] = []
+
+
+def forget_new_databases() -> None:
+    """Start a new command: the databases written so far are kept whatever happens next."""
+    _written_by_this_process.clear()
+
+
+def discard_new_databases() -> list[str]:
+    """Remove every inventory database this process wrote (a command that fails after its
+    solves, e.g. while writing its outputs, leaves the project as it was); return their names.
+
+    The background (biosphere3, methods) stays: it is shared set-up, not a run's result.
+    """
+    removed = []
+    while _written_by_this_process:
+        data_dir, project, name = _written_by_this_process.pop()
+        if not data_dir.is_dir():
+            continue
+        with gpulca_project(project, data_dir) as bd, contextlib.redirect_stdout(sys.stderr):
+            if name in bd.databases and bd.databases[name].get(BUILT_BY_GPULCA):
+                del bd.databases[name]
+                removed.append(name)
+    return removed
 
 
 @dataclass(frozen=True)
@@ -96,8 +151,9 @@ class BackgroundStatus:
 
 
 def install_background(project: str = DEFAULT_PROJECT, data_dir: str | Path | None = None,
-                       progress: ProgressCallback | None = None) -> BackgroundStatus:
+                       progress: ProgressCallback | None = None, notify: Notify | None = None
+                       ) -> BackgroundStatus:
     """Install the background of ``project`` now (biosphere3 and every method, once)."""
-    with gpulca_project(project, data_dir) as bd:
-        installed = ensure_background(bd, progress)
+    with gpulca_project(project, data_dir, notify) as bd:
+        installed = ensure_background(bd, progress, notify)
         return BackgroundStatus(installed, Path(bd.projects._base_data_dir), len(bd.methods))

@@ -28,6 +28,8 @@ from pathlib import Path
 from types import ModuleType
 
 from gpulca.core.errors import ProjectError
+from gpulca.engine.lock import Notify, data_dir_lock, default_purpose
+from gpulca.io.atomic import sweep_stale_stages
 
 PROJECT_PREFIX = "gpulca"
 DEFAULT_PROJECT = "gpulca"
@@ -39,6 +41,7 @@ ProgressCallback = Callable[[str, int, int], None]
 """Called as ``progress(step_label, done, total)``."""
 
 _bootstrap_dir: str | None = None
+BOOTSTRAP_PREFIX = "gpulca-bw-bootstrap-"
 
 
 def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
@@ -78,7 +81,9 @@ def import_brightway() -> tuple[ModuleType, ModuleType]:
     global _bootstrap_dir
     if "bw2data" not in sys.modules:
         _quiet_environment()
-        _bootstrap_dir = tempfile.mkdtemp(prefix="gpulca-bw-bootstrap-")
+        # pid in the name: a killed process's folder is swept by the next one (atexit is not run)
+        sweep_stale_stages(Path(tempfile.gettempdir()), BOOTSTRAP_PREFIX)
+        _bootstrap_dir = tempfile.mkdtemp(prefix=f"{BOOTSTRAP_PREFIX}{os.getpid()}-")
         atexit.register(shutil.rmtree, _bootstrap_dir, True)
         saved = os.environ.get("BRIGHTWAY2_DIR")
         os.environ["BRIGHTWAY2_DIR"] = _bootstrap_dir
@@ -119,34 +124,60 @@ def check_project_name(name: str) -> str:
     return name
 
 
+def _switch(bd: ModuleType, target: Path, name: str, switched_dir: bool) -> None:
+    """Make ``name`` current in ``target``; bw2data re-reads the project's stores from disk.
+
+    A projects database that SQLite cannot read (corrupt, not a database) is a located
+    :class:`ProjectError`, not a crash.
+    """
+    import peewee
+
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            if switched_dir:
+                bd.projects.change_base_directories(target, project_name=name, update=False)
+            else:
+                bd.projects.set_current(name, update=False)
+    except (peewee.DatabaseError, ValueError, OSError) as exc:
+        raise ProjectError(
+            f"cannot open project {name!r} in the Brightway data directory {target}: "
+            f"{type(exc).__name__}: {exc} (is {target / 'projects.db'} damaged? move it away or "
+            "use another --data-dir)") from exc
+
+
 @contextlib.contextmanager
-def gpulca_project(name: str = DEFAULT_PROJECT, data_dir: str | Path | None = None
-                   ) -> Iterator[ModuleType]:
+def gpulca_project(name: str = DEFAULT_PROJECT, data_dir: str | Path | None = None,
+                   notify: Notify | None = None) -> Iterator[ModuleType]:
     """Make ``name`` (a gpulca project) current in ``data_dir``; yield bw2data.
 
-    The previously current project and directory are restored on exit, so library users who
-    also work with Brightway directly keep their state.
+    The data directory is locked for the whole block (:func:`gpulca.engine.lock.data_dir_lock`:
+    one gpulca process at a time; ``notify`` hears what a waiting process waits for), and the
+    project's stores are read after the lock is taken. The previously current project and
+    directory are restored on exit, so library users who also work with Brightway directly keep
+    their state.
     """
     check_project_name(name)
     bd, _ = import_brightway()
     target = resolve_data_dir(data_dir)
-    previous_dir = Path(bd.projects._base_data_dir)
-    previous_project = bd.projects.current
-    switched_dir = previous_dir.resolve() != target
+    with data_dir_lock(target, default_purpose(), notify):
+        previous_dir = Path(bd.projects._base_data_dir)
+        previous_project = bd.projects.current
+        switched_dir = previous_dir.resolve() != target
+        _switch(bd, target, name, switched_dir)
+        try:
+            yield bd
+        finally:
+            _restore(bd, name, previous_dir, previous_project, switched_dir)
+
+
+def _restore(bd: ModuleType, name: str, previous_dir: Path, previous_project: str,
+             switched_dir: bool) -> None:
     with contextlib.redirect_stdout(sys.stderr):
-        if switched_dir:
-            bd.projects.change_base_directories(target, project_name=name, update=False)
-        else:
-            bd.projects.set_current(name, update=False)
-    try:
-        yield bd
-    finally:
-        with contextlib.redirect_stdout(sys.stderr):
-            if switched_dir and _bootstrap_dir is not None and \
-                    previous_dir.resolve() == Path(_bootstrap_dir).resolve():
-                pass  # nothing of the user's to restore; stay in the gpulca project
-            elif switched_dir:
-                bd.projects.change_base_directories(
-                    previous_dir, project_name=previous_project, update=False)
-            elif previous_project != name:
-                bd.projects.set_current(previous_project, update=False)
+        if switched_dir and _bootstrap_dir is not None and \
+                previous_dir.resolve() == Path(_bootstrap_dir).resolve():
+            pass  # nothing of the user's to restore; stay in the gpulca project
+        elif switched_dir:
+            bd.projects.change_base_directories(
+                previous_dir, project_name=previous_project, update=False)
+        elif previous_project != name:
+            bd.projects.set_current(previous_project, update=False)

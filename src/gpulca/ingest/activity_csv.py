@@ -22,6 +22,8 @@ from pydantic import ValidationError
 from gpulca.core.errors import InputError, Problem
 from gpulca.core.units import magnitude_in, parse_quantity
 from gpulca.io.atomic import write_text_atomic
+from gpulca.io.csvsafe import csv_text, unescape_formula_safe
+from gpulca.io.limits import nul_byte_line, read_input_bytes
 from gpulca.schemas.scenario import ActivityRow
 
 ACTIVITY_CSV_COLUMNS = (
@@ -77,20 +79,34 @@ def _row_from_record(record: dict[str, str], file: str, line: int) -> tuple[Acti
         return None, problems
 
 
+def _activity_text(path: Path) -> str:
+    """The text of an activity CSV: a regular file of bounded size (a pipe would hang), UTF-8,
+    without NUL characters."""
+    file = str(path)
+    if not path.exists():
+        raise InputError(Problem(file, "", "activity file not found"))
+    raw = read_input_bytes(path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(file, "", "activity file is not valid UTF-8")) from exc
+    if (nul := nul_byte_line(text)) is not None:
+        raise InputError(Problem(file, "", "NUL character (\\x00) in the text", nul))
+    return text
+
+
 def read_activity_csv(path: str | Path) -> list[ActivityRow]:
     """Read an activity CSV; raise :class:`InputError` listing every bad line."""
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InputError(Problem(file, "", "activity file not found")) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(Problem(file, "", "activity file is not valid UTF-8")) from exc
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(_activity_text(path).splitlines())
     header = reader.fieldnames or []
     if not header:
         raise InputError(Problem(file, "", "the activity file is empty; expected a header row"))
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise InputError(Problem(file, "header", "duplicated column (which one counts would be "
+                                 "a guess); each column may appear once", 1, ",".join(repeated)))
     unknown = [c for c in header if c not in ACTIVITY_CSV_COLUMNS]
     if unknown or "phase" not in header:
         raise InputError(Problem(
@@ -104,6 +120,8 @@ def read_activity_csv(path: str | Path) -> list[ActivityRow]:
             problems.append(Problem(file, "", f"expected {len(header)} fields", line,
                                     len(header) + len(record[None])))
             continue
+        record = {k: unescape_formula_safe(v) if isinstance(v, str) else v
+                  for k, v in record.items()}  # gpulca's own formula-safe cells read back
         row, row_problems = _row_from_record(record, file, line)
         problems.extend(row_problems)
         if row is not None:
@@ -120,7 +138,7 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.12g}"
-    return str(value)
+    return csv_text(str(value))  # no model name reaches a spreadsheet as a formula
 
 
 def _record(row: ActivityRow) -> tuple[object, ...]:

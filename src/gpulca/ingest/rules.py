@@ -39,7 +39,6 @@ Semantics (documented in ``docs/ingest.md``):
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +48,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from gpulca.core.errors import InputError, Problem
 from gpulca.core.phases import phase_labels, unknown_phase_message
+from gpulca.core.safe_regex import RegexSyntaxError, SafePattern, compile_safe
 from gpulca.core.units import UnitProblem, magnitude_in, parse_quantity
 from gpulca.io.yamlio import LineMap, load_yaml
 from gpulca.schemas import parse
@@ -62,8 +62,8 @@ MATCH_KEYS = ("name", "account", "partition", "comment", "wckey", "user", "state
 
 def _compiles(pattern: str) -> str:
     try:
-        re.compile(pattern)
-    except re.error as exc:
+        compile_safe(pattern)
+    except RegexSyntaxError as exc:
         raise ValueError(f"invalid regular expression: {exc.msg} at position {exc.pos}") from exc
     return pattern
 
@@ -94,9 +94,9 @@ class Rule(StrictModel):
             raise ValueError(f"a rule needs at least one pattern among {', '.join(MATCH_KEYS)}")
         return self
 
-    def patterns(self) -> dict[str, re.Pattern[str]]:
-        """The compiled patterns of this rule, by column."""
-        return {k: re.compile(v) for k in MATCH_KEYS if (v := getattr(self, k)) is not None}
+    def patterns(self) -> dict[str, SafePattern]:
+        """The compiled patterns of this rule, by column (time-bounded searches)."""
+        return {k: compile_safe(v) for k in MATCH_KEYS if (v := getattr(self, k)) is not None}
 
 
 class AcceleratorMap(StrictModel):

@@ -12,12 +12,12 @@ The outcome of each job is an integer:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from gpulca.core.safe_regex import SafePattern
 from gpulca.ingest.rules import Rules
 from gpulca.ingest.sacct import SacctJobs
 
@@ -61,7 +61,7 @@ class _Columns:
             self._cache[column] = (codes, np.asarray(uniques, dtype=object))
         return self._cache[column]
 
-    def matches(self, column: str, pattern: re.Pattern[str]) -> np.ndarray:
+    def matches(self, column: str, pattern: SafePattern) -> np.ndarray:
         """Row mask where ``pattern.search`` finds a match in ``column``."""
         codes, uniques = self.get(column)
         hits = np.fromiter((pattern.search(str(u)) is not None for u in uniques),

@@ -1,21 +1,32 @@
-"""Write output files all-or-nothing: a failed run leaves no partial output.
+"""Write output files all-or-nothing: a failed command leaves no partial output.
 
-The one place that writes files atomically: :func:`write_atomic` (and its ``bytes`` and text
-forms) for one file, :func:`write_all` for a set of files that appear together. A reader never
-sees a half-written file, and an error leaves any previous file untouched.
+Every file gpulca writes goes through :func:`write_atomic` (and its ``bytes`` and text forms) or
+:func:`write_all` (a set of files in one folder). Each is staged in a hidden folder
+``.gpulca-stage-<pid>-*`` beside its target (in the nearest folder that exists, so the final
+rename stays on one file system) and renamed into place only when it is complete.
+
+A command that writes several outputs (CSVs, a workbook, charts, HTML) opens one
+:func:`staged_outputs` around all its writes: every write inside it is staged, and the files are
+moved into place together only when the block ends without error; otherwise the staging folders
+are removed and the previous outputs stay as they were. A staging folder left by a killed
+process is removed by the next command that stages beside it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import errno
 import os
-import secrets
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 Writer = Callable[[Path], None]
 """Writes one file at the given (temporary) path."""
+
+STAGE_PREFIX = ".gpulca-stage-"
 
 
 def bytes_writer(content: bytes) -> Writer:
@@ -34,28 +45,119 @@ def text_writer(text: str) -> Writer:
     return write
 
 
-def _staging_path(path: Path) -> Path:
-    """A hidden name beside ``path``: same folder, so the final rename is atomic; the process id
-    and a random token keep concurrent writers apart. The file is made by an ordinary open, so it
-    gets the usual permissions (a ``mkstemp`` file would stay private, mode 0600)."""
-    return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, but not ours to signal
+    return True
+
+
+def sweep_stale_stages(folder: Path, prefix: str = STAGE_PREFIX) -> None:
+    """Remove ``<prefix><pid>-*`` folders in ``folder`` whose process is gone (killed runs)."""
+    with contextlib.suppress(OSError):
+        for entry in folder.iterdir():
+            if not entry.name.startswith(prefix):
+                continue
+            pid_text = entry.name[len(prefix):].split("-", 1)[0]
+            if pid_text.isdigit() and int(pid_text) != os.getpid() \
+                    and not _pid_alive(int(pid_text)):
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def _nearest_existing(folder: Path) -> Path:
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
+    return folder
+
+
+class Stage:
+    """Files written into staging folders, moved into place by :meth:`commit`."""
+
+    def __init__(self) -> None:
+        self._folders: dict[Path, Path] = {}
+        self._files: dict[Path, Path] = {}
+
+    def _staging_folder(self, anchor: Path) -> Path:
+        if anchor not in self._folders:
+            sweep_stale_stages(anchor)
+            self._folders[anchor] = Path(tempfile.mkdtemp(
+                prefix=f"{STAGE_PREFIX}{os.getpid()}-", dir=anchor))
+        return self._folders[anchor]
+
+    def add(self, path: str | Path, write: Writer) -> Path:
+        """Let ``write`` fill the staged copy of ``path``; return ``path``."""
+        path = Path(path)
+        final = path.absolute()
+        if final.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(path))
+        anchor = _nearest_existing(final.parent)
+        staged = self._staging_folder(anchor) / final.relative_to(anchor)
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        write(staged)
+        self._files[final] = staged
+        return path
+
+    def commit(self) -> None:
+        """Move every staged file into place (creating the target folders)."""
+        for final in self._files:
+            if final.is_dir():
+                raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(final))
+        for final, staged in self._files.items():
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, final)
+        self._files.clear()
+
+    def discard(self) -> None:
+        """Remove the staging folders (and whatever is left in them)."""
+        for folder in self._folders.values():
+            shutil.rmtree(folder, ignore_errors=True)
+        self._folders.clear()
+        self._files.clear()
+
+
+_current: contextvars.ContextVar[Stage | None] = contextvars.ContextVar("gpulca_stage",
+                                                                         default=None)
+
+
+@contextlib.contextmanager
+def staged_outputs() -> Iterator[Stage]:
+    """Stage every write inside the block; move all of it into place only if the block succeeds.
+
+    Nested blocks join the outermost one.
+    """
+    outer = _current.get()
+    if outer is not None:
+        yield outer
+        return
+    stage = Stage()
+    token = _current.set(stage)
+    try:
+        yield stage
+        stage.commit()
+    finally:
+        _current.reset(token)
+        stage.discard()
 
 
 def write_atomic(path: str | Path, write: Writer) -> Path:
-    """Let ``write`` fill a temporary file beside ``path``, then rename it into place.
+    """Let ``write`` fill a staged file, then rename it to ``path`` (at the end of the
+    enclosing :func:`staged_outputs`, if any). Creates the parent folder. Returns ``path``."""
+    with staged_outputs() as stage:
+        return stage.add(path, write)
 
-    Creates the parent folder. Returns ``path``.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = _staging_path(path)
+
+def write_now(path: str | Path, write: Writer) -> Path:
+    """:func:`write_atomic` at once, even inside a :func:`staged_outputs` block (caches)."""
+    token = _current.set(None)
     try:
-        write(staging)
-        os.replace(staging, path)
-    except BaseException:
-        staging.unlink(missing_ok=True)
-        raise
-    return path
+        return write_atomic(path, write)
+    finally:
+        _current.reset(token)
 
 
 def write_bytes_atomic(path: str | Path, content: bytes) -> Path:
@@ -69,26 +171,14 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
 
 
 def write_all(directory: str | Path, writers: Mapping[str, Writer]) -> list[Path]:
-    """Write every file into a temporary folder beside ``directory``, then move them in.
+    """Write every file of ``writers`` (by name) into ``directory``, all or nothing.
 
-    If any writer fails, nothing is moved and the temporary folder is removed, so ``directory``
+    If any writer fails, nothing is moved and the staging folder is removed, so ``directory``
     holds either the previous outputs or the complete new set. Returns the final paths.
     """
     directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
-    try:
-        for name, write in writers.items():
-            write(staging / name)
-        directory.mkdir(parents=True, exist_ok=True)
-        final = []
-        for name in writers:
-            target = directory / name
-            os.replace(staging / name, target)
-            final.append(target)
-        return final
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with staged_outputs() as stage:
+        return [stage.add(directory / name, write) for name, write in writers.items()]
 
 
 def write_files(directory: str | Path, files: Mapping[str, bytes]) -> list[Path]:

@@ -14,7 +14,7 @@ from importlib.metadata import version
 from typing import Any
 
 from gpulca.core.cache import cache_dir
-from gpulca.io.atomic import write_text_atomic
+from gpulca.io.atomic import text_writer, write_now
 
 
 def cached_json(name: str, build: Callable[[], Any], package: str = "bw2io") -> Any:
@@ -26,7 +26,7 @@ def cached_json(name: str, build: Callable[[], Any], package: str = "bw2io") -> 
         pass
     data = build()
     try:
-        write_text_atomic(path, json.dumps(data))
+        write_now(path, text_writer(json.dumps(data)))
     except OSError:
         pass  # a read-only cache only costs time
     return data

@@ -2,8 +2,9 @@
 
 Formulas are user text, so they are never given to Python's ``eval`` (nor to bw2data's asteval,
 which can read files and loop forever). A formula is parsed with :mod:`ast` and only a whitelist
-is accepted: numbers, parameter names, ``+ - * /``, ``**`` with a small constant exponent,
-parentheses, and the functions ``min max abs sqrt exp log log10``. Values are pint quantities, so
+is accepted: numbers, parameter names, ``+ - * /``, ``**`` with a small constant exponent and a
+base without another power (numbers are floats, so a power overflows at once), parentheses, and
+the functions ``min max abs sqrt exp log log10``. Values are pint quantities, so
 ``gpu_power * hours`` has a unit that is checked against the exchange's unit.
 """
 
@@ -84,6 +85,11 @@ def _check_binary(node: ast.BinOp) -> None:
         if not isinstance(exponent, ast.Constant) or not isinstance(exponent.value, int | float) \
                 or abs(exponent.value) > MAX_EXPONENT:
             raise FormulaError(f"an exponent must be a number of at most {MAX_EXPONENT}")
+        # bounded on the base's side too: (9 ** 99) ** 99 would multiply the exponents
+        if any(isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Pow)
+               for inner in ast.walk(node.left)):
+            raise FormulaError("a power of a power is not allowed; multiply the exponents "
+                               "(write x ** 6, not (x ** 2) ** 3)")
 
 
 def _check_call(node: ast.Call) -> None:
@@ -122,7 +128,12 @@ def evaluate(text: str, values: Mapping[str, Any]) -> Any:
     """Evaluate a whitelisted formula with ``values`` (numbers or pint quantities)."""
     tree = parse_formula(text)
     try:
-        return _eval(tree.body, values)
+        result = _eval(tree.body, values)
+        magnitude = getattr(result, "magnitude", result)
+        if isinstance(magnitude, int | float) and not math.isfinite(magnitude):
+            raise FormulaError(f"the result is not a finite number ({magnitude}): a value "
+                               "overflows")
+        return result
     except FormulaError:
         raise
     except ZeroDivisionError as exc:
@@ -133,7 +144,9 @@ def evaluate(text: str, values: Mapping[str, Any]) -> Any:
 
 def _eval(node: ast.AST, values: Mapping[str, Any]) -> Any:
     if isinstance(node, ast.Constant):
-        return node.value
+        # floats, never Python's unbounded ints: a power overflows at once instead of
+        # computing a number with millions of digits
+        return float(node.value)  # type: ignore[arg-type]  # numbers only (_check_node)
     if isinstance(node, ast.Name):
         if node.id not in values:
             raise FormulaError(f"unknown parameter {node.id!r}")

@@ -14,12 +14,11 @@ project has its background and the inventory database (:mod:`gpulca.engine.proje
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gpulca.core.errors import InputError, Problem
+from gpulca.core.errors import InputError
 from gpulca.core.units import cached_magnitude, magnitude_in, parse_quantity
 from gpulca.engine.gateway import open_session
 from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
@@ -33,6 +32,7 @@ from gpulca.model.translate import (
 )
 from gpulca.results.frames import audit_frame, functional_unit_name, scores_frame
 from gpulca.results.result import StudyResult
+from gpulca.results.sanity import score_problems
 from gpulca.schemas.scenario import Study
 from gpulca.study.resolve import ResolvedStudy, load_study, resolve_study
 from gpulca.study.variants.expand import AppliedOverride
@@ -91,9 +91,10 @@ def run_resolved(study: ResolvedStudy, data_dir: str | Path | None = None,
         prepared = session.prepare(study.library, study.methods, str(study.methods_file))
         scores = session.solve(prepared.database, stage_functional_units(demands),
                                study.methods)
-    return study_result(study, quantities, demands, scores, prepared.method_units,
-                        (prepared.database, project, session.data_dir), variant, (),
-                        prepared.method_metadata)
+        # inside the session: a result refused (not finite) removes a database it wrote
+        return study_result(study, quantities, demands, scores, prepared.method_units,
+                            (prepared.database, project, session.data_dir), variant, (),
+                            prepared.method_metadata)
 
 
 def study_result(study: ResolvedStudy, quantities: list[RowQuantities],
@@ -102,12 +103,13 @@ def study_result(study: ResolvedStudy, quantities: list[RowQuantities],
                  overrides: Sequence[AppliedOverride] = (),
                  method_metadata: dict[str, dict[str, Any]] | None = None) -> StudyResult:
     """Assemble a :class:`StudyResult` from solved scores; ``where`` is (database, project,
-    data directory). Raises :class:`InputError` when a score is not finite."""
+    data directory). Raises :class:`InputError` naming every score that is not finite or is
+    negative without an intended negative flow (:mod:`gpulca.results.sanity`)."""
     frame = scores_frame(study.name, variant, demands, study.phases, scores, study.methods,
                          units)
-    if not all(math.isfinite(s) for s in frame["score"]):
-        raise InputError(Problem(str(study.file), "", "a score is not finite (NaN or inf): "
-                                                      "check the inventory amounts"))
+    problems = score_problems(frame, demands, study.library, str(study.file))
+    if problems:  # not finite, or negative without an intended negative flow behind it
+        raise InputError(problems)
     database, project, data_dir = where
     return StudyResult(study, frame, audit_frame(study.name, variant, quantities), demands,
                        database, project, data_dir, variant,

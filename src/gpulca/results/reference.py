@@ -65,6 +65,8 @@ def _impact_sum(selection: Selection, scores: pd.DataFrame, site_pue: float
         frame = frame[frame["phase"].isin(selection.phases)]
     if selection.stages is not None:
         frame = frame[frame["stage"].isin(selection.stages)]
+    if frame.empty:  # e.g. a phase without activity: nothing to sum (pandas' empty map is
+        return 0.0, unit  # of object dtype and would not multiply)
     scale = frame["stage"].map(lambda s: _pue_scale(selection, site_pue)
                                if s == "electricity" else 1.0)
     return float((frame["score"] * scale).sum()), unit

@@ -8,7 +8,8 @@ table, or repository path and commit) or an explicit ``assumption`` saying why t
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+import typing
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -16,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -49,11 +51,37 @@ Quality = Literal["primary", "faithful_copy", "secondary", "derived", "assumptio
 not re-verified), ``derived`` (our arithmetic on sourced values, method stated), ``assumption``."""
 
 
+def _accepts(annotation: Any, wanted: type) -> bool:
+    """True when a field annotated ``annotation`` may hold a ``wanted`` (bool or bytes)."""
+    if annotation is wanted or annotation is Any or annotation is object:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return False
+    if typing.get_origin(annotation) is Literal:
+        return any(isinstance(arg, wanted) for arg in typing.get_args(annotation))
+    return any(_accepts(arg, wanted) for arg in typing.get_args(annotation)
+               if not isinstance(arg, str | int | float))
+
+
 class StrictModel(BaseModel):
     """Base of every schema: unknown keys are errors, instances are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
                               allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_yes_no_or_binary(cls, value: Any, info: ValidationInfo) -> Any:
+        """``gpu_hours: true`` is not 1 GPU-hour, and YAML ``!!binary`` is not text: a boolean
+        or bytes value is an error wherever the field does not take one (pydantic's lax mode
+        would read them as 1 and as text)."""
+        if isinstance(value, bool | bytes) and info.field_name is not None:
+            field = cls.model_fields.get(info.field_name)
+            wanted = bool if isinstance(value, bool) else bytes
+            if field is not None and not _accepts(field.annotation, wanted):
+                kind = "a yes/no value (boolean)" if wanted is bool else "a binary value"
+                raise ValueError(f"{kind} where a number or text is expected")
+        return value
 
 
 class Uncertainty(StrictModel):

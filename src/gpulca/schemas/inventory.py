@@ -80,6 +80,9 @@ class Exchange(Provenance):
     stand_in: NonEmptyStr | None = None
     """Set when a real flow stands in for a characterised result (e.g. kg CO2-eq published only as
     a total): the reason and the limitation (other methods will not see it correctly)."""
+    negative_intended: bool = False
+    """Set on a negative amount that is meant (a credit, e.g. recovered material): a negative
+    footprint it causes is then published; otherwise a negative score is an error."""
 
     @model_validator(mode="after")
     def one_kind_one_amount(self) -> Exchange:
