@@ -21,6 +21,7 @@ def main(debug: bool) -> None:
 
 def _register() -> None:
     from gpulca.cli.compare import compare
+    from gpulca.cli.example import example
     from gpulca.cli.ingest import ingest
     from gpulca.cli.list import list_cmd
     from gpulca.cli.run import run
@@ -33,6 +34,7 @@ def _register() -> None:
     main.add_command(compare)
     main.add_command(ingest)
     main.add_command(list_cmd)
+    main.add_command(example)
 
 
 _register()

@@ -15,8 +15,8 @@ from gpulca.library.catalogue import KINDS, format_text, list_catalogue
 @click.command(name="list")
 @click.argument("kind", type=click.Choice(KINDS))
 @click.option("--inventories", "paths", multiple=True, type=click.Path(exists=True),
-              help="Inventory files or folders (repeatable; default: ./inventories if it "
-                   "exists, else the shipped library).")
+              help="Inventory files or folders (repeatable; default: the shipped library plus "
+                   "./inventories if it exists).")
 @click.option("--format", "output", type=click.Choice(["text", "csv", "json"]), default="text",
               show_default=True, help="Aligned text, CSV or JSON records.")
 @report_errors

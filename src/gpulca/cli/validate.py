@@ -14,7 +14,8 @@ from gpulca.pipeline.validate import validate_paths
 
 
 def default_paths() -> list[Path]:
-    """inventories/, methods/ and scenarios/ of the current folder, else the shipped ones."""
+    """inventories/, methods/ and scenarios/ of the current folder, else the shipped ones
+    (an installed gpulca in an empty folder validates what it ships)."""
     for root in (Path.cwd(), shipped_root()):
         found = [root / name for name in ("inventories", "methods", "scenarios")
                  if (root / name).is_dir()]
