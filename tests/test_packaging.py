@@ -69,6 +69,8 @@ def test_installed_wheel_works_in_an_empty_folder(tmp_path: Path) -> None:
     assert "gpulca/_shipped/methods/default.yaml" in names
     assert "gpulca/_shipped/scenarios/moshi-like.yaml" in names
     assert "gpulca/_shipped/DATA_LICENSE.md" in names
+    assert "gpulca/data/schemas/study.schema.json" in names
+    assert "gpulca/data/templates/study.yaml" in names
     shipped = {n for n in names if n.startswith("gpulca/_shipped/inventories/")}
     assert len(shipped) == len(list((REPO / "inventories").rglob("*.yaml"))) + 1  # + README
     target = tmp_path / "site"
@@ -91,7 +93,7 @@ def test_installed_wheel_works_in_an_empty_folder(tmp_path: Path) -> None:
         "    out[' '.join(args)] = [r.exit_code, r.output]\n"
         "print(json.dumps(out))\n")
     commands = [["example"], ["list", "zones", "--format", "csv"], ["example", "moshi-like"],
-                ["validate", "moshi-like.yaml"]]
+                ["validate", "moshi-like.yaml"], ["init", "mine.yaml"], ["validate", "mine.yaml"]]
     done = subprocess.run([sys.executable, "-c", script, json.dumps(commands)], cwd=empty,
                           env={**os.environ, "PYTHONPATH": str(target)}, capture_output=True,
                           text=True, check=True)
@@ -103,3 +105,7 @@ def test_installed_wheel_works_in_an_empty_folder(tmp_path: Path) -> None:
     assert "\nFR," in out["list zones --format csv"][1]
     assert (empty / "moshi-like.yaml").is_file()
     assert "OK: no problems" in out["validate moshi-like.yaml"][1]
+    assert "OK: no problems" in out["validate mine.yaml"][1]
+    schema_line = (empty / "mine.yaml").read_text().splitlines()[0]
+    assert schema_line.endswith("/gpulca/data/schemas/study.schema.json")
+    assert str(target) in schema_line

@@ -61,6 +61,6 @@ def test_the_check_catches_outside_and_missing_paths(tmp_path: Path) -> None:
     assert OUTSIDE.search("see shared/reference/notes.md section 2")
     assert OUTSIDE.search("(../shared/reference-data/x.csv)")
     assert not OUTSIDE.search("hubblo-org/gpu-calculator@2308a62:src/data/gpu/gpus.json")
-    assert [m.group(1) for m in PATH.finditer("owner/repo@abc:src/gpulca/x.py, data/sources/x.csv")] \
-        == ["data/sources/x.csv"]
+    text = "owner/repo@abc:src/gpulca/x.py, data/sources/x.csv"
+    assert [m.group(1) for m in PATH.finditer(text)] == ["data/sources/x.csv"]
     assert slug("Vendor and published per-GPU figures") == "vendor-and-published-per-gpu-figures"
