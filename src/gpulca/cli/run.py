@@ -20,6 +20,7 @@ from gpulca.cli.common import (
 )
 from gpulca.cli.errors import report_errors
 from gpulca.cli.example import study_argument
+from gpulca.cli.output import output_options
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.core.vocabulary import format_number, format_percent, format_range, impact_heading
 from gpulca.io.atomic import write_all
@@ -132,9 +133,10 @@ def print_summary(result: StudyResult) -> None:
               help="Folder for results.csv and audit.csv (default: gpulca-results/<study>).")
 @report_options
 @brightway_options
+@output_options
 @report_errors
 def run(study: str | None, example_name: str | None, output: str | None, data_dir: str | None,
-        project: str, excel_file: str | None, charts_dir: str | None) -> None:
+        project: str, excel_file: str | None, charts_dir: str | None) -> StudyResult:
     """Compute the footprint of STUDY (a scenarios/*.yaml file)."""
     study = study_argument(study, example_name)
     with setup_progress() as progress:
@@ -150,3 +152,4 @@ def run(study: str | None, example_name: str | None, output: str | None, data_di
     written = write_results(result, directory, comparison)
     written += reports()
     stdout.print(escape("Wrote " + ", ".join(str(p) for p in written)))
+    return result
