@@ -273,8 +273,8 @@ def per_card_components() -> dict[str, dict[str, dict[str, float]]]:
 
 EOL_WATER_NOTE = (
     "End-of-life water use is NOT carried: the study file gives 143 to 1,270 m3 world-eq per card "
-    "for end of life (more than ten times manufacturing), which shared/reference/"
-    "hardware_datacenter_data.md section 1.1 identifies as a likely artefact of the EoL dataset. "
+    "for end of life (more than ten times manufacturing), which we read as an artefact of the "
+    "EoL dataset (docs/sources/gpu-embodied.md#end-of-life-water). "
     "The per-card water check compares with manufacturing + transport water use only.")
 
 
@@ -391,7 +391,8 @@ def average_factors() -> dict[str, dict[str, float]]:
     (component impact / driver), ignoring zeros, with GPU and memory die areas enlarged by
     Murphy's yield model (defect density 0.1/cm2). The H100 PCIe row is left out (see
     ``CARD_NOTES``): with it left out these factors reproduce the consistent-parametric results of
-    shared/reference-data within 0.3% for every card and indicator.
+    ``data/sources/ademe_factors_murphy_consistent_gpu_results_derived.csv`` within 0.3% for every
+    card and indicator (docs/sources/gpu-embodied.md).
     """
     params = {CARD_IDS[r["name"]]: card_drivers(r)
               for r in read_csv(SOURCES / "hubblo_ademe_gpu_parameters.csv")}
@@ -600,8 +601,8 @@ def gpu_parametric_document(factors: dict[str, dict[str, float]],
             "per cm2 of board, per mm2 of die and memory silicon (yield losses included), per kg "
             "of card for transport and end of life, and per kg.km by boat and truck; and the "
             "cards without a per-card study, modelled with it (the 'consistent parametric' "
-            "variant of shared/reference/hardware_datacenter_data.md section 1.1c: Murphy yield "
-            "for die and memory, 15.5 mm2 of memory silicon per GB). " + EOL_WATER_NOTE),
+            "variant, derived in docs/sources/gpu-embodied.md#consistent-parametric-model: Murphy "
+            "yield for die and memory, 15.5 mm2 of memory silicon per GB). " + EOL_WATER_NOTE),
         "license": GPU_LICENSE,
         "attribution": GPU_ATTRIBUTION,
         "parameters": parameters,

@@ -21,7 +21,9 @@ def main(debug: bool) -> None:
 
 def _register() -> None:
     from gpulca.cli.compare import compare
+    from gpulca.cli.example import example
     from gpulca.cli.ingest import ingest
+    from gpulca.cli.init import init
     from gpulca.cli.list import list_cmd
     from gpulca.cli.run import run
     from gpulca.cli.setup import setup
@@ -33,6 +35,8 @@ def _register() -> None:
     main.add_command(compare)
     main.add_command(ingest)
     main.add_command(list_cmd)
+    main.add_command(example)
+    main.add_command(init)
 
 
 _register()

@@ -24,11 +24,13 @@ from rich.markup import escape
 from gpulca.cli.common import (
     brightway_options,
     csv_writer,
+    print_columns,
     print_warning,
     setup_progress,
     stdout,
 )
 from gpulca.cli.errors import report_errors
+from gpulca.cli.output import output_options
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.core.vocabulary import format_number, format_percent, impact_heading
 from gpulca.io.atomic import Writer, staged_outputs, write_all
@@ -72,35 +74,29 @@ def write_comparison(result: ComparisonResult, directory: Path) -> list[Path]:
 
 def print_comparison(result: ComparisonResult, top: int) -> None:
     """Variants x impacts (score and change), sorted by the first impact, then what differs."""
-    from rich.table import Table
-
     comparison = result.comparison
     impacts = list(dict.fromkeys(comparison["impact"]))
     first = comparison[comparison["impact"] == impacts[0]].sort_values(["rank", "variant"])
     names = first["variant"].tolist()
     shown = names[:top] + ([result.baseline] if result.baseline not in names[:top] else [])
-    table = Table(title=escape(f"{result.name}: {len(names)} variants, ranked by "
-                               f"{first['impact_label'].iloc[0].lower()} (change vs "
-                               f"{result.baseline})"), title_justify="left")
-    table.add_column("rank", justify="right")
-    table.add_column("variant", no_wrap=True)
+    by_key = comparison.set_index(["variant", "impact"])
+    columns = []
     for impact in impacts:
         row = comparison[comparison["impact"] == impact].iloc[0]
-        table.add_column(escape(impact_heading(row["impact_label"], row["unit"], "\n")),
-                         justify="right")
-    by_key = comparison.set_index(["variant", "impact"])
-    for name in shown:
         cells = []
-        for impact in impacts:
+        for name in shown:
             score = float(by_key.loc[(name, impact), "score"])
             change = float(by_key.loc[(name, impact), "change_pct"])
             delta = "" if name == result.baseline or math.isnan(change) else \
-                f" ({format_percent(change / 100, decimals=0, signed=True)})"
+                f"\n({format_percent(change / 100, decimals=0, signed=True)})"
             cells.append(format_number(score) + delta)
-        rank = str(by_key.loc[(name, impacts[0]), "rank"])
-        table.add_row(rank, escape(name), *cells,
-                      style="bold" if name == result.baseline else None)
-    stdout.print(table)
+        columns.append((impact_heading(row["impact_label"], row["unit"], "\n"), cells))
+    index = [("rank", [str(by_key.loc[(name, impacts[0]), "rank"]) for name in shown]),
+             ("variant", list(shown))]
+    print_columns(f"{result.name}: {len(names)} variants, ranked by "
+                  f"{first['impact_label'].iloc[0].lower()} (change vs {result.baseline})",
+                  index, columns, frozenset(i for i, n in enumerate(shown)
+                                            if n == result.baseline))
     if len(shown) < len(names):
         stdout.print(f"... {len(names) - len(shown)} more variants in comparison.csv")
     _print_differences(result, shown)
@@ -131,9 +127,10 @@ def _value(value: object) -> str:
               help="How many variants to print (all are written to the CSV files).")
 @report_options
 @brightway_options
+@output_options
 @report_errors
 def compare(study: str, output: str | None, top: int, data_dir: str | None,
-            project: str, excel_file: str | None, charts_dir: str | None) -> None:
+            project: str, excel_file: str | None, charts_dir: str | None) -> ComparisonResult:
     """Compare the variants of STUDY (its `variants:` block) side by side."""
     from gpulca.reports.tables import comparison_inputs
 
@@ -150,3 +147,4 @@ def compare(study: str, output: str | None, top: int, data_dir: str | None,
         written = write_comparison(result, directory)
         written += reports()
     stdout.print(escape("Wrote " + ", ".join(str(p) for p in written)))
+    return result

@@ -19,6 +19,8 @@ from gpulca.cli.common import (
     stdout,
 )
 from gpulca.cli.errors import report_errors
+from gpulca.cli.example import study_argument
+from gpulca.cli.output import output_options
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.core.vocabulary import format_number, format_percent, format_range, impact_heading
 from gpulca.io.atomic import staged_outputs, write_all
@@ -124,15 +126,19 @@ def print_summary(result: StudyResult) -> None:
 
 
 @click.command()
-@click.argument("study", type=click.Path(dir_okay=False))
+@click.argument("study", type=click.Path(dir_okay=False), required=False)
+@click.option("--example", "example_name", default=None, metavar="NAME",
+              help="Run a shipped example study instead of STUDY (see `gpulca example`).")
 @click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
               help="Folder for results.csv and audit.csv (default: gpulca-results/<study>).")
 @report_options
 @brightway_options
+@output_options
 @report_errors
-def run(study: str, output: str | None, data_dir: str | None, project: str,
-        excel_file: str | None, charts_dir: str | None) -> None:
+def run(study: str | None, example_name: str | None, output: str | None, data_dir: str | None,
+        project: str, excel_file: str | None, charts_dir: str | None) -> StudyResult:
     """Compute the footprint of STUDY (a scenarios/*.yaml file)."""
+    study = study_argument(study, example_name)
     with setup_progress() as progress:
         result = run_study(study, data_dir=data_dir, project=project, progress=progress)
     for warning in result.warnings:
@@ -147,3 +153,4 @@ def run(study: str, output: str | None, data_dir: str | None, project: str,
         written = write_results(result, directory, comparison)
         written += reports()
     stdout.print(escape("Wrote " + ", ".join(str(p) for p in written)))
+    return result

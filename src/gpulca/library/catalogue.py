@@ -34,9 +34,13 @@ class Listing:
 
 
 def default_inventory_paths() -> list[Path]:
-    """``inventories/`` of the current folder if there is one, else the shipped library."""
+    """The shipped library, plus ``inventories/`` of the current folder when there is one (a
+    user's own library adds to the shipped one; in a source checkout they are the same)."""
+    shipped = shipped_root() / "inventories"
     local = Path.cwd() / "inventories"
-    return [local] if local.is_dir() else [shipped_root() / "inventories"]
+    if local.is_dir() and local.resolve() != shipped.resolve():
+        return [shipped, local]
+    return [shipped]
 
 
 def _value(sourced: SourcedValue | None) -> str:

@@ -50,14 +50,16 @@ CATALOGUE_KINDS = ("accelerators", "servers", "grid_zones", "sites")
 def shipped_root() -> Path:
     """The folder holding the shipped ``inventories/``, ``methods/`` and ``scenarios/``.
 
-    In a source checkout (editable install) this is the repository root.
+    In a source checkout (editable install) this is the repository root; in an installed wheel
+    it is ``gpulca/_shipped``, which the build hook (setup.py) copies from the repository.
     """
     package = Path(str(importlib.resources.files("gpulca")))
-    for candidate in (package.parent.parent, package / "data"):
-        if (candidate / "inventories").is_dir():
+    for candidate in (package.parent.parent, package / "_shipped"):
+        if (candidate / "inventories").is_dir() and (candidate / "methods").is_dir():
             return candidate
-    raise InputError(Problem(None, "", "the shipped inventories/ folder was not found; "
-                                       "install gpulca from a source checkout"))
+    raise InputError(Problem(None, "", "the shipped inventories/ and methods/ folders were not "
+                                       f"found next to {package}; reinstall gpulca (a wheel "
+                                       "carries them in gpulca/_shipped)"))
 
 
 def discover_yaml(paths: Iterable[str | Path]) -> list[Path]:

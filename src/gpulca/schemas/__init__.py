@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing
+from difflib import get_close_matches
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -41,7 +43,8 @@ def _message(error: Any) -> str:
         if message.startswith(prefix):
             message = message[len(prefix):]
     if error["type"] == "extra_forbidden":
-        message = "unknown key (not part of the schema; check the spelling)"
+        message = message if message.startswith("unknown key; did you mean") else \
+            "unknown key (not part of the schema; check the spelling)"
     elif error["type"] == "missing":
         message = "required key is missing"
     elif error["type"] in _BOUNDS:
@@ -81,21 +84,66 @@ def _shown_value(error: Any) -> object:
     return None
 
 
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation can hold (through Optional, unions, lists, dicts)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
+def model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[type[BaseModel]]:
+    """The models that may sit at ``loc`` (a pydantic error location) below ``model``."""
+    current = [model]
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        following = [m for c in current if part in c.model_fields
+                     for m in _models_in(c.model_fields[part].annotation)]
+        named = [c for c in current if c.__name__ == part]  # a union member's name
+        current = following or named or current
+    return current
+
+
+def did_you_mean(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> str | None:
+    """The known key closest to the unknown key at ``loc``, if one is close."""
+    if model is None or not loc or not isinstance(loc[-1], str):
+        return None
+    known = {name for m in model_at(model, loc[:-1]) for name in m.model_fields}
+    matches = get_close_matches(loc[-1], sorted(known), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
 def problems_from_validation(
-    exc: ValidationError, data: Any, lines: LineMap, prefix: tuple[str | int, ...] = ()
+    exc: ValidationError, data: Any, lines: LineMap, prefix: tuple[str | int, ...] = (),
+    model: type[BaseModel] | None = None,
 ) -> list[Problem]:
-    """Convert a pydantic ValidationError into located problems (one per distinct place)."""
+    """Convert a pydantic ValidationError into located problems (one per distinct place).
+
+    With ``model``, an unknown key gets the closest known key ("did you mean 'accelerator'?"),
+    and the "required key is missing" of that key is then left out (it is the same mistake).
+    """
     problems: list[Problem] = []
     seen: set[tuple[tuple[str | int, ...], str]] = set()
-    for error in exc.errors():
+    errors = exc.errors()
+    suggested: set[tuple[str | int, ...]] = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            guess = did_you_mean(model, tuple(error["loc"]))
+            if guess is not None:
+                error["msg"] = f"unknown key; did you mean '{guess}'?"
+                suggested.add(prefix + data_path(data, tuple(error["loc"])[:-1]) + (guess,))
+    for error in errors:
         path = prefix + data_path(data, tuple(error["loc"]))
         message = _message(error)
+        if error["type"] == "missing" and path in suggested:
+            continue
         if (path, message) in seen:
             continue
         seen.add((path, message))
         problems.append(lines.problem(path, message, _shown_value(error)))
     # Union members each report their own failure; keep the most specific ones per path.
-    return _prune_union_noise(problems)
+    # In file order: a reader fixes them top to bottom.
+    return sorted(_prune_union_noise(problems), key=lambda p: p.line or 0)
 
 
 def _prune_union_noise(problems: list[Problem]) -> list[Problem]:
@@ -124,4 +172,4 @@ def parse(model: type[M], data: Any, lines: LineMap) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InputError(problems_from_validation(exc, data, lines)) from exc
+        raise InputError(problems_from_validation(exc, data, lines, model=model)) from exc

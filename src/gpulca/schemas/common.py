@@ -8,8 +8,10 @@ table, or repository path and commit) or an explicit ``assumption`` saying why t
 from __future__ import annotations
 
 import math
+import types
 import typing
-from typing import Annotated, Any, Literal
+from functools import cache
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     AfterValidator,
@@ -51,36 +53,84 @@ Quality = Literal["primary", "faithful_copy", "secondary", "derived", "assumptio
 not re-verified), ``derived`` (our arithmetic on sourced values, method stated), ``assumption``."""
 
 
-def _accepts(annotation: Any, wanted: type) -> bool:
-    """True when a field annotated ``annotation`` may hold a ``wanted`` (bool or bytes)."""
-    if annotation is wanted or annotation is Any or annotation is object:
+def _leaf_types(annotation: Any) -> set[Any]:
+    """The plain types an annotation accepts (Annotated, Optional, unions and lists unwrapped to
+    their members; a list contributes ``list``)."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _leaf_types(typing.get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return set().union(*(_leaf_types(a) for a in typing.get_args(annotation)))
+    if origin is Literal:
+        return {type(a) for a in typing.get_args(annotation)}
+    if origin is not None:
+        return {origin}
+    return {annotation}
+
+
+@cache
+def _accepts(model: type[BaseModel], field: str) -> frozenset[Any]:
+    info = model.model_fields.get(field)
+    return frozenset(_leaf_types(info.annotation)) if info is not None else frozenset()
+
+
+def _has_binary(value: object) -> bool:
+    if isinstance(value, bytes | bytearray):
         return True
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return False
-    if typing.get_origin(annotation) is Literal:
-        return any(isinstance(arg, wanted) for arg in typing.get_args(annotation))
-    return any(_accepts(arg, wanted) for arg in typing.get_args(annotation)
-               if not isinstance(arg, str | int | float))
+    return isinstance(value, list) and any(_has_binary(v) for v in value)
+
+
+def _sourced_hint(field: str, value: object) -> str:
+    return (f"a bare number needs its source: write {field}: {{value: {value}, source: "
+            "\"publication, table or page\"} (or assumption: \"why there is none\" instead "
+            "of source)")
+
+
+def yaml_type_problem(model: type[BaseModel], field: str, value: object) -> str | None:
+    """What is wrong with ``value`` for ``field`` of ``model`` in a way YAML's typing hides, or
+    None: binary data; a YAML boolean (``true``, ``yes``, ``no``, ``on``...) or a number where
+    text (a code, a zone id) is expected, which must be quoted; a boolean where a number is
+    expected (pydantic would read ``true`` as 1); a bare number where a sourced value is
+    expected."""
+    if _has_binary(value):
+        return "binary data (!!binary) is not accepted: write the value as plain text or a number"
+    accepts = _accepts(model, field)
+    numeric = bool(accepts & {float, int})
+    sourced = any(isinstance(t, type) and issubclass(t, SourcedValue) for t in accepts)
+    if isinstance(value, bool):
+        if numeric:
+            return "expected a number, got a YAML boolean (true/false, yes/no, on/off)"
+        if sourced:
+            return ("expected a sourced value, got a YAML boolean (true/false, yes/no, on/off); "
+                    + _sourced_hint(field, 1).split(": ", 1)[1])
+        if str in accepts and bool not in accepts:
+            return (f"YAML reads an unquoted yes/no/on/off/true/false as a boolean: quote it, "
+                    f"e.g. {field}: \"NO\"")
+    elif isinstance(value, int | float) and sourced and not numeric:
+        return _sourced_hint(field, value)
+    elif isinstance(value, int | float) and str in accepts and not numeric:
+        return f"expected text, got the number {value}: quote it, e.g. {field}: \"{value}\""
+    return None
 
 
 class StrictModel(BaseModel):
-    """Base of every schema: unknown keys are errors, instances are immutable."""
+    """Base of every schema: unknown keys are errors, instances are immutable.
+
+    Values that YAML types in a way the user did not mean get a plain message naming the fix
+    (:func:`yaml_type_problem`), instead of being silently converted (``true`` read as 1) or
+    rejected with pydantic's wording.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
                               allow_inf_nan=False)
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_yes_no_or_binary(cls, value: Any, info: ValidationInfo) -> Any:
-        """``gpu_hours: true`` is not 1 GPU-hour, and YAML ``!!binary`` is not text: a boolean
-        or bytes value is an error wherever the field does not take one (pydantic's lax mode
-        would read them as 1 and as text)."""
-        if isinstance(value, bool | bytes) and info.field_name is not None:
-            field = cls.model_fields.get(info.field_name)
-            wanted = bool if isinstance(value, bool) else bytes
-            if field is not None and not _accepts(field.annotation, wanted):
-                kind = "a yes/no value (boolean)" if wanted is bool else "a binary value"
-                raise ValueError(f"{kind} where a number or text is expected")
+    def _yaml_typing(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name is not None:
+            message = yaml_type_problem(cls, info.field_name, value)
+            if message is not None:
+                raise ValueError(message)
         return value
 
 
@@ -149,8 +199,12 @@ class Provenance(StrictModel):
     assumption: NonEmptyStr | None = None
     """Why the value has no source, when it has none."""
     quality: Quality | None = None
+    """How close the value is to its origin: primary, faithful_copy, secondary, derived or
+    assumption."""
     uncertainty: Uncertainty | None = None
+    """A probability distribution of the value, in the value's unit."""
     comment: str | None = None
+    """Anything a reader should know about the value."""
 
     @model_validator(mode="after")
     def sourced_or_assumed(self) -> Provenance:
@@ -172,6 +226,7 @@ class SourcedValue(Provenance):
     """
 
     value: float | NonEmptyStr
+    """A number, or a quantity with its unit as text (``700 W``, ``6 year``, ``0.2 L/kWh``)."""
 
     @field_validator("value")
     @classmethod

@@ -36,10 +36,15 @@ class SiteSpec(StrictModel):
     """Where the work runs. ``site`` picks a library site; the other keys override it."""
 
     site: Code | None = None
+    """A site of the library (``gpulca list sites``): its grid zone, PUE and WUE."""
     grid_zone: ZoneId | None = None
+    """A grid zone of the library (``gpulca list zones``), e.g. ``FR``; quote ``\"NO\"``."""
     pue: SourcedValue | None = None
+    """Power usage effectiveness (facility / IT energy), e.g. ``{value: 1.2, source: ...}``."""
     wue: SourcedValue | None = None
+    """On-site water consumed per kWh of IT energy, e.g. ``{value: 0.2 L/kWh, source: ...}``."""
     wue_withdrawal: SourcedValue | None = None
+    """On-site water withdrawn per kWh of IT energy, when published."""
 
     @model_validator(mode="after")
     def site_or_complete(self) -> SiteSpec:
@@ -57,9 +62,13 @@ class HardwareSpec(StrictModel):
     """The accelerator and host, and how their manufacturing is amortised."""
 
     accelerator: Code
+    """The GPU model (``gpulca list accelerators``), e.g. ``h100_sxm_80gb``."""
     server: Code | None = None
+    """The host of the GPUs (``gpulca list servers``); default: the accelerator's host."""
     gpus_per_node: Annotated[int, plausible("hardware.gpus_per_node")] | None = None
+    """GPUs per host; default: the server's."""
     node_overhead_power: SourcedValue | None = None
+    """Power of the host without its GPUs, e.g. ``1200 W``; default: the server's."""
     gpu_power: SourcedValue | None = None
     """Overrides the accelerator's rated power."""
     gpu_load: SourcedValue | None = None
@@ -86,18 +95,27 @@ class ActivityRow(StrictModel):
     """
 
     phase: Code
+    """The research phase, e.g. ``final_training`` (default taxonomy, or the study's ``phases``)."""
     gpu_hours: float | None = Field(default=None, ge=0)
+    """GPU-hours of the row."""
     gpu_count: float | None = Field(default=None, gt=0)
+    """GPUs of the job (with ``wall_hours``, instead of ``gpu_hours``)."""
     wall_hours: float | None = Field(default=None, ge=0)
+    """Wall-clock hours of the job (with ``gpu_count``)."""
     accelerator: Code | None = None
     model: NonEmptyStr | None = None
+    """The model or experiment the row belongs to."""
     component: NonEmptyStr | None = None
+    """Part of the model, e.g. ``tokenizer``."""
     it_energy: NonEmptyStr | None = None
+    """Measured IT energy of the row, e.g. ``\"1200 kWh\"``."""
     it_energy_scope: Literal["it", "gpu"] = "it"
     """What ``it_energy`` covers: ``it``, the whole IT load (e.g. CodeCarbon, a PDU); ``gpu``, the
     GPU boards only (nvidia-smi, DCGM), to which the modelled host share is added."""
     it_power: NonEmptyStr | None = None
+    """Measured mean IT power of the whole job, e.g. ``\"1515.43 W\"``."""
     gpu_load: Annotated[float, plausible("activity.rows[].gpu_load")] | None = None
+    """Average GPU power as a fraction of rated power, for this row only."""
     comment: str | None = None
 
     @model_validator(mode="after")
@@ -196,8 +214,11 @@ class ActivitySpec(StrictModel):
     source: NonEmptyStr
     """Where the GPU-hours come from (cluster accounting, a paper's table...)."""
     rows: list[ActivityRow] | None = None
+    """The GPU-hours, one row per phase (and model, component, accelerator)."""
     file: NonEmptyStr | None = None
+    """A CSV file with the rows' columns, relative to the study file."""
     sacct: SacctSource | None = None
+    """SLURM accounting exports tagged with phases by rules."""
     energy: list[MeasuredEnergy] = Field(default_factory=list)
     """Measured energy logs, each attached to one phase."""
 
@@ -230,16 +251,23 @@ class Study(StrictModel):
     """A ``scenarios/*.yaml`` study file."""
 
     name: Code
+    """The study's id: names the output folder and Brightway database (a code)."""
     description: str | None = None
+    """What the study is, in words."""
     inventories: list[NonEmptyStr] | None = None
     """Inventory files or folders, relative to this file. Default: the shipped library."""
     methods: NonEmptyStr | None = None
     """A methods file relative to this file. Default: the shipped ``methods/default.yaml``."""
     phases: list[PhaseDefinition] = Field(default_factory=list)
+    """Phases added to (or relabelled in) the default taxonomy."""
     site: SiteSpec
+    """Where the work runs: grid zone, PUE and WUE."""
     hardware: HardwareSpec
+    """The accelerator, its host, lifetime and utilisation."""
     activity: ActivitySpec
+    """The GPU-hours per research phase."""
     extra_energy: list[ExtraEnergy] = Field(default_factory=list)
+    """Measured energy outside the GPU-hours (idle or reserved capacity)."""
     variants: VariantSet | None = None
     """Named variants and sweeps of the site and hardware, compared by ``gpulca compare``
     (``gpulca run`` runs the base study only). See :mod:`gpulca.schemas.variants`."""
