@@ -479,3 +479,40 @@ def test_cli_run_writes_excel_and_charts(module_bw: Path, tmp_path: Path) -> Non
     assert book.exists() and zipfile.is_zipfile(book)
     assert (charts / "overview.png").exists() and (charts / "overview.svg").exists()
     assert (tmp_path / "out" / "results.csv").exists()
+
+
+# -- extra sheets registered by other modules -----------------------------------------------------
+
+def _extra_builder(sheet: Any, report: rp.ReportData) -> None:
+    sheet.title("Extra", "A registered sheet.")
+    block = sheet.table(["Variant", "=cmd"], [[report.base.variant, "=1+1"]])
+    sheet.finish(block)
+
+
+def test_registered_sheets_are_written_in_place(report: rp.ReportData,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    monkeypatch.setattr(excel, "EXTRA_SHEETS", [])
+    excel.register_sheet(excel.ExtraSheet("Extra", "An extra sheet.", _extra_builder,
+                                           after="By stage"))
+    excel.register_sheet(excel.ExtraSheet(
+        "Audit", "Run audit.", f"{__name__}:_extra_builder", after="Run"))
+    excel.register_sheet(excel.ExtraSheet("Never", "Not for this report.", _extra_builder,
+                                          applies=lambda r: False))
+    excel.register_sheet(excel.ExtraSheet("Fallback", "Its anchor is absent.", _extra_builder,
+                                          after="Scenarios"))
+    with pytest.raises(ValueError, match="already exists"):
+        excel.register_sheet(excel.ExtraSheet("Run", "", _extra_builder))
+    with pytest.raises(ValueError, match="not a valid sheet name"):
+        excel.register_sheet(excel.ExtraSheet("a/b", "", _extra_builder))
+    path = tmp_path / "extra.xlsx"
+    path.write_bytes(excel.report_workbook_bytes([], report=report))
+    book = load_workbook(path)
+    assert book.sheetnames == ["Summary", "By phase", "By stage", "Extra", "Phase x stage",
+                               "Fallback", "Assumptions", "Activity", "Inventory", "Methods",
+                               "Run", "Audit"]
+    assert book["Extra"]["B5"].value == "'=1+1"  # user text never becomes a formula
+    summary = [c.value for row in book["Summary"].iter_rows() for c in row]
+    assert "An extra sheet." in summary and "Run audit." in summary

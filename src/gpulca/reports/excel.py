@@ -5,7 +5,8 @@
 
 Sheets (in order): Summary, By phase, By stage, Phase x stage, Scenarios (only with variants),
 Reference (only for studies with published figures), Assumptions, Activity, Inventory,
-Methods, Run. The workbook is one-way: it is written for people to read and to check, not to be
+Methods, Run, and the extra sheets registered in :data:`EXTRA_SHEETS` (each placed after the
+sheet it names). The workbook is one-way: it is written for people to read and to check, not to be
 read back by gpulca. ``docs/reports.md`` describes every sheet.
 
 Safety and stability rules:
@@ -22,7 +23,9 @@ Safety and stability rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import importlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,6 +75,72 @@ SHEET_NOTES = {
     "Methods": "The impact methods: full Brightway names, units, data version.",
     "Run": "Software versions, input file hashes, date and applied overrides.",
 }
+
+
+# -- extra sheets ---------------------------------------------------------------------------------
+
+SheetBuilder = Callable[[Sheet, rp.ReportData], None]
+"""Writes one sheet: ``build(sheet, report)``. Use :class:`gpulca.reports.xlsx.Sheet`'s
+``title``, ``heading``, ``table`` and ``paragraph`` (every cell goes through ``safe_text``) and
+end with ``sheet.finish(block)`` (column widths, frozen header, print set-up)."""
+
+
+@dataclass(frozen=True)
+class ExtraSheet:
+    """A sheet written by another module, registered in :data:`EXTRA_SHEETS`.
+
+    ``build`` and ``applies`` are callables or ``"module:function"`` strings (imported only when
+    a workbook is built, so a sheet module may itself import this one without a cycle).
+    ``applies(report) -> bool`` says whether the report gets the sheet (default: always).
+    ``after`` names the sheet it follows (a built-in sheet or an earlier extra sheet; when that
+    sheet is absent from a report, the extra sheet goes before Assumptions).
+    """
+
+    name: str
+    note: str
+    """One line for the Summary's contents."""
+    build: SheetBuilder | str
+    applies: Callable[[rp.ReportData], bool] | str | None = None
+    after: str = "Reference"
+
+
+EXTRA_SHEETS: list[ExtraSheet] = [
+    # One line per sheet module, e.g.:
+    # ExtraSheet("Deployment", "Per request and per token.",
+    #            "gpulca.reports.deployment:write_deployment_sheet",
+    #            applies="gpulca.reports.deployment:has_deployment", after="Scenarios"),
+]
+"""Sheets other modules add to the workbook, in order (see :class:`ExtraSheet`)."""
+
+_EXTRA_FALLBACK = "Reference"
+"""Where an extra sheet goes when the sheet it follows is absent: after the result sheets,
+before Assumptions (Reference itself falls back to Phase x stage)."""
+
+
+def register_sheet(extra: ExtraSheet) -> ExtraSheet:
+    """Add ``extra`` to :data:`EXTRA_SHEETS` (a name may be registered once)."""
+    taken = set(SHEET_NOTES) | {e.name for e in EXTRA_SHEETS}
+    if extra.name in taken:
+        raise ValueError(f"a workbook sheet named {extra.name!r} already exists")
+    if len(extra.name) > 31 or any(c in extra.name for c in "[]:*?/\\"):
+        raise ValueError(f"{extra.name!r} is not a valid sheet name (at most 31 characters, "
+                         "none of []:*?/\\)")
+    EXTRA_SHEETS.append(extra)
+    return extra
+
+
+def _resolve(target: Callable[..., Any] | str) -> Callable[..., Any]:
+    """A callable, or the one a ``"module:function"`` string names."""
+    if not isinstance(target, str):
+        return target
+    module, _, name = target.partition(":")
+    function: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return function
+
+
+def _extra_sheets(report: rp.ReportData) -> list[ExtraSheet]:
+    """The registered sheets this report gets."""
+    return [e for e in EXTRA_SHEETS if e.applies is None or _resolve(e.applies)(report)]
 
 
 def _variant_note(report: rp.ReportData) -> str:
@@ -134,7 +203,7 @@ def write_summary(sheet: Sheet, report: rp.ReportData, chart: Any,
         for warning in base.warnings:
             sheet.paragraph(warning, 7)
         sheet.row += 1
-    _contents(sheet, present)
+    _contents(sheet, present, sheet_notes(report))
     sheet.finish()
 
 
@@ -154,7 +223,7 @@ def _main_assumptions(sheet: Sheet, result: StudyResult) -> None:
         sheet.merge(block.first + offset, 3, 7)
 
 
-def _contents(sheet: Sheet, present: Sequence[str]) -> None:
+def _contents(sheet: Sheet, present: Sequence[str], notes: dict[str, str]) -> None:
     from openpyxl.styles import Font
     from openpyxl.worksheet.hyperlink import Hyperlink
 
@@ -165,7 +234,7 @@ def _contents(sheet: Sheet, present: Sequence[str]) -> None:
         cell = sheet.ws.cell(row=sheet.row, column=1, value=cell_value(name))
         cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{name}'!A1", display=name)
         cell.font = Font(color="0563C1", underline="single")
-        sheet.put(sheet.row, 2, SHEET_NOTES[name])
+        sheet.put(sheet.row, 2, notes.get(name, ""))
         sheet.row += 1
 
 
@@ -429,10 +498,25 @@ def write_run(sheet: Sheet, report: rp.ReportData) -> None:
 # -- the workbook ---------------------------------------------------------------------------------
 
 def sheet_names(report: rp.ReportData) -> list[str]:
-    """The sheets of a report's workbook, in order."""
+    """The sheets of a report's workbook, in order (with the registered extra sheets)."""
     optional = {"Scenarios": report.has_variants,
                 "Reference": report.reference is not None and len(report.reference) > 0}
-    return [name for name in SHEET_NOTES if optional.get(name, True)]
+    names = [name for name in SHEET_NOTES if optional.get(name, True)]
+    for extra in _extra_sheets(report):
+        after = extra.after if extra.after in names else _EXTRA_FALLBACK
+        if after not in names:
+            after = "Phase x stage"
+        position = names.index(after) + 1
+        while position < len(names) and names[position] not in SHEET_NOTES and \
+                names[position] != extra.name:  # keep registration order after one sheet
+            position += 1
+        names.insert(position, extra.name)
+    return names
+
+
+def sheet_notes(report: rp.ReportData) -> dict[str, str]:
+    """One line per sheet of the report's workbook, for the Summary's contents."""
+    return {**SHEET_NOTES, **{e.name: e.note for e in _extra_sheets(report)}}
 
 
 def build_workbook(report: rp.ReportData) -> Any:
@@ -461,6 +545,8 @@ def build_workbook(report: rp.ReportData) -> Any:
     for name, write in writers.items():
         if name in sheets:
             write(sheets[name], report)
+    for extra in _extra_sheets(report):
+        _resolve(extra.build)(sheets[extra.name], report)
     _properties(workbook, report)
     return workbook
 
