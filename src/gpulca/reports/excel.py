@@ -155,7 +155,7 @@ def _impact_headers(report: rp.ReportData, impacts: Iterable[str]) -> list[str]:
     return [impact_heading(report.labels[i], report.units.get(i, "")) for i in impacts]
 
 
-SUMMARY_WIDTHS = {1: 36.0, 2: 26.0, 3: 15.0, 4: 15.0, 5: 22.0, 6: 24.0, 7: 24.0}
+SUMMARY_WIDTHS = {1: 34.0, 2: 24.0, 3: 15.0, 4: 15.0, 5: 20.0, 6: 20.0, 7: 20.0, 8: 15.0}
 
 
 def _headline_rows(report: rp.ReportData) -> list[list[Any]]:
@@ -191,11 +191,13 @@ def write_summary(sheet: Sheet, report: rp.ReportData, chart: Any,
     for offset, impact in enumerate(report.impacts):
         sheet.ws.cell(row=block.first + offset, column=2).number_format = excel_number_format(
             [rows[offset][1]], report.units[impact])
+    if report.has_variants:
+        _ranking(sheet, report)
     sheet.heading("Reading")
     for line in rp.reading(base):
         sheet.paragraph(line, 7)
     sheet.row += 1
-    sheet.ws.add_chart(chart, f"A{sheet.row}")
+    sheet.add_chart(chart, 1, sheet.row)
     sheet.row += CHART_ROWS + 1
     _main_assumptions(sheet, base)
     if base.warnings:
@@ -205,6 +207,36 @@ def write_summary(sheet: Sheet, report: rp.ReportData, chart: Any,
         sheet.row += 1
     _contents(sheet, present, sheet_notes(report))
     sheet.finish()
+
+
+CHANGE_FORMAT = '+0.0%;-0.0%;0.0%'
+"""A change against the baseline: signed, one decimal."""
+
+
+def _ranking(sheet: Sheet, report: rp.ReportData) -> None:
+    """The variants ranked by the first impact, each impact's total and change against the
+    base study."""
+    from openpyxl.styles import Font
+
+    frame = rp.ranking(report)
+    total = len(report.results)
+    first = report.labels[report.impacts[0]]
+    shown = "" if len(frame) == total else \
+        f"; the {len(frame)} shown are the best, the worst and the base (all on Scenarios)"
+    sheet.heading(f"Ranking of the {total} variants by {first.lower()} (1 = lowest{shown})")
+    lead = report.impacts[0]
+    headers = ["Rank. Variant",
+               impact_heading(report.labels[lead], report.units.get(lead, "")),
+               *(f"{report.labels[i]}: change vs {report.base.variant}" for i in report.impacts)]
+    formats = [None, excel_number_format(frame[lead], report.units.get(lead, "")),
+               *[CHANGE_FORMAT] * len(report.impacts)]
+    rows = [[f"{int(r['rank'])}. {r['variant']}", r[lead],
+             *(r[f"{i}_change"] for i in report.impacts)] for r in frame.to_dict("records")]
+    block = sheet.table(headers, rows, formats, wrap=[1])
+    for offset, r in enumerate(frame.to_dict("records")):
+        if r["variant"] == report.base.variant:
+            for col in range(1, len(headers) + 1):
+                sheet.ws.cell(row=block.first + offset, column=col).font = Font(bold=True)
 
 
 def _main_assumptions(sheet: Sheet, result: StudyResult) -> None:
@@ -277,11 +309,15 @@ def write_by_stage(sheet: Sheet, report: rp.ReportData) -> None:
     sheet.finish(block)
 
 
+MAX_CHART_ROWS = 40
+"""Beyond this many bars, a workbook chart is not drawn (its table is; the Summary ranks the
+variants and ``--charts`` summarises them)."""
+
+
 def stacked_blocks(sheet: Sheet, report: rp.ReportData, tables: dict[str, pd.DataFrame],
                    row_label: str, labels: dict[str, str]) -> dict[str, Block]:
-    """For each impact a block (rows x stages + total) with its stacked chart to the right."""
-    from openpyxl.worksheet.pagebreak import Break
-
+    """For each impact a block (rows x stages + total) with its stacked chart to the right
+    (no chart beyond :data:`MAX_CHART_ROWS` rows)."""
     blocks: dict[str, Block] = {}
     colours = [stage_colour(s) for s in STAGES]
     for impact, table in tables.items():
@@ -294,12 +330,15 @@ def stacked_blocks(sheet: Sheet, report: rp.ReportData, tables: dict[str, pd.Dat
         total = ["Total", *table.sum(axis=0), float(table.to_numpy().sum())]
         block = sheet.table([row_label, *(stage_label(s) for s in STAGES), "Total"], rows,
                             [None, *[fmt] * (len(STAGES) + 1)], total=total)
-        chart = stacked_chart(sheet.ws, block, report.labels[impact], unit, fmt, colours)
-        sheet.ws.add_chart(chart, f"H{start}")
-        sheet.row = max(sheet.row, start + CHART_ROWS + 1)
         blocks[impact] = block
-        if len(blocks) % 2 == 0:  # two charts per printed page, none cut in half
-            sheet.ws.row_breaks.append(Break(id=sheet.row - 1))
+        if len(table.index) > MAX_CHART_ROWS:
+            continue
+        chart = stacked_chart(sheet.ws, block, f"{report.base.study.name}: "
+                              f"{impact_heading(report.labels[impact], unit)} by "
+                              f"{row_label.lower()} and life-cycle stage", unit, fmt, colours)
+        sheet.add_chart(chart, len(STAGES) + 4, start)
+        sheet.keep_together(start, max(sheet.row, start + CHART_ROWS) - 1)
+        sheet.row = max(sheet.row, start + CHART_ROWS + 1)
     return blocks
 
 
@@ -325,16 +364,23 @@ def write_scenarios(sheet: Sheet, report: rp.ReportData) -> None:
     rel_block = sheet.table(["Variant", *(report.labels[i] for i in relative.columns)],
                             [[v, *relative.loc[v]] for v in relative.index],
                             [None, *[EXCEL_PERCENT] * len(relative.columns)])
-    chart = clustered_chart(sheet.ws, rel_block, "Variants relative to the base study",
-                            "% of base", "0%",
-                            variant_colours(len(relative.index)))
-    sheet.ws.add_chart(chart, f"A{sheet.row}")
-    sheet.row += CHART_ROWS + 1
+    if len(relative.index) <= MAX_CHART_ROWS:
+        chart = clustered_chart(sheet.ws, rel_block, f"{report.base.study.name}: each "
+                                f"variant's total per impact, relative to {report.base.variant} "
+                                "(= 100 %)", "% of base", "0%",
+                                variant_colours(len(relative.index)))
+        sheet.add_chart(chart, 1, sheet.row)
+        sheet.row += CHART_ROWS + 1
+    else:
+        sheet.paragraph(f"No charts here for {len(relative.index)} variants (more than "
+                        f"{MAX_CHART_ROWS} bars would not be read): the Summary ranks them.", 7,
+                        italic=True)
+        sheet.row += 1
     sheet.heading("By life-cycle stage")
     sheet.row += 1
     tables = {i: rp.variant_stage_table(report, i) for i in report.impacts}
     stacked_blocks(sheet, report, tables, "Variant", {})
-    sheet.finish(block)
+    sheet.finish(block, repeat_header=False)
 
 
 REFERENCE_COLUMNS = (
@@ -371,18 +417,29 @@ def _variant_rows(report: rp.ReportData, rows_of: Any) -> list[list[Any]]:
 def write_assumptions(sheet: Sheet, report: rp.ReportData) -> None:
     sheet.title("Assumptions", "Every parameter the results depend on. Source: publication and "
                 "table, or the reason for an assumption; 'Defined at' is the file and line.")
-    headers = ["Parameter", "Value", "Unit", "Source", "Quality", "Uncertainty", "Defined at"]
-    rows = _variant_rows(report, lambda r: [[a.key, a.value, a.unit, a.source, a.quality,
-                                             a.uncertainty, report.path(a.origin)]
+    headers = ["Parameter", "Value", "Unit", "Source", "Quality", *rp.UNCERTAINTY_HEADERS,
+               "Defined at"]
+    rows = _variant_rows(report, lambda r: [_assumption_cells(report, a)
                                             for a in rp.assumption_rows(r.study)])
     if report.has_variants:
         headers = ["Variant", *headers]
-    offset = len(headers) - 7
-    block = sheet.table(headers, rows, [None] * offset + [None, "General"],
-                        wrap=[offset + 4, offset + 6])
-    sheet.fixed.update({offset + 4: 70, offset + 6: 30})
-    sheet.limit[offset + 7] = 45
+    offset = len(headers) - len(ASSUMPTION_HEADERS_BASE)
+    block = sheet.table(headers, rows, [None] * offset + [None, "General"] + [None] * 3 +
+                        ["General"] * 4, wrap=[offset + 1, offset + 4, offset + 11])
+    sheet.fixed.update({offset + 1: 24, offset + 4: 60, offset + 11: 28})
     sheet.finish(block)
+
+
+ASSUMPTION_HEADERS_BASE = ("Parameter", "Value", "Unit", "Source", "Quality", "Distribution",
+                           "GSD", "SD", "Minimum", "Maximum", "Defined at")
+
+
+def _assumption_cells(report: rp.ReportData, row: rp.AssumptionRow) -> list[Any]:
+    """An Assumptions row in the unit people read (a lifetime in years), its uncertainty as
+    columns."""
+    value, unit, scale = rp.assumption_display(row)
+    return [row.key, value, unit, row.source, row.quality,
+            *rp.uncertainty_columns(row.uncertainty, scale), report.path(row.origin)]
 
 
 ACTIVITY_SHEET_COLUMNS = (
@@ -419,8 +476,15 @@ def write_activity(sheet: Sheet, report: rp.ReportData) -> None:
     total = ["Total" if i == 0 else (float(frame[c].sum()) if c in ACTIVITY_SUMS and
                                      not report.has_variants else None)
              for i, (c, _, _) in enumerate(columns)]
-    block = sheet.table([h for _, h, _ in columns], rows.values.tolist(), formats, total=total)
-    sheet.fixed[len(columns)] = 50
+    texts = [i for i, (c, _, unit) in enumerate(columns, start=1)
+             if unit is None and c not in ("variant", "phase", "it_energy_measured")]
+    block = sheet.table([h for _, h, _ in columns], rows.values.tolist(), formats, total=total,
+                        wrap=texts)
+    sheet.fixed.update({col: 22 for col in texts})
+    sheet.fixed[len(columns)] = 36
+    for col, (_, _, unit) in enumerate(columns, start=1):
+        if unit:
+            sheet.limit[col] = 16
     sheet.finish(block, "B")
 
 
@@ -429,8 +493,8 @@ INVENTORY_COLUMNS = (
     ("kind", "Kind"), ("flow", "Input or flow"), ("compartment", "Compartment or location"),
     ("amount", "Amount"), ("unit", "Unit"), ("amount_as_written", "Amount as written"),
     ("unit_as_written", "Unit as written"), ("source", "Source"), ("quality", "Quality"),
-    ("uncertainty", "Uncertainty"), ("stand_in", "Stand-in"), ("comment", "Comment"),
-    ("file", "Defined at"),
+    *((f"uncertainty_{i}", h) for i, h in enumerate(rp.UNCERTAINTY_HEADERS)),
+    ("stand_in", "Stand-in"), ("comment", "Comment"), ("file", "Defined at"),
 )
 
 
@@ -440,13 +504,17 @@ def write_inventory(sheet: Sheet, report: rp.ReportData) -> None:
     frame = rp.inventory_frame(report.base.study, report.base.demands)
     if len(frame):
         frame["file"] = frame["file"].map(report.path)
+        spread = [rp.uncertainty_columns(text) for text in frame["uncertainty"]]
+        for index in range(len(rp.UNCERTAINTY_HEADERS)):
+            frame[f"uncertainty_{index}"] = [row[index] for row in spread]
     names = [c for c, _ in INVENTORY_COLUMNS]
     rows = frame.reindex(columns=names).astype(object).where(frame.notna(), None).values.tolist() \
         if len(frame) else []
     block = sheet.table([h for _, h in INVENTORY_COLUMNS], rows,
-                        [None] * 6 + ["General", None, "General"], wrap=[11, 14, 15])
-    sheet.fixed.update({11: 60, 14: 50, 15: 40})
-    sheet.limit.update({2: 40, 5: 40, 13: 30, 16: 45})
+                        [None] * 6 + ["General", None, "General"] + [None] * 4 + ["General"] * 4,
+                        wrap=[1, 2, 5, 6, 9, 11, 18, 19, 20])
+    sheet.fixed.update({1: 24, 2: 24, 5: 24, 6: 16, 9: 22, 11: 36, 18: 24, 19: 24, 20: 24})
+    sheet.limit.update({7: 12, 8: 12, 10: 12})
     sheet.finish(block, "B")
 
 
@@ -533,7 +601,10 @@ def build_workbook(report: rp.ReportData) -> Any:
     first = report.impacts[0]
     fmt = excel_number_format(rp.phase_stage_table(report.base.scores, first).sum(axis=1))
     chart = stacked_chart(sheets["Phase x stage"].ws, blocks[first],
-                          f"{report.labels[first]} by phase and stage",
+                          f"{report.base.study.name}"
+                          f"{' (' + report.base.variant + ')' if report.has_variants else ''}: "
+                          f"{impact_heading(report.labels[first], report.units.get(first, ''))}"
+                          " by phase and life-cycle stage",
                           report.units.get(first, ""), fmt,
                           [stage_colour(s) for s in STAGES])
     write_summary(sheets["Summary"], report, chart, names)
