@@ -605,9 +605,12 @@ def test_cli_run_writes_excel_and_charts(module_bw: Path, tmp_path: Path) -> Non
     book, charts = tmp_path / "book" / "footprint.xlsx", tmp_path / "charts"
     outcome = CliRunner().invoke(main, [
         "run", str(repo / "scenarios" / "example.yaml"), "--data-dir", str(module_bw),
-        "-o", str(tmp_path / "out"), "--excel", str(book), "--charts", str(charts)])
+        "-o", str(tmp_path / "out"), "--excel", str(book), "--charts", str(charts),
+        "--html", str(tmp_path / "report.html")])
     assert outcome.exit_code == 0, outcome.output
     assert book.exists() and zipfile.is_zipfile(book)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and 'id="summary"' in page
     assert (charts / "overview.png").exists() and (charts / "overview.svg").exists()
     assert (tmp_path / "out" / "results.csv").exists()
 

@@ -133,7 +133,8 @@ def _value(value: object) -> str:
 @brightway_options
 @report_errors
 def compare(study: str, output: str | None, top: int, data_dir: str | None,
-            project: str, excel_file: str | None, charts_dir: str | None) -> None:
+            project: str, excel_file: str | None, charts_dir: str | None,
+            html_file: str | None) -> None:
     """Compare the variants of STUDY (its `variants:` block) side by side."""
     from gpulca.reports.tables import comparison_inputs
 
@@ -144,7 +145,7 @@ def compare(study: str, output: str | None, top: int, data_dir: str | None,
     print_comparison(result, top)
     # Build the workbook and charts before writing anything: a failure leaves no output.
     results, overrides = comparison_inputs(result)
-    reports = prepare_reports(results, excel_file, charts_dir, overrides)
+    reports = prepare_reports(results, excel_file, charts_dir, overrides, html_file)
     directory = Path(output) if output else default_output_dir(result.name)
     written = write_comparison(result, directory)
     written += reports()

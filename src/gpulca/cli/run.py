@@ -131,7 +131,7 @@ def print_summary(result: StudyResult) -> None:
 @brightway_options
 @report_errors
 def run(study: str, output: str | None, data_dir: str | None, project: str,
-        excel_file: str | None, charts_dir: str | None) -> None:
+        excel_file: str | None, charts_dir: str | None, html_file: str | None) -> None:
     """Compute the footprint of STUDY (a scenarios/*.yaml file)."""
     with setup_progress() as progress:
         result = run_study(study, data_dir=data_dir, project=project, progress=progress)
@@ -141,7 +141,7 @@ def run(study: str, output: str | None, data_dir: str | None, project: str,
     print_multiplier(result)
     comparison = compare_reference(result)
     print_reference(result, comparison)
-    reports = prepare_reports([result], excel_file, charts_dir)
+    reports = prepare_reports([result], excel_file, charts_dir, html_file=html_file)
     directory = Path(output) if output else default_output_dir(result.study.name)
     written = write_results(result, directory, comparison)
     written += reports()

@@ -158,22 +158,6 @@ def _impact_headers(report: rp.ReportData, impacts: Iterable[str]) -> list[str]:
 SUMMARY_WIDTHS = {1: 34.0, 2: 24.0, 3: 15.0, 4: 15.0, 5: 20.0, 6: 20.0, 7: 20.0, 8: 15.0}
 
 
-def _headline_rows(report: rp.ReportData) -> list[list[Any]]:
-    scores = report.base.scores
-    shares = rp.final_training_shares(scores)
-    rows = []
-    for impact_key, total in rp.totals(scores).items():
-        impact = str(impact_key)
-        subset = scores[scores["impact"] == impact]
-        stages = subset.groupby("stage")["score"].sum()
-        phases = subset.groupby("phase_label", sort=False)["score"].sum()
-        share = shares[impact]
-        rows.append([report.labels[impact], float(total), share, 1 / share if share else None,
-                     str(phases.idxmax()) if total else "",
-                     stage_label(str(stages.idxmax())) if total else ""])
-    return rows
-
-
 def write_summary(sheet: Sheet, report: rp.ReportData, chart: Any,
                   present: Sequence[str]) -> None:
     base = report.base
@@ -184,7 +168,7 @@ def write_summary(sheet: Sheet, report: rp.ReportData, chart: Any,
         sheet.row += 1
     sheet.heading("Headline results" + (f" (variant {base.variant})" if report.has_variants
                                         else ""))
-    rows = _headline_rows(report)
+    rows = rp.headline_rows(report)
     block = sheet.table(["Impact category", "Total", "Share of the final training run",
                          "Development multiplier", "Largest phase", "Largest stage"], rows,
                         [None, None, EXCEL_PERCENT, '0.0"x"'])

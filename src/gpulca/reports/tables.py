@@ -311,6 +311,24 @@ def ranking(report: ReportData, shown: int = RANKING_SHOWN) -> pd.DataFrame:
     return frame
 
 
+def headline_rows(report: ReportData) -> list[list[Any]]:
+    """The Summary's headline: per impact, its label, total, the final training run's share,
+    the development multiplier, the largest phase and the largest stage."""
+    scores = report.base.scores
+    shares = final_training_shares(scores)
+    rows = []
+    for impact_key, total in totals(scores).items():
+        impact = str(impact_key)
+        subset = scores[scores["impact"] == impact]
+        stages = subset.groupby("stage")["score"].sum()
+        phases = subset.groupby("phase_label", sort=False)["score"].sum()
+        final = shares[impact]
+        rows.append([report.labels[impact], float(total), final, 1 / final if final else None,
+                     str(phases.idxmax()) if total else "",
+                     stage_label(str(stages.idxmax())) if total else ""])
+    return rows
+
+
 def share(part: float, whole: float) -> float | None:
     """``part / whole``, or None when the whole is 0."""
     return part / whole if whole else None
@@ -384,8 +402,9 @@ def _final_training_sentence(result: StudyResult) -> str:
             f"show {shown} of the footprint.")
 
 
-def reading(result: StudyResult) -> list[str]:
-    """A short plain-language reading of a result, generated from its numbers."""
+def reading(result: StudyResult, part: str = "sheet") -> list[str]:
+    """A short plain-language reading of a result, generated from its numbers; ``part`` is what
+    the document calls its parts ("sheet" in the workbook, "section" in the HTML report)."""
     scores = result.scores
     shares = final_training_shares(scores)
     lines = [_operations_sentence(result)]
@@ -393,10 +412,10 @@ def reading(result: StudyResult) -> list[str]:
     lines.append(_final_training_sentence(result))
     if any(e.spec.stand_in for _, e in solved_exchanges(result.study, result.demands)):
         lines.append("Some manufacturing data are published only as characterised totals and "
-                     "are carried by stand-in flows; each is named in the Inventory sheet "
+                     f"are carried by stand-in flows; each is named in the Inventory {part} "
                      "(column 'Stand-in'), with the methods it does not cover.")
-    lines.append("These are point values. The Assumptions sheet gives the source, quality and "
-                 "uncertainty of every parameter; the Inventory sheet gives the source of every "
+    lines.append(f"These are point values. The Assumptions {part} gives the source, quality and "
+                 f"uncertainty of every parameter; the Inventory {part} gives the source of every "
                  "exchange.")
     return lines
 
