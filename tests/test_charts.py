@@ -39,21 +39,22 @@ def test_stacked_bars_draw_the_phase_stage_table(report: rp.ReportData) -> None:
     assert len(bars) == len(STAGES) * len(table.index)
     for index, stage in enumerate(STAGES):
         segment = bars[index * len(table.index):(index + 1) * len(table.index)]
-        assert [b.get_height() for b in segment] == pytest.approx(list(table[stage]))
-    tops = [max(b.get_y() + b.get_height() for b in bars if round(b.get_x() + b.get_width() / 2)
+        assert [b.get_width() for b in segment] == pytest.approx(list(table[stage]))
+    ends = [max(b.get_x() + b.get_width() for b in bars if round(b.get_y() + b.get_height() / 2)
                 == i) for i in range(len(table.index))]
-    assert tops == pytest.approx(list(table.sum(axis=1)))
-    assert ax.get_ylabel() == "kg CO2-eq"
-    labels = [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()]
-    assert labels[-1] == "Final training"
+    assert ends == pytest.approx(list(table.sum(axis=1)))
+    assert ax.get_xlabel() == "kg CO2-eq"
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[-1] == "Final training"  # phases top to bottom in study order
+    assert ax.yaxis_inverted()
 
 
-def test_tallest_bar_has_headroom(report: rp.ReportData) -> None:
-    """Climate has a zero cooling-water segment on top of every bar; the axis must still leave
-    room above the tallest bar instead of clipping it at the frame."""
+def test_longest_bar_has_headroom(report: rp.ReportData) -> None:
+    """Climate has a zero cooling-water segment at the end of every bar; the axis must still
+    leave room after the longest bar instead of clipping it at the frame."""
     table = rp.phase_stage_table(report.base.scores, "climate_change")
     assert (table["cooling_water"] == 0).all()
-    low, high = charts.phase_stage_figure(report, "climate_change").axes[0].get_ylim()
+    low, high = charts.phase_stage_figure(report, "climate_change").axes[0].get_xlim()
     assert low == 0 and high >= 1.05 * table.sum(axis=1).max()
 
 
@@ -68,8 +69,8 @@ def test_charts_are_deterministic(report: rp.ReportData) -> None:
 def test_variants_chart(result: Any, report: rp.ReportData) -> None:
     two = rp.build_report([result, dataclasses.replace(result, variant="same")], methods=[])
     figure = charts.variants_figure(two)
-    heights = [b.get_height() for b in figure.axes[0].patches]
-    assert heights == pytest.approx([100.0] * 2 * len(report.impacts))
+    widths = [b.get_width() for ax in figure.axes for b in ax.patches]
+    assert widths == pytest.approx([100.0] * 2 * len(report.impacts))
     assert "variants_relative" in charts.chart_figures(two)
     with pytest.raises(ValueError, match="variant names must be unique"):
         rp.build_report([result, result], methods=[])

@@ -166,8 +166,9 @@ def test_cli_compare_writes_excel_with_scenarios_sheet(study: Path, module_bw: P
     book_path, charts = tmp_path / "compare.xlsx", tmp_path / "charts"
     run = CliRunner().invoke(main, ["compare", str(study), "-o", str(tmp_path / "out"),
                                     "--data-dir", str(module_bw), "--excel", str(book_path),
-                                    "--charts", str(charts)])
+                                    "--charts", str(charts), "--html", str(tmp_path / "c.html")])
     assert run.exit_code == 0, run.output
+    assert "Ranking of the" in (tmp_path / "c.html").read_text(encoding="utf-8")
     book = openpyxl.load_workbook(book_path)
     assert "Scenarios" in book.sheetnames
     scenario_cells = {str(c.value) for row in book["Scenarios"].iter_rows() for c in row}

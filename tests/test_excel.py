@@ -83,8 +83,8 @@ def test_sheets_in_order_without_scenarios_for_one_study(book: Any) -> None:
     ("By phase", ["Phase", "Phase id", "GPU-hours (GPU·h)", "Facility electricity (kWh)",
                   "Climate change (kg CO2-eq)"]),
     ("By stage", ["Life-cycle stage", "Stage id", "Climate change (kg CO2-eq)"]),
-    ("Assumptions", ["Parameter", "Value", "Unit", "Source", "Quality", "Uncertainty",
-                     "Defined at"]),
+    ("Assumptions", ["Parameter", "Value", "Unit", "Source", "Quality", "Distribution",
+                     "GSD (lognormal)", "SD (normal)", "Minimum", "Maximum", "Defined at"]),
     ("Activity", ["Phase id", "Model", "Component", "Accelerator", "GPU-hours (GPU·h)"]),
     ("Inventory", ["Process", "Process name", "Per unit of", "Kind", "Input or flow"]),
     ("Methods", ["Impact id", "Label", "Brightway method (full name)", "Unit reported",
@@ -447,6 +447,122 @@ def test_comparison_inputs_put_the_baseline_first(result: Any) -> None:
     assert overrides == {"cheap_grid": ["site.grid_zone: FR -> SE (grid: SE)"]}
 
 
+def test_override_log_shows_the_value_a_catalogue_entry_supplies(result: Any) -> None:
+    """A base value dropped for a site's own is logged with the value the variant ended with
+    (as the terminal prints it), not as '(not set)'."""
+    import dataclasses
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    note = "base value dropped: site.site aws_eu_central_1 supplies its own"
+    comparison = SimpleNamespace(
+        baseline="base", results={"base": result,
+                                  "frankfurt": dataclasses.replace(result, variant="frankfurt")},
+        overrides=pd.DataFrame([
+            {"variant": "frankfurt", "key": "site.site", "old": "(not set)",
+             "new": "aws_eu_central_1", "set_by": "frankfurt", "note": ""},
+            {"variant": "frankfurt", "key": "site.grid_zone", "old": "FR", "new": "(not set)",
+             "set_by": "frankfurt", "note": note},
+            {"variant": "frankfurt", "key": "site.wue", "old": "1.8 L/kWh", "new": "(not set)",
+             "set_by": "frankfurt", "note": note}]),
+        differences=pd.DataFrame([
+            {"variant": "frankfurt", "parameter": "grid_zone", "unit": "", "baseline_value": "FR",
+             "value": "DE", "source": ""},
+            {"variant": "frankfurt", "parameter": "wue", "unit": "L/kWh", "baseline_value": 1.8,
+             "value": 0.05, "source": ""}]))
+    _, overrides = rp.comparison_inputs(comparison)
+    assert overrides["frankfurt"] == [
+        "site.site: (not set) -> aws_eu_central_1 (frankfurt)",
+        f"site.grid_zone: FR -> DE ({note}) (frankfurt)",
+        f"site.wue: 1.8 L/kWh -> 0.05 L/kWh ({note}) (frankfurt)"]
+    assert not any("-> (not set)" in line for line in overrides["frankfurt"])
+
+
+def test_summary_ranks_the_variants_with_the_change_against_the_base(variant_book: Path) -> None:
+    from openpyxl import load_workbook
+
+    ws = load_workbook(variant_book)["Summary"]
+    header = _row_of(ws, "Rank. Variant")
+    assert "Ranking of the 2 variants by climate change" in str(ws.cell(header - 1, 1).value)
+    rows = table_rows(ws, header)
+    assert [r["Rank. Variant"] for r in rows] == ["1. low_pue", "2. base"]
+    change = "Climate change: change vs base"
+    assert rows[1][change] == 0 and rows[0][change] < 0
+    assert ws.cell(header + 1, 2 + len(rows[0]) - 2).number_format == excel.CHANGE_FORMAT
+
+
+def test_assumptions_in_the_units_people_read_with_uncertainty_columns(book: Any,
+                                                                      result: Any) -> None:
+    rows = {r["Parameter"]: r for r in table_rows(book["Assumptions"])}
+    lifetime = rows["hardware.lifetime"]
+    hours = next(a.value for a in rp.assumption_rows(result.study)
+                 if a.key == "hardware.lifetime")
+    assert lifetime["Unit"] == "years" and lifetime["Value"] == pytest.approx(hours / 8760)
+    assert not any(str(v).startswith("{") for r in rows.values() for v in r.values())
+    texts = [str(c.value) for row in book["Inventory"].iter_rows() for c in row]
+    assert not any(t.startswith('{"distribution"') for t in texts)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (None, ("", None, None, None, None)),
+    ('{"distribution":"triangular","minimum":0.6,"maximum":0.86}',
+     ("triangular", None, None, 0.6, 0.86)),
+    ('{"distribution":"lognormal","gsd":1.5}', ("lognormal", 1.5, None, None, None)),
+    ('{"distribution":"normal","sd":876.0}', ("normal", None, 0.1, None, None)),
+])
+def test_uncertainty_columns(text: str | None, expected: tuple[Any, ...]) -> None:
+    assert rp.uncertainty_columns(text, scale=8760 if text and "sd" in text else 1.0) == \
+        pytest.approx(expected)
+
+
+def test_sigma_is_shown_as_a_gsd() -> None:
+    import math
+
+    assert rp.uncertainty_columns('{"distribution":"lognormal","sigma":0.5}')[1] == \
+        pytest.approx(math.exp(0.5))
+
+
+def test_reading_never_gives_a_range_of_equal_ends(result: Any) -> None:
+    import re
+
+    for line in rp.reading(result):
+        assert not re.search(r"(\d[\d.,]* %) to \1(?!\d)", line), line
+
+
+def test_print_setup_of_every_sheet(variant_book: Path) -> None:
+    """Landscape, fitted to the page width, on A4 or (wide sheets) A3; the header row repeats
+    on single-table sheets; no chart crosses a row break."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(variant_book)
+    for ws in book.worksheets:
+        setup = ws.page_setup
+        assert setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and setup.fitToWidth == 1, ws.title
+        assert str(setup.paperSize) in ("8", "9"), ws.title
+        breaks = {b.id for b in ws.row_breaks.brk}
+        for chart in ws._charts:
+            first = chart.anchor._from.row + 1
+            assert not any(first <= b < first + excel.CHART_ROWS - 1 for b in breaks), ws.title
+    for name in ("Assumptions", "Activity", "Inventory", "Methods"):
+        assert book[name].print_title_rows, name
+    assert not book["Scenarios"].print_title_rows  # several tables: no single header
+
+
+def test_column_widths_fit_the_printed_page() -> None:
+    """The wide sheets print at a readable scale (at least about 6 pt text)."""
+    from openpyxl import Workbook
+
+    from gpulca.reports.xlsx import Sheet
+
+    sheet = Sheet(Workbook().active)
+    sheet.table([f"column {i}" for i in range(30)], [["x" * 12] * 30])
+    sheet.finish()
+    assert sheet.paper == "8"  # too wide for A4
+    assert Sheet(Workbook().active).paper == "9"
+
+
 # -- LibreOffice and the CLI ----------------------------------------------------------------------
 
 def test_libreoffice_opens_the_workbook(workbook_file: Path, tmp_path: Path) -> None:
@@ -463,6 +579,21 @@ def test_libreoffice_opens_the_workbook(workbook_file: Path, tmp_path: Path) -> 
     assert completed.returncode == 0, completed.stderr
     assert pdf.exists() and pdf.stat().st_size > 10_000, completed.stdout + completed.stderr
     assert pdf.read_bytes().startswith(b"%PDF")
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed: the PDF's text is not checked "
+                    "for clipping")
+    text = " ".join(subprocess.run([pdftotext, str(pdf), "-"], capture_output=True, text=True,
+                                   check=True, timeout=60).stdout.split())
+    # nothing clipped: every wrapped assumption source and reading line prints to its last word
+    from openpyxl import load_workbook
+
+    summary = load_workbook(workbook_file)["Summary"]
+    wrapped = [str(c.value) for row in summary.iter_rows() for c in row
+               if c.alignment.wrap_text and isinstance(c.value, str) and len(c.value) > 60]
+    assert wrapped
+    for value in wrapped:
+        assert value.split()[-1] in text, value
 
 
 def test_cli_run_writes_excel_and_charts(module_bw: Path, tmp_path: Path) -> None:
@@ -474,8 +605,48 @@ def test_cli_run_writes_excel_and_charts(module_bw: Path, tmp_path: Path) -> Non
     book, charts = tmp_path / "book" / "footprint.xlsx", tmp_path / "charts"
     outcome = CliRunner().invoke(main, [
         "run", str(repo / "scenarios" / "example.yaml"), "--data-dir", str(module_bw),
-        "-o", str(tmp_path / "out"), "--excel", str(book), "--charts", str(charts)])
+        "-o", str(tmp_path / "out"), "--excel", str(book), "--charts", str(charts),
+        "--html", str(tmp_path / "report.html")])
     assert outcome.exit_code == 0, outcome.output
     assert book.exists() and zipfile.is_zipfile(book)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and 'id="summary"' in page
     assert (charts / "overview.png").exists() and (charts / "overview.svg").exists()
     assert (tmp_path / "out" / "results.csv").exists()
+
+
+# -- extra sheets registered by other modules -----------------------------------------------------
+
+def _extra_builder(sheet: Any, report: rp.ReportData) -> None:
+    sheet.title("Extra", "A registered sheet.")
+    block = sheet.table(["Variant", "=cmd"], [[report.base.variant, "=1+1"]])
+    sheet.finish(block)
+
+
+def test_registered_sheets_are_written_in_place(report: rp.ReportData,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    monkeypatch.setattr(excel, "EXTRA_SHEETS", [])
+    excel.register_sheet(excel.ExtraSheet("Extra", "An extra sheet.", _extra_builder,
+                                           after="By stage"))
+    excel.register_sheet(excel.ExtraSheet(
+        "Audit", "Run audit.", f"{__name__}:_extra_builder", after="Run"))
+    excel.register_sheet(excel.ExtraSheet("Never", "Not for this report.", _extra_builder,
+                                          applies=lambda r: False))
+    excel.register_sheet(excel.ExtraSheet("Fallback", "Its anchor is absent.", _extra_builder,
+                                          after="Scenarios"))
+    with pytest.raises(ValueError, match="already exists"):
+        excel.register_sheet(excel.ExtraSheet("Run", "", _extra_builder))
+    with pytest.raises(ValueError, match="not a valid sheet name"):
+        excel.register_sheet(excel.ExtraSheet("a/b", "", _extra_builder))
+    path = tmp_path / "extra.xlsx"
+    path.write_bytes(excel.report_workbook_bytes([], report=report))
+    book = load_workbook(path)
+    assert book.sheetnames == ["Summary", "By phase", "By stage", "Extra", "Phase x stage",
+                               "Fallback", "Assumptions", "Activity", "Inventory", "Methods",
+                               "Run", "Audit"]
+    assert book["Extra"]["B5"].value == "'=1+1"  # user text never becomes a formula
+    summary = [c.value for row in book["Summary"].iter_rows() for c in row]
+    assert "An extra sheet." in summary and "Run audit." in summary

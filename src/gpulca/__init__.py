@@ -46,6 +46,7 @@ _EXPORTS: dict[str, str] = {
     # reports
     "write_workbook": "gpulca.reports.excel",
     "write_charts": "gpulca.reports.charts",
+    "write_html": "gpulca.reports.html",
     # the library
     "list_catalogue": "gpulca.library.catalogue",
     "PARAMETERS": "gpulca.core.parameters",
@@ -93,6 +94,7 @@ if TYPE_CHECKING:  # for type checkers and editors; ``name as name`` marks a re-
     from gpulca.pipeline.validate import validate_paths as validate_paths
     from gpulca.reports.charts import write_charts as write_charts
     from gpulca.reports.excel import write_workbook as write_workbook
+    from gpulca.reports.html import write_html as write_html
     from gpulca.results.comparison import ComparisonResult as ComparisonResult
     from gpulca.results.result import StudyResult as StudyResult
     from gpulca.schemas.scenario import Study as Study

@@ -172,10 +172,20 @@ def test_run_and_compare_agree_on_every_stage(outputs: dict[str, Any]) -> None:
 
 
 def test_variant_chart_gives_every_variant_its_own_colour(outputs: dict[str, Any]) -> None:
-    from gpulca.reports.charts import variants_figure
+    """Up to a dozen variants, each its own colour (the workbook's); beyond, every variant is
+    named on the axis, ranked, and coloured by whether it is above the base."""
+    from gpulca.reports.charts import DISTINCT_VARIANTS, variants_figure
 
     report = outputs["reports"]["compare"]
+    few = rp.build_report(report.results[:DISTINCT_VARIANTS], methods=[])
+    axes = variants_figure(few).axes[0]
+    drawn = {c.get_label(): _hex(c.patches[0].get_facecolor()) for c in axes.containers}
+    expected = variant_colours(len(few.results))
+    assert drawn == {r.variant: _sharp(c) for r, c in zip(few.results, expected, strict=True)}
+    assert len(set(drawn.values())) == len(drawn)
     axes = variants_figure(report).axes[0]
-    colours = [_hex(c.patches[0].get_facecolor()) for c in axes.containers]
-    assert [c.get_label() for c in axes.containers] == [r.variant for r in report.results]
-    assert colours == [_sharp(c) for c in variant_colours(len(report.results))]
+    assert len(report.results) > DISTINCT_VARIANTS
+    names = [t.get_text().removesuffix(" (base)") for t in axes.get_yticklabels()]
+    assert sorted(names) == sorted(r.variant for r in report.results)
+    assert {_hex(c.patches[0].get_facecolor()) for c in axes.containers} <= \
+        {_sharp("0072B2"), _sharp("D55E00"), "#999999"}

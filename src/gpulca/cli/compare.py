@@ -130,7 +130,8 @@ def _value(value: object) -> str:
 @output_options
 @report_errors
 def compare(study: str, output: str | None, top: int, data_dir: str | None,
-            project: str, excel_file: str | None, charts_dir: str | None) -> ComparisonResult:
+            project: str, excel_file: str | None, charts_dir: str | None,
+            html_file: str | None) -> ComparisonResult:
     """Compare the variants of STUDY (its `variants:` block) side by side."""
     from gpulca.reports.tables import comparison_inputs
 
@@ -141,7 +142,7 @@ def compare(study: str, output: str | None, top: int, data_dir: str | None,
     print_comparison(result, top)
     # Build the workbook and charts before writing anything: a failure leaves no output.
     results, overrides = comparison_inputs(result)
-    reports = prepare_reports(results, excel_file, charts_dir, overrides)
+    reports = prepare_reports(results, excel_file, charts_dir, overrides, html_file)
     directory = Path(output) if output else default_output_dir(result.name)
     with staged_outputs():  # every output appears together, or none does
         written = write_comparison(result, directory)

@@ -1,4 +1,5 @@
-"""``--excel`` and ``--charts``: the report outputs shared by ``run`` and ``compare``."""
+"""``--excel``, ``--charts`` and ``--html``: the report outputs shared by ``run`` and
+``compare``."""
 
 from __future__ import annotations
 
@@ -16,7 +17,11 @@ PendingWrite = Callable[[], list[Path]]
 
 
 def report_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """``--excel FILE.xlsx`` and ``--charts DIR``."""
+    """``--excel FILE.xlsx``, ``--charts DIR`` and ``--html FILE.html``."""
+    function = click.option(
+        "--html", "html_file", type=click.Path(dir_okay=False), default=None,
+        help="Also write a self-contained HTML report (one file, no network needed): summary, "
+             "charts, tables, assumptions with sources and the audit trail.")(function)
     function = click.option(
         "--charts", "charts_dir", type=click.Path(file_okay=False), default=None,
         help="Also draw the charts (phases by life-cycle stage per impact, an overview and, "
@@ -29,17 +34,19 @@ def report_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def prepare_reports(results: Sequence[StudyResult], excel_file: str | None,
                     charts_dir: str | None,
-                    overrides: Mapping[str, Sequence[str]] | None = None) -> PendingWrite:
-    """Build the workbook and the charts in memory; return what writes them.
+                    overrides: Mapping[str, Sequence[str]] | None = None,
+                    html_file: str | None = None) -> PendingWrite:
+    """Build the workbook, the charts and the HTML report in memory; return what writes them.
 
     Call it before writing any other output: when building fails, nothing has been written.
-    The workbook is then written atomically and the charts all or nothing.
+    The workbook and the HTML file are then written atomically and the charts all or nothing.
     """
-    if not excel_file and not charts_dir:
+    if not excel_file and not charts_dir and not html_file:
         return list
     from gpulca.reports import tables as rp
 
-    report = rp.build_report(results, overrides, methods=None if excel_file else [])
+    report = rp.build_report(results, overrides,
+                             methods=None if excel_file or html_file else [])
     files: dict[Path, bytes] = {}
     if excel_file:
         from gpulca.reports.excel import build_workbook
@@ -51,6 +58,10 @@ def prepare_reports(results: Sequence[StudyResult], excel_file: str | None,
         from gpulca.reports.charts import chart_files
 
         charts = chart_files(report)
+    if html_file:
+        from gpulca.reports.html import html_bytes
+
+        files[Path(html_file)] = html_bytes(report)
 
     def write() -> list[Path]:
         from gpulca.io.atomic import write_bytes_atomic, write_files

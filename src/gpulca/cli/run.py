@@ -136,7 +136,8 @@ def print_summary(result: StudyResult) -> None:
 @output_options
 @report_errors
 def run(study: str | None, example_name: str | None, output: str | None, data_dir: str | None,
-        project: str, excel_file: str | None, charts_dir: str | None) -> StudyResult:
+        project: str, excel_file: str | None, charts_dir: str | None,
+        html_file: str | None) -> StudyResult:
     """Compute the footprint of STUDY (a scenarios/*.yaml file)."""
     study = study_argument(study, example_name)
     with setup_progress() as progress:
@@ -147,7 +148,7 @@ def run(study: str | None, example_name: str | None, output: str | None, data_di
     print_multiplier(result)
     comparison = compare_reference(result)
     print_reference(result, comparison)
-    reports = prepare_reports([result], excel_file, charts_dir)
+    reports = prepare_reports([result], excel_file, charts_dir, html_file=html_file)
     directory = Path(output) if output else default_output_dir(result.study.name)
     with staged_outputs():  # every output appears together, or none does
         written = write_results(result, directory, comparison)

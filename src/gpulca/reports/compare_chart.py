@@ -4,7 +4,8 @@ Variants are sorted by the first impact category (climate change in the default 
 same order in every panel, so a row reads across all impacts. Bars are stacked by life-cycle
 stage; the label at the end of a bar is the change against the baseline variant; a dashed line
 marks the baseline's total. Beyond ``max_variants`` variants (sweeps), the chart shows the
-lowest-scoring ones and the baseline, and says so in its title; every variant is in the CSV.
+lowest- and the highest-scoring ones and the baseline, and says so in its title; every variant is
+in the CSV. Names are drawn literally (``$`` is not mathtext) and long ones end in an ellipsis.
 
 Written with matplotlib's object API (no pyplot state) and without timestamps in the files, so
 the same comparison gives the same SVG.
@@ -27,6 +28,7 @@ from gpulca.core.vocabulary import (
     stage_colour,
     stage_label,
 )
+from gpulca.reports.charts import chart_text, summarised
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -38,17 +40,13 @@ MAX_VARIANTS = 25
 
 
 def chart_variants(result: ComparisonResult, max_variants: int = MAX_VARIANTS) -> list[str]:
-    """The variants shown, top to bottom: lowest first impact first, baseline always in."""
+    """The variants shown, top to bottom: lowest first impact first; beyond ``max_variants``,
+    the lowest and the highest (as many each) and the baseline."""
     comparison = result.comparison
     first = comparison["impact"].iloc[0]
     ordered: list[str] = [str(v) for v in comparison[comparison["impact"] == first]
                           .sort_values(["score", "variant"], kind="stable")["variant"]]
-    if len(ordered) <= max_variants:
-        return ordered
-    shown = ordered[: max_variants - 1]
-    if result.baseline not in shown:
-        shown.append(result.baseline)
-    return [v for v in ordered if v in shown]
+    return summarised(ordered, result.baseline, max(1, (max_variants - 1) // 2))[0]
 
 
 def _panel(axes: Axes, stages: pd.DataFrame, totals: pd.Series, changes: pd.Series,
@@ -96,24 +94,27 @@ def comparison_figure(result: ComparisonResult, max_variants: int = MAX_VARIANTS
         rows_of = comparison[comparison["impact"] == impact].set_index("variant")
         table = stages[stages["impact"] == impact].pivot(index="variant", columns="stage",
                                                          values="score")
-        label = impact_heading(rows_of["impact_label"].iloc[0], rows_of["unit"].iloc[0])
+        label = chart_text(impact_heading(rows_of["impact_label"].iloc[0],
+                                          rows_of["unit"].iloc[0]), 60)
         _panel(axes, table, rows_of["score"].reindex(names), rows_of["change_pct"],
                float(rows_of["baseline"].iloc[0]), label, result.baseline)
     for index in range(len(impacts), rows * columns):
         grid[index // columns][index % columns].set_visible(False)
     axis = grid[0][0]
-    axis.set_yticks(np.arange(len(names)), labels=names)
-    for tick in axis.get_yticklabels():
-        if tick.get_text() == result.baseline:
+    axis.set_yticks(np.arange(len(names)), labels=[chart_text(n) for n in names])
+    for tick, name in zip(axis.get_yticklabels(), names, strict=True):
+        if name == result.baseline:
             tick.set_fontweight("bold")
     handles, labels = axis.get_legend_handles_labels()
     figure.legend(handles, labels, loc="outside lower center", ncols=len(STAGES), fontsize=8.5,
                   frameon=False)
     total = len(result.results)
-    shown = "" if total == len(names) else f" (showing {len(names)} of {total}; all in the CSV)"
-    figure.suptitle(f"{result.name}: {total} variants compared{shown}\nsorted by "
-                    f"{comparison['impact_label'].iloc[0].lower()}; bars split by life-cycle "
-                    f"stage; labels: change vs {result.baseline} (dashed line)",
+    shown = "" if total == len(names) else \
+        f" (showing the lowest and highest {len(names)} of {total}; all in the CSV)"
+    figure.suptitle(f"{chart_text(result.name, 60)}: {total} variants compared{shown}\nsorted "
+                    f"by {chart_text(comparison['impact_label'].iloc[0].lower(), 60)}; bars "
+                    "split by life-cycle stage; labels: change vs "
+                    f"{chart_text(result.baseline)} (dashed line)",
                     fontsize=10.5, x=0.01, ha="left")
     return figure
 

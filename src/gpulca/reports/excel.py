@@ -5,7 +5,8 @@
 
 Sheets (in order): Summary, By phase, By stage, Phase x stage, Scenarios (only with variants),
 Reference (only for studies with published figures), Assumptions, Activity, Inventory,
-Methods, Run. The workbook is one-way: it is written for people to read and to check, not to be
+Methods, Run, and the extra sheets registered in :data:`EXTRA_SHEETS` (each placed after the
+sheet it names). The workbook is one-way: it is written for people to read and to check, not to be
 read back by gpulca. ``docs/reports.md`` describes every sheet.
 
 Safety and stability rules:
@@ -22,7 +23,9 @@ Safety and stability rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import importlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,6 +77,72 @@ SHEET_NOTES = {
 }
 
 
+# -- extra sheets ---------------------------------------------------------------------------------
+
+SheetBuilder = Callable[[Sheet, rp.ReportData], None]
+"""Writes one sheet: ``build(sheet, report)``. Use :class:`gpulca.reports.xlsx.Sheet`'s
+``title``, ``heading``, ``table`` and ``paragraph`` (every cell goes through ``safe_text``) and
+end with ``sheet.finish(block)`` (column widths, frozen header, print set-up)."""
+
+
+@dataclass(frozen=True)
+class ExtraSheet:
+    """A sheet written by another module, registered in :data:`EXTRA_SHEETS`.
+
+    ``build`` and ``applies`` are callables or ``"module:function"`` strings (imported only when
+    a workbook is built, so a sheet module may itself import this one without a cycle).
+    ``applies(report) -> bool`` says whether the report gets the sheet (default: always).
+    ``after`` names the sheet it follows (a built-in sheet or an earlier extra sheet; when that
+    sheet is absent from a report, the extra sheet goes before Assumptions).
+    """
+
+    name: str
+    note: str
+    """One line for the Summary's contents."""
+    build: SheetBuilder | str
+    applies: Callable[[rp.ReportData], bool] | str | None = None
+    after: str = "Reference"
+
+
+EXTRA_SHEETS: list[ExtraSheet] = [
+    # One line per sheet module, e.g.:
+    # ExtraSheet("Deployment", "Per request and per token.",
+    #            "gpulca.reports.deployment:write_deployment_sheet",
+    #            applies="gpulca.reports.deployment:has_deployment", after="Scenarios"),
+]
+"""Sheets other modules add to the workbook, in order (see :class:`ExtraSheet`)."""
+
+_EXTRA_FALLBACK = "Reference"
+"""Where an extra sheet goes when the sheet it follows is absent: after the result sheets,
+before Assumptions (Reference itself falls back to Phase x stage)."""
+
+
+def register_sheet(extra: ExtraSheet) -> ExtraSheet:
+    """Add ``extra`` to :data:`EXTRA_SHEETS` (a name may be registered once)."""
+    taken = set(SHEET_NOTES) | {e.name for e in EXTRA_SHEETS}
+    if extra.name in taken:
+        raise ValueError(f"a workbook sheet named {extra.name!r} already exists")
+    if len(extra.name) > 31 or any(c in extra.name for c in "[]:*?/\\"):
+        raise ValueError(f"{extra.name!r} is not a valid sheet name (at most 31 characters, "
+                         "none of []:*?/\\)")
+    EXTRA_SHEETS.append(extra)
+    return extra
+
+
+def _resolve(target: Callable[..., Any] | str) -> Callable[..., Any]:
+    """A callable, or the one a ``"module:function"`` string names."""
+    if not isinstance(target, str):
+        return target
+    module, _, name = target.partition(":")
+    function: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return function
+
+
+def _extra_sheets(report: rp.ReportData) -> list[ExtraSheet]:
+    """The registered sheets this report gets."""
+    return [e for e in EXTRA_SHEETS if e.applies is None or _resolve(e.applies)(report)]
+
+
 def _variant_note(report: rp.ReportData) -> str:
     return f" Variant: {report.base.variant}." if report.has_variants else ""
 
@@ -86,23 +155,7 @@ def _impact_headers(report: rp.ReportData, impacts: Iterable[str]) -> list[str]:
     return [impact_heading(report.labels[i], report.units.get(i, "")) for i in impacts]
 
 
-SUMMARY_WIDTHS = {1: 36.0, 2: 26.0, 3: 15.0, 4: 15.0, 5: 22.0, 6: 24.0, 7: 24.0}
-
-
-def _headline_rows(report: rp.ReportData) -> list[list[Any]]:
-    scores = report.base.scores
-    shares = rp.final_training_shares(scores)
-    rows = []
-    for impact_key, total in rp.totals(scores).items():
-        impact = str(impact_key)
-        subset = scores[scores["impact"] == impact]
-        stages = subset.groupby("stage")["score"].sum()
-        phases = subset.groupby("phase_label", sort=False)["score"].sum()
-        share = shares[impact]
-        rows.append([report.labels[impact], float(total), share, 1 / share if share else None,
-                     str(phases.idxmax()) if total else "",
-                     stage_label(str(stages.idxmax())) if total else ""])
-    return rows
+SUMMARY_WIDTHS = {1: 34.0, 2: 24.0, 3: 15.0, 4: 15.0, 5: 20.0, 6: 20.0, 7: 20.0, 8: 15.0}
 
 
 def write_summary(sheet: Sheet, report: rp.ReportData, chart: Any,
@@ -115,18 +168,20 @@ def write_summary(sheet: Sheet, report: rp.ReportData, chart: Any,
         sheet.row += 1
     sheet.heading("Headline results" + (f" (variant {base.variant})" if report.has_variants
                                         else ""))
-    rows = _headline_rows(report)
+    rows = rp.headline_rows(report)
     block = sheet.table(["Impact category", "Total", "Share of the final training run",
                          "Development multiplier", "Largest phase", "Largest stage"], rows,
                         [None, None, EXCEL_PERCENT, '0.0"x"'])
     for offset, impact in enumerate(report.impacts):
         sheet.ws.cell(row=block.first + offset, column=2).number_format = excel_number_format(
             [rows[offset][1]], report.units[impact])
+    if report.has_variants:
+        _ranking(sheet, report)
     sheet.heading("Reading")
     for line in rp.reading(base):
         sheet.paragraph(line, 7)
     sheet.row += 1
-    sheet.ws.add_chart(chart, f"A{sheet.row}")
+    sheet.add_chart(chart, 1, sheet.row)
     sheet.row += CHART_ROWS + 1
     _main_assumptions(sheet, base)
     if base.warnings:
@@ -134,8 +189,38 @@ def write_summary(sheet: Sheet, report: rp.ReportData, chart: Any,
         for warning in base.warnings:
             sheet.paragraph(warning, 7)
         sheet.row += 1
-    _contents(sheet, present)
+    _contents(sheet, present, sheet_notes(report))
     sheet.finish()
+
+
+CHANGE_FORMAT = '+0.0%;-0.0%;0.0%'
+"""A change against the baseline: signed, one decimal."""
+
+
+def _ranking(sheet: Sheet, report: rp.ReportData) -> None:
+    """The variants ranked by the first impact, each impact's total and change against the
+    base study."""
+    from openpyxl.styles import Font
+
+    frame = rp.ranking(report)
+    total = len(report.results)
+    first = report.labels[report.impacts[0]]
+    shown = "" if len(frame) == total else \
+        f"; the {len(frame)} shown are the best, the worst and the base (all on Scenarios)"
+    sheet.heading(f"Ranking of the {total} variants by {first.lower()} (1 = lowest{shown})")
+    lead = report.impacts[0]
+    headers = ["Rank. Variant",
+               impact_heading(report.labels[lead], report.units.get(lead, "")),
+               *(f"{report.labels[i]}: change vs {report.base.variant}" for i in report.impacts)]
+    formats = [None, excel_number_format(frame[lead], report.units.get(lead, "")),
+               *[CHANGE_FORMAT] * len(report.impacts)]
+    rows = [[f"{int(r['rank'])}. {r['variant']}", r[lead],
+             *(r[f"{i}_change"] for i in report.impacts)] for r in frame.to_dict("records")]
+    block = sheet.table(headers, rows, formats, wrap=[1])
+    for offset, r in enumerate(frame.to_dict("records")):
+        if r["variant"] == report.base.variant:
+            for col in range(1, len(headers) + 1):
+                sheet.ws.cell(row=block.first + offset, column=col).font = Font(bold=True)
 
 
 def _main_assumptions(sheet: Sheet, result: StudyResult) -> None:
@@ -154,7 +239,7 @@ def _main_assumptions(sheet: Sheet, result: StudyResult) -> None:
         sheet.merge(block.first + offset, 3, 7)
 
 
-def _contents(sheet: Sheet, present: Sequence[str]) -> None:
+def _contents(sheet: Sheet, present: Sequence[str], notes: dict[str, str]) -> None:
     from openpyxl.styles import Font
     from openpyxl.worksheet.hyperlink import Hyperlink
 
@@ -165,7 +250,7 @@ def _contents(sheet: Sheet, present: Sequence[str]) -> None:
         cell = sheet.ws.cell(row=sheet.row, column=1, value=cell_value(name))
         cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{name}'!A1", display=name)
         cell.font = Font(color="0563C1", underline="single")
-        sheet.put(sheet.row, 2, SHEET_NOTES[name])
+        sheet.put(sheet.row, 2, notes.get(name, ""))
         sheet.row += 1
 
 
@@ -208,11 +293,15 @@ def write_by_stage(sheet: Sheet, report: rp.ReportData) -> None:
     sheet.finish(block)
 
 
+MAX_CHART_ROWS = 40
+"""Beyond this many bars, a workbook chart is not drawn (its table is; the Summary ranks the
+variants and ``--charts`` summarises them)."""
+
+
 def stacked_blocks(sheet: Sheet, report: rp.ReportData, tables: dict[str, pd.DataFrame],
                    row_label: str, labels: dict[str, str]) -> dict[str, Block]:
-    """For each impact a block (rows x stages + total) with its stacked chart to the right."""
-    from openpyxl.worksheet.pagebreak import Break
-
+    """For each impact a block (rows x stages + total) with its stacked chart to the right
+    (no chart beyond :data:`MAX_CHART_ROWS` rows)."""
     blocks: dict[str, Block] = {}
     colours = [stage_colour(s) for s in STAGES]
     for impact, table in tables.items():
@@ -225,12 +314,15 @@ def stacked_blocks(sheet: Sheet, report: rp.ReportData, tables: dict[str, pd.Dat
         total = ["Total", *table.sum(axis=0), float(table.to_numpy().sum())]
         block = sheet.table([row_label, *(stage_label(s) for s in STAGES), "Total"], rows,
                             [None, *[fmt] * (len(STAGES) + 1)], total=total)
-        chart = stacked_chart(sheet.ws, block, report.labels[impact], unit, fmt, colours)
-        sheet.ws.add_chart(chart, f"H{start}")
-        sheet.row = max(sheet.row, start + CHART_ROWS + 1)
         blocks[impact] = block
-        if len(blocks) % 2 == 0:  # two charts per printed page, none cut in half
-            sheet.ws.row_breaks.append(Break(id=sheet.row - 1))
+        if len(table.index) > MAX_CHART_ROWS:
+            continue
+        chart = stacked_chart(sheet.ws, block, f"{report.base.study.name}: "
+                              f"{impact_heading(report.labels[impact], unit)} by "
+                              f"{row_label.lower()} and life-cycle stage", unit, fmt, colours)
+        sheet.add_chart(chart, len(STAGES) + 4, start)
+        sheet.keep_together(start, max(sheet.row, start + CHART_ROWS) - 1)
+        sheet.row = max(sheet.row, start + CHART_ROWS + 1)
     return blocks
 
 
@@ -256,16 +348,23 @@ def write_scenarios(sheet: Sheet, report: rp.ReportData) -> None:
     rel_block = sheet.table(["Variant", *(report.labels[i] for i in relative.columns)],
                             [[v, *relative.loc[v]] for v in relative.index],
                             [None, *[EXCEL_PERCENT] * len(relative.columns)])
-    chart = clustered_chart(sheet.ws, rel_block, "Variants relative to the base study",
-                            "% of base", "0%",
-                            variant_colours(len(relative.index)))
-    sheet.ws.add_chart(chart, f"A{sheet.row}")
-    sheet.row += CHART_ROWS + 1
+    if len(relative.index) <= MAX_CHART_ROWS:
+        chart = clustered_chart(sheet.ws, rel_block, f"{report.base.study.name}: each "
+                                f"variant's total per impact, relative to {report.base.variant} "
+                                "(= 100 %)", "% of base", "0%",
+                                variant_colours(len(relative.index)))
+        sheet.add_chart(chart, 1, sheet.row)
+        sheet.row += CHART_ROWS + 1
+    else:
+        sheet.paragraph(f"No charts here for {len(relative.index)} variants (more than "
+                        f"{MAX_CHART_ROWS} bars would not be read): the Summary ranks them.", 7,
+                        italic=True)
+        sheet.row += 1
     sheet.heading("By life-cycle stage")
     sheet.row += 1
     tables = {i: rp.variant_stage_table(report, i) for i in report.impacts}
     stacked_blocks(sheet, report, tables, "Variant", {})
-    sheet.finish(block)
+    sheet.finish(block, repeat_header=False)
 
 
 REFERENCE_COLUMNS = (
@@ -302,18 +401,29 @@ def _variant_rows(report: rp.ReportData, rows_of: Any) -> list[list[Any]]:
 def write_assumptions(sheet: Sheet, report: rp.ReportData) -> None:
     sheet.title("Assumptions", "Every parameter the results depend on. Source: publication and "
                 "table, or the reason for an assumption; 'Defined at' is the file and line.")
-    headers = ["Parameter", "Value", "Unit", "Source", "Quality", "Uncertainty", "Defined at"]
-    rows = _variant_rows(report, lambda r: [[a.key, a.value, a.unit, a.source, a.quality,
-                                             a.uncertainty, report.path(a.origin)]
+    headers = ["Parameter", "Value", "Unit", "Source", "Quality", *rp.UNCERTAINTY_HEADERS,
+               "Defined at"]
+    rows = _variant_rows(report, lambda r: [_assumption_cells(report, a)
                                             for a in rp.assumption_rows(r.study)])
     if report.has_variants:
         headers = ["Variant", *headers]
-    offset = len(headers) - 7
-    block = sheet.table(headers, rows, [None] * offset + [None, "General"],
-                        wrap=[offset + 4, offset + 6])
-    sheet.fixed.update({offset + 4: 70, offset + 6: 30})
-    sheet.limit[offset + 7] = 45
+    offset = len(headers) - len(ASSUMPTION_HEADERS_BASE)
+    block = sheet.table(headers, rows, [None] * offset + [None, "General"] + [None] * 3 +
+                        ["General"] * 4, wrap=[offset + 1, offset + 4, offset + 11])
+    sheet.fixed.update({offset + 1: 24, offset + 4: 60, offset + 11: 28})
     sheet.finish(block)
+
+
+ASSUMPTION_HEADERS_BASE = ("Parameter", "Value", "Unit", "Source", "Quality", "Distribution",
+                           "GSD", "SD", "Minimum", "Maximum", "Defined at")
+
+
+def _assumption_cells(report: rp.ReportData, row: rp.AssumptionRow) -> list[Any]:
+    """An Assumptions row in the unit people read (a lifetime in years), its uncertainty as
+    columns."""
+    value, unit, scale = rp.assumption_display(row)
+    return [row.key, value, unit, row.source, row.quality,
+            *rp.uncertainty_columns(row.uncertainty, scale), report.path(row.origin)]
 
 
 ACTIVITY_SHEET_COLUMNS = (
@@ -350,8 +460,15 @@ def write_activity(sheet: Sheet, report: rp.ReportData) -> None:
     total = ["Total" if i == 0 else (float(frame[c].sum()) if c in ACTIVITY_SUMS and
                                      not report.has_variants else None)
              for i, (c, _, _) in enumerate(columns)]
-    block = sheet.table([h for _, h, _ in columns], rows.values.tolist(), formats, total=total)
-    sheet.fixed[len(columns)] = 50
+    texts = [i for i, (c, _, unit) in enumerate(columns, start=1)
+             if unit is None and c not in ("variant", "phase", "it_energy_measured")]
+    block = sheet.table([h for _, h, _ in columns], rows.values.tolist(), formats, total=total,
+                        wrap=texts)
+    sheet.fixed.update({col: 22 for col in texts})
+    sheet.fixed[len(columns)] = 36
+    for col, (_, _, unit) in enumerate(columns, start=1):
+        if unit:
+            sheet.limit[col] = 16
     sheet.finish(block, "B")
 
 
@@ -360,8 +477,8 @@ INVENTORY_COLUMNS = (
     ("kind", "Kind"), ("flow", "Input or flow"), ("compartment", "Compartment or location"),
     ("amount", "Amount"), ("unit", "Unit"), ("amount_as_written", "Amount as written"),
     ("unit_as_written", "Unit as written"), ("source", "Source"), ("quality", "Quality"),
-    ("uncertainty", "Uncertainty"), ("stand_in", "Stand-in"), ("comment", "Comment"),
-    ("file", "Defined at"),
+    *((f"uncertainty_{i}", h) for i, h in enumerate(rp.UNCERTAINTY_HEADERS)),
+    ("stand_in", "Stand-in"), ("comment", "Comment"), ("file", "Defined at"),
 )
 
 
@@ -371,13 +488,17 @@ def write_inventory(sheet: Sheet, report: rp.ReportData) -> None:
     frame = rp.inventory_frame(report.base.study, report.base.demands)
     if len(frame):
         frame["file"] = frame["file"].map(report.path)
+        spread = [rp.uncertainty_columns(text) for text in frame["uncertainty"]]
+        for index in range(len(rp.UNCERTAINTY_HEADERS)):
+            frame[f"uncertainty_{index}"] = [row[index] for row in spread]
     names = [c for c, _ in INVENTORY_COLUMNS]
     rows = frame.reindex(columns=names).astype(object).where(frame.notna(), None).values.tolist() \
         if len(frame) else []
     block = sheet.table([h for _, h in INVENTORY_COLUMNS], rows,
-                        [None] * 6 + ["General", None, "General"], wrap=[11, 14, 15])
-    sheet.fixed.update({11: 60, 14: 50, 15: 40})
-    sheet.limit.update({2: 40, 5: 40, 13: 30, 16: 45})
+                        [None] * 6 + ["General", None, "General"] + [None] * 4 + ["General"] * 4,
+                        wrap=[1, 2, 5, 6, 9, 11, 18, 19, 20])
+    sheet.fixed.update({1: 24, 2: 24, 5: 24, 6: 16, 9: 22, 11: 36, 18: 24, 19: 24, 20: 24})
+    sheet.limit.update({7: 12, 8: 12, 10: 12})
     sheet.finish(block, "B")
 
 
@@ -429,10 +550,25 @@ def write_run(sheet: Sheet, report: rp.ReportData) -> None:
 # -- the workbook ---------------------------------------------------------------------------------
 
 def sheet_names(report: rp.ReportData) -> list[str]:
-    """The sheets of a report's workbook, in order."""
+    """The sheets of a report's workbook, in order (with the registered extra sheets)."""
     optional = {"Scenarios": report.has_variants,
                 "Reference": report.reference is not None and len(report.reference) > 0}
-    return [name for name in SHEET_NOTES if optional.get(name, True)]
+    names = [name for name in SHEET_NOTES if optional.get(name, True)]
+    for extra in _extra_sheets(report):
+        after = extra.after if extra.after in names else _EXTRA_FALLBACK
+        if after not in names:
+            after = "Phase x stage"
+        position = names.index(after) + 1
+        while position < len(names) and names[position] not in SHEET_NOTES and \
+                names[position] != extra.name:  # keep registration order after one sheet
+            position += 1
+        names.insert(position, extra.name)
+    return names
+
+
+def sheet_notes(report: rp.ReportData) -> dict[str, str]:
+    """One line per sheet of the report's workbook, for the Summary's contents."""
+    return {**SHEET_NOTES, **{e.name: e.note for e in _extra_sheets(report)}}
 
 
 def build_workbook(report: rp.ReportData) -> Any:
@@ -449,7 +585,10 @@ def build_workbook(report: rp.ReportData) -> Any:
     first = report.impacts[0]
     fmt = excel_number_format(rp.phase_stage_table(report.base.scores, first).sum(axis=1))
     chart = stacked_chart(sheets["Phase x stage"].ws, blocks[first],
-                          f"{report.labels[first]} by phase and stage",
+                          f"{report.base.study.name}"
+                          f"{' (' + report.base.variant + ')' if report.has_variants else ''}: "
+                          f"{impact_heading(report.labels[first], report.units.get(first, ''))}"
+                          " by phase and life-cycle stage",
                           report.units.get(first, ""), fmt,
                           [stage_colour(s) for s in STAGES])
     write_summary(sheets["Summary"], report, chart, names)
@@ -461,6 +600,8 @@ def build_workbook(report: rp.ReportData) -> Any:
     for name, write in writers.items():
         if name in sheets:
             write(sheets[name], report)
+    for extra in _extra_sheets(report):
+        _resolve(extra.build)(sheets[extra.name], report)
     _properties(workbook, report)
     return workbook
 

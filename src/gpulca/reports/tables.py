@@ -11,6 +11,7 @@ A report holds one or more results: the first is the base, the others are varian
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
@@ -24,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from gpulca.core.parameters import PARAMETERS, display_value
+from gpulca.core.parameters import PARAMETERS, Parameter, display_value
 from gpulca.core.phases import FINAL_TRAINING
+from gpulca.core.units import conversion_factor
 from gpulca.core.vocabulary import (
     STAGES,
     format_number,
@@ -180,11 +182,38 @@ def comparison_inputs(comparison: Any) -> tuple[list[StudyResult], dict[str, lis
     first = comparison.baseline if comparison.baseline in results else next(iter(results))
     ordered = [results[first]] + [r for name, r in results.items() if name != first]
     overrides: dict[str, list[str]] = {}
+    resolved = _resolved_values(comparison)
     for row in comparison.overrides.to_dict("records"):
+        variant, key = str(row["variant"]), str(row["key"])
+        new = str(row["new"])
+        if new == NOT_SET and row.get("note"):
+            # the base value was dropped for one a catalogue entry supplies: log what the
+            # variant ended with (the terminal's "FR -> DE"), not the dropped value's absence
+            parameter = key.rpartition(".")[2]
+            new = f"{resolved.get((variant, parameter), row['old'])} ({row['note']})"
         by = f" ({row['set_by']})" if row.get("set_by") else ""
-        overrides.setdefault(str(row["variant"]), []).append(
-            f"{row['key']}: {row['old']} -> {row['new']}{by}")
+        overrides.setdefault(variant, []).append(f"{key}: {row['old']} -> {new}{by}")
     return ordered, overrides
+
+
+NOT_SET = "(not set)"
+"""How the override log writes a value a variant does not set (see
+:mod:`gpulca.study.variants.apply`)."""
+
+
+def _resolved_values(comparison: Any) -> dict[tuple[str, str], str]:
+    """``(variant, parameter) -> value as resolved`` from the comparison's ``differences``
+    frame (with its unit), for the parameters that differ from the baseline."""
+    differences = getattr(comparison, "differences", None)
+    if differences is None or differences.empty:
+        return {}
+    return {(str(r["variant"]), str(r["parameter"])):
+            f"{_plain(r['value'])} {r['unit']}".strip() if r.get("unit") else _plain(r["value"])
+            for r in differences.to_dict("records")}
+
+
+def _plain(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def build_report(results: Sequence[StudyResult],
@@ -255,6 +284,51 @@ def relative_to_base(table: pd.DataFrame) -> pd.DataFrame:
     return table.divide(base, axis=1)
 
 
+RANKING_SHOWN = 25
+"""Variants the Summary's ranking lists at most: the best and the worst, and the baseline."""
+
+
+def ranking(report: ReportData, shown: int = RANKING_SHOWN) -> pd.DataFrame:
+    """Variants ranked by the first impact (1 = lowest), with each impact's total and its change
+    against the base study (the first result); ``rank`` ties share the lowest rank. Beyond
+    ``shown`` variants, the best and the worst halves and the baseline."""
+    table = variant_totals(report)
+    first = report.impacts[0]
+    base = report.base.variant
+    frame = pd.DataFrame({"variant": table.index.astype(str)})
+    frame["rank"] = table[first].rank(method="min").astype(int).to_numpy()
+    for impact in report.impacts:
+        frame[impact] = table[impact].to_numpy()
+        baseline = float(table[impact].iloc[0])  # the base study is the first row
+        frame[f"{impact}_change"] = (table[impact].to_numpy() - baseline) / baseline \
+            if baseline else float("nan")
+    frame = frame.sort_values(["rank", "variant"], kind="stable").reset_index(drop=True)
+    if len(frame) > shown:
+        half = (shown - 1) // 2
+        keep = set(frame.index[:half]) | set(frame.index[-half:]) | \
+            set(frame.index[frame["variant"] == base])
+        frame = frame.loc[sorted(keep)]
+    return frame
+
+
+def headline_rows(report: ReportData) -> list[list[Any]]:
+    """The Summary's headline: per impact, its label, total, the final training run's share,
+    the development multiplier, the largest phase and the largest stage."""
+    scores = report.base.scores
+    shares = final_training_shares(scores)
+    rows = []
+    for impact_key, total in totals(scores).items():
+        impact = str(impact_key)
+        subset = scores[scores["impact"] == impact]
+        stages = subset.groupby("stage")["score"].sum()
+        phases = subset.groupby("phase_label", sort=False)["score"].sum()
+        final = shares[impact]
+        rows.append([report.labels[impact], float(total), final, 1 / final if final else None,
+                     str(phases.idxmax()) if total else "",
+                     stage_label(str(stages.idxmax())) if total else ""])
+    return rows
+
+
 def share(part: float, whole: float) -> float | None:
     """``part / whole``, or None when the whole is 0."""
     return part / whole if whole else None
@@ -321,14 +395,16 @@ def _final_training_sentence(result: StudyResult) -> str:
     # "12.0%" without a space: the workbook has always printed this share so (golden text).
     share = f"The final training run is {gpu:.1%} of the GPU-hours; " if math.isfinite(gpu) \
         else ""
-    shown = format_percent(1 / high) + ("" if low == high else f" to {format_percent(1 / low)}")
+    smallest, largest = format_percent(1 / high), format_percent(1 / low)
+    shown = smallest if smallest == largest else f"{smallest} to {largest}"
     return (f"{share}the whole development weighs {format_range(low, high)} times the final "
             "training run (the development multiplier): a report of the final run alone would "
             f"show {shown} of the footprint.")
 
 
-def reading(result: StudyResult) -> list[str]:
-    """A short plain-language reading of a result, generated from its numbers."""
+def reading(result: StudyResult, part: str = "sheet") -> list[str]:
+    """A short plain-language reading of a result, generated from its numbers; ``part`` is what
+    the document calls its parts ("sheet" in the workbook, "section" in the HTML report)."""
     scores = result.scores
     shares = final_training_shares(scores)
     lines = [_operations_sentence(result)]
@@ -336,10 +412,10 @@ def reading(result: StudyResult) -> list[str]:
     lines.append(_final_training_sentence(result))
     if any(e.spec.stand_in for _, e in solved_exchanges(result.study, result.demands)):
         lines.append("Some manufacturing data are published only as characterised totals and "
-                     "are carried by stand-in flows; each is named in the Inventory sheet "
+                     f"are carried by stand-in flows; each is named in the Inventory {part} "
                      "(column 'Stand-in'), with the methods it does not cover.")
-    lines.append("These are point values. The Assumptions sheet gives the source, quality and "
-                 "uncertainty of every parameter; the Inventory sheet gives the source of every "
+    lines.append(f"These are point values. The Assumptions {part} gives the source, quality and "
+                 f"uncertainty of every parameter; the Inventory {part} gives the source of every "
                  "exchange.")
     return lines
 
@@ -357,6 +433,49 @@ class AssumptionRow:
     quality: str
     uncertainty: str
     origin: str
+
+
+UNCERTAINTY_HEADERS = ("Distribution", "GSD (lognormal)", "SD (normal)", "Minimum", "Maximum")
+"""The uncertainty of a value as table columns (the SD, minimum and maximum in the value's
+unit), instead of the distribution's JSON."""
+
+
+def uncertainty_columns(text: str | None, scale: float = 1.0
+                        ) -> tuple[str, float | None, float | None, float | None, float | None]:
+    """``(distribution, gsd, sd, minimum, maximum)`` of an uncertainty as the study wrote it
+    (JSON of :class:`gpulca.schemas.common.Uncertainty`); amounts divided by ``scale`` (the
+    display unit's size, e.g. 8760 for a lifetime in hours shown in years). A lognormal given by
+    ``sigma`` is shown by its GSD, exp(sigma)."""
+    if not text:
+        return ("", None, None, None, None)
+    data = json.loads(text)
+
+    def scaled(name: str) -> float | None:
+        value = data.get(name)
+        return None if value is None else float(value) / scale
+
+    gsd = data.get("gsd")
+    if gsd is None and data.get("sigma") is not None:
+        gsd = math.exp(float(data["sigma"]))
+    return (str(data.get("distribution", "")), None if gsd is None else float(gsd),
+            scaled("sd"), scaled("minimum"), scaled("maximum"))
+
+
+def parameter_of(key: str) -> Parameter | None:
+    """The parameter table's entry for an assumption key (``hardware[h100].gpu_power`` is
+    ``hardware.gpu_power``)."""
+    return PARAMETERS.get(re.sub(r"\[[^\]]*\]", "", key))
+
+
+def assumption_display(row: AssumptionRow) -> tuple[float | str, str, float]:
+    """``(value, unit, scale)`` as people read it: a lifetime in years, not hours (the parameter
+    table's display unit); ``scale`` divides amounts in the stored unit."""
+    parameter = parameter_of(row.key)
+    if parameter is None or isinstance(row.value, str) or parameter.unit is None or \
+            parameter.display_unit in (None, parameter.unit):
+        return row.value, row.unit, 1.0
+    return (display_value(parameter, row.value), parameter.report_unit,
+            conversion_factor(parameter.display_unit, parameter.unit))
 
 
 def _gpus_per_node_rows(study: ResolvedStudy) -> list[AssumptionRow]:

@@ -88,6 +88,25 @@ class Sheet:
         self.width: dict[int, float] = {}
         self.wrapped: list[tuple[int, int, int, str]] = []
         """``(row, first column, last column, text)`` of every wrapped cell."""
+        self.keep: list[tuple[int, int]] = []
+        """``(first row, last row)`` ranges no printed page break may cut (charts, blocks)."""
+        self.paper = "9"
+        """Paper size code (9: A4, 8: A3), chosen by :meth:`finish` from the printed width."""
+        self.charts: list[tuple[int, float]] = []
+        """``(anchor column, width in points)`` of every chart, for the printed width."""
+
+    def add_chart(self, chart: Any, col: int, row: int) -> None:
+        """Anchor ``chart`` at ``(row, col)``; printing never cuts it (see :meth:`finish`)."""
+        from openpyxl.utils import get_column_letter
+
+        self.ws.add_chart(chart, f"{get_column_letter(col)}{row}")
+        self.keep.append((row, row + CHART_ROWS - 1))
+        self.charts.append((col, float(chart.width) / 2.54 * 72))
+
+    def keep_together(self, first: int, last: int) -> None:
+        """Print rows ``first..last`` on one page when they fit on one."""
+        if last >= first:
+            self.keep.append((first, last))
 
     def put(self, row: int, col: int, value: Any, fmt: str | None = None,
             bold: bool = False, wrap: bool = False, measure: bool = True) -> Any:
@@ -160,6 +179,7 @@ class Sheet:
                 self.put(last + 1, col, value, fmt(col), bold=True).border = \
                     Border(top=Side(style="thin"))
         self.row = last + (2 if total is not None else 1) + 1
+        self.keep_together(header_row - 1, self.row - 2)  # with its heading, when it fits
         return Block(header_row, header_row + 1, last, 1, len(headers))
 
     def paragraph(self, text: str, last_col: int, italic: bool = False) -> None:
@@ -180,9 +200,11 @@ class Sheet:
                         for r, c, end, text in self.wrapped]
 
     def finish(self, table: Block | None = None, freeze_col: str = "A",
-               autofilter: bool = True) -> None:
+               autofilter: bool = True, repeat_header: bool = True) -> None:
         """Set widths, row heights and the print layout; freeze the rows down to the header of
-        ``table`` (and the columns left of ``freeze_col``) and put a filter on it."""
+        ``table`` (and the columns left of ``freeze_col``) and put a filter on it; its header
+        row repeats on every printed page unless ``repeat_header`` is false (a sheet of several
+        tables)."""
         from openpyxl.utils import get_column_letter
 
         widths = {col: min(width, self.limit.get(col, 60)) for col, width in self.width.items()}
@@ -191,21 +213,25 @@ class Sheet:
             self.ws.column_dimensions[get_column_letter(col)].width = width
         lines: dict[int, int] = {}
         for row, first, last, text in self.wrapped:
-            room = sum(widths.get(c, 8.43) for c in range(first, last + 1)) * 1.15 - 1
-            needed = sum(max(1, math.ceil(len(part) / max(room, 1.0)))
-                         for part in text.split("\n"))
+            room = sum(widths.get(c, 8.43) for c in range(first, last + 1)) * 1.05 - 1
+            needed = sum(wrapped_lines(part, room) for part in text.split("\n"))
             lines[row] = max(lines.get(row, 1), needed)
         for row, count in sorted(lines.items()):
             self.ws.row_dimensions[row].height = 15 * count + 1
         if table is not None:
             self.ws.freeze_panes = f"{freeze_col}{table.header + 1}"
-        if table is not None and autofilter:  # one table: its header repeats on printed pages
+        if table is not None and autofilter and repeat_header:  # repeats on printed pages
             self.ws.print_title_rows = f"{table.header}:{table.header}"
+        if table is not None and autofilter:
             self.ws.auto_filter.ref = (f"{get_column_letter(table.first_col)}{table.header}:"
                                        f"{get_column_letter(table.last_col)}"
                                        f"{max(table.last, table.header)}")
+        self.paper = self.ws.PAPERSIZE_A4
+        if self.print_scale(widths) < SMALLEST_A4_SCALE:
+            self.paper = self.ws.PAPERSIZE_A3
+        self._plan_pages(widths, lines)
         self.ws.page_setup.orientation = "landscape"
-        self.ws.page_setup.paperSize = self.ws.PAPERSIZE_A4
+        self.ws.page_setup.paperSize = self.paper
         if self.ws.sheet_properties.pageSetUpPr is None:
             from openpyxl.worksheet.properties import PageSetupProperties
 
@@ -213,6 +239,86 @@ class Sheet:
         self.ws.sheet_properties.pageSetUpPr.fitToPage = True
         self.ws.page_setup.fitToWidth = 1
         self.ws.page_setup.fitToHeight = 0
+
+    def printed_width(self, widths: dict[int, float]) -> float:
+        """Points from the left edge to the right edge of the last used column or chart."""
+        used = max([self.ws.max_column, *widths, *(c for c, _ in self.charts)])
+        edges = [column_points(widths, used + 1)]
+        edges += [column_points(widths, col) + points for col, points in self.charts]
+        return max(edges)
+
+    def print_scale(self, widths: dict[int, float]) -> float:
+        """The scale fitting the used columns (and charts) to the printable page width."""
+        return min(1.0, PAPERS[self.paper][0] / max(self.printed_width(widths), 1.0))
+
+    def _plan_pages(self, widths: dict[int, float], lines: dict[int, int]) -> None:
+        """Put a row break before every kept range that would be cut by the page it starts on
+        (in the page height at the fit-to-width scale, less the repeated header row)."""
+        from openpyxl.worksheet.pagebreak import Break
+
+        if not self.keep:
+            return
+        scale = self.print_scale(widths)
+
+        def height(row: int) -> float:
+            set_height = self.ws.row_dimensions[row].height if row in \
+                self.ws.row_dimensions else None
+            return float(set_height or (15 * lines[row] + 1 if row in lines else ROW_POINTS))
+
+        page = PAGE_MARGIN * PAPERS[self.paper][1] / scale - \
+            (3 * ROW_POINTS if self.ws.print_title_rows else 0)
+        starts = {first: last for first, last in sorted(self.keep)}
+        used, row, last_row = 0.0, 1, max(self.ws.max_row, *(last for _, last in self.keep))
+        breaks = {b.id for b in self.ws.row_breaks.brk}
+        while row <= last_row:
+            if row - 1 in breaks:
+                used = 0.0
+            if row in starts:
+                need = sum(height(r) for r in range(row, starts[row] + 1))
+                if used and used + need > page and need <= page:
+                    self.ws.row_breaks.append(Break(id=row - 1))
+                    breaks.add(row - 1)
+                    used = 0.0
+            used += height(row)
+            if used > page:  # the program breaks here by itself
+                used = height(row)
+            row += 1
+
+
+def wrapped_lines(text: str, room: float) -> int:
+    """Lines a text takes when wrapped at word boundaries into ``room`` characters (a long word
+    is broken). Spreadsheet programs and LibreOffice's PDF export wrap so; counting characters
+    alone under-counts and clips the last line."""
+    room = max(room, 1.0)
+    lines, used = 1, 0.0
+    for word in text.split():
+        length = len(word)
+        if used and used + 1 + length > room:
+            lines, used = lines + 1, 0.0
+        if length > room:
+            lines += math.ceil(length / room) - 1
+            length = int(length % room) or int(room)
+        used += (1 if used else 0) + length
+    return lines
+
+
+PAGE_MARGIN = 0.75
+"""Share of the estimated page height the planner fills: LibreOffice's and Excel's column
+widths (so their fit-to-width scale) differ from the estimate by up to about a quarter; a range
+that fits the smaller page fits theirs."""
+ROW_POINTS = 15.0
+"""The default row height."""
+PAPERS = {"9": (842 - 1.5 * 72, 595 - 2 * 72), "8": (1191 - 1.5 * 72, 842 - 2 * 72)}
+"""Printable width and height in points of A4 (paper size 9) and A3 (8) in landscape, inside
+openpyxl's default margins (0.75 in left and right, 1 in top and bottom)."""
+SMALLEST_A4_SCALE = 0.6
+"""A sheet that would print below this scale on A4 (text under about 6.5 pt) prints on A3."""
+
+
+def column_points(widths: dict[int, float], col: int) -> float:
+    """Points from the sheet's left edge to column ``col``'s left edge (a width of ``w``
+    characters is ``7 w + 5`` pixels in the default font, 0.75 pt a pixel)."""
+    return sum((widths.get(c, 8.43) * 7 + 5) * 0.75 for c in range(1, col))
 
 
 # -- charts ---------------------------------------------------------------------------------------
