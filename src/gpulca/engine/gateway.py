@@ -9,14 +9,14 @@ this package holds a bw2data or bw2calc module.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from gpulca.engine.background import ensure_background
-from gpulca.engine.database import ensure_database
+from gpulca.engine.database import ensure_database, ensure_operation_database
 from gpulca.engine.project import (
     DEFAULT_PROJECT,
     ProgressCallback,
@@ -65,9 +65,15 @@ class Session:
                         method_metadata(self.bd, methods))
 
     def solve(self, database: str, demands: Mapping[str, Mapping[str, float]],
-              methods: MethodSet) -> Scores:
-        """Score named demand vectors with every impact category (one bw2calc MultiLCA)."""
-        return solve(self.bd, import_brightway()[1], database, demands, methods)
+              methods: MethodSet, also: Sequence[str] = ()) -> Scores:
+        """Score named demand vectors with every impact category (one bw2calc MultiLCA);
+        codes are looked up in ``database``, then in ``also``."""
+        return solve(self.bd, import_brightway()[1], database, demands, methods, also)
+
+    def write_operation(self, inventory: str,
+                        processes: Mapping[str, Mapping[str, Any]]) -> str:
+        """Write a study's operation processes (linked to ``inventory``); their database."""
+        return ensure_operation_database(self.bd, inventory, processes)
 
     def unit_scores(self, database: str, codes: Iterable[str], methods: MethodSet
                     ) -> UnitScores:

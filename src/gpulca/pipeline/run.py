@@ -19,13 +19,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gpulca.core.errors import InputError, Problem
+from gpulca.core.errors import GpulcaError, InputError, Problem
 from gpulca.core.units import cached_magnitude, magnitude_in, parse_quantity
 from gpulca.engine.gateway import open_session
 from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
 from gpulca.engine.solve import Scores
+from gpulca.model.operation import OperationModel, operation_model
 from gpulca.model.translate import (
     Demand,
+    HardwareParameters,
     RowQuantities,
     extra_energy_quantities,
     phase_demands,
@@ -69,6 +71,65 @@ def activity_quantities(study: ResolvedStudy,
     return quantities
 
 
+def row_hardware(study: ResolvedStudy) -> list[HardwareParameters | None]:
+    """The study's resolved hardware of every row of :func:`activity_quantities` (None for an
+    extra-energy entry), as the study declares it (before a row's own GPU load or power)."""
+    default = study.study.hardware.accelerator
+    return [study.hardware[row.accelerator or default] for row in study.rows] + \
+        [None] * len(study.study.extra_energy)
+
+
+def assumption_sources(study: ResolvedStudy) -> dict[str, str]:
+    """Where each resolved value was read, by assumption key (for the operation processes)."""
+    return {a.key: f"{a.origin}" + (f" ({a.source})" if a.source else "")
+            for a in study.assumptions}
+
+
+def study_operation(study: ResolvedStudy, quantities: Sequence[RowQuantities]
+                    ) -> OperationModel:
+    """The study's operation processes and each phase's demand of them (GPU-hours and stated
+    corrections), from its translated rows (:func:`activity_quantities`)."""
+    return operation_model(quantities, row_hardware(study), study.site,
+                           assumption_sources(study))
+
+
+OPERATION_TOTAL = "operation"
+"""Functional unit suffix of a phase's whole demand of operation processes."""
+
+
+def operation_functional_units(operation: OperationModel) -> dict[str, Demand]:
+    """One named demand per phase: GPU-hours of its operation processes and its corrections."""
+    return {functional_unit_name(phase, OPERATION_TOTAL): demand
+            for phase, demand in operation.phase_demands().items() if demand}
+
+
+FLOAT32_TOLERANCE = 1e-6
+"""Relative tolerance between a phase's score from its operation processes and the sum of its
+stage scores. Brightway stores matrix amounts as float32 (bw_processing
+``resolve_dict_iterator``): each exchange amount of an operation process (e.g. 0.682 kW x PUE
+1.56 = 1.06392 kWh per GPU-hour) is rounded to 24 bits, at most 2**-24 = 6e-8 relative, while the
+stage demand vectors are float64. 1e-6 of the sum of the stage scores' magnitudes is that
+round-off with a 16-fold margin for sums of several exchanges of both signs."""
+
+
+def check_operation_scores(scores: Scores, demands: dict[str, dict[str, Demand]],
+                           operation: OperationModel, impacts: Sequence[str]) -> None:
+    """Each phase's score from GPU-hours of its operation processes must equal the sum of its
+    stage scores, to float32 rounding (:data:`FLOAT32_TOLERANCE`)."""
+    for phase in operation.phase_demands():
+        name = functional_unit_name(phase, OPERATION_TOTAL)
+        for impact in impacts:
+            if (impact, name) not in scores:
+                continue
+            whole = scores[(impact, name)]
+            parts = [scores.get((impact, functional_unit_name(phase, stage)), 0.0)
+                     for stage in demands.get(phase, {})]
+            scale = sum(abs(p) for p in parts)
+            if abs(whole - sum(parts)) > FLOAT32_TOLERANCE * scale + 1e-12:
+                raise GpulcaError(f"phase {phase!r}, {impact}: the operation processes score "
+                                  f"{whole!r} but the stages sum to {sum(parts)!r}")
+
+
 def zero_energy_warnings(demands: dict[str, dict[str, Demand]]) -> list[str]:
     """A phase that draws no electricity is reported: it usually means missing data."""
     return [f"phase {phase!r} has no electricity use (0 kWh): check its GPU-hours or energy"
@@ -87,13 +148,22 @@ def run_resolved(study: ResolvedStudy, data_dir: str | Path | None = None,
     """Solve a resolved study with bw2calc in the gpulca project of ``data_dir``."""
     quantities = activity_quantities(study)
     demands = phase_demands(quantities)
+    operation = study_operation(study, quantities)
+    processes = {code: p.activity_data() for code, p in operation.processes.items()}
     with open_session(project, data_dir, progress) as session:
         prepared = session.prepare(study.library, study.methods, str(study.methods_file))
-        scores = session.solve(prepared.database, stage_functional_units(demands),
-                               study.methods)
-    return study_result(study, quantities, demands, scores, prepared.method_units,
-                        (prepared.database, project, session.data_dir), variant, (),
-                        prepared.method_metadata)
+        operation_db = session.write_operation(prepared.database, processes)
+        scores = session.solve(prepared.database, {**stage_functional_units(demands),
+                                                   **operation_functional_units(operation)},
+                               study.methods, (operation_db,))
+    check_operation_scores(scores, demands, operation,
+                           [c.id for c in study.methods.impact_categories])
+    result = study_result(study, quantities, demands, scores, prepared.method_units,
+                          (prepared.database, project, session.data_dir), variant, (),
+                          prepared.method_metadata)
+    result.operation = operation
+    result.operation_database = operation_db
+    return result
 
 
 def study_result(study: ResolvedStudy, quantities: list[RowQuantities],
