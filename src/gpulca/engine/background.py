@@ -75,10 +75,11 @@ def ensure_background(bd: ModuleType, progress: ProgressCallback | None = None) 
     A project left incomplete by an interrupted set-up is emptied and rebuilt.
     """
     from gpulca.engine.regional import ensure_regional_water
+    from gpulca.engine.withdrawal import ensure_withdrawal_method
 
     check_project_name(bd.projects.current)
     if background_is_complete(bd):
-        return ensure_regional_water(bd)
+        return ensure_regional_water(bd) | ensure_withdrawal_method(bd)
     with contextlib.redirect_stdout(sys.stderr):
         # Only what gpulca itself writes: a user's own databases (e.g. ecoinvent imported into
         # this project to link against) are left alone.
@@ -96,4 +97,5 @@ def ensure_background(bd: ModuleType, progress: ProgressCallback | None = None) 
     bd.preferences[BACKGROUND_MARKER] = {"version": BACKGROUND_VERSION, "methods": count}
     bd.preferences.flush()
     ensure_regional_water(bd)  # gpulca's located water flows and regional AWARE method
+    ensure_withdrawal_method(bd)  # gpulca's water withdrawal indicator
     return True

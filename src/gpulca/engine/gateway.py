@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from gpulca.engine.background import ensure_background
+from gpulca.engine.contributions import Contribution, contributions
 from gpulca.engine.database import ensure_database, ensure_operation_database
 from gpulca.engine.project import (
     DEFAULT_PROJECT,
@@ -69,6 +70,12 @@ class Session:
         """Score named demand vectors with every impact category (one bw2calc MultiLCA);
         codes are looked up in ``database``, then in ``also``."""
         return solve(self.bd, import_brightway()[1], database, demands, methods, also)
+
+    def contributions(self, databases: Sequence[str],
+                      demands: Mapping[str, Mapping[str, float]], methods: MethodSet
+                      ) -> list[Contribution]:
+        """Every process and elementary flow contribution of named demands (one MultiLCA)."""
+        return contributions(self.bd, import_brightway()[1], databases, demands, methods)
 
     def write_operation(self, inventory: str,
                         processes: Mapping[str, Mapping[str, Any]]) -> str:

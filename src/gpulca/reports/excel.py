@@ -40,6 +40,7 @@ from gpulca.core.vocabulary import (
 )
 from gpulca.io.atomic import write_bytes_atomic
 from gpulca.reports import tables as rp
+from gpulca.reports.contributions_sheet import write_contributions
 from gpulca.reports.xlsx import (  # noqa: F401 - safe_text, FORMULA_TRIGGERS, ZIP_DATE: public here
     CHART_ROWS,
     FORMULA_TRIGGERS,
@@ -66,6 +67,8 @@ SHEET_NOTES = {
     "Phase x stage": "For each impact: phases by life-cycle stage, with a stacked chart.",
     "Scenarios": "The variants compared with the base study.",
     "Reference": "The study's published figures beside gpulca's values, with the deviation.",
+    "Contributions": "The processes and elementary flows that make each impact (with "
+                     "--contributions).",
     "Assumptions": "Every parameter used, with its value, unit, source, quality and uncertainty.",
     "Activity": "Each activity row: GPU-hours to energy, water and amortised hardware.",
     "Inventory": "Every exchange of the foreground processes that were solved, with its source.",
@@ -431,7 +434,8 @@ def write_run(sheet: Sheet, report: rp.ReportData) -> None:
 def sheet_names(report: rp.ReportData) -> list[str]:
     """The sheets of a report's workbook, in order."""
     optional = {"Scenarios": report.has_variants,
-                "Reference": report.reference is not None and len(report.reference) > 0}
+                "Reference": report.reference is not None and len(report.reference) > 0,
+                "Contributions": report.base.contributions is not None}
     return [name for name in SHEET_NOTES if optional.get(name, True)]
 
 
@@ -457,7 +461,8 @@ def build_workbook(report: rp.ReportData) -> Any:
                "Scenarios": write_scenarios, "Reference": write_reference,
                "Assumptions": write_assumptions,
                "Activity": write_activity, "Inventory": write_inventory,
-               "Methods": write_methods, "Run": write_run}
+               "Methods": write_methods, "Run": write_run,
+               "Contributions": write_contributions}
     for name, write in writers.items():
         if name in sheets:
             write(sheets[name], report)

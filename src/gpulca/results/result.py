@@ -39,3 +39,6 @@ class StudyResult:
     phase's demand of them: GPU-hours and stated corrections (:mod:`gpulca.model.operation`)."""
     operation_database: str | None = None
     """The Brightway database holding them (linked to ``database``), when written."""
+    contributions: pd.DataFrame | None = None
+    """With ``contributions=True``: the processes and elementary flows that make each impact,
+    per phase and for the whole study (:mod:`gpulca.results.contributions`)."""
