@@ -82,3 +82,10 @@ def test_own_library_without_cooling_water_is_located_not_a_key_error(tmp_path: 
     assert all(p.path == "site" and p.file == str(study) for p in messages)
     report = validate_paths([study]).report
     assert any("cooling_water_evaporated" == p.value for p in report.problems)
+
+
+def test_validate_accepts_a_folder_that_extends_the_shipped_library() -> None:
+    """zone.yaml alone names electricity_fr, which is in the shipped library it extends."""
+    result = validate_paths([FIXTURE])
+    assert not result.report.problems
+    assert set(result.checked) == {"inventory", "study"}
