@@ -27,8 +27,8 @@ def test_background_is_reused(bw_dir):
         start = time.perf_counter()
         assert ensure_background(bd) is False
         assert time.perf_counter() - start < 1.0
-        # 762 methods bundled with bw2io, plus gpulca's regionalised water method
-        assert "biosphere3" in bd.databases and len(bd.methods) == 762 + 1
+        # 762 methods bundled with bw2io, plus gpulca's regionalised water and withdrawal methods
+        assert "biosphere3" in bd.databases and len(bd.methods) == 762 + 2
 
 
 def test_import_does_not_create_default_project_in_data_dir(tmp_path):

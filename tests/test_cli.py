@@ -22,7 +22,8 @@ def test_run_example_writes_tidy_results(bw_shipped_dir, tmp_path, repo):
     assert "impacts by research phase" in result.stdout and "total" in result.stdout
     scores = pd.read_csv(out / "results.csv")
     assert set(scores["impact"]) == {"climate_change", "water_use", "water_scarcity_regional",
-                                     "water_consumption", "minerals_metals", "energy"}
+                                     "water_consumption", "water_withdrawal", "minerals_metals",
+                                     "energy"}
     assert set(scores["stage"]) == {"gpu_manufacturing", "server_manufacturing", "electricity",
                                     "cooling_water"}
     assert (scores["score"] > 0).groupby(scores["impact"]).any().all()

@@ -75,8 +75,8 @@ def test_every_variant_is_compared(result: ComparisonResult) -> None:
         + [f"grid-x-pue/{z}/{p}" for z in ("FR", "CA-QC", "PL", "SG") for p in (1.1, 1.3, 1.58)]
     assert set(result.comparison["impact"]) == {
         "climate_change", "water_use", "water_scarcity_regional", "water_consumption",
-        "minerals_metals", "energy"}
-    assert len(result.comparison) == 18 * 6
+        "water_withdrawal", "minerals_metals", "energy"}
+    assert len(result.comparison) == 18 * 7
 
 
 def test_variant_identical_to_the_base_gives_identical_results(result: ComparisonResult) -> None:
@@ -154,7 +154,7 @@ def test_cli_compare_writes_table_csv_and_charts(study: Path, module_bw: Path,
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["comparison.csv", "results.csv", "overrides.csv", "parameters.csv", "differences.csv",
          "comparison.png", "comparison.svg"])
-    assert len(pd.read_csv(out / "comparison.csv")) == 18 * 6
+    assert len(pd.read_csv(out / "comparison.csv")) == 18 * 7
     assert (out / "comparison.png").read_bytes()[:4] == b"\x89PNG"
     assert b"<svg" in (out / "comparison.svg").read_bytes()[:500]
 

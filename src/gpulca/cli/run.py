@@ -18,6 +18,7 @@ from gpulca.cli.common import (
     setup_progress,
     stdout,
 )
+from gpulca.cli.contributions import print_contributions
 from gpulca.cli.errors import report_errors
 from gpulca.cli.example import study_argument
 from gpulca.cli.output import output_options
@@ -44,6 +45,8 @@ def write_results(result: StudyResult, directory: Path,
     """Write ``results.csv`` (tidy scores) and ``audit.csv`` (intermediates), all or nothing;
     also ``reference.csv`` when the study has published figures (``comparison``)."""
     frames = {"results.csv": result.scores, "audit.csv": result.audit}
+    if result.contributions is not None:
+        frames["contributions.csv"] = result.contributions
     if comparison is not None and len(comparison):
         frames["reference.csv"] = comparison
     return write_all(directory, {name: csv_writer(frame) for name, frame in frames.items()})
@@ -131,21 +134,26 @@ def print_summary(result: StudyResult) -> None:
               help="Run a shipped example study instead of STUDY (see `gpulca example`).")
 @click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
               help="Folder for results.csv and audit.csv (default: gpulca-results/<study>).")
+@click.option("--contributions", is_flag=True, default=False,
+              help="Also the processes and elementary flows that make each impact, per phase "
+                   "and for the whole study (contributions.csv; a workbook sheet with --excel).")
 @report_options
 @brightway_options
 @output_options
 @report_errors
 def run(study: str | None, example_name: str | None, output: str | None, data_dir: str | None,
         project: str, excel_file: str | None, charts_dir: str | None,
-        html_file: str | None) -> StudyResult:
+        html_file: str | None, contributions: bool = False) -> StudyResult:
     """Compute the footprint of STUDY (a scenarios/*.yaml file)."""
     study = study_argument(study, example_name)
     with setup_progress() as progress:
-        result = run_study(study, data_dir=data_dir, project=project, progress=progress)
+        result = run_study(study, data_dir=data_dir, project=project, progress=progress,
+                           contributions=contributions)
     for warning in result.warnings:
         print_warning(warning)
     print_summary(result)
     print_multiplier(result)
+    print_contributions(result)
     comparison = compare_reference(result)
     print_reference(result, comparison)
     reports = prepare_reports([result], excel_file, charts_dir, html_file=html_file)

@@ -102,10 +102,11 @@ def ensure_background(bd: ModuleType, progress: ProgressCallback | None = None,
     (:func:`gpulca.engine.project.gpulca_project`), so no other process sees it half-built.
     """
     from gpulca.engine.regional import ensure_regional_water
+    from gpulca.engine.withdrawal import ensure_withdrawal_method
 
     check_project_name(bd.projects.current)
     if background_is_complete(bd):
-        return ensure_regional_water(bd)
+        return ensure_regional_water(bd) | ensure_withdrawal_method(bd)
     directory = Path(bd.projects._base_data_dir)
     describe_work(directory, f"installing the background of project {bd.projects.current!r}")
     if interrupted_setup(bd):
@@ -133,4 +134,5 @@ def ensure_background(bd: ModuleType, progress: ProgressCallback | None = None,
     bd.preferences.pop(STARTED_MARKER, None)
     bd.preferences.flush()
     ensure_regional_water(bd)  # gpulca's located water flows and regional AWARE method
+    ensure_withdrawal_method(bd)  # gpulca's water withdrawal indicator
     return True

@@ -20,6 +20,8 @@ from gpulca.library.flows import Flow, FlowIndex
 REGIONAL_WATER_METHOD = ("gpulca", "water scarcity",
                          "AWARE 2.0 country factors, non-irrigation, regionalised")
 """gpulca's own method (:mod:`gpulca.engine.regional`), installed with the background."""
+WITHDRAWAL_METHOD = ("gpulca", "water withdrawal", "fresh water withdrawn, on-site and off-site")
+"""gpulca's own method (:mod:`gpulca.engine.withdrawal`), installed with the background."""
 
 
 def bundled_lcia_data() -> list[dict[str, Any]]:
@@ -75,7 +77,7 @@ def bundled_method_names() -> frozenset[tuple[str, ...]]:
 
 def gpulca_method_names() -> frozenset[tuple[str, ...]]:
     """LCIA methods gpulca defines itself and installs with the background."""
-    return frozenset({REGIONAL_WATER_METHOD})
+    return frozenset({REGIONAL_WATER_METHOD, WITHDRAWAL_METHOD})
 
 
 def known_method_names() -> frozenset[tuple[str, ...]]:

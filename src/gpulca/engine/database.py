@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from types import ModuleType
 from typing import Any
 
-from gpulca.core.errors import InputError
+from gpulca.core.errors import InputError, Problem
 from gpulca.engine.project import BIOSPHERE, BUILT_BY_GPULCA, check_project_name
 from gpulca.engine.regional import add_regional_water, ensure_regional_water
 from gpulca.library.inventory import ResolvedExchange, ResolvedLibrary
@@ -23,6 +24,9 @@ from gpulca.library.water import layout_hash
 from gpulca.schemas.inventory import ExternalProcessRef
 
 INVENTORY_PREFIX = "gpulca-inventory-"
+OPERATION_PREFIX = "gpulca-operation-"
+"""Databases of a study's operation processes (one GPU-hour of an accelerator at a site), which
+link to an inventory database: see :mod:`gpulca.model.operation`."""
 BUILD_FORMAT = 2
 """Bump when the written layout changes, so existing databases are rebuilt.
 2: located water twins and located cooling copies (:mod:`gpulca.library.water`)."""
@@ -128,11 +132,14 @@ def _find_external(bd: ModuleType, ref: ExternalProcessRef) -> tuple[str, str] |
     return (matches[0]["database"], matches[0]["code"]) if len(matches) == 1 else None
 
 
-def _prune(bd: ModuleType, keep: str) -> None:
+def _prune(bd: ModuleType, keep: str, prefix: str = INVENTORY_PREFIX) -> None:
     built = [(meta.get("gpulca_built_at", ""), name) for name, meta in bd.databases.items()
-             if name.startswith(INVENTORY_PREFIX) and meta.get(BUILT_BY_GPULCA) and name != keep]
+             if name.startswith(prefix) and meta.get(BUILT_BY_GPULCA) and name != keep]
     for _, name in sorted(built)[: max(len(built) - (KEEP_DATABASES - 1), 0)]:
         del bd.databases[name]
+        for other in [o for o, meta in bd.databases.items()
+                      if meta.get(BUILT_BY_GPULCA) and meta.get("gpulca_inventory") == name]:
+            del bd.databases[other]  # operation processes linked to the deleted inventory
 
 
 @contextlib.contextmanager
@@ -189,4 +196,75 @@ def ensure_database(bd: ModuleType, resolved: ResolvedLibrary) -> str:
                 del bd.databases[name]
             raise
         _prune(bd, name)
+    return name
+
+
+def operation_database_name(inventory: str, processes: Mapping[str, Mapping[str, Any]]) -> str:
+    """Name of the database of ``processes`` linked to ``inventory`` (content-addressed)."""
+    text = json.dumps([inventory, sorted(processes.items())], sort_keys=True, default=str)
+    return f"{OPERATION_PREFIX}{hashlib.sha256(text.encode()).hexdigest()[:12]}-v{BUILD_FORMAT}"
+
+
+def operation_data(name: str, inventory: str, processes: Mapping[str, Mapping[str, Any]]
+                   ) -> dict[tuple[str, str], dict[str, Any]]:
+    """The ``Database.write`` payload of operation processes (pure): each exchange's ``input``
+    (a library code) becomes a key of ``inventory``; a process of this database, of ``name``."""
+    data: dict[tuple[str, str], dict[str, Any]] = {}
+    for code, process in processes.items():
+        activity = {k: v for k, v in process.items() if k != "exchanges"}
+        exchanges: list[dict[str, Any]] = [{"input": (name, code), "amount": 1.0,
+                                            "type": "production", "unit": process["unit"]}]
+        for exchange in process["exchanges"]:
+            target = exchange["input"]
+            database = name if target in processes else inventory
+            exchanges.append({**exchange, "input": (database, target), "type": "technosphere"})
+        data[(name, code)] = {**activity, "type": "process", "exchanges": exchanges}
+    return data
+
+
+def check_operation_inputs(inventory: str, processes: Mapping[str, Mapping[str, Any]],
+                           known: Iterable[str]) -> None:
+    """Raise :class:`InputError` naming every process an operation process needs that the
+    inventory database lacks (before anything is written)."""
+    have = set(known) | set(processes)
+    problems = [Problem(None, f"operation process {code}", "needs a process that is not in the "
+                        f"inventory library ({inventory})", exchange["input"])
+                for code, process in processes.items() for exchange in process["exchanges"]
+                if exchange["input"] not in have]
+    if problems:
+        raise InputError(problems)
+
+
+def ensure_operation_database(bd: ModuleType, inventory: str,
+                              processes: Mapping[str, Mapping[str, Any]]) -> str:
+    """Write a study's operation processes into their own database of the current gpulca
+    project, linked to ``inventory``, unless already there; return its name."""
+    from gpulca.engine.solve import node_ids
+
+    check_project_name(bd.projects.current)
+    name = operation_database_name(inventory, processes)
+    meta = bd.databases.get(name) if name in bd.databases else None
+    if meta and meta.get("gpulca_complete"):
+        return name
+    check_operation_inputs(inventory, processes, node_ids(inventory))
+    import datetime
+
+    with contextlib.redirect_stdout(sys.stderr):
+        if name in bd.databases:
+            del bd.databases[name]
+        try:
+            database = bd.Database(name)
+            database.register(**{BUILT_BY_GPULCA: True, "gpulca_complete": False,
+                                 "gpulca_inventory": inventory,
+                                 "gpulca_built_at": datetime.datetime.now(
+                                     datetime.UTC).isoformat()})
+            with _quiet_geocollections():
+                database.write(operation_data(name, inventory, processes))
+            bd.databases[name]["gpulca_complete"] = True
+            bd.databases.flush()
+        except BaseException:
+            if name in bd.databases:
+                del bd.databases[name]
+            raise
+        _prune(bd, name, OPERATION_PREFIX)
     return name

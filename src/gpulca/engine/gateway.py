@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from gpulca.engine.background import ensure_background
-from gpulca.engine.database import database_is_complete, database_name, ensure_database
+from gpulca.engine.contributions import Contribution, contributions
+from gpulca.engine.database import (
+    database_is_complete,
+    database_name,
+    ensure_database,
+    ensure_operation_database,
+)
 from gpulca.engine.lock import Notify
 from gpulca.engine.project import (
     BUILT_BY_GPULCA,
@@ -84,9 +90,21 @@ class Session:
         self.created.clear()
 
     def solve(self, database: str, demands: Mapping[str, Mapping[str, float]],
-              methods: MethodSet) -> Scores:
-        """Score named demand vectors with every impact category (one bw2calc MultiLCA)."""
-        return solve(self.bd, import_brightway()[1], database, demands, methods)
+              methods: MethodSet, also: Sequence[str] = ()) -> Scores:
+        """Score named demand vectors with every impact category (one bw2calc MultiLCA);
+        codes are looked up in ``database``, then in ``also``."""
+        return solve(self.bd, import_brightway()[1], database, demands, methods, also)
+
+    def contributions(self, databases: Sequence[str],
+                      demands: Mapping[str, Mapping[str, float]], methods: MethodSet
+                      ) -> list[Contribution]:
+        """Every process and elementary flow contribution of named demands (one MultiLCA)."""
+        return contributions(self.bd, import_brightway()[1], databases, demands, methods)
+
+    def write_operation(self, inventory: str,
+                        processes: Mapping[str, Mapping[str, Any]]) -> str:
+        """Write a study's operation processes (linked to ``inventory``); their database."""
+        return ensure_operation_database(self.bd, inventory, processes)
 
     def unit_scores(self, database: str, codes: Iterable[str], methods: MethodSet
                     ) -> UnitScores:

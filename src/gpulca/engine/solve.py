@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -43,12 +43,17 @@ def multilca_scores(bd: ModuleType, bc: ModuleType,
 
 
 def solve(bd: ModuleType, bc: ModuleType, database: str,
-          demands: Mapping[str, Mapping[str, float]], methods: MethodSet) -> Scores:
+          demands: Mapping[str, Mapping[str, float]], methods: MethodSet,
+          also: Sequence[str] = ()) -> Scores:
     """Score every named demand (``{process code: amount}``) with every impact category.
 
-    Empty demands score 0 without being sent to bw2calc (MultiLCA rejects them).
+    Codes are looked up in ``database`` and then in the databases ``also`` (e.g. a study's
+    operation processes). Empty demands score 0 without being sent to bw2calc (MultiLCA
+    rejects them).
     """
     ids = node_ids(database)
+    for other in also:
+        ids.update(node_ids(other))
     functional_units = {
         name: {ids[code]: float(amount) for code, amount in demand.items()}
         for name, demand in demands.items() if demand

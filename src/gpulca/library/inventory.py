@@ -3,7 +3,8 @@
 Loading is an ordered list of named steps, each collecting located problems rather than stopping
 at the first: parse every file, merge them (codes are unique across the library), evaluate the
 parameters, resolve every exchange (target exists, unit converts, formula evaluates, uncertainty
-fits the amount) and check the catalogue's references. The result, :class:`ResolvedLibrary`,
+fits the amount), check the catalogue's references and that the technosphere matrix can be
+solved (no loop of processes that consumes all it produces). The result, :class:`ResolvedLibrary`,
 holds every exchange amount already converted to the unit of the process or flow it points at,
 ready to be written to Brightway.
 """
@@ -12,10 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib.resources
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
+
+import numpy as np
 
 from gpulca.core.errors import InputError, Problem
 from gpulca.core.parameters import Parameter as StudyParameter
@@ -85,6 +88,22 @@ class Located:
         return self.lines.problem(self.path + tuple(sub), message, value)
 
 
+@dataclass(frozen=True)
+class Replacement:
+    """A shipped library entry redefined by a study's own inventory file."""
+
+    section: str
+    key: str
+    by: str
+    """``file:line`` of the study's entry."""
+    shipped: str
+    """``file:line`` of the shipped entry it replaces."""
+
+    def message(self) -> str:
+        return (f"{self.section[:-1].replace('_', ' ')} {self.key!r} of the shipped library "
+                f"({self.shipped}) is replaced by {self.by}")
+
+
 @dataclass
 class Library:
     """The merged inventory files, each item with its origin."""
@@ -101,6 +120,10 @@ class Library:
     failed_files: list[str] = field(default_factory=list)
     load_problems: list[Problem] = field(default_factory=list)
     """Files that did not parse (only in a partial load, see :func:`load_library`)."""
+    shipped_files: list[Path] = field(default_factory=list)
+    """The files of the library a study extends (see :func:`load_library`'s ``extends``)."""
+    replacements: list[Replacement] = field(default_factory=list)
+    """Shipped entries a study's own inventories redefined, each explicitly (``replaces:``)."""
 
     def process(self, code: str) -> Process:
         return cast(Process, self.processes[code].item)
@@ -147,8 +170,13 @@ class ResolvedLibrary:
 
 # -- step 1 and 2: parse and merge ---------------------------------------------------------------
 
+def _where(located: Located) -> str:
+    return f"{located.lines.file}:{located.lines.line_of(located.path)}"
+
+
 def _merge_file(library: Library, parsed: InventoryFile, lines: LineMap,
-                problems: list[Problem]) -> None:
+                problems: list[Problem], replaces: Collection[str] = (),
+                shipped: Collection[str] = ()) -> None:
     if parsed.license:
         library.licenses[lines.file] = parsed.license
     sections: list[tuple[str, Sequence[Any], str]] = [
@@ -166,24 +194,43 @@ def _merge_file(library: Library, parsed: InventoryFile, lines: LineMap,
             located = Located(item, lines, (section, index))
             if key in target:
                 first = target[key]
+                from_shipped = first.lines.file in shipped and lines.file not in shipped
+                if from_shipped and key in replaces:
+                    library.replacements.append(Replacement(section, key, _where(located),
+                                                            _where(first)))
+                    target[key] = located
+                    continue
+                hint = ("; the study's inventories extend the shipped library: to redefine "
+                        "this entry, list it under the study's `replaces:`" if from_shipped
+                        else "")
                 problems.append(located.problem(
                     (key_field,), f"duplicate {key_field} in {section}; first defined at "
-                    f"{first.lines.file}:{first.lines.line_of(first.path)}", key))
+                    f"{_where(first)}{hint}", key))
                 continue
             target[key] = located
 
 
-def load_library(paths: Iterable[str | Path], partial: bool = False) -> Library:
+def load_library(paths: Iterable[str | Path], partial: bool = False,
+                 extends: Iterable[str | Path] = (), replaces: Collection[str] = ()
+                 ) -> Library:
     """Parse and merge inventory files; raise :class:`InputError` listing every problem.
 
     With ``partial``, files that fail to parse are skipped (listed in ``failed_files``) and their
     problems are returned on ``library.load_problems`` instead, so that a validation run can go
     on checking the other files' references.
+
+    ``extends`` (a study's case: the shipped ``inventories/``) is loaded first and ``paths`` add
+    to it. An entry of ``paths`` whose id (process code, accelerator, zone...) is already in
+    ``extends`` is an error, unless the id is in ``replaces``: then it replaces the shipped
+    entry, and the replacement is recorded (``library.replacements``).
     """
     library = Library()
     problems: list[Problem] = []
     digest = hashlib.sha256()
-    files = discover_yaml(paths)
+    base_files = discover_yaml(extends)
+    library.shipped_files = list(base_files)
+    shipped = {str(f) for f in base_files}
+    files = base_files + [f for f in discover_yaml(paths) if str(f) not in shipped]
     if not files:
         raise InputError(Problem(None, "inventories", "no inventory files found",
                                  value=", ".join(map(str, paths))))
@@ -197,7 +244,7 @@ def load_library(paths: Iterable[str | Path], partial: bool = False) -> Library:
             continue
         library.files.append(path)
         digest.update(str(path.name).encode() + b"\0" + path.read_bytes())
-        _merge_file(library, parsed, lines, problems)
+        _merge_file(library, parsed, lines, problems, replaces, shipped)
     library.content_hash = digest.hexdigest()
     if partial:
         library.load_problems = problems
@@ -379,6 +426,45 @@ def check_catalogue(library: Library, problems: list[Problem]) -> None:
         _expect_quantities("sites", located, problems)
 
 
+# -- step 6: a solvable technosphere -------------------------------------------------------------
+
+SINGULAR = 1e-12
+"""Smallest singular value of the technosphere matrix, relative to the largest, below which the
+matrix cannot be solved (bw2calc would fail or return nonsense)."""
+
+
+def check_technosphere(library: Library, exchanges: dict[str, list[ResolvedExchange]],
+                       problems: list[Problem]) -> None:
+    """A loop of processes that consumes all it produces (A needs 1 B, B needs 1 A) makes the
+    technosphere matrix singular: report each exchange of the loop, located, before anything is
+    written to Brightway."""
+    codes = list(library.processes)
+    if not codes:
+        return
+    index = {code: i for i, code in enumerate(codes)}
+    matrix = np.eye(len(codes))
+    for code, resolved in exchanges.items():
+        for exchange in resolved:
+            if exchange.kind == "technosphere" and str(exchange.target) in index:
+                matrix[index[str(exchange.target)], index[code]] -= exchange.amount
+    singular = np.linalg.svd(matrix)
+    values, right = singular[1], singular[2]
+    if values[-1] > SINGULAR * max(values[0], 1.0):
+        return
+    null = np.abs(right[-1])
+    involved = {codes[i] for i in np.flatnonzero(null > 1e-6 * null.max())}
+    loop = ", ".join(sorted(involved))
+    for code in sorted(involved):
+        located = library.processes[code]
+        for position, exchange in enumerate(located.item.exchanges):
+            if exchange.technosphere is not None and str(exchange.technosphere) in involved:
+                problems.append(located.problem(
+                    ("exchanges", position, "technosphere"),
+                    f"the technosphere matrix is singular: the processes {loop} form a loop "
+                    "that consumes all it produces; break the loop or lower an amount",
+                    str(exchange.technosphere)))
+
+
 def resolve_library(library: Library, flows: FlowIndex) -> ResolvedLibrary:
     """Run every check; raise :class:`InputError` listing all problems, else return amounts."""
     problems: list[Problem] = []
@@ -394,6 +480,8 @@ def resolve_library(library: Library, flows: FlowIndex) -> ResolvedLibrary:
         except UnitProblem as exc:
             problems.append(located.problem(("unit",), str(exc), process.unit))
     check_catalogue(library, problems)
+    if not problems:
+        check_technosphere(library, exchanges, problems)
     if problems:
         raise InputError(problems)
     return ResolvedLibrary(library, exchanges, values, flows)

@@ -43,6 +43,36 @@ ZONE_REGIONS_FILE = "zone_regions.yaml"
 DEFAULT_COOLING = ("cooling_water_evaporated", "cooling_water_returned")
 
 
+WITHDRAWAL_FLOWS: tuple[tuple[str, str], ...] = (
+    ("fc1c42ce-a759-49fa-b987-f1ec5e503db1",
+     "Water, cooling, unspecified natural origin (in water)"),
+    ("1acb026e-9de6-48fe-9e0d-be4d24125bbc", "Water, lake (in water)"),
+    ("8c75e7ab-8ab8-41e4-b394-c166ff5b050d", "Water, river (in water)"),
+    ("831f249e-53f2-49cf-a93c-7cee105f048e", "Water, unspecified natural origin (in water)"),
+    ("67c40aae-d403-464d-9649-c12695e43ad8", "Water, well, in ground (in water)"),
+    ("478e8437-1c21-4032-8438-872a6b5ddcdf", "Water, unspecified natural origin (in ground)"),
+)
+"""biosphere3 codes (bw2io 0.9 ecoinvent 3.9 biosphere) of the fresh-water resource flows that
+gpulca's water withdrawal indicator counts (:mod:`gpulca.engine.withdrawal`)."""
+
+
+def withdrawal_is_consumption(resolved: ResolvedLibrary, code: str) -> bool:
+    """True when a process withdraws exactly the water it evaporates: its source published a
+    consumption factor only (the WRI factors of the grid zones), so its withdrawal is a lower
+    bound that a report must say, not a measured withdrawal."""
+    withdrawn = evaporated = 0.0
+    evaporation = evaporation_codes(resolved.flows)
+    fresh = {c for c, _ in WITHDRAWAL_FLOWS}
+    for exchange in resolved.exchanges.get(code, []):
+        if exchange.kind != "biosphere":
+            continue
+        if str(exchange.target) in fresh:
+            withdrawn += exchange.amount
+        elif str(exchange.target) in evaporation:
+            evaporated += exchange.amount
+    return withdrawn > 0 and abs(withdrawn - evaporated) <= 1e-9 * withdrawn
+
+
 @dataclass(frozen=True)
 class AwareRegion:
     """One AWARE 2.0 region and the factor gpulca uses for it [m3 world-eq / m3]."""

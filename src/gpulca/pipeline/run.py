@@ -18,18 +18,23 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gpulca.core.errors import InputError
+from gpulca.core.errors import GpulcaError, InputError, Problem
 from gpulca.core.units import cached_magnitude, magnitude_in, parse_quantity
+from gpulca.engine.bundled import WITHDRAWAL_METHOD
 from gpulca.engine.gateway import open_session
 from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
 from gpulca.engine.solve import Scores
+from gpulca.library.water import withdrawal_is_consumption
+from gpulca.model.operation import OperationModel, operation_model
 from gpulca.model.translate import (
     Demand,
+    HardwareParameters,
     RowQuantities,
     extra_energy_quantities,
     phase_demands,
     row_quantities,
 )
+from gpulca.results.contributions import STUDY, contributions_frame
 from gpulca.results.frames import audit_frame, functional_unit_name, scores_frame
 from gpulca.results.result import StudyResult
 from gpulca.results.sanity import score_problems
@@ -69,6 +74,98 @@ def activity_quantities(study: ResolvedStudy,
     return quantities
 
 
+def row_hardware(study: ResolvedStudy) -> list[HardwareParameters | None]:
+    """The study's resolved hardware of every row of :func:`activity_quantities` (None for an
+    extra-energy entry), as the study declares it (before a row's own GPU load or power)."""
+    default = study.study.hardware.accelerator
+    return [study.hardware[row.accelerator or default] for row in study.rows] + \
+        [None] * len(study.study.extra_energy)
+
+
+def assumption_sources(study: ResolvedStudy) -> dict[str, str]:
+    """Where each resolved value was read, by assumption key (for the operation processes)."""
+    return {a.key: f"{a.origin}" + (f" ({a.source})" if a.source else "")
+            for a in study.assumptions}
+
+
+def study_operation(study: ResolvedStudy, quantities: Sequence[RowQuantities]
+                    ) -> OperationModel:
+    """The study's operation processes and each phase's demand of them (GPU-hours and stated
+    corrections), from its translated rows (:func:`activity_quantities`)."""
+    return operation_model(quantities, row_hardware(study), study.site,
+                           assumption_sources(study))
+
+
+OPERATION_TOTAL = "operation"
+"""Functional unit suffix of a phase's whole demand of operation processes."""
+OPERATION_GROSS = "operation-gpu-hours"
+"""Functional unit suffix of a phase's GPU-hours alone (without corrections): the scale of the
+float32 round-off of the whole demand's score."""
+
+
+def operation_functional_units(operation: OperationModel) -> dict[str, Demand]:
+    """Two named demands per phase: GPU-hours of its operation processes with its corrections
+    (the phase's score), and the GPU-hours alone (the scale of the check's round-off)."""
+    units = {functional_unit_name(phase, OPERATION_TOTAL): demand
+             for phase, demand in operation.phase_demands().items() if demand}
+    units.update({functional_unit_name(phase, OPERATION_GROSS): demand
+                  for phase, demand in operation.gpu_hours.items() if demand})
+    return units
+
+
+FLOAT32_TOLERANCE = 1e-6
+"""Relative tolerance between a phase's score from its operation processes and the sum of its
+stage scores. Brightway stores matrix amounts as float32 (bw_processing
+``resolve_dict_iterator``): each exchange amount of an operation process (e.g. 0.682 kW x PUE
+1.56 = 1.06392 kWh per GPU-hour) is rounded to 24 bits, at most 2**-24 = 6e-8 relative, while the
+stage demand vectors are float64. The round-off scales with the gross amounts: the stage scores'
+magnitudes and the score of the GPU-hours alone (a measured energy far below the modelled one is
+a large negative correction of a large modelled score). 1e-6 of that scale is the round-off with
+a 16-fold margin for sums of several exchanges."""
+
+
+def check_operation_scores(scores: Scores, demands: dict[str, dict[str, Demand]],
+                           operation: OperationModel, impacts: Sequence[str]) -> None:
+    """Each phase's score from GPU-hours of its operation processes must equal the sum of its
+    stage scores, to float32 rounding (:data:`FLOAT32_TOLERANCE`)."""
+    for phase in operation.phase_demands():
+        name = functional_unit_name(phase, OPERATION_TOTAL)
+        for impact in impacts:
+            if (impact, name) not in scores:
+                continue
+            whole = scores[(impact, name)]
+            parts = [scores.get((impact, functional_unit_name(phase, stage)), 0.0)
+                     for stage in demands.get(phase, {})]
+            gross = scores.get((impact, functional_unit_name(phase, OPERATION_GROSS)), 0.0)
+            scale = sum(abs(p) for p in parts) + abs(gross)
+            if abs(whole - sum(parts)) > FLOAT32_TOLERANCE * scale + 1e-12:
+                raise GpulcaError(f"phase {phase!r}, {impact}: the operation processes score "
+                                  f"{whole!r} but the stages sum to {sum(parts)!r}")
+
+
+def withdrawal_warnings(study: ResolvedStudy, demands: dict[str, dict[str, Demand]]
+                        ) -> list[str]:
+    """Off-site water withdrawal is never equal to consumption silently: each electricity
+    process demanded whose source gives consumption only is named."""
+    if WITHDRAWAL_METHOD not in {c.method for c in study.methods.impact_categories}:
+        return []
+    warnings = []
+    if not any(a.key == "site.wue_withdrawal" for a in study.assumptions):
+        warnings.append("water withdrawal: on-site withdrawal is counted equal to on-site "
+                        "consumption (WUE), because neither the study nor its site gives a "
+                        "withdrawal WUE (site.wue_withdrawal): a lower bound")
+    codes = dict.fromkeys(code for stages in demands.values()
+                          for code in stages.get("electricity", {}))
+    lower = [code for code in codes if withdrawal_is_consumption(study.library, code)]
+    if not lower:
+        return warnings
+    return warnings + [f"water withdrawal: off-site (electricity generation) withdrawal of "
+            f"{', '.join(lower)} is counted equal to its water consumption, because its source "
+            "publishes consumption only (WRI factors): a lower bound; thermoelectric plants "
+            "withdraw far more than they consume (US fleet 2015: 103 vs 2.7 billion gallons a "
+            "day, USGS SIR 2019-5103)"]
+
+
 def zero_energy_warnings(demands: dict[str, dict[str, Demand]]) -> list[str]:
     """A phase that draws no electricity is reported: it usually means missing data."""
     return [f"phase {phase!r} has no electricity use (0 kWh): check its GPU-hours or energy"
@@ -81,20 +178,48 @@ def stage_functional_units(demands: dict[str, dict[str, Demand]]) -> dict[str, D
             for phase, stages in demands.items() for stage, demand in stages.items()}
 
 
+def contribution_demands(operation: OperationModel) -> dict[str, Demand]:
+    """The demands of the contribution analysis: each phase's GPU-hours of its operation
+    processes (with its corrections) and the whole study (``study``)."""
+    phases = operation.phase_demands()
+    whole: Demand = {}
+    for demand in phases.values():
+        for code, amount in demand.items():
+            whole[code] = whole.get(code, 0.0) + amount
+    return {**phases, STUDY: whole}
+
+
 def run_resolved(study: ResolvedStudy, data_dir: str | Path | None = None,
                  project: str = DEFAULT_PROJECT, progress: ProgressCallback | None = None,
-                 variant: str = "base") -> StudyResult:
-    """Solve a resolved study with bw2calc in the gpulca project of ``data_dir``."""
+                 variant: str = "base", contributions: bool = False) -> StudyResult:
+    """Solve a resolved study with bw2calc in the gpulca project of ``data_dir``; with
+    ``contributions``, also the processes and flows that make each impact."""
     quantities = activity_quantities(study)
     demands = phase_demands(quantities)
+    operation = study_operation(study, quantities)
+    processes = {code: p.activity_data() for code, p in operation.processes.items()}
     with open_session(project, data_dir, progress) as session:
         prepared = session.prepare(study.library, study.methods, str(study.methods_file))
-        scores = session.solve(prepared.database, stage_functional_units(demands),
-                               study.methods)
-        # inside the session: a result refused (not finite) removes a database it wrote
-        return study_result(study, quantities, demands, scores, prepared.method_units,
-                            (prepared.database, project, session.data_dir), variant, (),
-                            prepared.method_metadata)
+        operation_db = session.write_operation(prepared.database, processes)
+        scores = session.solve(prepared.database, {**stage_functional_units(demands),
+                                                   **operation_functional_units(operation)},
+                               study.methods, (operation_db,))
+        records = session.contributions(
+            [prepared.database, operation_db], contribution_demands(operation),
+            study.methods) if contributions else None
+        # inside the session: a result refused (not finite, or the operation processes
+        # disagreeing) removes a database this run wrote
+        check_operation_scores(scores, demands, operation,
+                               [c.id for c in study.methods.impact_categories])
+        result = study_result(study, quantities, demands, scores, prepared.method_units,
+                              (prepared.database, project, session.data_dir), variant, (),
+                              prepared.method_metadata)
+    result.operation = operation
+    result.operation_database = operation_db
+    if records is not None:
+        result.contributions = contributions_frame(study.name, variant, records, study.phases,
+                                                   study.methods, prepared.method_units)
+    return result
 
 
 def study_result(study: ResolvedStudy, quantities: list[RowQuantities],
@@ -113,17 +238,19 @@ def study_result(study: ResolvedStudy, quantities: list[RowQuantities],
     database, project, data_dir = where
     return StudyResult(study, frame, audit_frame(study.name, variant, quantities), demands,
                        database, project, data_dir, variant,
-                       study.warnings + zero_energy_warnings(demands), list(overrides),
+                       study.warnings + zero_energy_warnings(demands)
+                       + withdrawal_warnings(study, demands), list(overrides),
                        dict(method_metadata or {}))
 
 
 def run_study(study: str | Path | Study | Mapping[str, Any],
               data_dir: str | Path | None = None, project: str = DEFAULT_PROJECT,
-              progress: ProgressCallback | None = None, base_dir: str | Path = "."
-              ) -> StudyResult:
+              progress: ProgressCallback | None = None, base_dir: str | Path = ".",
+              contributions: bool = False) -> StudyResult:
     """Load (or take), resolve and solve a study: a file path, or an in-memory
     :class:`~gpulca.schemas.scenario.Study` or mapping whose relative paths start at
-    ``base_dir``."""
-    if isinstance(study, str | Path):
-        return run_resolved(load_study(study), data_dir, project, progress)
-    return run_resolved(resolve_study(study, base_dir), data_dir, project, progress)
+    ``base_dir``. With ``contributions``, ``result.contributions`` holds the processes and
+    elementary flows that make each impact (per phase and for the whole study)."""
+    resolved = load_study(study) if isinstance(study, str | Path) else \
+        resolve_study(study, base_dir)
+    return run_resolved(resolved, data_dir, project, progress, contributions=contributions)

@@ -19,7 +19,7 @@ from typing import Any
 from gpulca.core.errors import InputError, Problem, ProblemList
 from gpulca.engine.bundled import bundled_flow_index, known_method_names
 from gpulca.io.yamlio import load_yaml
-from gpulca.library.inventory import discover_yaml, load_library, resolve_library
+from gpulca.library.inventory import discover_yaml, load_library, resolve_library, shipped_root
 from gpulca.library.methods import load_methods
 from gpulca.study.variants import load_variants
 
@@ -121,12 +121,28 @@ def validate_paths(paths: Iterable[str | Path]) -> ValidationResult:
     return result
 
 
-def _check_library(report: ProblemList, files: list[Path]) -> None:
-    """Check inventory files as one library, going on past files that fail to parse."""
-    library = load_library(files, partial=True)
-    report.extend(library.load_problems)
+def _library_problems(files: list[Path], extends: list[Path] | None = None) -> list[Problem]:
+    """Problems of inventory files checked as one library (going on past files that fail to
+    parse), on their own or added to the library ``extends``."""
+    library = load_library(files, partial=True, extends=extends or [])
+    problems = list(library.load_problems)
     if library.processes or library.parameters:
-        resolve_library(library, bundled_flow_index())
+        try:
+            resolve_library(library, bundled_flow_index())
+        except InputError as exc:
+            problems.extend(exc.problems)
+    return problems
+
+
+def _check_library(report: ProblemList, files: list[Path]) -> None:
+    """Check inventory files as one library. Files that do not resolve on their own but do as
+    an addition to the shipped library are a study's own inventories (which extend it): fine."""
+    alone = _library_problems(files)
+    if alone:
+        shipped = sorted(discover_yaml([shipped_root() / "inventories"]))
+        if not set(files) <= set(shipped) and not _library_problems(files, shipped):
+            return
+    report.extend(alone)
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

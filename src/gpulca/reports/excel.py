@@ -105,6 +105,9 @@ class ExtraSheet:
 
 
 EXTRA_SHEETS: list[ExtraSheet] = [
+    ExtraSheet("Contributions", "The processes and elementary flows that make each impact "
+               "(with --contributions).", "gpulca.reports.contributions_sheet:write_contributions",
+               applies="gpulca.reports.contributions_sheet:has_contributions"),
     # One line per sheet module, e.g.:
     # ExtraSheet("Deployment", "Per request and per token.",
     #            "gpulca.reports.deployment:write_deployment_sheet",

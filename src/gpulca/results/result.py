@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from gpulca.model.operation import OperationModel
 from gpulca.model.translate import Demand
 from gpulca.study.resolve import ResolvedStudy
 from gpulca.study.variants.expand import AppliedOverride
@@ -33,3 +34,11 @@ class StudyResult:
     method_metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
     """By impact category id: what the Brightway project stores about its method (unit,
     number of characterisation factors, source file), read when the result was solved."""
+    operation: OperationModel | None = None
+    """The study's operation processes (one GPU-hour of an accelerator at the site) and each
+    phase's demand of them: GPU-hours and stated corrections (:mod:`gpulca.model.operation`)."""
+    operation_database: str | None = None
+    """The Brightway database holding them (linked to ``database``), when written."""
+    contributions: pd.DataFrame | None = None
+    """With ``contributions=True``: the processes and elementary flows that make each impact,
+    per phase and for the whole study (:mod:`gpulca.results.contributions`)."""

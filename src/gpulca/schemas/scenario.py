@@ -255,7 +255,13 @@ class Study(StrictModel):
     description: str | None = None
     """What the study is, in words."""
     inventories: list[NonEmptyStr] | None = None
-    """Inventory files or folders, relative to this file. Default: the shipped library."""
+    """Inventory files or folders, relative to this file. They add to the shipped library
+    (unless ``shipped_inventories`` is false); redefining a shipped entry needs ``replaces``."""
+    shipped_inventories: bool = True
+    """False: the study's ``inventories`` are its whole library (nothing shipped is added)."""
+    replaces: list[NonEmptyStr] = Field(default_factory=list)
+    """Ids of shipped entries (process codes, accelerators, servers, grid zones, sites,
+    parameters) that the study's own inventories redefine; each replacement is logged."""
     methods: NonEmptyStr | None = None
     """A methods file relative to this file. Default: the shipped ``methods/default.yaml``."""
     phases: list[PhaseDefinition] = Field(default_factory=list)
@@ -281,3 +287,12 @@ class Study(StrictModel):
         if value is not None and not value:
             raise ValueError("'inventories' is empty; leave it out to use the shipped library")
         return value
+
+    @model_validator(mode="after")
+    def own_library_needs_inventories(self) -> Study:
+        if not self.shipped_inventories and not self.inventories:
+            raise ValueError("'shipped_inventories: false' needs the study's own 'inventories'")
+        if self.replaces and not self.shipped_inventories:
+            raise ValueError("'replaces' names shipped entries, but 'shipped_inventories' is "
+                             "false: the shipped library is not loaded")
+        return self

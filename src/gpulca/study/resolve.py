@@ -24,6 +24,7 @@ from gpulca.engine.bundled import bundled_flow_index, known_method_names
 from gpulca.io.yamlio import LineMap, load_yaml
 from gpulca.library.flows import FlowIndex
 from gpulca.library.inventory import (
+    Library,
     Located,
     ResolvedLibrary,
     load_library,
@@ -31,7 +32,7 @@ from gpulca.library.inventory import (
     shipped_root,
 )
 from gpulca.library.methods import load_methods
-from gpulca.library.water import site_cooling_code
+from gpulca.library.water import DEFAULT_COOLING, site_cooling_code
 from gpulca.model.translate import HardwareParameters, SiteParameters
 from gpulca.schemas import parse
 from gpulca.schemas.common import SourcedValue
@@ -148,10 +149,13 @@ def _resolve_site(r: _Resolver) -> SiteParameters:
                      (site.pue if site else None, site_entry, ("pue",)))
     wue = r.quantity(PARAMETERS["site.wue"], spec.wue, ("site", "wue"),
                      (site.wue if site else None, site_entry, ("wue",)))
-    withdrawal_spec = spec.wue_withdrawal or (site.wue_withdrawal if site else None)
+    # The site's withdrawal belongs with the site's WUE: a study that sets its own WUE and no
+    # withdrawal withdraws what it consumes (reported as a lower bound by the run).
+    site_withdrawal = site.wue_withdrawal if site and spec.wue is None else None
+    withdrawal_spec = spec.wue_withdrawal or site_withdrawal
     withdrawal = wue if withdrawal_spec is None else r.quantity(
         PARAMETERS["site.wue_withdrawal"], spec.wue_withdrawal, ("site", "wue_withdrawal"),
-        (site.wue_withdrawal if site else None, site_entry, ("wue_withdrawal",)))
+        (site_withdrawal, site_entry, ("wue_withdrawal",)))
     if withdrawal < wue:
         r.problem(("site", "wue_withdrawal"), f"withdrawal {withdrawal} L/kWh is below "
                   f"consumption (wue) {wue} L/kWh", withdrawal)
@@ -160,6 +164,13 @@ def _resolve_site(r: _Resolver) -> SiteParameters:
             "site.grid_zone", zone.item.id, "", zone.item.source, zone.item.quality, None,
             f"{zone.lines.file}:{zone.lines.line_of(zone.path)}"))
     zone_key = zone.item.id if zone else None
+    for code in (site.cooling_evaporation, site.cooling_return) if site else DEFAULT_COOLING:
+        if code not in library.processes:
+            r.problem(("site", "site") if spec.site else ("site",),
+                      f"the study's library has no process {code!r} (on-site cooling water "
+                      "that every site needs): add an inventory file defining it (the shipped "
+                      "one is inventories/datacenter/cooling-water.yaml) or use the shipped "
+                      "library", code)
     return SiteParameters(
         grid_zone=zone_id or "", electricity_process=zone.item.electricity if zone else "",
         pue=pue, wue_l_per_kwh=wue, wue_withdrawal_l_per_kwh=withdrawal,
@@ -321,12 +332,33 @@ class StudyInputs:
     """Phases a tagging-rules file adds to the taxonomy."""
 
 
-def _dependencies(inventories: list[str] | None, methods: str | None, base: Path
-                  ) -> tuple[list[Path], Path]:
+@dataclass(frozen=True)
+class LibraryPaths:
+    """The inventory files a study's library is loaded from."""
+
+    own: list[Path]
+    """The study's ``inventories`` (the shipped folder when it names none)."""
+    extends: list[Path]
+    """The shipped ``inventories/`` the study's own files add to (empty when they are the
+    whole library)."""
+    replaces: tuple[str, ...] = ()
+
+    def load(self, partial: bool = False) -> Library:
+        return load_library(self.own, partial, self.extends, self.replaces)
+
+
+def _dependencies(inventories: list[str] | None, methods: str | None, base: Path,
+                  shipped_inventories: bool = True, replaces: Sequence[str] = ()
+                  ) -> tuple[LibraryPaths, Path]:
     root = shipped_root()
-    inventory_paths = [base / p for p in inventories] if inventories else [root / "inventories"]
+    shipped = [root / "inventories"]
+    if inventories:
+        paths = LibraryPaths([base / p for p in inventories],
+                             shipped if shipped_inventories else [], tuple(replaces))
+    else:
+        paths = LibraryPaths(shipped, [])
     methods_file = base / methods if methods else root / "methods" / "default.yaml"
-    return inventory_paths, methods_file
+    return paths, methods_file
 
 
 def _dependency_problems(data: Any, base: Path) -> list[Problem]:
@@ -340,9 +372,12 @@ def _dependency_problems(data: Any, base: Path) -> list[Problem]:
         return []
     if not (methods is None or isinstance(methods, str)):
         return []
-    inventory_paths, methods_file = _dependencies(inventories, methods, base)
+    shipped = data.get("shipped_inventories", True) is not False
+    raw_replaces = data.get("replaces")
+    replaces = [str(r) for r in raw_replaces] if isinstance(raw_replaces, list) else []
+    inventory_paths, methods_file = _dependencies(inventories, methods, base, shipped, replaces)
     problems: list[Problem] = []
-    for check in (lambda: resolve_library(load_library(inventory_paths), bundled_flow_index()),
+    for check in (lambda: resolve_library(inventory_paths.load(), bundled_flow_index()),
                   lambda: load_methods(methods_file, known_method_names())):
         try:
             check()
@@ -399,10 +434,11 @@ def study_inputs_from_data(data: Any, lines: LineMap, path: Path,
         problems.extend(_dependency_problems(data, path.parent))
         raise InputError(problems) from exc
     base = path.parent
-    inventory_paths, methods_file = _dependencies(study.inventories, study.methods, base)
+    inventory_paths, methods_file = _dependencies(study.inventories, study.methods, base,
+                                                  study.shipped_inventories, study.replaces)
     library = methods = None
     try:
-        library = resolve_library(load_library(inventory_paths), flows or bundled_flow_index())
+        library = resolve_library(inventory_paths.load(), flows or bundled_flow_index())
     except InputError as exc:
         problems.extend(exc.problems)
     try:
@@ -448,6 +484,7 @@ def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLi
             if resolved is not None:
                 hardware[accelerator_id] = resolved
     warnings = _check_rows(resolver, rows, phases, row_path) if check_rows else []
+    warnings += _replacements(resolver, study, library.library)
     if study.variants is not None:
         warnings.append("the study defines variants: `gpulca compare` computes them "
                         "(`gpulca run` computes the base study only)")
@@ -463,6 +500,17 @@ def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLi
         site=site, hardware=hardware, rows=rows, extra_energy_kwh=extra, phases=phases,
         assumptions=_dedupe(resolver.assumptions), warnings=warnings,
         input_files=dict(input_files))
+
+
+def _replacements(r: _Resolver, study: Study, library: Library) -> list[str]:
+    """Every shipped entry the study's inventories replaced, as a warning; a ``replaces`` id
+    that replaced nothing is a problem."""
+    done = {item.key for item in library.replacements}
+    for index, key in enumerate(study.replaces):
+        if key not in done:
+            r.problem(("replaces", index), "no entry of the study's inventories redefines a "
+                      "shipped entry with this id", key)
+    return [f"{item.message()} (listed in `replaces`)" for item in library.replacements]
 
 
 def _dedupe(records: list[AssumptionRecord]) -> list[AssumptionRecord]:
