@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gpulca.core.errors import GpulcaError, InputError, Problem
+from gpulca.core.errors import GpulcaError, InputError
 from gpulca.core.units import cached_magnitude, magnitude_in, parse_quantity
 from gpulca.engine.bundled import WITHDRAWAL_METHOD
 from gpulca.engine.gateway import open_session
