@@ -38,6 +38,7 @@ from gpulca.schemas.common import SourcedValue
 from gpulca.schemas.methods import MethodSet
 from gpulca.schemas.reference import Selection
 from gpulca.schemas.scenario import ActivityRow, Study
+from gpulca.study.deployment import ResolvedDeployment, resolve_deployment
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class ResolvedStudy:
     warnings: list[str] = field(default_factory=list)
     input_files: dict[str, str] = field(default_factory=dict)
     """sha256 of every input file, by path."""
+    deployment: ResolvedDeployment | None = None
+    """What the study serves and which phases serve it (:mod:`gpulca.study.deployment`)."""
 
     @property
     def name(self) -> str:
@@ -437,6 +440,8 @@ def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLi
     resolver = _Resolver(study, lines, library)
     # Precedence of labels: default taxonomy < the rules file's phases < the study's own.
     phases = phase_labels([*rules_phases, *((p.id, p.label) for p in study.phases)])
+    deployment, serving_rows, found = resolve_deployment(study.deployment, lines, phases)
+    resolver.problems.extend(found)
     site = _resolve_site(resolver)
     hardware: dict[str, HardwareParameters] = {}
     wanted = [(study.hardware.accelerator, ("hardware", "accelerator"))] + [
@@ -448,6 +453,13 @@ def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLi
             if resolved is not None:
                 hardware[accelerator_id] = resolved
     warnings = _check_rows(resolver, rows, phases, row_path) if check_rows else []
+    rows = rows + serving_rows if serving_rows else rows
+    wanted_serving = study.deployment.serving.accelerator if study.deployment else None
+    if wanted_serving and wanted_serving not in hardware:
+        resolved_serving = _resolve_hardware(
+            resolver, wanted_serving, ("deployment", "serving", "accelerator"))
+        if resolved_serving is not None:
+            hardware[wanted_serving] = resolved_serving
     if study.variants is not None:
         warnings.append("the study defines variants: `gpulca compare` computes them "
                         "(`gpulca run` computes the base study only)")
@@ -462,7 +474,7 @@ def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLi
         study=study, file=path, library=library, methods=methods, methods_file=methods_file,
         site=site, hardware=hardware, rows=rows, extra_energy_kwh=extra, phases=phases,
         assumptions=_dedupe(resolver.assumptions), warnings=warnings,
-        input_files=dict(input_files))
+        input_files=dict(input_files), deployment=deployment)
 
 
 def _dedupe(records: list[AssumptionRecord]) -> list[AssumptionRecord]:
