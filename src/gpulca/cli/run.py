@@ -20,6 +20,7 @@ from gpulca.cli.common import (
 )
 from gpulca.cli.errors import report_errors
 from gpulca.cli.reports import prepare_reports, report_options
+from gpulca.cli.service import print_service
 from gpulca.core.vocabulary import format_number, format_percent, format_range, impact_heading
 from gpulca.io.atomic import write_all
 from gpulca.pipeline.run import run_study
@@ -31,6 +32,7 @@ from gpulca.results.frames import (
 )
 from gpulca.results.reference import compare_reference
 from gpulca.results.result import StudyResult
+from gpulca.results.service import service_frame, traffic_frame
 
 
 def default_output_dir(study_name: str) -> Path:
@@ -44,15 +46,19 @@ def write_results(result: StudyResult, directory: Path,
     frames = {"results.csv": result.scores, "audit.csv": result.audit}
     if comparison is not None and len(comparison):
         frames["reference.csv"] = comparison
+    if result.study.deployment is not None:  # per unit of service (gpulca.results.service)
+        frames["service.csv"] = service_frame(result)
+        frames["service-traffic.csv"] = traffic_frame(result)
     return write_all(directory, {name: csv_writer(frame) for name, frame in frames.items()})
 
 
 def print_multiplier(result: StudyResult) -> None:
     """Whole development / final training per impact, when the study has a final training."""
-    table = development_multiplier(result.scores)
+    serving = result.study.deployment.serving_phases if result.study.deployment else ()
+    table = development_multiplier(result.scores[~result.scores["phase"].isin(serving)])
     if table.empty:
         return
-    share = phase_share(result.audit)
+    share = phase_share(result.audit[~result.audit["phase"].isin(serving)])
     rows = pd.DataFrame({
         "whole development": table["total"].to_numpy(),
         "final training": table["final"].to_numpy(),
@@ -139,6 +145,7 @@ def run(study: str, output: str | None, data_dir: str | None, project: str,
         print_warning(warning)
     print_summary(result)
     print_multiplier(result)
+    print_service(result, service_frame(result))
     comparison = compare_reference(result)
     print_reference(result, comparison)
     reports = prepare_reports([result], excel_file, charts_dir)

@@ -14,8 +14,10 @@ and serving, and the break-even (:mod:`gpulca.results.service`).
         output_tokens: {per_request: 400, source: "..."}
       serving:
         throughput:
-          - {unit: output_tokens, value: 1500 / second, utilisation: {value: 0.5, assumption: "..."},
-             assumption: "..."}
+          - unit: output_tokens
+            value: 1500 / second
+            utilisation: {value: 0.5, assumption: "..."}
+            assumption: "..."
 
 How the serving is known, exactly one of:
 
@@ -162,7 +164,7 @@ class Deployment(StrictModel):
     """Multiples of the declared lifetime traffic in the levelised-vs-traffic table."""
 
     @model_validator(mode="after")
-    def consistent(self) -> Deployment:
+    def traffic_consistent(self) -> Deployment:
         for unit, amount in self.traffic.items():
             if amount.rate is not None and self.service_life is None:
                 raise ValueError(f"traffic.{unit} is a rate: give the period it runs over as "
@@ -173,6 +175,10 @@ class Deployment(StrictModel):
                 if REQUESTS not in self.traffic:
                     raise ValueError(f"traffic.{unit} is 'per_request': declare "
                                      "traffic.requests too")
+        return self
+
+    @model_validator(mode="after")
+    def serving_consistent(self) -> Deployment:
         for index, throughput in enumerate(self.serving.throughput or []):
             if throughput.unit not in self.traffic:
                 raise ValueError(f"serving.throughput[{index}].unit {throughput.unit!r} is not "

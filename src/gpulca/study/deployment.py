@@ -183,6 +183,26 @@ def _estimated_rows(spec: Deployment, units: dict[str, ServiceUnit]) -> list[Act
                 "output token")]
 
 
+def _measured_fraction(spec: Deployment, life_h: float | None, phases: dict[str, str],
+                       check: _Problems) -> float:
+    """Share of the lifetime traffic the measured serving phases cover."""
+    measured = spec.serving.measured
+    assert measured is not None
+    for index, phase in enumerate(measured.phases):
+        if phase not in phases:
+            check.add(("serving", "measured", "phases", index), "unknown phase", phase)
+    if measured.covers is None or life_h is None:
+        return 1.0
+    path = ("serving", "measured", "covers", "value")
+    covers = check.quantity(measured.covers.value, "hour", path, "period")
+    if covers is None:
+        return 1.0
+    if covers > life_h:
+        check.add(path, "the measured period is longer than the service life",
+                  measured.covers.value)
+    return covers / life_h
+
+
 def resolve_deployment(spec: Deployment | None, lines: LineMap, phases: dict[str, str]
                        ) -> tuple[ResolvedDeployment | None, list[ActivityRow], list[Problem]]:
     """The deployment, the serving rows to add to the activity and the problems found.
@@ -200,20 +220,8 @@ def resolve_deployment(spec: Deployment | None, lines: LineMap, phases: dict[str
     serving = spec.serving
     fraction, rows = 1.0, []
     if serving.measured is not None:
-        measured = serving.measured
-        phase_ids = tuple(measured.phases)
-        for index, phase in enumerate(phase_ids):
-            if phase not in phases:
-                check.add(("serving", "measured", "phases", index), "unknown phase", phase)
-        if measured.covers is not None and life_h is not None:
-            covers = check.quantity(measured.covers.value, "hour",
-                                    ("serving", "measured", "covers", "value"), "period")
-            if covers is not None:
-                if covers > life_h:
-                    check.add(("serving", "measured", "covers", "value"),
-                              "the measured period is longer than the service life",
-                              measured.covers.value)
-                fraction = covers / life_h
+        phase_ids = tuple(serving.measured.phases)
+        fraction = _measured_fraction(spec, life_h, phases, check)
         source = "the study's activity rows of phases " + ", ".join(phase_ids)
     else:
         phase_ids = (serving.phase,)
