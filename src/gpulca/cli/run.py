@@ -22,7 +22,7 @@ from gpulca.cli.errors import report_errors
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.cli.service import print_service
 from gpulca.core.vocabulary import format_number, format_percent, format_range, impact_heading
-from gpulca.io.atomic import write_all
+from gpulca.io.atomic import bytes_writer, write_all
 from gpulca.pipeline.run import run_study
 from gpulca.results.frames import (
     development_multiplier,
@@ -49,7 +49,13 @@ def write_results(result: StudyResult, directory: Path,
     if result.study.deployment is not None:  # per unit of service (gpulca.results.service)
         frames["service.csv"] = service_frame(result)
         frames["service-traffic.csv"] = traffic_frame(result)
-    return write_all(directory, {name: csv_writer(frame) for name, frame in frames.items()})
+    writers = {name: csv_writer(frame) for name, frame in frames.items()}
+    if result.study.deployment is not None:  # levelised vs lifetime traffic, drawn in memory
+        from gpulca.reports.deployment import service_chart_bytes
+
+        chart = service_chart_bytes(result)
+        writers["service.png"] = bytes_writer(chart)
+    return write_all(directory, writers)
 
 
 def print_multiplier(result: StudyResult) -> None:

@@ -39,6 +39,7 @@ from gpulca.core.vocabulary import (
     variant_colours,
 )
 from gpulca.io.atomic import write_bytes_atomic
+from gpulca.reports import deployment as dp
 from gpulca.reports import tables as rp
 from gpulca.reports.xlsx import (  # noqa: F401 - safe_text, FORMULA_TRIGGERS, ZIP_DATE: public here
     CHART_ROWS,
@@ -66,6 +67,7 @@ SHEET_NOTES = {
     "Phase x stage": "For each impact: phases by life-cycle stage, with a stacked chart.",
     "Scenarios": "The variants compared with the base study.",
     "Reference": "The study's published figures beside gpulca's values, with the deviation.",
+    dp.SHEET: dp.NOTE,
     "Assumptions": "Every parameter used, with its value, unit, source, quality and uncertainty.",
     "Activity": "Each activity row: GPU-hours to energy, water and amortised hardware.",
     "Inventory": "Every exchange of the foreground processes that were solved, with its source.",
@@ -431,7 +433,8 @@ def write_run(sheet: Sheet, report: rp.ReportData) -> None:
 def sheet_names(report: rp.ReportData) -> list[str]:
     """The sheets of a report's workbook, in order."""
     optional = {"Scenarios": report.has_variants,
-                "Reference": report.reference is not None and len(report.reference) > 0}
+                "Reference": report.reference is not None and len(report.reference) > 0,
+                dp.SHEET: dp.has_deployment(report)}
     return [name for name in SHEET_NOTES if optional.get(name, True)]
 
 
@@ -455,6 +458,7 @@ def build_workbook(report: rp.ReportData) -> Any:
     write_summary(sheets["Summary"], report, chart, names)
     writers = {"By phase": write_by_phase, "By stage": write_by_stage,
                "Scenarios": write_scenarios, "Reference": write_reference,
+               dp.SHEET: dp.write_deployment,
                "Assumptions": write_assumptions,
                "Activity": write_activity, "Inventory": write_inventory,
                "Methods": write_methods, "Run": write_run}
