@@ -86,8 +86,9 @@ def print_service_ranking(ranking: pd.DataFrame) -> None:
                       title_justify="left")
         for name in ("rank", "variant", "levelised", "marginal"):
             table.add_column(name, justify="left" if name == "variant" else "right")
-        for row in frame.itertuples():
-            table.add_row(str(row.rank), escape(str(row.variant)),
-                          format_number(float(row.levelised)), format_number(float(row.marginal)))
+        for row in frame.to_dict("records"):
+            table.add_row(str(row["rank"]), escape(str(row["variant"])),
+                          format_number(float(row["levelised"])),
+                          format_number(float(row["marginal"])))
         stdout.print(table)
         del unit

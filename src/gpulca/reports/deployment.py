@@ -79,9 +79,10 @@ def write_deployment(sheet: Sheet, report: rp.ReportData) -> None:
         sheet.heading(f"{prefix}over the service life: development, final training, serving")
         sheet.table(["Impact", "Unit", "Development", "Final training", "Serving (life)",
                      "Total", "Serving share"],
-                    [[r.impact_label, r.unit, r.development, r.final_training, r.serving_life,
-                      r.total_life, r.serving_life / r.total_life if r.total_life else None]
-                     for r in split.itertuples()],
+                    [[r["impact_label"], r["unit"], r["development"], r["final_training"],
+                      r["serving_life"], r["total_life"],
+                      r["serving_life"] / r["total_life"] if r["total_life"] else None]
+                     for r in split.to_dict("records")],
                     [None, None, *(["#,##0.###"] * 4), "0.0%"])
     traffic = traffic_frame(base)
     first = report.impacts[0]
@@ -90,8 +91,8 @@ def write_deployment(sheet: Sheet, report: rp.ReportData) -> None:
                   + impact_heading(report.labels[first], report.units.get(first, "")))
     sheet.table(["Unit of service", "Per", "Traffic (x declared)", "Lifetime units",
                  "Levelised", "Marginal"],
-                [[r.service_unit, r.per, r.factor, r.lifetime_units, r.levelised, r.marginal]
-                 for r in frame.itertuples()],
+                [[r["service_unit"], r["per"], r["factor"], r["lifetime_units"], r["levelised"],
+                  r["marginal"]] for r in frame.to_dict("records")],
                 [None, None, "0.###", "#,##0", excel_number_format(frame["levelised"]),
                  excel_number_format(frame["marginal"])])
     sheet.finish(first_block)

@@ -262,6 +262,12 @@ def _extra_energy(r: _Resolver, phases: dict[str, str]) -> list[float]:
 def _check_selection(r: _Resolver, selection: Selection, methods: MethodSet,
                      phases: dict[str, str], path: tuple[str | int, ...]) -> None:
     impacts = [c.id for c in methods.impact_categories]
+    deployment = r.study.deployment
+    if selection.service is not None and (deployment is None
+                                          or selection.service not in deployment.traffic):
+        served = ", ".join(deployment.traffic) if deployment else "none: no 'deployment:'"
+        r.problem(path + ("service",), "a per-unit figure needs the unit in the study's "
+                  f"deployment traffic (served: {served})", selection.service)
     if selection.impact is not None and selection.impact not in impacts:
         r.problem(path + ("impact",), f"unknown impact category{_close(selection.impact, impacts)}"
                   f" (the methods file has {', '.join(impacts)})", selection.impact)
