@@ -54,8 +54,15 @@ def print_service(result: StudyResult, service: pd.DataFrame) -> None:
             + (f" ({_days(float(first['break_even_days']))} days at the declared traffic)."
                if math.isfinite(float(first["break_even_days"])) else ".")))
     if deployment.kind == "estimated":
-        stdout.print("Serving is an ESTIMATE from EcoLogits' parametric model; service.csv "
-                     "gives its 95% range (low, high).")
+        first_unit = next(iter(deployment.units.values()))
+        row = service[(service["service_unit"] == first_unit.id)
+                      & (service["metric"] == "marginal")].iloc[0]
+        stdout.print(escape(
+            f"Serving is an ESTIMATE from EcoLogits' parametric model: marginal "
+            f"{impact_heading(str(row['impact_label']), str(row['unit']))} per "
+            f"{first_unit.per_label} {format_number(float(row['value']))}, 95% range "
+            f"{format_number(float(row['low']))} to {format_number(float(row['high']))} "
+            "(every impact in service.csv, columns low and high)."))
 
 
 def service_ranking(comparison: ComparisonResult) -> pd.DataFrame:
