@@ -228,3 +228,27 @@ def test_per_unit_figure_without_deployment(tmp_path):
     assert "reference.figures[0].compute.divide_by.service" in message
     assert "no 'deployment:'" in message
     assert not output.exists()
+
+
+def test_input_and_output_tokens_apart_with_a_throughput_each(module_bw, tmp_path):
+    """Prefill and decode sized apart: each token kind's own share of serving, exactly its
+    row's hand arithmetic (100 input tokens a request at 10,000 / h: 10 GPU-h)."""
+    text = DEPLOYMENT.replace(
+        "    output_tokens: {per_request: 100, assumption: test}\n",
+        "    output_tokens: {per_request: 100, assumption: test}\n"
+        "    input_tokens: {per_request: 100, assumption: test}\n").replace(
+        "         assumption: test}\n",
+        "         assumption: test}\n"
+        "      - {unit: input_tokens, value: 10000 / hour, utilisation: {value: 1, "
+        "assumption: test}, assumption: test}\n")
+    result = run_study(_case(tmp_path, text), data_dir=module_bw)
+    frame = service_frame(result).set_index(["service_unit", "impact", "metric"])["value"]
+    for impact in IMPACTS:
+        own_input = _total(expected(10.0), impact) / 100_000 * 1000
+        own_output = _total(expected(200.0), impact) / 100_000 * 1000
+        assert frame["input_tokens", impact, "marginal_allocated"] == pytest.approx(
+            own_input, rel=1e-9, abs=1e-15)
+        assert frame["output_tokens", impact, "marginal_allocated"] == pytest.approx(
+            own_output, rel=1e-9, abs=1e-15)
+        assert frame["output_tokens", impact, "marginal"] == pytest.approx(
+            own_input + own_output, rel=1e-9, abs=1e-15)

@@ -18,8 +18,9 @@ HEADERS = {"marginal": "marginal", "levelised": "levelised",
            "levelised_development": "of which development",
            "levelised_final_training": "of which final training",
            "levelised_serving": "of which serving", "break_even_units": "break-even (units)",
-           "break_even_days": "break-even (days)"}
-SHOWN = ("marginal", "levelised", "break_even_units", "break_even_days")
+           "break_even_days": "break-even (days)",
+           "marginal_allocated": "marginal (own share)"}
+SHOWN = ("marginal", "marginal_allocated", "levelised", "break_even_units", "break_even_days")
 
 
 def _days(value: float) -> str:

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from gpulca.core.vocabulary import excel_number_format, impact_heading
 from gpulca.io.atomic import write_bytes_atomic
 from gpulca.results.service import (
-    METRICS,
     service_frame,
     service_table,
     split_frame,
@@ -37,7 +36,8 @@ METRIC_HEADERS = {
     "levelised_development": "of which development",
     "levelised_final_training": "of which final training",
     "levelised_serving": "of which serving", "break_even_units": "Break-even (units served)",
-    "break_even_days": "Break-even (days at the declared traffic)"}
+    "break_even_days": "Break-even (days at the declared traffic)",
+    "marginal_allocated": "Marginal, own share (serving allocated to this unit)"}
 
 
 def has_deployment(report: rp.ReportData) -> bool:
@@ -71,8 +71,9 @@ def write_deployment(sheet: Sheet, report: rp.ReportData) -> None:
             headers = ["Impact", "Unit", *(METRIC_HEADERS[m] for m in table.columns)]
             rows = [[report.labels.get(str(i), str(i)), report.units.get(str(i), ""),
                      *_cells(float(v) for v in row)] for i, row in table.iterrows()]
-            formats = [None, None, *(excel_number_format(table[m].dropna())
-                                     if m in METRICS[:5] else "#,##0" for m in table.columns)]
+            formats = [None, None, *("#,##0" if m.startswith("break_even") else
+                                     excel_number_format(table[m].dropna())
+                                     for m in table.columns)]
             block = sheet.table(headers, rows, formats)
             first_block = first_block or block
         split = split_frame(result)

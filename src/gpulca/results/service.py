@@ -28,7 +28,9 @@ impact         impact category id; ``impact_label``, ``unit`` (of the impact)
 metric         ``marginal``, ``levelised``, ``levelised_development``,
                ``levelised_final_training``, ``levelised_serving`` (per ``per``);
                ``break_even_units`` (units, not per ``per``);
-               ``break_even_days`` (days at the declared traffic)
+               ``break_even_days`` (days at the declared traffic);
+               ``marginal_allocated`` (per ``per``): with a throughput per unit
+               (input and output tokens apart), the unit's own share of serving
 value          the figure (empty, never infinite, when it does not exist)
 low, high      for an estimated serving: the 95% range of marginal and levelised
 basis          ``measured``, ``throughput`` or ``estimated``
@@ -61,7 +63,43 @@ SPLIT_COLUMNS = ("scenario", "variant", "impact", "impact_label", "unit", "devel
                  "final_training", "serving_life", "total_life")
 
 METRICS = ("marginal", "levelised", "levelised_development", "levelised_final_training",
-           "levelised_serving", "break_even_units", "break_even_days")
+           "levelised_serving", "break_even_units", "break_even_days", "marginal_allocated")
+
+STAGE_DRIVERS = {"electricity": "facility_energy_kwh", "gpu_manufacturing": "gpu_units",
+                 "server_manufacturing": "server_units",
+                 "cooling_water": "cooling_water_evaporated_m3"}
+"""The audit quantity each life-cycle stage's demand is proportional to (a serving row's share
+of it is its share of that stage's score); GPU-hours for a stage not listed."""
+
+
+def allocated_serving(result: StudyResult, serving_phases: tuple[str, ...]
+                      ) -> dict[str, dict[str, float]]:
+    """For throughput serving sized per unit (one row per unit of service, ``component`` = the
+    unit): each unit's own share of the serving score, by impact (``{unit: {impact: score}}``).
+
+    Each stage's serving score is shared among the serving rows in proportion to the audit
+    quantity its demand is proportional to (:data:`STAGE_DRIVERS`), so that input and output
+    tokens are apart when the study gives a throughput for each. Empty when not separable.
+    """
+    deployment = result.study.deployment
+    if deployment is None or deployment.kind != "throughput" or \
+            len(deployment.spec.serving.throughput or []) < 2:
+        return {}
+    audit = result.audit[result.audit["phase"].isin(serving_phases)]
+    scores = result.scores[result.scores["phase"].isin(serving_phases)]
+    out: dict[str, dict[str, float]] = {}
+    for unit in {t.unit for t in deployment.spec.serving.throughput or []}:
+        own = audit["component"] == unit
+        shares = {}
+        for stage in set(scores["stage"]):
+            column = STAGE_DRIVERS.get(stage, "gpu_hours")
+            column = column if column in audit.columns else "gpu_hours"
+            total = float(audit[column].sum())
+            shares[stage] = float(audit.loc[own, column].sum()) / total if total else 0.0
+        weighted = scores.assign(share=scores["stage"].map(shares))
+        out[unit] = {str(impact): float((frame["score"] * frame["share"]).sum())
+                     for impact, frame in weighted.groupby("impact", sort=False)}
+    return out
 
 
 def split_by_part(scores: pd.DataFrame, serving_phases: tuple[str, ...]) -> pd.DataFrame:
@@ -101,6 +139,7 @@ def service_frame(result: StudyResult) -> pd.DataFrame:
     labels = dict(zip(result.scores["impact"], result.scores["impact_label"], strict=False))
     units = dict(zip(result.scores["impact"], result.scores["unit"], strict=False))
     gsd = deployment.estimate_gsd
+    allocated = allocated_serving(result, deployment.serving_phases)
     life_days = (deployment.service_life_h / 24.0) if deployment.service_life_h else None
     records = []
     for unit in deployment.units.values():
@@ -119,7 +158,9 @@ def service_frame(result: StudyResult) -> pd.DataFrame:
             }
             values["break_even_days"] = (values["break_even_units"] / lifetime * life_days
                                          if life_days else math.nan)
-            for metric in METRICS:
+            if unit.id in allocated:
+                values["marginal_allocated"] = allocated[unit.id][str(impact)] / served * unit.per
+            for metric in (m for m in METRICS if m in values):
                 value = _finite(values[metric])
                 low = high = math.nan
                 if gsd is not None and metric in ("marginal", "levelised", "levelised_serving"):
