@@ -252,3 +252,10 @@ def test_input_and_output_tokens_apart_with_a_throughput_each(module_bw, tmp_pat
             own_output, rel=1e-9, abs=1e-15)
         assert frame["output_tokens", impact, "marginal"] == pytest.approx(
             own_input + own_output, rel=1e-9, abs=1e-15)
+
+
+def test_a_unit_label_cannot_be_a_formula():
+    with pytest.raises(ValueError, match="label"):
+        Deployment.model_validate({
+            "traffic": {"requests": {"count": 5, "label": "=HYPERLINK(1)", "assumption": "t"}},
+            "serving": {"measured": {"phases": ["inference"]}}})

@@ -87,7 +87,7 @@ def print_service_ranking(ranking: pd.DataFrame) -> None:
     if ranking.empty:
         return
     impact = ranking["impact"].iloc[0]
-    for unit, frame in ranking[ranking["impact"] == impact].groupby("service_unit", sort=False):
+    for _, frame in ranking[ranking["impact"] == impact].groupby("service_unit", sort=False):
         frame = frame.sort_values("rank")
         heading = impact_heading(str(frame["impact_label"].iloc[0]), str(frame["unit"].iloc[0]))
         table = Table(title=escape(f"Per {frame['per'].iloc[0]}: {heading}, variants ranked"),
@@ -99,4 +99,3 @@ def print_service_ranking(ranking: pd.DataFrame) -> None:
                           format_number(float(row["levelised"])),
                           format_number(float(row["marginal"])))
         stdout.print(table)
-        del unit

@@ -34,9 +34,9 @@ How the serving is known, exactly one of:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from gpulca.schemas.common import (
     Code,
@@ -58,6 +58,11 @@ ESTIMATE_MODELS = ("ecologits-2025",)
 """Parametric models of inference energy gpulca implements (see :mod:`gpulca.model.service`)."""
 
 
+UnitLabel = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][^\r\n\t]*$",
+                                            max_length=60, strip_whitespace=True)]
+"""A unit's name in reports: a letter or digit first (never a spreadsheet formula), one line."""
+
+
 class Traffic(Provenance):
     """How many units of one kind are served: a ``count`` over the service life, a ``rate``
     (``"2000000 / day"``) over the service life, or, for a unit other than requests, a number
@@ -66,7 +71,7 @@ class Traffic(Provenance):
     count: float | None = Field(default=None, gt=0)
     rate: NonEmptyStr | None = None
     per_request: float | None = Field(default=None, gt=0)
-    label: NonEmptyStr | None = None
+    label: UnitLabel | None = None
     """How the unit is named in reports (``image``, ``audio second``); default from its id."""
 
     @model_validator(mode="after")
