@@ -49,7 +49,8 @@ study.yaml:12: site.pue.value: got 0.5; out of range: PUE must be from 1 to 3
   sweep's `axes`); see [siting.md](siting.md) for the order of precedence.
 """
 
-GROUPS = (("site", "The site"), ("hardware", "The hardware"), ("activity", "The activity"))
+GROUPS = (("site", "The site"), ("hardware", "The hardware"), ("activity", "The activity"),
+          ("deployment", "The deployment"))
 
 
 def _cell(text: str) -> str:
@@ -69,6 +70,8 @@ def range_cell(parameter: Parameter) -> str:
     """The plausible range and why, or what an id must name."""
     if parameter.kind == "identifier":
         return f"an entry of `{parameter.chooses}`" if parameter.chooses else "an id"
+    if parameter.kind == "block":
+        return parameter.range_reason
     text = range_text(parameter)
     return f"{text}: {parameter.range_reason}" if parameter.range_reason else text
 

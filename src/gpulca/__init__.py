@@ -43,6 +43,9 @@ _EXPORTS: dict[str, str] = {
     # result types
     "StudyResult": "gpulca.results.result",
     "ComparisonResult": "gpulca.results.comparison",
+    # per unit of service (a study's deployment)
+    "service_frame": "gpulca.results.service",
+    "traffic_frame": "gpulca.results.service",
     # reports
     "write_workbook": "gpulca.reports.excel",
     "write_charts": "gpulca.reports.charts",
@@ -97,6 +100,8 @@ if TYPE_CHECKING:  # for type checkers and editors; ``name as name`` marks a re-
     from gpulca.reports.html import write_html as write_html
     from gpulca.results.comparison import ComparisonResult as ComparisonResult
     from gpulca.results.result import StudyResult as StudyResult
+    from gpulca.results.service import service_frame as service_frame
+    from gpulca.results.service import traffic_frame as traffic_frame
     from gpulca.schemas.scenario import Study as Study
     from gpulca.study.resolve import ResolvedStudy as ResolvedStudy
     from gpulca.study.resolve import load_study as load_study

@@ -69,12 +69,13 @@ def test_keys_and_names_are_unique_and_consistent() -> None:
     assert all(key == p.key for key, p in PARAMETERS.items())
     names = [p.name for p in PARAMETERS.values()]
     assert len(names) == len(set(names))
-    assert all(p.key.split(".")[0] in ("site", "hardware", "activity") for p in PARAMETERS.values())
+    assert all(p.key.split(".")[0] in ("site", "hardware", "activity", "deployment")
+               for p in PARAMETERS.values())
 
 
 @pytest.mark.parametrize("parameter", PARAMETERS.values(), ids=list(PARAMETERS))
 def test_units_parse_with_the_registry(parameter: Parameter) -> None:
-    if parameter.kind in ("identifier", "year"):
+    if parameter.kind in ("identifier", "year", "block"):
         assert parameter.unit is None and parameter.display_unit is None
         return
     assert parameter.unit is not None

@@ -38,6 +38,7 @@ ABSOLUTE_FLOOR = 1e-12
 SHIPPED_RUNS: tuple[str, ...] = (
     "scenarios/example.yaml",
     "scenarios/moshi-like.yaml",
+    "scenarios/mistral-large-2-like.yaml",
     "scenarios/siting-study.yaml",
     "scenarios/replications/strubell2019.yaml",
     "scenarios/replications/bloom2023.yaml",

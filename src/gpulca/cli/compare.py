@@ -32,6 +32,7 @@ from gpulca.cli.common import (
 from gpulca.cli.errors import report_errors
 from gpulca.cli.output import output_options
 from gpulca.cli.reports import prepare_reports, report_options
+from gpulca.cli.service import print_service_ranking, service_ranking
 from gpulca.core.vocabulary import format_number, format_percent, impact_heading
 from gpulca.io.atomic import Writer, staged_outputs, write_all
 from gpulca.pipeline.compare import compare_study
@@ -140,12 +141,17 @@ def compare(study: str, output: str | None, top: int, data_dir: str | None,
     for warning in result.warnings:
         print_warning(warning)
     print_comparison(result, top)
+    ranking = service_ranking(result)
+    print_service_ranking(ranking)
     # Build the workbook and charts before writing anything: a failure leaves no output.
     results, overrides = comparison_inputs(result)
     reports = prepare_reports(results, excel_file, charts_dir, overrides, html_file)
     directory = Path(output) if output else default_output_dir(result.name)
+    writers = comparison_writers(result)
+    if not ranking.empty:
+        writers["service.csv"] = csv_writer(ranking)
     with staged_outputs():  # every output appears together, or none does
-        written = write_comparison(result, directory)
+        written = write_all(directory, writers)
         written += reports()
     stdout.print(escape("Wrote " + ", ".join(str(p) for p in written)))
     return result

@@ -23,8 +23,9 @@ from gpulca.cli.errors import report_errors
 from gpulca.cli.example import study_argument
 from gpulca.cli.output import output_options
 from gpulca.cli.reports import prepare_reports, report_options
+from gpulca.cli.service import print_service
 from gpulca.core.vocabulary import format_number, format_percent, format_range, impact_heading
-from gpulca.io.atomic import staged_outputs, write_all
+from gpulca.io.atomic import bytes_writer, staged_outputs, write_all
 from gpulca.pipeline.run import run_study
 from gpulca.results.frames import (
     development_multiplier,
@@ -34,6 +35,7 @@ from gpulca.results.frames import (
 )
 from gpulca.results.reference import compare_reference
 from gpulca.results.result import StudyResult
+from gpulca.results.service import service_frame, traffic_frame
 
 
 def default_output_dir(study_name: str) -> Path:
@@ -49,15 +51,25 @@ def write_results(result: StudyResult, directory: Path,
         frames["contributions.csv"] = result.contributions
     if comparison is not None and len(comparison):
         frames["reference.csv"] = comparison
-    return write_all(directory, {name: csv_writer(frame) for name, frame in frames.items()})
+    if result.study.deployment is not None:  # per unit of service (gpulca.results.service)
+        frames["service.csv"] = service_frame(result)
+        frames["service-traffic.csv"] = traffic_frame(result)
+    writers = {name: csv_writer(frame) for name, frame in frames.items()}
+    if result.study.deployment is not None:  # levelised vs lifetime traffic, drawn in memory
+        from gpulca.reports.deployment import service_chart_bytes
+
+        chart = service_chart_bytes(result)
+        writers["service.png"] = bytes_writer(chart)
+    return write_all(directory, writers)
 
 
 def print_multiplier(result: StudyResult) -> None:
     """Whole development / final training per impact, when the study has a final training."""
-    table = development_multiplier(result.scores)
+    serving = result.study.deployment.serving_phases if result.study.deployment else ()
+    table = development_multiplier(result.scores[~result.scores["phase"].isin(serving)])
     if table.empty:
         return
-    share = phase_share(result.audit)
+    share = phase_share(result.audit[~result.audit["phase"].isin(serving)])
     rows = pd.DataFrame({
         "whole development": table["total"].to_numpy(),
         "final training": table["final"].to_numpy(),
@@ -154,6 +166,7 @@ def run(study: str | None, example_name: str | None, output: str | None, data_di
     print_summary(result)
     print_multiplier(result)
     print_contributions(result)
+    print_service(result, service_frame(result))
     comparison = compare_reference(result)
     print_reference(result, comparison)
     reports = prepare_reports([result], excel_file, charts_dir, html_file=html_file)

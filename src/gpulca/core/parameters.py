@@ -27,9 +27,10 @@ Where = Literal["study", "catalogue", "variant", "sweep"]
 """Where a parameter may be set: the study file, an inventory catalogue entry, a variant's
 ``overrides`` or a sweep's ``axes``."""
 
-Kind = Literal["quantity", "count", "identifier", "year"]
+Kind = Literal["quantity", "count", "identifier", "year", "block"]
 """How a value is written: a sourced quantity (a number or ``"700 W"`` with its source), a whole
-count, the id of a catalogue entry, or a calendar year."""
+count, the id of a catalogue entry, a calendar year, or a block of YAML (a mapping or a list,
+checked by the schema its description names)."""
 
 WHERE_ORDER: tuple[Where, ...] = ("study", "catalogue", "variant", "sweep")
 OVERRIDABLE: tuple[Where, ...] = ("variant", "sweep")
@@ -113,6 +114,8 @@ class Parameter:
         """What a value must be written as, for messages: ``a quantity in W``, ``a number``."""
         if self.kind == "year":
             return "a year such as 2023"
+        if self.kind == "block":
+            return f"a block of YAML ({self.range_reason})"
         if self.kind == "identifier":
             return f"the id of an entry of {self.chooses}" if self.chooses else "an id"
         if self.unit in _UNITLESS:
@@ -328,6 +331,33 @@ PARAMETERS: Mapping[str, Parameter] = _table(
         "hardware).",
         "quantity", OVERRIDABLE, unit="dimensionless", minimum=0.0, minimum_exclusive=True,
         range_reason="a multiplier of the work: zero or less would remove or reverse it"),
+    Parameter(
+        "activity.phase_scale", "phase_scale", "GPU-hour scale per phase",
+        "Multiplies the GPU-hours (and any measured energy) of the rows of each named phase; 0 "
+        "drops the phase (what halving the hyper-parameter search, or not pre-training, would "
+        "have saved).",
+        "block", ("variant",),
+        range_reason="phase id: factor, e.g. {hyperparameter_search: 0.5, pretraining: 0}; "
+        "factors at least 0"),
+    Parameter(
+        "activity.add_rows", "add_rows", "Activity rows added",
+        "Activity rows added to the study's (e.g. fine-tuning an existing model instead of "
+        "training one), written as the study's activity rows.",
+        "block", ("variant",),
+        range_reason="a list of activity rows, e.g. [{phase: post_training, gpu_hours: 5000}]"),
+    Parameter(
+        "deployment.traffic_scale", "traffic_scale", "Traffic scale",
+        "Multiplies every count and rate of the deployment's traffic (more or fewer users over "
+        "the same service life).",
+        "quantity", OVERRIDABLE, unit="dimensionless", minimum=0.0, minimum_exclusive=True,
+        range_reason="a multiplier of the traffic: zero would leave nothing to divide by"),
+    Parameter(
+        "deployment.serving", "serving", "How the serving is known",
+        "Replaces the deployment's serving block (e.g. a smaller model served, or another "
+        "throughput).",
+        "block", ("variant",),
+        range_reason="a serving block as under deployment.serving, e.g. {estimated: {model: "
+        "ecologits-2025, active_parameters: 8, ...}}"),
     Parameter(
         "activity.rows[].gpu_load", "row_gpu_load", "GPU load of an activity row",
         "The load of one activity row's GPUs (e.g. debugging jobs far from full draw), instead "

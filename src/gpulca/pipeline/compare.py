@@ -45,8 +45,11 @@ def variant_demands(variants: VariantStudy) -> dict[str, tuple[list[Any], dict[s
     """Translate every variant: ``{name: (row quantities, {phase: {stage: demand}})}``."""
     measured = measured_energies_kwh(variants.base.study)
     out = {}
+    base_rows = variants.base.study.rows
     for name, variant in variants.variants.items():
-        quantities = activity_quantities(variant.study, measured)
+        # rows changed by a variant (practice overrides, serving) get their own energies
+        same = variant.study.rows is base_rows or variant.study.rows == base_rows
+        quantities = activity_quantities(variant.study, measured if same else None)
         out[name] = (quantities, phase_demands(quantities))
     return out
 

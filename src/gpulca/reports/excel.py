@@ -105,6 +105,10 @@ class ExtraSheet:
 
 
 EXTRA_SHEETS: list[ExtraSheet] = [
+    ExtraSheet("Deployment", "Per request and per 1,000 tokens: marginal, levelised, split and "
+               "break-even.",
+               "gpulca.reports.deployment:write_deployment",
+               applies="gpulca.reports.deployment:has_deployment"),
     ExtraSheet("Contributions", "The processes and elementary flows that make each impact "
                "(with --contributions).", "gpulca.reports.contributions_sheet:write_contributions",
                applies="gpulca.reports.contributions_sheet:has_contributions"),

@@ -86,6 +86,10 @@ def _audit_sum(selection: Selection, audit: pd.DataFrame, site_pue: float) -> tu
 def selection_quantity(selection: Selection, result: StudyResult) -> pint.Quantity:
     """The sum a selection describes, as a quantity in its physical unit."""
     site_pue = result.study.site.pue
+    if selection.service is not None:  # units of service (schemas.deployment)
+        from gpulca.results.service import service_count
+
+        return registry().Quantity(service_count(result, selection.service), "dimensionless")
     if selection.impact is not None:
         value, unit = _impact_sum(selection, result.scores, site_pue)
         if not unit.strip():

@@ -59,9 +59,18 @@ class Selection(StrictModel):
     stages: list[Stage] | None = Field(default=None, min_length=1)
     """Only with ``impact``."""
     pue: float | None = Field(default=None, ge=1.0, le=3.0)
+    service: Code | None = None
+    """Only under ``divide_by``, alone: the count of a unit of service of the study's
+    ``deployment:`` (``requests``, ``output_tokens``...) that its serving phases' results cover,
+    so that a figure is per request or per token."""
 
     @model_validator(mode="after")
     def impact_or_quantity(self) -> Selection:
+        if self.service is not None:
+            if any(v is not None for v in (self.impact, self.quantity, self.phases,
+                                           self.stages, self.pue)):
+                raise ValueError("'service' counts units of service: give it alone")
+            return self
         if (self.impact is None) == (self.quantity is None):
             raise ValueError("give 'impact' (an impact category id) or 'quantity' (an audit "
                              "column), exactly one")
@@ -77,8 +86,15 @@ class Computation(Selection):
     """gpulca's counterpart of a figure: a selection, optionally divided by another."""
 
     divide_by: Selection | None = None
-    """Denominator, e.g. the same impact over all phases (a share) or ``quantity: gpu_hours``
-    (a rate per GPU-hour)."""
+    """Denominator, e.g. the same impact over all phases (a share), ``quantity: gpu_hours``
+    (a rate per GPU-hour) or ``service: requests`` (a figure per request)."""
+
+    @model_validator(mode="after")
+    def service_divides(self) -> Computation:
+        if self.service is not None:
+            raise ValueError("'service' is a divisor: put it under 'divide_by' "
+                             "(e.g. divide_by: {service: requests})")
+        return self
 
 
 class Tolerance(StrictModel):

@@ -20,6 +20,7 @@ from gpulca.schemas.common import (
     ZoneId,
     plausible,
 )
+from gpulca.schemas.deployment import Deployment
 from gpulca.schemas.reference import Reference
 from gpulca.schemas.variants import VariantSet
 
@@ -274,6 +275,10 @@ class Study(StrictModel):
     """The GPU-hours per research phase."""
     extra_energy: list[ExtraEnergy] = Field(default_factory=list)
     """Measured energy outside the GPU-hours (idle or reserved capacity)."""
+    deployment: Deployment | None = None
+    """How the model is served: units of service, traffic over the service life and how the
+    serving is known (:mod:`gpulca.schemas.deployment`); results per request and per 1,000
+    tokens come from it (:mod:`gpulca.results.service`)."""
     variants: VariantSet | None = None
     """Named variants and sweeps of the site and hardware, compared by ``gpulca compare``
     (``gpulca run`` runs the base study only). See :mod:`gpulca.schemas.variants`."""

@@ -39,6 +39,7 @@ from gpulca.schemas.common import SourcedValue
 from gpulca.schemas.methods import MethodSet
 from gpulca.schemas.reference import Selection
 from gpulca.schemas.scenario import ActivityRow, Study
+from gpulca.study.deployment import ResolvedDeployment, resolve_deployment
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class ResolvedStudy:
     warnings: list[str] = field(default_factory=list)
     input_files: dict[str, str] = field(default_factory=dict)
     """sha256 of every input file, by path."""
+    deployment: ResolvedDeployment | None = None
+    """What the study serves and which phases serve it (:mod:`gpulca.study.deployment`)."""
 
     @property
     def name(self) -> str:
@@ -270,6 +273,12 @@ def _extra_energy(r: _Resolver, phases: dict[str, str]) -> list[float]:
 def _check_selection(r: _Resolver, selection: Selection, methods: MethodSet,
                      phases: dict[str, str], path: tuple[str | int, ...]) -> None:
     impacts = [c.id for c in methods.impact_categories]
+    deployment = r.study.deployment
+    if selection.service is not None and (deployment is None
+                                          or selection.service not in deployment.traffic):
+        served = ", ".join(deployment.traffic) if deployment else "none: no 'deployment:'"
+        r.problem(path + ("service",), "a per-unit figure needs the unit in the study's "
+                  f"deployment traffic (served: {served})", selection.service)
     if selection.impact is not None and selection.impact not in impacts:
         r.problem(path + ("impact",), f"unknown impact category{_close(selection.impact, impacts)}"
                   f" (the methods file has {', '.join(impacts)})", selection.impact)
@@ -473,6 +482,8 @@ def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLi
     resolver = _Resolver(study, lines, library)
     # Precedence of labels: default taxonomy < the rules file's phases < the study's own.
     phases = phase_labels([*rules_phases, *((p.id, p.label) for p in study.phases)])
+    deployment, serving_rows, found = resolve_deployment(study.deployment, lines, phases)
+    resolver.problems.extend(found)
     site = _resolve_site(resolver)
     hardware: dict[str, HardwareParameters] = {}
     wanted = [(study.hardware.accelerator, ("hardware", "accelerator"))] + [
@@ -485,6 +496,13 @@ def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLi
                 hardware[accelerator_id] = resolved
     warnings = _check_rows(resolver, rows, phases, row_path) if check_rows else []
     warnings += _replacements(resolver, study, library.library)
+    rows = rows + serving_rows if serving_rows else rows
+    wanted_serving = study.deployment.serving.accelerator if study.deployment else None
+    if wanted_serving and wanted_serving not in hardware:
+        resolved_serving = _resolve_hardware(
+            resolver, wanted_serving, ("deployment", "serving", "accelerator"))
+        if resolved_serving is not None:
+            hardware[wanted_serving] = resolved_serving
     if study.variants is not None:
         warnings.append("the study defines variants: `gpulca compare` computes them "
                         "(`gpulca run` computes the base study only)")
@@ -499,7 +517,7 @@ def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLi
         study=study, file=path, library=library, methods=methods, methods_file=methods_file,
         site=site, hardware=hardware, rows=rows, extra_energy_kwh=extra, phases=phases,
         assumptions=_dedupe(resolver.assumptions), warnings=warnings,
-        input_files=dict(input_files))
+        input_files=dict(input_files), deployment=deployment)
 
 
 def _replacements(r: _Resolver, study: Study, library: Library) -> list[str]:

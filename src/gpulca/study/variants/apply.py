@@ -39,6 +39,7 @@ from gpulca.study.variants.expand import (
     expand,
     render_value,
 )
+from gpulca.study.variants.practice import apply_practice
 
 
 @dataclass
@@ -119,7 +120,10 @@ class _Applier:
     def apply(self, setting: Setting) -> None:
         if setting.key == "site.cooling_type" or setting.key in NOT_IN_DOCUMENT:
             previous = self.state.extras.get(setting.key)
-            default = {"activity.gpu_hours_scale": "1"}.get(setting.key, "(not set)")
+            default = {"activity.gpu_hours_scale": "1", "deployment.traffic_scale": "1",
+                       "activity.phase_scale": "1 for every phase",
+                       "activity.add_rows": "(none)",
+                       "deployment.serving": "the study's"}.get(setting.key, "(not set)")
             self.log(setting.key, render_value(previous.value) if previous else default,
                      render_value(setting.value), setting)
             self.state.extras[setting.key] = setting
@@ -270,9 +274,13 @@ def _resolve_applied(inputs: StudyInputs, plan: VariantPlan, applier: _Applier,
     if problems:
         raise InputError(problems)
     site, rows, scale, problems = _apply_extras(inputs, applied, parsed["site"], applier)
+    rows, deployment, found = apply_practice(inputs.study, applied.extras, rows,
+                                             inputs.rules_phases, lines)
+    problems += found
     if problems:
         raise InputError(problems)
-    update: dict[str, Any] = {"site": site, "hardware": parsed["hardware"], "variants": None}
+    update: dict[str, Any] = {"site": site, "hardware": parsed["hardware"], "variants": None,
+                              "deployment": deployment}
     if plan.kind != "base" and "reference" in Study.model_fields:
         update["reference"] = None  # published figures describe the study as written
     study: Study = inputs.study.model_copy(update=update)
