@@ -11,8 +11,8 @@ from gpulca.ingest.energy import (
     plausibility,
     read_codecarbon,
     read_dcgm,
-    read_nvidia_smi,
 )
+from gpulca.ingest.nvidia_smi import read_nvidia_smi
 
 
 def test_nvidia_smi_trapezoid_per_gpu(fixtures):
@@ -54,7 +54,7 @@ def test_nvidia_smi_malformed_lines(fixtures):
 
 
 def test_nvidia_smi_without_power_column(write):
-    with pytest.raises(InputError, match="expected the columns timestamp and power.draw"):
+    with pytest.raises(InputError, match="expected the fields timestamp and power.draw"):
         read_nvidia_smi(write("s.csv", "timestamp, index, temperature.gpu\n"))
 
 
@@ -123,3 +123,57 @@ def test_plausibility_flags(energy, hours, rated, finding):
 
 def test_plausible_energy_has_no_finding():
     assert plausibility(5.0, 10, 700) == []
+
+
+def test_nvidia_smi_noheader_recognised(fixtures):
+    measured = read_nvidia_smi(fixtures / "nvidia-smi-noheader.csv")
+    # GPU 0: 300 W x 2 s, GPU 1: 100 W x 2 s (index recognised as the only integer field)
+    assert measured.energy_kwh == pytest.approx(800 / 3.6e6)
+    assert measured.gpus == 2
+
+
+def test_nvidia_smi_noheader_nounits_needs_the_query(fixtures):
+    with pytest.raises(InputError, match="--query timestamp,index,power.draw"):
+        read_nvidia_smi(fixtures / "nvidia-smi-noheader-nounits.csv")
+    measured = read_nvidia_smi(fixtures / "nvidia-smi-noheader-nounits.csv",
+                               query="timestamp,index,power.draw")
+    assert measured.energy_kwh == pytest.approx(800 / 3.6e6)
+
+
+def test_nvidia_smi_query_field_count_checked(fixtures):
+    with pytest.raises(InputError, match="2 query fields for lines of 3 fields"):
+        read_nvidia_smi(fixtures / "nvidia-smi-noheader-nounits.csv", query="timestamp,power.draw")
+
+
+def test_nvidia_smi_keyed_by_uuid_units_in_header(fixtures):
+    measured = read_nvidia_smi(fixtures / "nvidia-smi-uuid.csv")
+    # GPU A: 400 W x 2 s; GPU B: [Not Supported] skipped, then 200 W x 1 s
+    assert measured.energy_kwh == pytest.approx(1000 / 3.6e6)
+    assert (measured.gpus, measured.unavailable) == (2, 1)
+    assert measured.start == "2024-05-01T12:00:00"
+    assert measured.end.startswith("2024-05-01T12:00:02")
+
+
+def test_nvidia_smi_unkeyed_bursts_are_split_per_gpu(fixtures):
+    measured = read_nvidia_smi(fixtures / "nvidia-smi-unkeyed-bursts.csv")
+    assert measured.energy_kwh == pytest.approx(800 / 3.6e6)
+    assert measured.gpus == 2 and measured.gpu_hours == pytest.approx(4 / 3600)
+    assert any("bursts of 2 lines" in n for n in measured.notes)
+
+
+def test_nvidia_smi_unkeyed_interleaved_is_refused_with_its_line(fixtures):
+    with pytest.raises(InputError, match=r"nvidia-smi-unkeyed-interleaved.csv:5: .*several GPUs"):
+        read_nvidia_smi(fixtures / "nvidia-smi-unkeyed-interleaved.csv")
+
+
+def test_nvidia_smi_dmon(fixtures):
+    measured = read_nvidia_smi(fixtures / "nvidia-smi-dmon.txt")
+    # GPU 0: 300 W x 3 s; GPU 1: '-' skipped, 100 W x 3 s (the 2 s interval is within 5 x 1 s)
+    assert measured.energy_kwh == pytest.approx(1200 / 3.6e6)
+    assert (measured.gpus, measured.unavailable) == (2, 1)
+
+
+def test_nvidia_smi_dmon_without_time_is_refused(write):
+    path = write("d.txt", "# gpu   pwr  gtemp\n# Idx     W      C\n    0   300     45\n")
+    with pytest.raises(InputError, match="without a time column"):
+        read_nvidia_smi(path)

@@ -31,8 +31,8 @@ from gpulca.ingest.energy import (
     plausibility,
     read_codecarbon,
     read_dcgm,
-    read_nvidia_smi,
 )
+from gpulca.ingest.nvidia_smi import read_nvidia_smi
 from gpulca.ingest.loader import attach_energy, attachment_findings
 from gpulca.ingest.summary import IngestSummary, sacct_activity
 

@@ -11,9 +11,9 @@ from gpulca.ingest.energy import (
     EnergyMeasurement,
     read_codecarbon,
     read_dcgm,
-    read_nvidia_smi,
 )
 from gpulca.ingest.loader import activity_files, activity_phases, attach_energy, load_activity
+from gpulca.ingest.nvidia_smi import read_nvidia_smi
 from gpulca.ingest.rules import Rules, load_rules
 from gpulca.ingest.sacct import SacctJobs, read_sacct
 from gpulca.ingest.summary import IngestSummary, SacctActivity, sacct_activity

@@ -30,7 +30,6 @@ RAM. The measured energy replaces the modelled IT energy of the phase it is atta
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +74,16 @@ class EnergyMeasurement:
     max_gap_s: float | None = None
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    start: str | None = None
+    end: str | None = None
+
+    def covers(self) -> str:
+        """What the measurement covers, in one phrase: window, GPUs (or runs), GPU-hours."""
+        window = f"{self.start} to {self.end}" if self.start else "an unknown window"
+        hours = f"{self.gpu_hours:,.6g} GPU-h" if self.gpu_hours is not None else \
+            "unknown GPU-h"
+        what = "runs" if self.tool == "codecarbon" else "GPUs"
+        return f"{self.gpus} {what}, {window}, {hours}"
 
     @property
     def scope(self) -> str:
@@ -169,52 +178,6 @@ def _malformed(file: str, column: str, message: str, lines: np.ndarray,
     return [Problem(file, column, message, int(lines[i]), values[i]) for i in np.flatnonzero(mask)]
 
 
-def read_nvidia_smi(path: str | Path, max_gap_s: float | None = None) -> EnergyMeasurement:
-    """Energy of an nvidia-smi CSV log (see the module docstring).
-
-    Raises:
-        InputError: for a missing or empty file, missing columns, or no valid sample.
-    """
-    path = Path(path)
-    file = str(path)
-    header, _ = read_header(path, ",")
-    names = {(_clean_name(n)[0].lower()): n.strip() for n in header.split(",")}
-    power_name = next((names[k] for k in ("power.draw", "power.draw.instant",
-                                          "power.draw.average") if k in names), None)
-    if "timestamp" not in names or power_name is None:
-        raise InputError(Problem(file, "header", "expected the columns timestamp and power.draw "
-                                 "(nvidia-smi --query-gpu=timestamp,index,power.draw "
-                                 "--format=csv)", 1, header))
-    gpu_name = next((names[k] for k in ("uuid", "gpu_uuid", "pci.bus_id", "index")
-                     if k in names), None)
-    columns = [names["timestamp"], power_name] + ([gpu_name] if gpu_name else [])
-    frame, lines, scan = read_checked(path, ",", columns, skipinitialspace=True)
-    unit = _clean_name(power_name)[1] or "W"
-    result = EnergyMeasurement("nvidia-smi", [file], 0.0, problems=list(scan.problems))
-    repeated = frame[names["timestamp"]].str.strip().to_numpy(dtype=object) == "timestamp"
-    if repeated.any():
-        result.notes.append(f"{int(repeated.sum())} repeated header lines skipped")
-    frame, lines = frame[~repeated], lines[~repeated]
-    watts, unavailable, bad_power = _power(frame[power_name], unit)
-    stamps = _timestamps(frame[names["timestamp"]])
-    bad_time = stamps.isna().to_numpy()
-    result.problems += _malformed(file, power_name, f"expected a power such as '250.5 {unit}' "
-                                  "or [N/A]", lines, frame[power_name].to_numpy(dtype=object),
-                                  bad_power & ~bad_time)
-    result.problems += _malformed(file, names["timestamp"], "expected a timestamp such as "
-                                  "2024/05/01 12:00:00.123", lines,
-                                  frame[names["timestamp"]].to_numpy(dtype=object), bad_time)
-    negative = watts < 0
-    result.problems += _malformed(file, power_name, "negative power", lines,
-                                  frame[power_name].to_numpy(dtype=object), negative & ~bad_time)
-    ok = ~(bad_time | bad_power | unavailable | negative)
-    key = frame[gpu_name].str.strip().to_numpy(dtype=object)[ok] if gpu_name else \
-        np.zeros(int(ok.sum()), dtype=object)
-    _integrate_into(result, _seconds_of(stamps[ok]), watts[ok], key, max_gap_s)
-    result.unavailable = int((unavailable & ~bad_time).sum())
-    return _require_samples(result)
-
-
 _POWER_TEXT = re.compile(r"^([-+0-9.eE]+)\s*([mk]?W)?$")
 
 
@@ -255,6 +218,14 @@ def _integrate_into(result: EnergyMeasurement, seconds: np.ndarray, watts: np.nd
     result.gpus = int(len(np.unique(codes)))
     if gaps:
         result.notes.append(f"{gaps} intervals longer than {gap:g} s were not integrated")
+
+
+def set_window(result: EnergyMeasurement, seconds: np.ndarray) -> None:
+    """Record the first and last sample times (``seconds`` since 1970, naive UTC) as ISO text."""
+    if len(seconds):
+        first, last = (pd.Timestamp(float(np.nanmin(seconds)), unit="s"),
+                       pd.Timestamp(float(np.nanmax(seconds)), unit="s"))
+        result.start, result.end = first.isoformat(), last.isoformat()
 
 
 def _require_samples(result: EnergyMeasurement) -> EnergyMeasurement:
@@ -383,6 +354,3 @@ def read_codecarbon(path: str | Path, column: str = "energy_consumed") -> Energy
     return result
 
 
-READERS: dict[str, Callable[..., EnergyMeasurement]] = {
-    "nvidia_smi": read_nvidia_smi, "dcgm": read_dcgm, "codecarbon": read_codecarbon}
-"""Energy readers by the key a study or the CLI names them with."""

@@ -9,18 +9,23 @@ energy) are logged on the ``gpulca.ingest`` logger.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from gpulca.core.errors import InputError, Problem
 from gpulca.core.units import UnitProblem, magnitude_in, parse_quantity
 from gpulca.ingest.activity_csv import read_activity_csv
-from gpulca.ingest.energy import READERS, EnergyMeasurement, plausibility
+from gpulca.ingest.energy import EnergyMeasurement, plausibility, read_codecarbon, read_dcgm
+from gpulca.ingest.nvidia_smi import read_nvidia_smi
 from gpulca.ingest.rules import load_rules
 from gpulca.ingest.summary import IngestSummary, sacct_activity
 from gpulca.schemas.scenario import ActivityRow, ActivitySpec, MeasuredEnergy
 
 log = logging.getLogger("gpulca.ingest")
+
+READERS: dict[str, Callable[..., EnergyMeasurement]] = {
+    "nvidia_smi": read_nvidia_smi, "dcgm": read_dcgm, "codecarbon": read_codecarbon}
+"""Energy readers by the key a study or the CLI names them with."""
 
 
 def load_activity(spec: ActivitySpec, base_dir: Path,

@@ -45,17 +45,20 @@ class LineScan:
     lines: int
     skip: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     problems: list[Problem] = field(default_factory=list)
+    has_header: bool = True
 
     def data_lines(self) -> np.ndarray:
         """1-based line numbers of the data lines kept, in file order."""
         keep = np.ones(self.lines, dtype=bool)
-        keep[0] = False
+        keep[0] = not self.has_header
         keep[self.skip] = False
         return np.flatnonzero(keep) + 1
 
 
 def read_header(path: Path, delimiter: str) -> tuple[str, int]:
     """Return the first line of ``path`` (decoded) and its byte length with the line end.
+
+    ``delimiter`` must occur in it unless it is ``""``.
 
     Raises:
         InputError: when the file is missing, empty, or its header is not UTF-8 text.
@@ -75,17 +78,20 @@ def read_header(path: Path, delimiter: str) -> tuple[str, int]:
     except UnicodeDecodeError as exc:
         raise InputError(Problem(file, "header", "the header is not valid UTF-8 text", 1,
                                  first[exc.start:exc.start + 4])) from exc
-    if delimiter not in text:
+    if delimiter and delimiter not in text:
         raise InputError(Problem(file, "header", f"expected fields separated by {delimiter!r}",
                                  1, text))
     return text, len(first)
 
 
-def exact_scan(path: Path, delimiter: str) -> LineScan:
-    """Check every line: field count, UTF-8 validity, blank. Bounded memory, numpy per chunk."""
+def exact_scan(path: Path, delimiter: str, has_header: bool = True) -> LineScan:
+    """Check every line: field count, UTF-8 validity, blank. Bounded memory, numpy per chunk.
+
+    Without a header (``has_header=False``), the first line sets the field count and is data.
+    """
     header, _ = read_header(path, delimiter)
     fields = header.count(delimiter) + 1
-    scan = LineScan(str(path), header, fields, 0)
+    scan = LineScan(str(path), header, fields, 0, has_header=has_header)
     skip: list[np.ndarray] = []
     sep = ord(delimiter)
     line0 = 0
@@ -107,7 +113,8 @@ def exact_scan(path: Path, delimiter: str) -> LineScan:
                 break
     scan.lines = line0
     scan.skip = np.concatenate(skip) if skip else np.zeros(0, dtype=np.int64)
-    scan.skip = scan.skip[scan.skip > 0]
+    if has_header:
+        scan.skip = scan.skip[scan.skip > 0]
     return scan
 
 
@@ -126,7 +133,7 @@ def _scan_block(block: bytes, cut: int, line0: int, sep: int, fields: int, scan:
     wrong = (counts != fields) & ~blank
     bad_utf8 = _bad_utf8_lines(block, data, starts, ends)
     for index in np.flatnonzero(wrong):
-        if line0 + index > 0 and index not in bad_utf8:
+        if (line0 + index > 0 or not scan.has_header) and index not in bad_utf8:
             text = block[starts[index]:ends[index]].decode("utf-8", "replace").rstrip("\r")
             scan.problems.append(Problem(scan.file, "", f"expected {fields} fields separated "
                                          f"by {chr(sep)!r}, found {counts[index]}",
@@ -159,33 +166,36 @@ def _bad_utf8_lines(block: bytes, data: np.ndarray, starts: np.ndarray,
 
 def read_checked(path: Path, delimiter: str, columns: list[str], *,
                  dtype: Mapping[str, type[object]] | None = None,
-                 skipinitialspace: bool = False) -> tuple[pd.DataFrame, np.ndarray, LineScan]:
+                 skipinitialspace: bool = False,
+                 names: list[str] | None = None) -> tuple[pd.DataFrame, np.ndarray, LineScan]:
     """Parse ``columns`` of a delimited file, skipping (and reporting) the malformed lines.
 
     Returns the frame, the 1-based line number of each of its rows, and the scan (whose
     ``problems`` list the malformed lines). Fields are text (``""`` when empty) unless ``dtype``
-    says otherwise; there is no quoting (neither sacct nor nvidia-smi quote).
+    says otherwise; there is no quoting (neither sacct nor nvidia-smi quote). ``names``, for a
+    file without a header line, names every field (the first line is then data).
     """
+    has_header = names is None
     with ThreadPoolExecutor(max_workers=1) as pool:  # numpy and the C parser release the GIL
-        scanning = pool.submit(exact_scan, path, delimiter)
+        scanning = pool.submit(exact_scan, path, delimiter, has_header)
         try:  # optimistic: most files have no bad line
             frame: pd.DataFrame | None = _read(path, delimiter, columns, dtype,
-                                               skipinitialspace, None)
-        except pd.errors.ParserError:
+                                               skipinitialspace, None, names)
+        except (pd.errors.ParserError, ValueError):
             frame = None
         scan = scanning.result()
     if frame is None or len(scan.skip):
-        frame = _read(path, delimiter, columns, dtype, skipinitialspace, scan.skip)
-    if len(frame) != scan.lines - 1 - len(scan.skip):  # pandas and the scan disagree on lines
+        frame = _read(path, delimiter, columns, dtype, skipinitialspace, scan.skip, names)
+    expected = scan.lines - int(has_header) - len(scan.skip)
+    if len(frame) != expected:  # pandas and the scan disagree on lines
         raise InputError(Problem(scan.file, "", f"{len(frame)} rows parsed where the line scan "
-                                 f"found {scan.lines - 1 - len(scan.skip)}; is a field quoted "
-                                 "over several lines?"))
+                                 f"found {expected}; is a field quoted over several lines?"))
     return frame, scan.data_lines(), scan
 
 
 def _read(path: Path, delimiter: str, columns: list[str],
           dtype: Mapping[str, type[object]] | None, skipinitialspace: bool,
-          skip: np.ndarray | None) -> pd.DataFrame:
+          skip: np.ndarray | None, names: list[str] | None = None) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pd.errors.ParserWarning)
         frame: pd.DataFrame = pd.read_csv(
@@ -193,6 +203,7 @@ def _read(path: Path, delimiter: str, columns: list[str],
             quoting=csv.QUOTE_NONE, na_filter=False, engine="c", encoding="utf-8-sig",
             encoding_errors="replace", skiprows=sorted(set(skip.tolist())) if skip is not None
             and len(skip) else None, skip_blank_lines=False, on_bad_lines="error",
-            skipinitialspace=skipinitialspace,
+            skipinitialspace=skipinitialspace, header=None if names is not None else "infer",
+            names=names,
         )
     return frame
