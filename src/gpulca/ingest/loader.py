@@ -90,6 +90,8 @@ def log_summary(summary: IngestSummary) -> None:
                     ", ".join(str(e["name"]) for e in summary.unmatched_examples))
     for gres, count in summary.unmapped_gres.items():
         log.warning("%s: gres type %r (%d jobs) maps to no accelerator", files, gres, count)
+    for note in summary.notes:
+        log.info("%s: %s", files, note)
 
 
 def measure(entry: MeasuredEnergy, base_dir: Path) -> EnergyMeasurement:

@@ -177,6 +177,7 @@ def _summary(jobs: SacctJobs, tagging: Tagging, rules: Rules) -> IngestSummary:
         unmatched_jobs=int(unmatched.sum()), unmatched_phase=rules.spec.unmatched_phase,
         unmatched_gpu_hours=float(hours[unmatched].sum()),
         unmatched_examples=_examples(frame, unmatched), unmapped_gres=tagging.unmapped_gres,
+        notes=list(jobs.notes),
     )
 
 
