@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from gpulca.core.errors import InputError
+from gpulca.ingest.dcgm import read_dcgm
 from gpulca.ingest.energy import (
     integrate_power,
     plausibility,
     read_codecarbon,
-    read_dcgm,
 )
 from gpulca.ingest.nvidia_smi import read_nvidia_smi
 
@@ -177,3 +177,60 @@ def test_nvidia_smi_dmon_without_time_is_refused(write):
     path = write("d.txt", "# gpu   pwr  gtemp\n# Idx     W      C\n    0   300     45\n")
     with pytest.raises(InputError, match="without a time column"):
         read_nvidia_smi(path)
+
+
+def test_dcgm_exporter_prometheus_text_counter(fixtures):
+    measured = read_dcgm(fixtures / "dcgm-exporter.prom")
+    # counter increases: GPU 0 6,000,000 mJ, GPU 1 3,000,000 mJ over 15 s each
+    assert measured.energy_kwh == pytest.approx(9_000 / 3.6e6)
+    assert measured.gpus == 2 and measured.gpu_hours == pytest.approx(30 / 3600)
+    assert measured.start == "2024-05-01T12:00:00"
+
+
+def test_dcgm_exporter_without_timestamps_is_refused_with_its_line(fixtures):
+    with pytest.raises(InputError, match=r"no-timestamp.prom:3: .*without a timestamp"):
+        read_dcgm(fixtures / "dcgm-exporter-no-timestamp.prom")
+
+
+def test_dcgm_exporter_bad_sample_located(write):
+    path = write("m.prom", "# TYPE DCGM_FI_DEV_POWER_USAGE gauge\n"
+                 'DCGM_FI_DEV_POWER_USAGE{gpu="0"} 100 1714564800000\n'
+                 'DCGM_FI_DEV_POWER_USAGE{gpu="0"} lots 1714564801000\n')
+    with pytest.raises(InputError, match=r"m.prom:3: DCGM_FI_DEV_POWER_USAGE: .*not a Prometheus"):
+        read_dcgm(path)
+
+
+def test_dcgmi_dmon_counter_needs_the_interval(fixtures):
+    with pytest.raises(InputError, match="no timestamps"):
+        read_dcgm(fixtures / "dcgmi-dmon.txt")
+    measured = read_dcgm(fixtures / "dcgmi-dmon.txt", interval_s=1.0)
+    # TOTEC increases: GPU 0 800,000 mJ, GPU 1 400,000 mJ
+    assert measured.energy_kwh == pytest.approx(1_200 / 3.6e6)
+    assert measured.gpus == 2 and measured.gpu_hours == pytest.approx(4 / 3600)
+
+
+def test_codecarbon_v1_total_energy_only(fixtures):
+    measured = read_codecarbon(fixtures / "codecarbon-v1.csv")
+    assert measured.energy_kwh == pytest.approx(1.2) and measured.scope == "it"
+    assert measured.gpu_hours is None and measured.parts == {}
+
+
+def test_codecarbon_row_without_gpu_is_flagged_and_left_out(fixtures):
+    measured = read_codecarbon(fixtures / "codecarbon-v2-nogpu.csv")
+    assert measured.energy_kwh == pytest.approx(1.0205)
+    assert [p.line for p in measured.problems] == [2]
+    assert "measured no GPU" in measured.problems[0].message
+    # the power per GPU is the GPU boards' (0.6 kWh over 1 GPU-h), not CPU + 378 W of RAM
+    assert measured.mean_power_per_gpu_w == pytest.approx(600)
+    assert measured.parts == pytest.approx({"gpu": 0.6, "cpu": 0.0425, "ram": 0.378})
+
+
+def test_codecarbon_gpu_energy_scope_and_selection(fixtures):
+    measured = read_codecarbon(fixtures / "codecarbon-v3.csv", "gpu_energy",
+                               experiment_id="exp-final")
+    assert measured.energy_kwh == pytest.approx(1.4) and measured.scope == "gpu"
+    assert measured.gpu_hours == pytest.approx(2.0)
+    sweep = read_codecarbon(fixtures / "codecarbon-v3.csv", project_name="llm-sweep")
+    assert sweep.energy_kwh == pytest.approx(0.7271)
+    with pytest.raises(InputError, match="no row has project_name 'nope'"):
+        read_codecarbon(fixtures / "codecarbon-v3.csv", project_name="nope")

@@ -7,10 +7,10 @@
 - :func:`attach_energy`: set a phase's measured IT energy on its rows.
 """
 
+from gpulca.ingest.dcgm import read_dcgm
 from gpulca.ingest.energy import (
     EnergyMeasurement,
     read_codecarbon,
-    read_dcgm,
 )
 from gpulca.ingest.loader import activity_files, activity_phases, attach_energy, load_activity
 from gpulca.ingest.nvidia_smi import read_nvidia_smi
