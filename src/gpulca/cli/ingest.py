@@ -1,6 +1,7 @@
 """``gpulca ingest``: turn cluster logs and energy measurements into an activity CSV.
 
     gpulca ingest sacct LOG [LOG...] --rules RULES.yaml -o activity.csv [--strict]
+                        [--stream | --dask [--scheduler ADDRESS]]
     gpulca ingest nvidia-smi LOG --phase PHASE [--activity activity.csv -o out.csv]
     gpulca ingest dcgm LOG --phase PHASE [--activity activity.csv -o out.csv]
     gpulca ingest codecarbon LOG --phase PHASE [--activity activity.csv -o out.csv]
@@ -27,6 +28,7 @@ from gpulca.core.units import UnitProblem, magnitude_in, parse_quantity
 from gpulca.core.vocabulary import format_number, format_percent
 from gpulca.ingest.activity_csv import read_activity_csv, write_activity_csv
 from gpulca.ingest.dcgm import read_dcgm
+from gpulca.ingest.distributed import expand_logs, sacct_activity_distributed
 from gpulca.ingest.energy import (
     EnergyMeasurement,
     plausibility,
@@ -34,6 +36,7 @@ from gpulca.ingest.energy import (
 )
 from gpulca.ingest.loader import attach_energy, attachment_findings
 from gpulca.ingest.nvidia_smi import read_nvidia_smi
+from gpulca.ingest.streaming import sacct_activity_streaming
 from gpulca.ingest.summary import IngestSummary, sacct_activity
 
 SHOWN = 5
@@ -61,17 +64,31 @@ def ingest() -> None:
 
 
 @ingest.command("sacct")
-@click.argument("logs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("logs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--rules", "rules_path", required=True,
               type=click.Path(dir_okay=False, path_type=Path), help="Tagging-rules YAML file.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Activity CSV to write (atomically). Without it, only the summary is shown.")
 @click.option("--strict", is_flag=True, help="Refuse the logs when any line is malformed.")
+@click.option("--stream", is_flag=True,
+              help="Read in chunks: memory bounded whatever the size of the logs.")
+@click.option("--dask", "use_dask", is_flag=True,
+              help="One Dask task per file (local cluster unless --scheduler).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler address, e.g. tcp://host:8786 (implies --dask).")
 @report_errors
 def sacct_command(logs: tuple[Path, ...], rules_path: Path, output: Path | None,
-                  strict: bool) -> None:
-    """Read `sacct --parsable2` exports LOGS, tag jobs with RULES, write GPU-hours per phase."""
-    result = sacct_activity(list(logs), rules_path, strict=strict)
+                  strict: bool, stream: bool, use_dask: bool, scheduler: str | None) -> None:
+    """Read sacct exports LOGS (files, folders or globs), tag jobs with RULES, write GPU-hours
+    per phase."""
+    files = expand_logs(list(logs))
+    if use_dask or scheduler:
+        result = sacct_activity_distributed(files, rules_path, strict=strict,
+                                            scheduler=scheduler)
+    elif stream:
+        result = sacct_activity_streaming(files, rules_path, strict=strict)
+    else:
+        result = sacct_activity(files, rules_path, strict=strict)
     if output is not None:
         write_activity_csv(result.rows, output)
     console = stdout

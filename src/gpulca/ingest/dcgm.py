@@ -159,9 +159,9 @@ def read_dcgmi_dmon(path: str | Path, interval_s: float | None) -> EnergyMeasure
     metric = "TOTEC" if "TOTEC" in columns else "POWER"
     result = EnergyMeasurement("dcgm", [file], 0.0, problems=problems)
     text = pd.Series(values, dtype=object)
-    number = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    reading = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
     unavailable = text.isin(["N/A", "-"]).to_numpy(dtype=bool)
-    bad = (np.isnan(number) & ~unavailable) | (number < 0)
+    bad = (np.isnan(reading) & ~unavailable) | (reading < 0)
     result.problems += [Problem(file, metric, "expected a non-negative number or N/A",
                                 numbers[i], values[i]) for i in np.flatnonzero(bad)]
     key = np.array(gpus, dtype=object)
@@ -169,9 +169,9 @@ def read_dcgmi_dmon(path: str | Path, interval_s: float | None) -> EnergyMeasure
     seconds = position * interval_s
     ok = ~(bad | unavailable)
     if metric == "POWER":
-        _integrate_into(result, seconds[ok], number[ok], key[ok], 1.5 * interval_s)
+        _integrate_into(result, seconds[ok], reading[ok], key[ok], 1.5 * interval_s)
     else:
-        _counter_into(result, seconds[ok], number[ok] / 1000.0, key[ok])
+        _counter_into(result, seconds[ok], reading[ok] / 1000.0, key[ok])
     result.unavailable = int(unavailable.sum())
     result.notes.append(f"dcgmi dmon has no timestamps: samples {interval_s:g} s apart")
     return _require_samples(result)

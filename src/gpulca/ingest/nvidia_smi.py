@@ -86,6 +86,7 @@ def read_nvidia_smi(path: str | Path, max_gap_s: float | None = None,
     lowered = [name.lower() for name, _ in fields]
     has_header = "timestamp" in lowered or any(p in lowered for p in POWER_FIELDS)
     names: list[str] | None = None
+    units: list[str | None]
     if query is not None:
         lowered = [q.strip().lower() for q in query.split(",")]
         if len(lowered) != len(fields):

@@ -102,7 +102,7 @@ _COLUMN_NAMES = {"JobID": "job_id", "State": "state", "JobName": "name", "Accoun
 
 def read_sacct(paths: str | Path | Sequence[str | Path],
                text_columns: Iterable[str] = OPTIONAL_TEXT,
-               delimiter: str | None = None) -> SacctJobs:
+               delimiter: str | None = None, deduplicate_runs: bool = True) -> SacctJobs:
     """Read one or more ``sacct --parsable2`` exports; see the module docstring.
 
     Args:
@@ -110,6 +110,7 @@ def read_sacct(paths: str | Path | Sequence[str | Path],
         text_columns: the optional text columns to read (among :data:`OPTIONAL_TEXT`; those
             not read, or absent from a file, are ``""``). Fewer columns read faster.
         delimiter: the field delimiter; by default recognised from the header.
+        deduplicate_runs: drop duplicate records (False: the caller does it over more files).
 
     Raises:
         InputError: when a file is missing, empty, lacks a required column, or holds no usable
@@ -119,7 +120,11 @@ def read_sacct(paths: str | Path | Sequence[str | Path],
         paths = [paths]
     wanted = tuple(c for c in OPTIONAL_TEXT if c in set(text_columns))
     parts = [_read_one(Path(p), wanted, delimiter) for p in paths]
-    return deduplicate(combine(parts))
+    if not deduplicate_runs:
+        return combine(parts)
+    jobs = deduplicate(combine(parts))
+    dedup_notes(jobs)
+    return jobs
 
 
 def combine(parts: Sequence[SacctJobs]) -> SacctJobs:
@@ -135,27 +140,58 @@ def combine(parts: Sequence[SacctJobs]) -> SacctJobs:
                      list(dict.fromkeys(n for p in parts for n in p.notes)))
 
 
-def deduplicate(jobs: SacctJobs) -> SacctJobs:
-    """Drop repeated records of one run; count requeued runs (see the module docstring)."""
+def record_keys(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash per allocation record identifying its run: ``JobID`` and ``Start``, or,
+    without a ``Start``, ``JobID``, duration and GPUs."""
+    start = frame["start"].astype(str)
+    other = frame["seconds"].astype(str) + "/" + frame["gpus"].astype(str)
+    run = start.where(start != "", "~" + other)
+    keys: np.ndarray = pd.util.hash_pandas_object(
+        pd.DataFrame({"job": frame["job_id"].astype(str), "run": run}), index=False).to_numpy()
+    return keys
+
+
+def job_keys(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash per allocation record of its ``JobID``."""
+    keys: np.ndarray = pd.util.hash_pandas_object(frame["job_id"].astype(str),
+                                                  index=False).to_numpy()
+    return keys
+
+
+def deduplicate(jobs: SacctJobs, seen: np.ndarray | None = None,
+                seen_jobs: np.ndarray | None = None) -> SacctJobs:
+    """Drop repeated records of one run; count requeued runs (see the module docstring).
+
+    ``seen`` and ``seen_jobs`` (sorted record and GPU-job hashes of earlier chunks) make it
+    work chunk by chunk with the same result as over the whole input.
+    """
     frame = jobs.frame
     if frame.empty:
         return jobs
-    has_start = (frame["start"] != "").any()
-    key = ["job_id", "start"] if has_start else ["job_id", "seconds", "gpus"]
-    repeated = frame.duplicated(key, keep="first").to_numpy()
+    keys = record_keys(frame)
+    repeated = pd.Series(keys).duplicated(keep="first").to_numpy().copy()
+    if seen is not None and len(seen):
+        repeated |= np.isin(keys, seen, assume_unique=False)
     if repeated.any():
         jobs.duplicates += int(repeated.sum())
-        jobs.notes.append(f"{int(repeated.sum()):,} duplicate records (same JobID and Start) "
-                          "counted once")
         jobs.frame = frame = frame[~repeated].reset_index(drop=True)
-    if has_start:
-        runs = frame.duplicated("job_id", keep=False).to_numpy() & (frame["gpus"] > 0).to_numpy()
-        extra = int(runs.sum()) - int(frame.loc[runs, "job_id"].nunique())
-        if extra > 0:
-            jobs.requeued += extra
-            jobs.notes.append(f"{extra:,} earlier runs of requeued jobs (same JobID, another "
-                              "Start) are counted: they ran on their GPUs")
+    gpu = (frame["gpus"] > 0).to_numpy()
+    ids = job_keys(frame)[gpu]
+    again = pd.Series(ids).duplicated(keep="first").to_numpy().copy()
+    if seen_jobs is not None and len(seen_jobs):
+        again |= np.isin(ids, seen_jobs)
+    jobs.requeued += int(again.sum())
     return jobs
+
+
+def dedup_notes(jobs: SacctJobs) -> None:
+    """Notes on duplicate records and requeued runs, once over the whole input."""
+    if jobs.duplicates:
+        jobs.notes.append(f"{jobs.duplicates:,} duplicate records (same JobID and Start) "
+                          "counted once")
+    if jobs.requeued:
+        jobs.notes.append(f"{jobs.requeued:,} earlier runs of requeued jobs (same JobID, another "
+                          "Start) are counted: they ran on their GPUs")
 
 
 def _read_one(path: Path, text_columns: tuple[str, ...], delimiter: str | None) -> SacctJobs:

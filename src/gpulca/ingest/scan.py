@@ -11,11 +11,13 @@ them (``skiprows``), report them with their line numbers, and map each parsed ro
 from __future__ import annotations
 
 import csv
+import io
 import warnings
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -55,7 +57,15 @@ class LineScan:
         return np.flatnonzero(keep) + 1
 
 
-def read_header(path: Path, delimiter: str) -> tuple[str, int]:
+Source = Path | bytes
+"""A file, or the bytes of a block of lines (header included) read from one."""
+
+
+def _open(source: Source) -> BinaryIO:
+    return io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
+
+
+def read_header(path: Source, delimiter: str, name: str | None = None) -> tuple[str, int]:
     """Return the first line of ``path`` (decoded) and its byte length with the line end.
 
     ``delimiter`` must occur in it unless it is ``""``.
@@ -63,9 +73,9 @@ def read_header(path: Path, delimiter: str) -> tuple[str, int]:
     Raises:
         InputError: when the file is missing, empty, or its header is not UTF-8 text.
     """
-    file = str(path)
+    file = name or str(path)
     try:
-        with path.open("rb") as handle:
+        with _open(path) as handle:
             first = handle.readline()
     except FileNotFoundError as exc:
         raise InputError(Problem(file, "", "file not found")) from exc
@@ -84,19 +94,20 @@ def read_header(path: Path, delimiter: str) -> tuple[str, int]:
     return text, len(first)
 
 
-def exact_scan(path: Path, delimiter: str, has_header: bool = True) -> LineScan:
+def exact_scan(path: Source, delimiter: str, has_header: bool = True,
+               name: str | None = None) -> LineScan:
     """Check every line: field count, UTF-8 validity, blank. Bounded memory, numpy per chunk.
 
     Without a header (``has_header=False``), the first line sets the field count and is data.
     """
-    header, _ = read_header(path, delimiter)
+    header, _ = read_header(path, delimiter, name)
     fields = header.count(delimiter) + 1
-    scan = LineScan(str(path), header, fields, 0, has_header=has_header)
+    scan = LineScan(name or str(path), header, fields, 0, has_header=has_header)
     skip: list[np.ndarray] = []
     sep = ord(delimiter)
     line0 = 0
     carry = b""
-    with path.open("rb") as handle:
+    with _open(path) as handle:
         while True:
             chunk = handle.read(CHUNK_BYTES)
             data = carry + chunk
@@ -164,20 +175,22 @@ def _bad_utf8_lines(block: bytes, data: np.ndarray, starts: np.ndarray,
     return bad
 
 
-def read_checked(path: Path, delimiter: str, columns: list[str], *,
+def read_checked(path: Source, delimiter: str, columns: list[str], *,
                  dtype: Mapping[str, type[object]] | None = None,
                  skipinitialspace: bool = False,
-                 names: list[str] | None = None) -> tuple[pd.DataFrame, np.ndarray, LineScan]:
+                 names: list[str] | None = None,
+                 name: str | None = None) -> tuple[pd.DataFrame, np.ndarray, LineScan]:
     """Parse ``columns`` of a delimited file, skipping (and reporting) the malformed lines.
 
     Returns the frame, the 1-based line number of each of its rows, and the scan (whose
     ``problems`` list the malformed lines). Fields are text (``""`` when empty) unless ``dtype``
     says otherwise; there is no quoting (neither sacct nor nvidia-smi quote). ``names``, for a
-    file without a header line, names every field (the first line is then data).
+    file without a header line, names every field (the first line is then data). ``path`` may be
+    the bytes of a block of lines (header first), then called ``name`` in problems.
     """
     has_header = names is None
     with ThreadPoolExecutor(max_workers=1) as pool:  # numpy and the C parser release the GIL
-        scanning = pool.submit(exact_scan, path, delimiter, has_header)
+        scanning = pool.submit(exact_scan, path, delimiter, has_header, name)
         try:  # optimistic: most files have no bad line
             frame: pd.DataFrame | None = _read(path, delimiter, columns, dtype,
                                                skipinitialspace, None, names)
@@ -193,13 +206,14 @@ def read_checked(path: Path, delimiter: str, columns: list[str], *,
     return frame, scan.data_lines(), scan
 
 
-def _read(path: Path, delimiter: str, columns: list[str],
+def _read(path: Source, delimiter: str, columns: list[str],
           dtype: Mapping[str, type[object]] | None, skipinitialspace: bool,
           skip: np.ndarray | None, names: list[str] | None = None) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pd.errors.ParserWarning)
         frame: pd.DataFrame = pd.read_csv(
-            path, sep=delimiter, usecols=columns, dtype=dtype if dtype is not None else object,
+            io.BytesIO(path) if isinstance(path, bytes) else path, sep=delimiter,
+            usecols=columns, dtype=dtype if dtype is not None else object,
             quoting=csv.QUOTE_NONE, na_filter=False, engine="c", encoding="utf-8-sig",
             encoding_errors="replace", skiprows=sorted(set(skip.tolist())) if skip is not None
             and len(skip) else None, skip_blank_lines=False, on_bad_lines="error",

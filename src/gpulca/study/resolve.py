@@ -38,6 +38,7 @@ from gpulca.schemas.common import SourcedValue
 from gpulca.schemas.methods import MethodSet
 from gpulca.schemas.reference import Selection
 from gpulca.schemas.scenario import ActivityRow, Study
+from gpulca.study.measured import implied_power_problems
 
 
 @dataclass(frozen=True)
@@ -448,6 +449,10 @@ def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLi
             if resolved is not None:
                 hardware[accelerator_id] = resolved
     warnings = _check_rows(resolver, rows, phases, row_path) if check_rows else []
+    if check_rows:
+        for where, message, value in implied_power_problems(
+                rows, study.hardware.accelerator, hardware, study.activity.energy, row_path):
+            resolver.problem(where, message, value)
     if study.variants is not None:
         warnings.append("the study defines variants: `gpulca compare` computes them "
                         "(`gpulca run` computes the base study only)")
