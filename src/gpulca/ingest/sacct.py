@@ -60,6 +60,7 @@ OPTIONAL_TEXT = ("JobName", "Account", "Partition", "Comment", "WCKey", "User")
 NOT_STARTED = frozenset({"Unknown", "None", ""})
 """``Start`` values of a job that never ran."""
 
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
 _ELAPSED = re.compile(r"^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)(?:\.\d+)?$")
 _TRES_VALUE = re.compile(r"^\d+(?:\.\d+)?[KMGTP]?$")
 
@@ -140,21 +141,27 @@ def combine(parts: Sequence[SacctJobs]) -> SacctJobs:
                      list(dict.fromkeys(n for p in parts for n in p.notes)))
 
 
+def _run_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """What identifies a run: ``JobID`` and ``Start``, or, without a ``Start``, ``JobID``,
+    duration and GPUs."""
+    start = frame["start"].to_numpy(dtype=object)
+    has_start = start != ""
+    return pd.DataFrame({
+        "job": frame["job_id"].to_numpy(dtype=object), "start": start,
+        "seconds": np.where(has_start, 0.0, frame["seconds"].to_numpy(dtype=float)),
+        "gpus": np.where(has_start, 0, frame["gpus"].to_numpy(dtype=np.int64))})
+
+
 def record_keys(frame: pd.DataFrame) -> np.ndarray:
-    """A 64-bit hash per allocation record identifying its run: ``JobID`` and ``Start``, or,
-    without a ``Start``, ``JobID``, duration and GPUs."""
-    start = frame["start"].astype(str)
-    other = frame["seconds"].astype(str) + "/" + frame["gpus"].astype(str)
-    run = start.where(start != "", "~" + other)
-    keys: np.ndarray = pd.util.hash_pandas_object(
-        pd.DataFrame({"job": frame["job_id"].astype(str), "run": run}), index=False).to_numpy()
+    """A 64-bit hash per allocation record identifying its run (:func:`_run_columns`)."""
+    keys: np.ndarray = pd.util.hash_pandas_object(_run_columns(frame), index=False).to_numpy()
     return keys
 
 
 def job_keys(frame: pd.DataFrame) -> np.ndarray:
     """A 64-bit hash per allocation record of its ``JobID``."""
-    keys: np.ndarray = pd.util.hash_pandas_object(frame["job_id"].astype(str),
-                                                  index=False).to_numpy()
+    keys: np.ndarray = pd.util.hash_pandas_object(
+        pd.Series(frame["job_id"].to_numpy(dtype=object), dtype=object), index=False).to_numpy()
     return keys
 
 
@@ -168,18 +175,29 @@ def deduplicate(jobs: SacctJobs, seen: np.ndarray | None = None,
     frame = jobs.frame
     if frame.empty:
         return jobs
-    keys = record_keys(frame)
-    repeated = pd.Series(keys).duplicated(keep="first").to_numpy().copy()
-    if seen is not None and len(seen):
-        repeated |= np.isin(keys, seen, assume_unique=False)
+    if seen is None:  # in one go: no hashing; only records sharing a JobID can repeat
+        same_job = pd.Series(frame["job_id"].to_numpy(dtype=object),
+                             dtype=object).duplicated(keep=False).to_numpy()
+        repeated = np.zeros(len(frame), dtype=bool)
+        if same_job.any():
+            repeated[same_job] = _run_columns(frame[same_job]).duplicated(keep="first").to_numpy()
+    else:
+        keys = record_keys(frame)
+        repeated = pd.Series(keys).duplicated(keep="first").to_numpy().copy()
+        if len(seen):
+            repeated |= np.isin(keys, seen, assume_unique=False)
     if repeated.any():
         jobs.duplicates += int(repeated.sum())
         jobs.frame = frame = frame[~repeated].reset_index(drop=True)
     gpu = (frame["gpus"] > 0).to_numpy()
-    ids = job_keys(frame)[gpu]
-    again = pd.Series(ids).duplicated(keep="first").to_numpy().copy()
-    if seen_jobs is not None and len(seen_jobs):
-        again |= np.isin(ids, seen_jobs)
+    if seen_jobs is None:
+        again = pd.Series(frame["job_id"].to_numpy(dtype=object)[gpu],
+                          dtype=object).duplicated(keep="first").to_numpy()
+    else:
+        ids = job_keys(frame)[gpu]
+        again = pd.Series(ids).duplicated(keep="first").to_numpy().copy()
+        if len(seen_jobs):
+            again |= np.isin(ids, seen_jobs)
     jobs.requeued += int(again.sum())
     return jobs
 
@@ -409,15 +427,20 @@ def _seconds(raw: pd.DataFrame, columns: dict[str, str], keep: np.ndarray, file:
         seconds[missing] = parsed[codes] if len(uniques) else seconds[missing]
     backwards = np.zeros(n, dtype=bool)
     if "Start" in columns and "End" in columns:
-        start = _times(raw[columns["Start"]].to_numpy(dtype=object)[keep])
-        end = _times(raw[columns["End"]].to_numpy(dtype=object)[keep])
-        span = end - start
-        backwards = span < 0
-        fill = np.isnan(seconds) & ~np.isnan(span) & ~backwards
-        if "ElapsedRaw" not in columns and "Elapsed" not in columns:
-            seconds[fill] = span[fill]
-        shown_end = raw[columns["End"]].to_numpy(dtype=object)[keep]
         shown_start = raw[columns["Start"]].to_numpy(dtype=object)[keep]
+        shown_end = raw[columns["End"]].to_numpy(dtype=object)[keep]
+        if "ElapsedRaw" in columns or "Elapsed" in columns:
+            # ISO 8601 times compare as text: no date parsing on the hot path; the few
+            # candidates are checked to be times (Unknown, None... are not)
+            backwards = shown_end < shown_start
+            for index in np.flatnonzero(backwards):
+                backwards[index] = _ISO_TIME.match(str(shown_start[index])) is not None and \
+                    _ISO_TIME.match(str(shown_end[index])) is not None
+        else:
+            span = _times(shown_end) - _times(shown_start)
+            backwards = span < 0
+            fill = np.isnan(seconds) & ~np.isnan(span) & ~backwards
+            seconds[fill] = span[fill]
         for index in np.flatnonzero(backwards):
             problems.append(Problem(file, columns["End"], f"End is before Start "
                                     f"({shown_start[index]})", int(line[keep][index]),
@@ -520,7 +543,9 @@ def _gpus(raw: pd.DataFrame, columns: dict[str, str], keep: np.ndarray, file: st
         if name is None or not todo.any():
             continue
         text = raw[name].to_numpy(dtype=object)[keep]
-        here = todo & (pd.Series(text, dtype=object).str.strip() != "").to_numpy()
+        codes, uniques = pd.factorize(text)
+        filled = np.array([bool(str(u).strip()) for u in uniques], dtype=bool)
+        here = todo & (filled[codes] if len(uniques) else np.zeros(n, dtype=bool))
         before = [c for c in GPU_COLUMNS[:GPU_COLUMNS.index(canonical)] if c in columns]
         if before and here.any():
             notes.append(f"{int(here.sum()):,} allocations with an empty {'/'.join(before)} "
