@@ -53,7 +53,7 @@ def test_a_failed_file_fails_the_run_with_its_name(client, fixtures, tmp_path):
 def test_overlapping_exports_are_refused_not_double_counted(client, fixtures, tmp_path):
     shutil.copy(fixtures / "sacct-basic.txt", tmp_path / "a.txt")
     shutil.copy(fixtures / "sacct-basic.txt", tmp_path / "b.txt")
-    with pytest.raises(InputError, match=r"b.txt: .* already appear in an earlier file"):
+    with pytest.raises(InputError, match=r"b.txt: .* already appear in another file"):
         sacct_activity_distributed(tmp_path, DEFAULT_RULES, client=client)
 
 

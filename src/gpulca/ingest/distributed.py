@@ -24,6 +24,7 @@ from gpulca.ingest.rules import Rules, load_rules
 from gpulca.ingest.streaming import (
     STREAM_CHUNK_BYTES,
     _Running,
+    check_overlaps,
     file_partial,
     finish_streaming,
     merge_partial,
@@ -97,9 +98,11 @@ def sacct_activity_distributed(logs: str | Path | Sequence[str | Path],
             client.close()
     if problems:
         raise InputError(capped(problems))
+    again = check_overlaps(parts)
     state = parts[0]
     for part in parts[1:]:
         merge_partial(state, part)
+    state.requeued += again
     return finish_streaming(state, rules, strict)
 
 

@@ -167,24 +167,35 @@ def file_partial(path: str | Path, rules: Rules,
     return state
 
 
-def merge_partial(into: _Running, part: _Running) -> None:
-    """Fold a later file's totals into ``into``.
+def check_overlaps(parts: Sequence[_Running]) -> int:
+    """Refuse run records counted in two files; return the GPU jobs met again in a later file
+    (earlier runs of requeued jobs). One sort of all record hashes: O(n log n) in time and 16
+    bytes per allocation in memory, whatever the number of files.
 
     Raises:
-        InputError: when a run record of ``part`` was already counted in an earlier file: its
-            contribution cannot be taken out of totals, so the run fails rather than count it
-            twice (read such overlapping exports together, in one process).
+        InputError: naming the later file of a record found in two files: its contribution
+            cannot be taken out of the totals, so the run fails rather than count it twice
+            (read overlapping exports together, in one process).
     """
-    overlap = np.intersect1d(into.seen, part.seen, assume_unique=True)
-    if len(overlap):
-        raise InputError(Problem(part.summary.files[0], "", f"{len(overlap):,} job records "
-                                 "already appear in an earlier file (overlapping exports); "
-                                 "read these files in one process (without --dask) to count "
-                                 "them once"))
-    into.requeued += part.requeued + len(np.intersect1d(into.seen_jobs, part.seen_jobs,
-                                                        assume_unique=True))
-    into.seen = np.union1d(into.seen, part.seen)
-    into.seen_jobs = np.union1d(into.seen_jobs, part.seen_jobs)
+    if len(parts) < 2:
+        return 0
+    keys = np.concatenate([p.seen for p in parts])
+    owner = np.repeat(np.arange(len(parts)), [len(p.seen) for p in parts])
+    order = np.argsort(keys, kind="stable")
+    same = keys[order][1:] == keys[order][:-1]
+    if same.any():
+        later = parts[int(owner[order][1:][same].max())]
+        raise InputError(Problem(later.summary.files[0], "", f"{int(same.sum()):,} job records "
+                                 "already appear in another file (overlapping exports); read "
+                                 "these files in one process (without --dask) to count them "
+                                 "once"))
+    jobs = np.concatenate([p.seen_jobs for p in parts])
+    return int(len(jobs) - len(np.unique(jobs)))
+
+
+def merge_partial(into: _Running, part: _Running) -> None:
+    """Fold a later file's totals into ``into`` (record hashes: see :func:`check_overlaps`)."""
+    into.requeued += part.requeued
     into.duplicates += part.duplicates
     into.notes += [n for n in part.notes if n not in into.notes]
     merge_totals(into.totals, part.totals)
