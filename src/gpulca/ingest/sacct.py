@@ -214,6 +214,10 @@ def dedup_notes(jobs: SacctJobs) -> None:
 
 def _read_one(path: Path, text_columns: tuple[str, ...], delimiter: str | None) -> SacctJobs:
     file = str(path)
+    if path.suffix.lower() == ".parquet":
+        from gpulca.ingest.parquet import iter_parquet_chunks
+
+        return combine(list(iter_parquet_chunks(path, text_columns)))
     header, _ = read_header(path, "")
     widths = fixed_widths(path) if delimiter is None else None
     if widths is not None:

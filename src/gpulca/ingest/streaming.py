@@ -7,7 +7,8 @@ hash per allocation record and per GPU job (16 bytes per allocation: 160 MB for 
 the only part that grows with the input). Totals are equal to :func:`sacct_activity`'s to the
 last digit: GPU-seconds are whole numbers, whose float64 sums are exact in any order.
 
-Fixed-width exports are read whole (they are small: sacct's default output is for a terminal).
+Fixed-width exports are read whole (they are small: sacct's default output is for a terminal);
+Parquet files (:mod:`gpulca.ingest.parquet`) in record batches.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from gpulca.core.errors import InputError, Problem
+from gpulca.ingest.parquet import iter_parquet_chunks
 from gpulca.ingest.rules import Rules, load_rules
 from gpulca.ingest.sacct import (
     OPTIONAL_TEXT,
@@ -68,6 +70,9 @@ def iter_sacct_chunks(path: str | Path, text_columns: Iterable[str] = OPTIONAL_T
     path = Path(path)
     file = str(path)
     wanted = tuple(c for c in OPTIONAL_TEXT if c in set(text_columns))
+    if path.suffix.lower() == ".parquet":
+        yield from iter_parquet_chunks(path, wanted)
+        return
     header, _ = read_header(path, "")
     if delimiter is None and fixed_widths(path) is not None:
         yield read_sacct(path, wanted, deduplicate_runs=False)
