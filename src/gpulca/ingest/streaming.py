@@ -8,7 +8,7 @@ the only part that grows with the input). Totals are equal to :func:`sacct_activ
 last digit: GPU-seconds are whole numbers, whose float64 sums are exact in any order.
 
 Fixed-width exports are read whole (they are small: sacct's default output is for a terminal);
-Parquet files (:mod:`gpulca.ingest.parquet`) in record batches.
+Parquet files (:func:`gpulca.ingest.sacct.iter_parquet_chunks`) in record batches.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from gpulca.core.errors import InputError, Problem
-from gpulca.ingest.parquet import iter_parquet_chunks
 from gpulca.ingest.rules import Rules, load_rules
 from gpulca.ingest.sacct import (
     OPTIONAL_TEXT,
@@ -32,6 +31,7 @@ from gpulca.ingest.sacct import (
     deduplicate,
     detect_delimiter,
     fixed_widths,
+    iter_parquet_chunks,
     job_keys,
     read_sacct,
     record_keys,
