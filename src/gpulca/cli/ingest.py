@@ -222,16 +222,17 @@ def print_measurement(console: Console, measured: EnergyMeasurement, phase: str,
         console.print(f"note: {measured.unavailable:,} samples without a value ([N/A]) skipped")
     for note in measured.notes:
         console.print(f"note: {note}")
-    _print_malformed(console, measured.problems)
+    _print_malformed(console, measured.problems, "lines skipped (malformed or not usable)")
     for finding in plausibility(measured.energy_kwh, measured.gpu_hours, rated_power_w):
         print_warning(finding, console)
 
 
-def _print_malformed(console: Console, problems: Sequence[object]) -> None:
-    """How many lines of a log were skipped as malformed, and the first :data:`SHOWN`."""
+def _print_malformed(console: Console, problems: Sequence[object],
+                     what: str = "malformed lines skipped") -> None:
+    """How many lines of a log were skipped, and the first :data:`SHOWN`."""
     if not problems:
         return
-    print_warning(f"{len(problems):,} malformed lines skipped:", console)
+    print_warning(f"{len(problems):,} {what}:", console)
     for problem in problems[:SHOWN]:
         console.print(f"  {problem}", markup=False, soft_wrap=True)
 

@@ -22,9 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from gpulca.core.vocabulary import STAGES as STAGES
-
 # Stage ids are defined once, in the vocabulary; the name stays importable from here.
+from gpulca.core.vocabulary import STAGES as STAGES
 from gpulca.model.measured import measured_split
 
 
