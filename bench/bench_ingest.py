@@ -10,7 +10,11 @@ then, in one run:
 - measures the peak memory of each in its own subprocess: the peak resident set during the call
   (Linux ``VmHWM``, reset just before it) minus the resident set after imports and a warm-up.
 
-Targets: ingest time <= 2 x bare read time; ingest peak memory <= 3 x file size.
+- the same for the bounded-memory path (``gpulca.ingest.streaming.sacct_activity_streaming``,
+  chunks of 64 MiB): the per-partition time and peak memory that docs/scaling.md scales up.
+
+Targets: ingest time <= 2 x bare read time; ingest peak memory <= 3 x file size; streamed totals
+equal to the in-memory ones.
 The figures are written under "Activity ingestion (issue 4)" in docs/benchmarks.md.
 
 Usage: ``python bench/bench_ingest.py [--rows 1000000] [--repeat 3] [--no-write]``
@@ -52,12 +56,13 @@ def _elapsed(seconds: int) -> str:
     return f"{days}-{clock}" if days else clock
 
 
-def generate(path: Path, rows: int, seed: int = 4) -> None:
-    """Write a synthetic sacct export of ``rows`` data lines (allocations and their steps)."""
+def generate(path: Path, rows: int, seed: int = 4, first_job: int = 100000) -> None:
+    """Write a synthetic sacct export of ``rows`` data lines (allocations and their steps);
+    job ids start after ``first_job`` (partitions of one accounting have distinct jobs)."""
     rng = np.random.default_rng(seed)
     start = dt.datetime(2024, 1, 1)
     lines = [HEADER]
-    job = 100000
+    job = first_job
     while len(lines) <= rows:
         job += 1
         gpus = int(rng.choice([0, 1, 2, 4, 8, 16, 64]))
@@ -91,9 +96,10 @@ _TIMING = """
 import sys, time, pandas as pd
 from gpulca.ingest import sacct_activity
 from gpulca.ingest.rules import load_rules
+from gpulca.ingest.streaming import sacct_activity_streaming
 path, rules_path, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
 rules = load_rules(rules_path)
-bare, ingest = [], []
+bare, ingest, stream = [], [], []
 for _ in range(repeat):
     t = time.perf_counter()
     frame = pd.read_csv(path, sep="|")
@@ -102,15 +108,20 @@ for _ in range(repeat):
     t = time.perf_counter()
     result = sacct_activity(path, rules)
     ingest.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    streamed = sacct_activity_streaming(path, rules)
+    stream.append(time.perf_counter() - t)
 s = result.summary
-print({"bare_s": min(bare), "ingest_s": min(ingest), "allocations": s.allocations,
-       "steps": s.steps, "gpu_hours": s.total_gpu_hours})
+print({"bare_s": min(bare), "ingest_s": min(ingest), "stream_s": min(stream),
+       "allocations": s.allocations, "steps": s.steps, "gpu_hours": s.total_gpu_hours,
+       "equal": float(streamed.summary.total_gpu_hours == s.total_gpu_hours)})
 """
 
 _MEMORY = """
 import sys, pandas as pd
 from gpulca.ingest import sacct_activity
 from gpulca.ingest.rules import load_rules
+from gpulca.ingest.streaming import sacct_activity_streaming
 def status(key):
     for line in open("/proc/self/status"):
         if line.startswith(key + ":"):
@@ -118,11 +129,14 @@ def status(key):
 mode, path, tiny, rules_path = sys.argv[1:5]
 rules = load_rules(rules_path)
 sacct_activity(tiny, rules); pd.read_csv(tiny, sep="|")   # warm-up: imports and caches
+sacct_activity_streaming(tiny, rules)
 with open("/proc/self/clear_refs", "w") as handle:  # reset the peak (VmHWM) to the current RSS
     handle.write("5")
 before = status("VmRSS")
 if mode == "ingest":
     sacct_activity(path, rules)
+elif mode == "stream":
+    sacct_activity_streaming(path, rules)
 else:
     pd.read_csv(path, sep="|")
 print({"peak_growth_bytes": status("VmHWM") - before, "baseline_bytes": before})
@@ -157,12 +171,15 @@ def _pandas_version() -> str:
 
 
 def _section(rows: int, size: int, timing: dict[str, float], memory: dict[str, float],
-             bare_memory: dict[str, float]) -> str:
+             bare_memory: dict[str, float], stream_memory: dict[str, float]) -> str:
     ratio = timing["ingest_s"] / timing["bare_s"]
     mem_ratio = memory["peak_growth_bytes"] / size
     mb = 1024 * 1024
     bare_mib = bare_memory["peak_growth_bytes"] / mb
     ingest_mib = memory["peak_growth_bytes"] / mb
+    stream_mib = stream_memory["peak_growth_bytes"] / mb
+    stream_ratio = timing["stream_s"] / timing["bare_s"]
+    equal = "equal to the last digit" if timing["equal"] else "DIFFERENT"
     return f"""{HEADING}
 
 Measured by `python bench/bench_ingest.py` on {dt.date.today().isoformat()}; machine: {_machine()};
@@ -182,20 +199,89 @@ runs.
 | peak memory growth | {bare_mib:.0f} MiB | {ingest_mib:.0f} MiB | {mem_ratio:.2f} x file size \
 | <= 3 x file size |
 
+Bounded-memory path (`gpulca ingest sacct --stream`; chunks of 64 MiB of text), same run: \
+{timing['stream_s']:.2f} s ({stream_ratio:.2f} x bare), peak memory growth {stream_mib:.0f} MiB \
+({stream_mib * mb / size:.2f} x file size; it does not grow with the file beyond 16 bytes per \
+allocation), GPU-hours {equal} to the in-memory path's. These are the per-partition figures of \
+docs/scaling.md.
+
 Peak memory growth is the peak resident set during the call (`VmHWM` of /proc/self/status, reset
 through /proc/self/clear_refs just before it) minus the resident set before it, in a fresh
 subprocess after imports and a warm-up on a tiny file.
 """
 
 
-def write_section(text: str, doc: Path = DOC) -> None:
+DASK_HEADING = "## Distributed ingestion (issue 19)"
+
+_DASK = """
+import resource, sys, time
+from pathlib import Path
+from dask.distributed import Client, LocalCluster
+from gpulca.ingest.distributed import sacct_activity_distributed
+from gpulca.ingest.rules import load_rules
+from gpulca.ingest.streaming import file_partial, sacct_activity_streaming
+folder, rules_path, workers = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+rules = load_rules(rules_path)
+files = sorted(folder.iterdir())
+t = time.perf_counter()
+single = sacct_activity_streaming(files, rules)
+single_s = time.perf_counter() - t
+t = time.perf_counter()
+file_partial(files[0], rules)
+partition_s = time.perf_counter() - t
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                  dashboard_address=None) as cluster, Client(cluster) as client:
+    client.run(lambda: __import__("gpulca.ingest.streaming"))
+    base = client.run(peak)
+    t = time.perf_counter()
+    spread = sacct_activity_distributed(files, rules, client=client)
+    dask_s = time.perf_counter() - t
+    after = client.run(peak)
+print({"single_s": single_s, "dask_s": dask_s, "partition_s": partition_s,
+       "worker_peak_bytes": max(after.values()), "worker_base_bytes": max(base.values()),
+       "equal": float(spread.summary.total_gpu_hours == single.summary.total_gpu_hours),
+       "allocations": single.summary.allocations})
+"""
+
+
+def dask_section(rows: int, partitions: int, size: int, figures: dict[str, float],
+                 workers: int) -> str:
+    """The distributed-ingestion section: per-partition time and memory, Dask vs one process."""
+    mb = 1024 * 1024
+    equal = "equal to the last digit" if figures["equal"] else "DIFFERENT"
+    return f"""{DASK_HEADING}
+
+Measured by `python bench/bench_ingest.py --partitions {partitions}` on \
+{dt.date.today().isoformat()}; machine: {_machine()}; 1-minute load average at the end: \
+{os.getloadavg()[0]:.1f}.
+
+Input: {partitions} generated `sacct --parsable2` exports of {rows // partitions:,} lines each \
+({size / partitions / mb:.0f} MiB each, {int(figures['allocations']):,} allocations in all).
+
+| measure | value |
+| --- | --- |
+| one partition, streamed in one process | {figures['partition_s']:.2f} s |
+| all partitions, streamed in one process | {figures['single_s']:.2f} s |
+| all partitions on `LocalCluster(n_workers={workers})` (processes, 1 thread each) | \
+{figures['dask_s']:.2f} s |
+| worker resident set before / peak | {figures['worker_base_bytes'] / mb:.0f} MiB / \
+{figures['worker_peak_bytes'] / mb:.0f} MiB |
+| GPU-hours, Dask vs one process | {equal} |
+
+docs/scaling.md scales these figures up to a billion job records.
+"""
+
+
+def write_section(text: str, doc: Path = DOC, heading: str = HEADING) -> None:
     """Replace (or append) this benchmark's section of ``doc``, leaving the others untouched."""
     old = doc.read_text() if doc.exists() else "# Benchmarks\n"
-    start = old.find(HEADING)
+    start = old.find(heading)
     if start < 0:
         new = old.rstrip("\n") + "\n\n" + text
     else:
-        following = old.find("\n## ", start + len(HEADING))
+        following = old.find("\n## ", start + len(heading))
         new = old[:start] + text + (old[following + 1:] if following >= 0 else "")
         new = new.replace(text + "## ", text + "\n## ")
     doc.parent.mkdir(parents=True, exist_ok=True)
@@ -207,7 +293,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-write", action="store_true", help="print, do not update the doc")
+    parser.add_argument("--partitions", type=int, default=0,
+                        help="measure distributed ingestion over this many files instead")
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
+    if args.partitions:
+        _dask_main(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         path, tiny = Path(tmp) / "sacct.txt", Path(tmp) / "tiny.txt"
         started = time.perf_counter()
@@ -218,10 +310,27 @@ def main() -> None:
         timing = _run(_TIMING, str(path), str(RULES), str(args.repeat))
         memory = _run(_MEMORY, "ingest", str(path), str(tiny), str(RULES))
         bare_memory = _run(_MEMORY, "bare", str(path), str(tiny), str(RULES))
-        text = _section(args.rows, path.stat().st_size, timing, memory, bare_memory)
+        stream_memory = _run(_MEMORY, "stream", str(path), str(tiny), str(RULES))
+        text = _section(args.rows, path.stat().st_size, timing, memory, bare_memory,
+                        stream_memory)
     print(text)
     if not args.no_write:
         write_section(text)
+
+
+def _dask_main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "parts"
+        folder.mkdir()
+        for index in range(args.partitions):
+            generate(folder / f"sacct-{index:03d}.txt", args.rows // args.partitions,
+                     seed=10 + index, first_job=100000 + index * args.rows)
+        size = sum(p.stat().st_size for p in folder.iterdir())
+        figures = _run(_DASK, str(folder), str(RULES), str(args.workers))
+        text = dask_section(args.rows, args.partitions, size, figures, args.workers)
+    print(text)
+    if not args.no_write:
+        write_section(text, heading=DASK_HEADING)
 
 
 if __name__ == "__main__":

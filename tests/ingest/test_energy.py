@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from gpulca.core.errors import InputError
+from gpulca.ingest.dcgm import read_dcgm
 from gpulca.ingest.energy import (
     integrate_power,
     plausibility,
     read_codecarbon,
-    read_dcgm,
-    read_nvidia_smi,
 )
+from gpulca.ingest.nvidia_smi import read_nvidia_smi
 
 
 def test_nvidia_smi_trapezoid_per_gpu(fixtures):
@@ -54,7 +54,7 @@ def test_nvidia_smi_malformed_lines(fixtures):
 
 
 def test_nvidia_smi_without_power_column(write):
-    with pytest.raises(InputError, match="expected the columns timestamp and power.draw"):
+    with pytest.raises(InputError, match="expected the fields timestamp and power.draw"):
         read_nvidia_smi(write("s.csv", "timestamp, index, temperature.gpu\n"))
 
 
@@ -123,3 +123,114 @@ def test_plausibility_flags(energy, hours, rated, finding):
 
 def test_plausible_energy_has_no_finding():
     assert plausibility(5.0, 10, 700) == []
+
+
+def test_nvidia_smi_noheader_recognised(fixtures):
+    measured = read_nvidia_smi(fixtures / "nvidia-smi-noheader.csv")
+    # GPU 0: 300 W x 2 s, GPU 1: 100 W x 2 s (index recognised as the only integer field)
+    assert measured.energy_kwh == pytest.approx(800 / 3.6e6)
+    assert measured.gpus == 2
+
+
+def test_nvidia_smi_noheader_nounits_needs_the_query(fixtures):
+    with pytest.raises(InputError, match="--query timestamp,index,power.draw"):
+        read_nvidia_smi(fixtures / "nvidia-smi-noheader-nounits.csv")
+    measured = read_nvidia_smi(fixtures / "nvidia-smi-noheader-nounits.csv",
+                               query="timestamp,index,power.draw")
+    assert measured.energy_kwh == pytest.approx(800 / 3.6e6)
+
+
+def test_nvidia_smi_query_field_count_checked(fixtures):
+    with pytest.raises(InputError, match="2 query fields for lines of 3 fields"):
+        read_nvidia_smi(fixtures / "nvidia-smi-noheader-nounits.csv", query="timestamp,power.draw")
+
+
+def test_nvidia_smi_keyed_by_uuid_units_in_header(fixtures):
+    measured = read_nvidia_smi(fixtures / "nvidia-smi-uuid.csv")
+    # GPU A: 400 W x 2 s; GPU B: [Not Supported] skipped, then 200 W x 1 s
+    assert measured.energy_kwh == pytest.approx(1000 / 3.6e6)
+    assert (measured.gpus, measured.unavailable) == (2, 1)
+    assert measured.start == "2024-05-01T12:00:00"
+    assert measured.end.startswith("2024-05-01T12:00:02")
+
+
+def test_nvidia_smi_unkeyed_bursts_are_split_per_gpu(fixtures):
+    measured = read_nvidia_smi(fixtures / "nvidia-smi-unkeyed-bursts.csv")
+    assert measured.energy_kwh == pytest.approx(800 / 3.6e6)
+    assert measured.gpus == 2 and measured.gpu_hours == pytest.approx(4 / 3600)
+    assert any("bursts of 2 lines" in n for n in measured.notes)
+
+
+def test_nvidia_smi_unkeyed_interleaved_is_refused_with_its_line(fixtures):
+    with pytest.raises(InputError, match=r"nvidia-smi-unkeyed-interleaved.csv:5: .*several GPUs"):
+        read_nvidia_smi(fixtures / "nvidia-smi-unkeyed-interleaved.csv")
+
+
+def test_nvidia_smi_dmon(fixtures):
+    measured = read_nvidia_smi(fixtures / "nvidia-smi-dmon.txt")
+    # GPU 0: 300 W x 3 s; GPU 1: '-' skipped, 100 W x 3 s (the 2 s interval is within 5 x 1 s)
+    assert measured.energy_kwh == pytest.approx(1200 / 3.6e6)
+    assert (measured.gpus, measured.unavailable) == (2, 1)
+
+
+def test_nvidia_smi_dmon_without_time_is_refused(write):
+    path = write("d.txt", "# gpu   pwr  gtemp\n# Idx     W      C\n    0   300     45\n")
+    with pytest.raises(InputError, match="without a time column"):
+        read_nvidia_smi(path)
+
+
+def test_dcgm_exporter_prometheus_text_counter(fixtures):
+    measured = read_dcgm(fixtures / "dcgm-exporter.prom")
+    # counter increases: GPU 0 6,000,000 mJ, GPU 1 3,000,000 mJ over 15 s each
+    assert measured.energy_kwh == pytest.approx(9_000 / 3.6e6)
+    assert measured.gpus == 2 and measured.gpu_hours == pytest.approx(30 / 3600)
+    assert measured.start == "2024-05-01T12:00:00"
+
+
+def test_dcgm_exporter_without_timestamps_is_refused_with_its_line(fixtures):
+    with pytest.raises(InputError, match=r"no-timestamp.prom:3: .*without a timestamp"):
+        read_dcgm(fixtures / "dcgm-exporter-no-timestamp.prom")
+
+
+def test_dcgm_exporter_bad_sample_located(write):
+    path = write("m.prom", "# TYPE DCGM_FI_DEV_POWER_USAGE gauge\n"
+                 'DCGM_FI_DEV_POWER_USAGE{gpu="0"} 100 1714564800000\n'
+                 'DCGM_FI_DEV_POWER_USAGE{gpu="0"} lots 1714564801000\n')
+    with pytest.raises(InputError, match=r"m.prom:3: DCGM_FI_DEV_POWER_USAGE: .*not a Prometheus"):
+        read_dcgm(path)
+
+
+def test_dcgmi_dmon_counter_needs_the_interval(fixtures):
+    with pytest.raises(InputError, match="no timestamps"):
+        read_dcgm(fixtures / "dcgmi-dmon.txt")
+    measured = read_dcgm(fixtures / "dcgmi-dmon.txt", interval_s=1.0)
+    # TOTEC increases: GPU 0 800,000 mJ, GPU 1 400,000 mJ
+    assert measured.energy_kwh == pytest.approx(1_200 / 3.6e6)
+    assert measured.gpus == 2 and measured.gpu_hours == pytest.approx(4 / 3600)
+
+
+def test_codecarbon_v1_total_energy_only(fixtures):
+    measured = read_codecarbon(fixtures / "codecarbon-v1.csv")
+    assert measured.energy_kwh == pytest.approx(1.2) and measured.scope == "it"
+    assert measured.gpu_hours is None and measured.parts == {}
+
+
+def test_codecarbon_row_without_gpu_is_flagged_and_left_out(fixtures):
+    measured = read_codecarbon(fixtures / "codecarbon-v2-nogpu.csv")
+    assert measured.energy_kwh == pytest.approx(1.0205)
+    assert [p.line for p in measured.problems] == [2]
+    assert "measured no GPU" in measured.problems[0].message
+    # the power per GPU is the GPU boards' (0.6 kWh over 1 GPU-h), not CPU + 378 W of RAM
+    assert measured.mean_power_per_gpu_w == pytest.approx(600)
+    assert measured.parts == pytest.approx({"gpu": 0.6, "cpu": 0.0425, "ram": 0.378})
+
+
+def test_codecarbon_gpu_energy_scope_and_selection(fixtures):
+    measured = read_codecarbon(fixtures / "codecarbon-v3.csv", "gpu_energy",
+                               experiment_id="exp-final")
+    assert measured.energy_kwh == pytest.approx(1.4) and measured.scope == "gpu"
+    assert measured.gpu_hours == pytest.approx(2.0)
+    sweep = read_codecarbon(fixtures / "codecarbon-v3.csv", project_name="llm-sweep")
+    assert sweep.energy_kwh == pytest.approx(0.7271)
+    with pytest.raises(InputError, match="no row has project_name 'nope'"):
+        read_codecarbon(fixtures / "codecarbon-v3.csv", project_name="nope")

@@ -39,12 +39,15 @@ def test_sacct_with_energy(study_dir):
     spec = ActivitySpec.model_validate({
         "source": "cluster accounting",
         "sacct": {"log": "sacct-basic.txt", "rules": "rules.yaml"},
-        "energy": [{"phase": "post_training", "codecarbon": "codecarbon-emissions.csv"}],
+        "energy": [{"phase": "post_training", "codecarbon": "codecarbon-emissions.csv",
+                    "partial": "two runs of the phase were logged"}],
     })
     rows = load_activity(spec, study_dir)
     post = [r for r in rows if r.phase == "post_training"]
     assert len(post) == 1 and post[0].it_energy == "2.9084 kWh"
-    assert "measured energy: codecarbon codecarbon-emissions.csv" in post[0].comment
+    assert post[0].it_energy_gpu_hours == 4.0  # of 40: the other 36 GPU-h stay modelled
+    assert "measured energy: codecarbon codecarbon-emissions.csv (2 runs, " in post[0].comment
+    assert "measured 4 of 40 GPU-h, the rest modelled" in post[0].comment
     assert sum(r.total_gpu_hours for r in rows) == 887.5
 
 
@@ -123,10 +126,22 @@ def test_attach_negative_energy_is_refused_and_high_power_logged(caplog):
     assert "1000 W per GPU on average" in caplog.text
 
 
-def test_coverage_mismatch_is_logged(caplog):
-    with caplog.at_level(logging.WARNING, logger="gpulca.ingest"):
+def test_coverage_below_half_is_an_error_unless_deliberate(caplog):
+    with pytest.raises(InputError, match=r"covers 4 GPU-h of the phase's 40 GPU-h \(10.00%\)"):
         attach_energy(ROWS, "ablation", 8.0, "x", measured_gpu_hours=4.0)
+    with caplog.at_level(logging.WARNING, logger="gpulca.ingest"):
+        rows = attach_energy(ROWS, "ablation", 8.0, "x", measured_gpu_hours=4.0,
+                             partial="one node was metered")
     assert "the measurement covers 4 GPU-h but the phase has 40 GPU-h (10.0%)" in caplog.text
+    assert "deliberate (one node was metered)" in caplog.text
+    assert sum(r.it_energy_gpu_hours or 0 for r in rows if r.phase == "ablation") == \
+        pytest.approx(4.0)
+
+
+def test_implied_power_outside_the_range_is_an_error():
+    # 8 kWh over 40 GPU-h = 200 W per GPU, above a rated 150 W
+    with pytest.raises(InputError, match="200 W per GPU .* outside the accelerator's 15-150 W"):
+        attach_energy(ROWS, "ablation", 8.0, "x", measured_gpu_hours=40.0, rated_power_w=150)
 
 
 def test_example_sacct_study_loads():

@@ -78,13 +78,15 @@ def test_missing_file_is_refused(tmp_path):
 
 
 def test_missing_columns_are_named(write):
-    with pytest.raises(InputError, match=r"missing column\(s\) AllocTRES, ElapsedRaw or Elapsed"):
+    with pytest.raises(InputError, match=r"missing column\(s\) AllocTRES \(or AllocGRES or "
+                       r"ReqTRES\), ElapsedRaw, Elapsed or Start and End"):
         read_sacct(write("s.txt", "JobID|JobName|State\n1|a|COMPLETED\n"))
 
 
-def test_not_pipe_separated_is_refused(write):
-    with pytest.raises(InputError, match=r"header: got 'JobID,State'; expected fields separated"):
-        read_sacct(write("s.csv", "JobID,State\n1,COMPLETED\n"))
+def test_no_known_delimiter_is_refused(write):
+    with pytest.raises(InputError, match=r"header: got 'JobID State'; cannot tell the field "
+                       "delimiter"):
+        read_sacct(write("s.csv", "JobID State\n1 COMPLETED\n"))
 
 
 def test_file_with_only_bad_lines_is_unusable(write):
@@ -150,3 +152,63 @@ def test_parse_tres(text, expected):
                                   "=4", "cpu=8;mem=4G"])
 def test_parse_tres_rejects(text):
     assert parse_tres(text) is None
+
+
+def test_tab_delimited_export(fixtures):
+    jobs = read_sacct(fixtures / "sacct-tab.txt")
+    frame = jobs.frame.set_index("job_id")
+    assert list(frame.index) == ["4001", "4002_1"] and jobs.steps == 1
+    assert frame.loc["4001", "gpu_hours"] == 4 and frame.loc["4002_1", "gpu_hours"] == 0.5
+
+
+@pytest.mark.parametrize("delimiter", [";", ":", "#"])
+def test_any_one_character_delimiter(write, delimiter):
+    text = HEADER.replace("|", delimiter) + "\n" + \
+        "1|a|lab|gpu|COMPLETED|3600|gres/gpu=2\n".replace("|", delimiter)
+    if delimiter == ":":  # the delimiter cannot occur in values: sacct does not quote
+        text = text.replace("gres/gpu=2", "gres/gpu=2")
+    assert read_sacct(write("s.txt", text)).frame["gpu_hours"].tolist() == [2.0]
+
+
+def test_fixed_width_default_output(fixtures):
+    jobs = read_sacct(fixtures / "sacct-fixed-width.txt")
+    frame = jobs.frame.set_index("job_id")
+    assert list(frame.index) == ["5002", "5003"]  # 5001: truncated AllocTRES
+    assert frame.loc["5002", "gpu_hours"] == 2 and frame.loc["5003", "state"] == "CANCELLED"
+    assert [(p.line, p.path) for p in jobs.problems] == [(3, "AllocTRES")]
+    assert "truncated by sacct's column width" in str(jobs.problems[0])
+
+
+def test_alloc_gres_and_req_tres_fallbacks(fixtures):
+    jobs = read_sacct(fixtures / "sacct-old-gres.txt")
+    frame = jobs.frame.set_index("job_id")
+    assert frame.loc["6001", "gpus"] == 4 and frame.loc["6001", "gres_type"] == "tesla"
+    assert frame.loc["6002", "gpus"] == 2
+    assert frame.loc["6003", "gpus"] == 2 and frame.loc["6003", "gpu_hours"] == 0  # never ran
+    assert any("read from ReqTRES" in n for n in jobs.notes)
+
+
+def test_elapsed_from_start_and_end(fixtures):
+    jobs = read_sacct(fixtures / "sacct-requeue.txt")
+    frame = jobs.frame
+    assert frame.loc[frame["job_id"] == "7003_5", "seconds"].tolist() == [1800.0]
+
+
+def test_requeue_duplicates_het_array_and_located_errors(fixtures):
+    jobs = read_sacct(fixtures / "sacct-requeue.txt")
+    frame = jobs.frame
+    # 7001: the REQUEUED run (1 h) and the final run (2 h) count, its repeated record once
+    assert frame.loc[frame["job_id"] == "7001", "gpu_hours"].tolist() == [4.0, 8.0]
+    assert jobs.duplicates == 1 and jobs.requeued == 1
+    assert sorted(frame["job_id"]) == ["7001", "7001", "7002+0", "7002+1", "7003_5"]
+    problems = {p.line: str(p) for p in jobs.problems}
+    assert "End is before Start" in problems[8]
+    assert "more than 1,000,000 GPUs" in problems[9]
+
+
+def test_parse_gres():
+    from gpulca.ingest.sacct import parse_gres
+    assert parse_gres("gpu:4") == (4, "")
+    assert parse_gres("gpu:a100:2(IDX:0-1),mps:100") == (2, "a100")
+    assert parse_gres("") == (0, "")
+    assert parse_gres("gpu:a100:x:y") is None

@@ -1,6 +1,7 @@
 """``gpulca ingest``: turn cluster logs and energy measurements into an activity CSV.
 
     gpulca ingest sacct LOG [LOG...] --rules RULES.yaml -o activity.csv [--strict]
+                        [--stream | --dask [--scheduler ADDRESS]]
     gpulca ingest nvidia-smi LOG --phase PHASE [--activity activity.csv -o out.csv]
     gpulca ingest dcgm LOG --phase PHASE [--activity activity.csv -o out.csv]
     gpulca ingest codecarbon LOG --phase PHASE [--activity activity.csv -o out.csv]
@@ -26,14 +27,16 @@ from gpulca.core.errors import InputError, Problem
 from gpulca.core.units import UnitProblem, magnitude_in, parse_quantity
 from gpulca.core.vocabulary import format_number, format_percent
 from gpulca.ingest.activity_csv import read_activity_csv, write_activity_csv
+from gpulca.ingest.dcgm import read_dcgm
+from gpulca.ingest.distributed import expand_logs, sacct_activity_distributed
 from gpulca.ingest.energy import (
     EnergyMeasurement,
     plausibility,
     read_codecarbon,
-    read_dcgm,
-    read_nvidia_smi,
 )
 from gpulca.ingest.loader import attach_energy, attachment_findings
+from gpulca.ingest.nvidia_smi import read_nvidia_smi
+from gpulca.ingest.streaming import sacct_activity_streaming
 from gpulca.ingest.summary import IngestSummary, sacct_activity
 
 SHOWN = 5
@@ -61,17 +64,31 @@ def ingest() -> None:
 
 
 @ingest.command("sacct")
-@click.argument("logs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("logs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--rules", "rules_path", required=True,
               type=click.Path(dir_okay=False, path_type=Path), help="Tagging-rules YAML file.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Activity CSV to write (atomically). Without it, only the summary is shown.")
 @click.option("--strict", is_flag=True, help="Refuse the logs when any line is malformed.")
+@click.option("--stream", is_flag=True,
+              help="Read in chunks: memory bounded whatever the size of the logs.")
+@click.option("--dask", "use_dask", is_flag=True,
+              help="One Dask task per file (local cluster unless --scheduler).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler address, e.g. tcp://host:8786 (implies --dask).")
 @report_errors
 def sacct_command(logs: tuple[Path, ...], rules_path: Path, output: Path | None,
-                  strict: bool) -> None:
-    """Read `sacct --parsable2` exports LOGS, tag jobs with RULES, write GPU-hours per phase."""
-    result = sacct_activity(list(logs), rules_path, strict=strict)
+                  strict: bool, stream: bool, use_dask: bool, scheduler: str | None) -> None:
+    """Read sacct exports LOGS (files, folders or globs), tag jobs with RULES, write GPU-hours
+    per phase."""
+    files = expand_logs(list(logs))
+    if use_dask or scheduler:
+        result = sacct_activity_distributed(files, rules_path, strict=strict,
+                                            scheduler=scheduler)
+    elif stream:
+        result = sacct_activity_streaming(files, rules_path, strict=strict)
+    else:
+        result = sacct_activity(files, rules_path, strict=strict)
     if output is not None:
         write_activity_csv(result.rows, output)
     console = stdout
@@ -136,9 +153,12 @@ def _energy_command(name: str, reader: Callable[..., EnergyMeasurement],
                   help="Activity CSV whose PHASE rows receive the measured energy.")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                   default=None, help="Where to write the updated activity CSV (atomically).")
+    @click.option("--partial", default=None, metavar="REASON",
+                  help="Why a measurement covering under half of the phase is deliberate.")
     @report_errors
     def command(log: Path, phase: str, model: str | None, rated: float | None,
-                activity: Path | None, output: Path | None, **options: Any) -> None:
+                activity: Path | None, output: Path | None, partial: str | None,
+                **options: Any) -> None:
         if (activity is None) != (output is None):
             raise InputError(Problem(None, "--activity", "--activity and -o/--output go "
                                      "together"))
@@ -148,9 +168,10 @@ def _energy_command(name: str, reader: Callable[..., EnergyMeasurement],
         if activity is not None and output is not None:
             before = read_activity_csv(activity)
             rows = attach_energy(before, phase, measured.energy_kwh,
-                                 f"{measured.tool} {log.name}", model=model, rated_power_w=rated,
+                                 f"{measured.tool} {log.name} ({measured.covers()})",
+                                 model=model, rated_power_w=rated,
                                  measured_gpu_hours=measured.gpu_hours, where="--phase",
-                                 scope=measured.scope)
+                                 scope=measured.scope, partial=partial)
             targets = [r for r in before if r.phase == phase and model in (None, r.model)]
             for finding in attachment_findings(targets, measured.energy_kwh, measured.gpu_hours,
                                                rated):
@@ -164,10 +185,22 @@ def _energy_command(name: str, reader: Callable[..., EnergyMeasurement],
         command = click.option("--max-gap", "max_gap_s", default=None, callback=_in_unit("s"),
                                help="Longest interval integrated, e.g. '30 s' "
                                     "(default: 5 x the median sampling interval).")(command)
-    else:
+    if name == "nvidia-smi":
+        command = click.option("--query", default=None,
+                               help="--query-gpu fields of a noheader log, e.g. "
+                                    "timestamp,index,power.draw.")(command)
+    if name == "dcgm":
+        command = click.option("--interval", "interval_s", default=None, callback=_in_unit("s"),
+                               help="dcgmi dmon sampling interval (-d), e.g. '1 s'.")(command)
+    if name == "codecarbon":
         command = click.option("--column", default="energy_consumed", show_default=True,
                                type=click.Choice(["energy_consumed", "gpu_energy"]),
-                               help="CodeCarbon energy column (kWh).")(command)
+                               help="CodeCarbon energy column (kWh): whole machine or GPUs.")(
+            command)
+        command = click.option("--project-name", default=None,
+                               help="Only the rows of this project_name.")(command)
+        command = click.option("--experiment-id", default=None,
+                               help="Only the rows of this experiment_id.")(command)
     return click.command(name)(command)
 
 
@@ -179,21 +212,27 @@ def print_measurement(console: Console, measured: EnergyMeasurement, phase: str,
         "unknown GPU-h"
     console.print(f"{measured.tool}: {measured.energy_kwh:,.6g} kWh for phase {phase!r} over "
                   f"{covered} ({measured.gpus} GPUs or runs, {measured.samples:,} samples"
-                  + (f", mean {mean:,.0f} W per GPU" if mean is not None else "") + ")")
+                  + (f", mean {mean:,.0f} W per GPU" if mean is not None else "") + ")",
+                  soft_wrap=True)
+    console.print(f"covers: {measured.covers()}", soft_wrap=True, markup=False)
+    if measured.parts:
+        console.print("parts: " + ", ".join(f"{k} {v:,.6g} kWh" for k, v in
+                                            measured.parts.items()), soft_wrap=True)
     if measured.unavailable:
         console.print(f"note: {measured.unavailable:,} samples without a value ([N/A]) skipped")
     for note in measured.notes:
         console.print(f"note: {note}")
-    _print_malformed(console, measured.problems)
+    _print_malformed(console, measured.problems, "lines skipped (malformed or not usable)")
     for finding in plausibility(measured.energy_kwh, measured.gpu_hours, rated_power_w):
         print_warning(finding, console)
 
 
-def _print_malformed(console: Console, problems: Sequence[object]) -> None:
-    """How many lines of a log were skipped as malformed, and the first :data:`SHOWN`."""
+def _print_malformed(console: Console, problems: Sequence[object],
+                     what: str = "malformed lines skipped") -> None:
+    """How many lines of a log were skipped, and the first :data:`SHOWN`."""
     if not problems:
         return
-    print_warning(f"{len(problems):,} malformed lines skipped:", console)
+    print_warning(f"{len(problems):,} {what}:", console)
     for problem in problems[:SHOWN]:
         console.print(f"  {problem}", markup=False, soft_wrap=True)
 
@@ -201,7 +240,8 @@ def _print_malformed(console: Console, problems: Sequence[object]) -> None:
 for _name, _reader, _help in (
     ("nvidia-smi", read_nvidia_smi, "Measure LOG, an `nvidia-smi --query-gpu=timestamp,index,"
                                     "power.draw --format=csv` log; optionally attach it."),
-    ("dcgm", read_dcgm, "Measure LOG, a DCGM exporter CSV; optionally attach it to a phase."),
+    ("dcgm", read_dcgm, "Measure LOG: dcgm-exporter Prometheus text, dcgmi dmon output or "
+                        "gpulca's DCGM CSV; optionally attach it to a phase."),
     ("codecarbon", read_codecarbon, "Measure LOG, a CodeCarbon emissions.csv; optionally attach "
                                     "it to a phase."),
 ):

@@ -138,6 +138,21 @@ def print_summary(result: StudyResult) -> None:
                  f"GPU-hours: {format_number(float(result.audit['gpu_hours'].sum()))}; "
                  "facility electricity: "
                  f"{format_number(float(result.audit['facility_energy_kwh'].sum()), 'kWh')}.")
+    print_measured_split(result.audit)
+
+
+def print_measured_split(audit: pd.DataFrame) -> None:
+    """How much of the IT energy is measured and over how many GPU-hours; the rest modelled."""
+    if "measured_gpu_hours" not in audit or not audit["it_energy_measured"].any():
+        return
+    measured_h = float(audit["measured_gpu_hours"].sum())
+    measured_kwh = float(audit["measured_it_energy_kwh"].sum())
+    total_h = float(audit["gpu_hours"].sum())
+    modelled_kwh = float(audit["it_energy_kwh"].sum()) - measured_kwh
+    stdout.print(f"IT energy measured: {format_number(measured_kwh, 'kWh')} over "
+                 f"{format_number(measured_h, 'GPU-h')}; modelled: "
+                 f"{format_number(modelled_kwh, 'kWh')} over "
+                 f"{format_number(total_h - measured_h, 'GPU-h')}.", soft_wrap=True)
 
 
 @click.command()

@@ -5,21 +5,26 @@
 - :func:`sacct_activity`: sacct exports + rules -> activity rows and an :class:`IngestSummary`.
 - :mod:`gpulca.ingest.energy`: nvidia-smi, DCGM and CodeCarbon readers.
 - :func:`attach_energy`: set a phase's measured IT energy on its rows.
+- :func:`sacct_activity_streaming` (bounded memory) and :func:`sacct_activity_distributed`
+  (Dask): the same totals as :func:`sacct_activity`.
 """
 
+from gpulca.ingest.dcgm import read_dcgm
+from gpulca.ingest.distributed import sacct_activity_distributed
 from gpulca.ingest.energy import (
     EnergyMeasurement,
     read_codecarbon,
-    read_dcgm,
-    read_nvidia_smi,
 )
 from gpulca.ingest.loader import activity_files, activity_phases, attach_energy, load_activity
+from gpulca.ingest.nvidia_smi import read_nvidia_smi
 from gpulca.ingest.rules import Rules, load_rules
 from gpulca.ingest.sacct import SacctJobs, read_sacct
+from gpulca.ingest.streaming import sacct_activity_streaming
 from gpulca.ingest.summary import IngestSummary, SacctActivity, sacct_activity
 
 __all__ = [
     "EnergyMeasurement", "IngestSummary", "Rules", "SacctActivity", "SacctJobs",
     "activity_files", "activity_phases", "attach_energy", "load_activity", "load_rules",
     "read_codecarbon", "read_dcgm", "read_nvidia_smi", "read_sacct", "sacct_activity",
+    "sacct_activity_distributed", "sacct_activity_streaming",
 ]

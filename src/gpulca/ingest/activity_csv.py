@@ -4,7 +4,8 @@ The activity CSV has one row per (phase, accelerator, model, component) with the
 :class:`gpulca.schemas.scenario.ActivityRow`: ``phase``, ``gpu_hours`` (or ``gpu_count`` and
 ``wall_hours``), and optionally ``accelerator``, ``model``, ``component``, ``it_energy_kwh``
 (measured IT energy, kWh), ``it_energy_scope`` (``it``, or ``gpu`` when the measured energy
-covers the GPU boards only), ``it_power_w`` (measured mean power of the whole job, W),
+covers the GPU boards only), ``it_energy_gpu_hours`` (the GPU-hours the measured energy covers;
+the rest of the row stays modelled), ``it_power_w`` (measured mean power of the whole job, W),
 ``gpu_load`` (the row's load, a fraction of rated power) and ``comment``. Problems name the CSV
 line.
 """
@@ -28,9 +29,11 @@ from gpulca.schemas.scenario import ActivityRow
 
 ACTIVITY_CSV_COLUMNS = (
     "phase", "gpu_hours", "gpu_count", "wall_hours", "accelerator", "model", "component",
-    "it_energy_kwh", "it_energy_scope", "it_power_w", "gpu_load", "comment",
+    "it_energy_kwh", "it_energy_scope", "it_energy_gpu_hours", "it_power_w", "gpu_load",
+    "comment",
 )
-_NUMERIC = ("gpu_hours", "gpu_count", "wall_hours", "it_energy_kwh", "it_power_w", "gpu_load")
+_NUMERIC = ("gpu_hours", "gpu_count", "wall_hours", "it_energy_kwh", "it_energy_gpu_hours",
+            "it_power_w", "gpu_load")
 
 
 def _number(text: str) -> float | None:

@@ -3,7 +3,8 @@
 Each reader returns an :class:`EnergyMeasurement` (kWh, the GPU-hours the measurement covers, and
 everything that was skipped or looks wrong). Formats, as produced by the tools:
 
-- **nvidia-smi** ``nvidia-smi --query-gpu=timestamp,index,power.draw --format=csv -l 1``
+- **nvidia-smi**: read by :mod:`gpulca.ingest.nvidia_smi`;
+  ``nvidia-smi --query-gpu=timestamp,index,power.draw --format=csv -l 1``
   (NVIDIA, ``nvidia-smi --help-query-gpu``): a header ``timestamp, index, power.draw [W]``, fields
   separated by ``", "``, timestamps ``YYYY/MM/DD HH:MM:SS.mmm``, power as ``"250.12 W"`` (or
   ``250.12`` with ``--format=csv,nounits``) and ``[N/A]`` / ``[Not Supported]`` when unavailable.
@@ -12,9 +13,11 @@ everything that was skipped or looks wrong). Formats, as produced by the tools:
   skipped. Power is integrated with the trapezoidal rule, per GPU, between consecutive valid
   samples; intervals longer than ``max_gap`` (default: 5 x the median sampling interval) are
   not integrated and are reported.
-- **DCGM exporter** (NVIDIA dcgm-exporter publishes Prometheus series; this is their usual CSV
-  export, one row per scrape and GPU): columns ``timestamp`` (ISO 8601 or Unix seconds), ``gpu``
-  (or ``gpu_id``), optionally ``Hostname`` and ``UUID``, and the metric columns
+- **DCGM, gpulca's own CSV layout** (no NVIDIA tool writes it: dcgm-exporter serves Prometheus
+  text and dcgmi prints a table, both read by :mod:`gpulca.ingest.dcgm`; this layout is for
+  series exported from a time-series database, one row per scrape and GPU): columns
+  ``timestamp`` (ISO 8601 or Unix seconds), ``gpu`` (or ``gpu_id``), optionally ``Hostname``
+  and ``UUID``, and the metric columns
   ``DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION`` (mJ since the driver loaded; preferred: summed as
   counter increases, a decrease is a counter reset) and/or ``DCGM_FI_DEV_POWER_USAGE`` (W;
   integrated like nvidia-smi power).
@@ -30,7 +33,6 @@ RAM. The measured energy replaces the modelled IT energy of the phase it is atta
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,19 +77,35 @@ class EnergyMeasurement:
     max_gap_s: float | None = None
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    start: str | None = None
+    end: str | None = None
+    parts: dict[str, float] = field(default_factory=dict)
+    energy_scope: str | None = None
+
+    def covers(self) -> str:
+        """What the measurement covers, in one phrase: window, GPUs (or runs), GPU-hours."""
+        window = f"{self.start} to {self.end}" if self.start else "an unknown window"
+        hours = f"{self.gpu_hours:,.6g} GPU-h" if self.gpu_hours is not None else \
+            "unknown GPU-h"
+        what = "runs" if self.tool == "codecarbon" else "GPUs"
+        return f"{self.gpus} {what}, {window}, {hours}"
 
     @property
     def scope(self) -> str:
         """``gpu`` for GPU-board measurements (nvidia-smi, DCGM), ``it`` for whole-machine ones
         (CodeCarbon: CPU, GPU and RAM), as :attr:`ActivityRow.it_energy_scope` expects."""
+        if self.energy_scope is not None:
+            return self.energy_scope
         return "gpu" if self.tool in ("nvidia-smi", "dcgm") else "it"
 
     @property
     def mean_power_per_gpu_w(self) -> float | None:
-        """Mean power per GPU over the covered time [W]."""
+        """Mean power per GPU over the covered time, of the GPU boards alone when the tool
+        measured them apart (CodeCarbon's ``gpu_energy``) [W]."""
         if not self.gpu_hours:
             return None
-        return self.energy_kwh * 1000.0 / self.gpu_hours
+        energy = self.parts.get("gpu", self.energy_kwh)
+        return energy * 1000.0 / self.gpu_hours
 
 
 def plausibility(energy_kwh: float, gpu_hours: float | None,
@@ -169,52 +187,6 @@ def _malformed(file: str, column: str, message: str, lines: np.ndarray,
     return [Problem(file, column, message, int(lines[i]), values[i]) for i in np.flatnonzero(mask)]
 
 
-def read_nvidia_smi(path: str | Path, max_gap_s: float | None = None) -> EnergyMeasurement:
-    """Energy of an nvidia-smi CSV log (see the module docstring).
-
-    Raises:
-        InputError: for a missing or empty file, missing columns, or no valid sample.
-    """
-    path = Path(path)
-    file = str(path)
-    header, _ = read_header(path, ",")
-    names = {(_clean_name(n)[0].lower()): n.strip() for n in header.split(",")}
-    power_name = next((names[k] for k in ("power.draw", "power.draw.instant",
-                                          "power.draw.average") if k in names), None)
-    if "timestamp" not in names or power_name is None:
-        raise InputError(Problem(file, "header", "expected the columns timestamp and power.draw "
-                                 "(nvidia-smi --query-gpu=timestamp,index,power.draw "
-                                 "--format=csv)", 1, header))
-    gpu_name = next((names[k] for k in ("uuid", "gpu_uuid", "pci.bus_id", "index")
-                     if k in names), None)
-    columns = [names["timestamp"], power_name] + ([gpu_name] if gpu_name else [])
-    frame, lines, scan = read_checked(path, ",", columns, skipinitialspace=True)
-    unit = _clean_name(power_name)[1] or "W"
-    result = EnergyMeasurement("nvidia-smi", [file], 0.0, problems=list(scan.problems))
-    repeated = frame[names["timestamp"]].str.strip().to_numpy(dtype=object) == "timestamp"
-    if repeated.any():
-        result.notes.append(f"{int(repeated.sum())} repeated header lines skipped")
-    frame, lines = frame[~repeated], lines[~repeated]
-    watts, unavailable, bad_power = _power(frame[power_name], unit)
-    stamps = _timestamps(frame[names["timestamp"]])
-    bad_time = stamps.isna().to_numpy()
-    result.problems += _malformed(file, power_name, f"expected a power such as '250.5 {unit}' "
-                                  "or [N/A]", lines, frame[power_name].to_numpy(dtype=object),
-                                  bad_power & ~bad_time)
-    result.problems += _malformed(file, names["timestamp"], "expected a timestamp such as "
-                                  "2024/05/01 12:00:00.123", lines,
-                                  frame[names["timestamp"]].to_numpy(dtype=object), bad_time)
-    negative = watts < 0
-    result.problems += _malformed(file, power_name, "negative power", lines,
-                                  frame[power_name].to_numpy(dtype=object), negative & ~bad_time)
-    ok = ~(bad_time | bad_power | unavailable | negative)
-    key = frame[gpu_name].str.strip().to_numpy(dtype=object)[ok] if gpu_name else \
-        np.zeros(int(ok.sum()), dtype=object)
-    _integrate_into(result, _seconds_of(stamps[ok]), watts[ok], key, max_gap_s)
-    result.unavailable = int((unavailable & ~bad_time).sum())
-    return _require_samples(result)
-
-
 _POWER_TEXT = re.compile(r"^([-+0-9.eE]+)\s*([mk]?W)?$")
 
 
@@ -257,6 +229,14 @@ def _integrate_into(result: EnergyMeasurement, seconds: np.ndarray, watts: np.nd
         result.notes.append(f"{gaps} intervals longer than {gap:g} s were not integrated")
 
 
+def set_window(result: EnergyMeasurement, seconds: np.ndarray) -> None:
+    """Record the first and last sample times (``seconds`` since 1970, naive UTC) as ISO text."""
+    if len(seconds):
+        first, last = (pd.Timestamp(float(np.nanmin(seconds)), unit="s"),
+                       pd.Timestamp(float(np.nanmax(seconds)), unit="s"))
+        result.start, result.end = first.isoformat(), last.isoformat()
+
+
 def _require_samples(result: EnergyMeasurement) -> EnergyMeasurement:
     if result.samples < 2:
         raise InputError([Problem(result.files[0], "", f"{result.samples} usable samples; need "
@@ -269,8 +249,8 @@ DCGM_ENERGY = "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION"
 DCGM_POWER = "DCGM_FI_DEV_POWER_USAGE"
 
 
-def read_dcgm(path: str | Path, max_gap_s: float | None = None) -> EnergyMeasurement:
-    """Energy of a DCGM exporter CSV (see the module docstring).
+def read_dcgm_csv(path: str | Path, max_gap_s: float | None = None) -> EnergyMeasurement:
+    """Energy of gpulca's own DCGM CSV layout (see :mod:`gpulca.ingest.dcgm`).
 
     Raises:
         InputError: for a missing or empty file, missing columns, or no valid sample.
@@ -310,6 +290,7 @@ def read_dcgm(path: str | Path, max_gap_s: float | None = None) -> EnergyMeasure
     else:
         _counter_into(result, seconds, values[ok] / 1000.0, key)
     result.unavailable = int((unavailable & ~bad_time).sum())
+    set_window(result, seconds)
     return _require_samples(result)
 
 
@@ -334,30 +315,58 @@ def _counter_into(result: EnergyMeasurement, seconds: np.ndarray, joules: np.nda
 
 
 CODECARBON_REQUIRED = ("duration", "energy_consumed")
+CODECARBON_PARTS = {"gpu_energy": "gpu", "cpu_energy": "cpu", "ram_energy": "ram"}
+"""CodeCarbon's energy columns [kWh] and the part of the machine each measures."""
 
 
-def read_codecarbon(path: str | Path, column: str = "energy_consumed") -> EnergyMeasurement:
-    """Energy of a CodeCarbon ``emissions.csv`` (see the module docstring).
+def read_codecarbon(path: str | Path, column: str = "energy_consumed", *,  # noqa: C901
+                    project_name: str | None = None,
+                    experiment_id: str | None = None) -> EnergyMeasurement:
+    """Energy of a CodeCarbon ``emissions.csv``, any version from 1.x to 3.x.
+
+    1.x files have ``energy_consumed`` only (and no ``run_id`` in the earliest); 2.x add
+    ``run_id``, ``cpu_energy``, ``gpu_energy``, ``ram_energy``, ``gpu_count``; 2.3 adds
+    ``experiment_id``, ``codecarbon_version`` and ``pue``; 3.x adds utilisation columns. Only
+    the columns named here are read, wherever they are.
 
     Args:
         path: the CSV file.
-        column: ``energy_consumed`` (CPU + GPU + RAM, the default) or ``gpu_energy`` [kWh].
+        column: ``energy_consumed`` (CPU + GPU + RAM: scope ``it``) or ``gpu_energy`` (GPU
+            boards: scope ``gpu``, the translator adds the modelled host) [kWh].
+        project_name: only the rows of this ``project_name``.
+        experiment_id: only the rows of this ``experiment_id``.
+
+    The GPU, CPU and RAM energies are kept apart in ``parts``. Rows whose machine had no GPU
+    (``gpu_count`` 0 or empty, or ``gpu_energy`` 0) are not a GPU phase's energy: they are left
+    out and listed in ``problems``; a file with no GPU row is an error.
 
     Raises:
-        InputError: for a missing or empty file, missing columns, or no valid row.
+        InputError: for a missing or empty file, missing columns, or no valid GPU row.
     """
     path = Path(path)
     file = str(path)
     header, _ = read_header(path, ",")
     present = [n.strip() for n in header.split(",")]
-    missing = [c for c in (*CODECARBON_REQUIRED, column) if c not in present]
+    missing = [c for c in ("duration", column) if c not in present]
     if missing:
         names = ", ".join(dict.fromkeys(missing))
         raise InputError(Problem(file, "header", f"missing column(s) {names} of CodeCarbon's "
                                  "emissions.csv", 1, header))
-    wanted = [c for c in ("run_id", "duration", column, "gpu_count") if c in present]
-    frame, lines, scan = read_checked(path, ",", wanted)
+    wanted = [c for c in ("run_id", "project_name", "experiment_id", "duration", column,
+                          *CODECARBON_PARTS, "energy_consumed", "gpu_count") if c in present]
+    frame, lines, scan = read_checked(path, ",", list(dict.fromkeys(wanted)))
     result = EnergyMeasurement("codecarbon", [file], 0.0, problems=list(scan.problems))
+    for key, value in (("project_name", project_name), ("experiment_id", experiment_id)):
+        if value is not None:
+            if key not in frame:
+                raise InputError(Problem(file, "header", f"no {key} column to select "
+                                         f"{value!r} (CodeCarbon before 2.3 has no "
+                                         "experiment_id)", 1, header))
+            chosen = (frame[key] == value).to_numpy()
+            if not chosen.any():
+                raise InputError(Problem(file, key, f"no row has {key} {value!r}; found "
+                                         f"{sorted(set(frame[key]))[:5]}", None, value))
+            frame, lines = frame[chosen], lines[chosen]
     duration = pd.to_numeric(frame["duration"], errors="coerce").to_numpy(dtype=float)
     energy = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
     for name, values in (("duration", duration), (column, energy)):
@@ -365,24 +374,42 @@ def read_codecarbon(path: str | Path, column: str = "energy_consumed") -> Energy
         result.problems += _malformed(file, name, "expected a non-negative number", lines,
                                       frame[name].to_numpy(dtype=object), bad)
     ok = ~(np.isnan(duration) | (duration < 0) | np.isnan(energy) | (energy < 0))
-    runs = frame.assign(_duration=duration, _energy=energy)[ok]
+    no_gpu = _without_gpu(frame)
+    result.problems += _malformed(file, "gpu_count", "this run measured no GPU (gpu_count 0 or "
+                                  "empty, or gpu_energy 0): left out of a GPU phase", lines,
+                                  frame["gpu_count"].to_numpy(dtype=object) if "gpu_count" in
+                                  frame else np.full(len(frame), ""), no_gpu & ok)
+    ok &= ~no_gpu
+    runs = frame.assign(_duration=duration, _energy=energy, _line=lines)[ok]
     if "run_id" in runs:
         latest = runs.sort_values("_duration").drop_duplicates("run_id", keep="last")
         if len(latest) < len(runs):
             result.notes.append(f"{len(runs) - len(latest)} rows repeat a run_id (periodic "
                                 "flushes); the latest row of each run is used")
         runs = latest
+    if not len(runs):
+        raise InputError([Problem(file, "", "no usable row measured a GPU"),
+                          *result.problems[:20]])
     result.energy_kwh = float(runs["_energy"].sum())
+    for name, part in CODECARBON_PARTS.items():
+        if name in runs:
+            values = pd.to_numeric(runs[name], errors="coerce").to_numpy(dtype=float)
+            result.parts[part] = float(np.nansum(values))
     if "gpu_count" in runs:
         gpus = pd.to_numeric(runs["gpu_count"], errors="coerce").to_numpy(dtype=float)
         if not np.isnan(gpus).any() and (gpus > 0).all():
             result.gpu_hours = float((gpus * runs["_duration"].to_numpy()).sum()) / 3600.0
     result.samples = result.gpus = len(runs)
-    if not len(runs):
-        raise InputError([Problem(file, "", "no usable run rows"), *result.problems[:20]])
+    result.energy_scope = "gpu" if column == "gpu_energy" else "it"
     return result
 
 
-READERS: dict[str, Callable[..., EnergyMeasurement]] = {
-    "nvidia_smi": read_nvidia_smi, "dcgm": read_dcgm, "codecarbon": read_codecarbon}
-"""Energy readers by the key a study or the CLI names them with."""
+def _without_gpu(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose machine had no GPU: ``gpu_count`` 0/empty, or a ``gpu_energy`` of 0."""
+    mask = np.zeros(len(frame), dtype=bool)
+    if "gpu_count" in frame:
+        count = pd.to_numeric(frame["gpu_count"], errors="coerce").to_numpy(dtype=float)
+        mask |= np.isnan(count) | (count <= 0)
+    if "gpu_energy" in frame:
+        mask |= pd.to_numeric(frame["gpu_energy"], errors="coerce").to_numpy(dtype=float) == 0
+    return mask

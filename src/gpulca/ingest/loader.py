@@ -9,18 +9,25 @@ energy) are logged on the ``gpulca.ingest`` logger.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from gpulca.core.errors import InputError, Problem
 from gpulca.core.units import UnitProblem, magnitude_in, parse_quantity
 from gpulca.ingest.activity_csv import read_activity_csv
-from gpulca.ingest.energy import READERS, EnergyMeasurement, plausibility
+from gpulca.ingest.coverage import IDLE_SHARE_OF_RATED, coverage_finding, implied_power_finding
+from gpulca.ingest.dcgm import read_dcgm
+from gpulca.ingest.energy import EnergyMeasurement, plausibility, read_codecarbon
+from gpulca.ingest.nvidia_smi import read_nvidia_smi
 from gpulca.ingest.rules import load_rules
 from gpulca.ingest.summary import IngestSummary, sacct_activity
 from gpulca.schemas.scenario import ActivityRow, ActivitySpec, MeasuredEnergy
 
 log = logging.getLogger("gpulca.ingest")
+
+READERS: dict[str, Callable[..., EnergyMeasurement]] = {
+    "nvidia_smi": read_nvidia_smi, "dcgm": read_dcgm, "codecarbon": read_codecarbon}
+"""Energy readers by the key a study or the CLI names them with."""
 
 
 def load_activity(spec: ActivitySpec, base_dir: Path,
@@ -85,15 +92,22 @@ def log_summary(summary: IngestSummary) -> None:
                     ", ".join(str(e["name"]) for e in summary.unmatched_examples))
     for gres, count in summary.unmapped_gres.items():
         log.warning("%s: gres type %r (%d jobs) maps to no accelerator", files, gres, count)
+    for note in summary.notes:
+        log.info("%s: %s", files, note)
 
 
 def measure(entry: MeasuredEnergy, base_dir: Path) -> EnergyMeasurement:
     """Read the energy log of one ``energy`` entry."""
     path = Path(base_dir) / entry.path
     if entry.tool == "codecarbon":
-        return READERS["codecarbon"](path)
+        return read_codecarbon(path, entry.column, project_name=entry.project_name,
+                               experiment_id=entry.experiment_id)
     gap = _quantity(entry.max_gap, "s", str(path), "max_gap") if entry.max_gap else None
-    return READERS[entry.tool](path, gap)
+    if entry.tool == "dcgm":
+        interval = _quantity(entry.interval, "s", str(path), "interval") if entry.interval \
+            else None
+        return read_dcgm(path, gap, interval)
+    return read_nvidia_smi(path, gap, entry.query)
 
 
 def _quantity(text: str, unit: str, file: str, key: str) -> float:
@@ -114,9 +128,11 @@ def attach_measurements(rows: list[ActivityRow], entries: Iterable[MeasuredEnerg
             rated = _quantity(entry.rated_power, "W", entry.path, "rated_power") \
                 if entry.rated_power else None
             rows = attach_energy(rows, entry.phase, measured.energy_kwh,
-                                 f"{measured.tool} {entry.path}", model=entry.model,
-                                 rated_power_w=rated, measured_gpu_hours=measured.gpu_hours,
-                                 where=f"activity.energy[{index}]", scope=measured.scope)
+                                 f"{measured.tool} {entry.path} ({measured.covers()})",
+                                 model=entry.model, rated_power_w=rated,
+                                 measured_gpu_hours=measured.gpu_hours,
+                                 where=f"activity.energy[{index}]", scope=measured.scope,
+                                 partial=entry.partial)
             for problem in measured.problems[:5]:
                 log.warning("%s", problem)
         except InputError as exc:
@@ -148,8 +164,10 @@ def attachment_findings(rows: list[ActivityRow], energy_kwh: float,
 def attach_energy(rows: list[ActivityRow], phase: str, energy_kwh: float, source: str, *,
                   model: str | None = None, rated_power_w: float | None = None,
                   measured_gpu_hours: float | None = None,
-                  where: str = "energy", scope: str = "it") -> list[ActivityRow]:
-    """Set the measured IT energy of ``phase`` on its rows, shared by GPU-hours.
+                  where: str = "energy", scope: str = "it",
+                  partial: str | None = None) -> list[ActivityRow]:
+    """Set the measured IT energy of ``phase`` on its rows, shared by GPU-hours, with the
+    GPU-hours it covers (the rest of each row stays modelled).
 
     Args:
         rows: the activity rows.
@@ -163,6 +181,8 @@ def attach_energy(rows: list[ActivityRow], phase: str, energy_kwh: float, source
         where: where the measurement was declared, for problems.
         scope: ``gpu`` when the measurement covers the GPU boards only (nvidia-smi, DCGM): the
             translator then adds the modelled host share; ``it`` for the whole IT load.
+        partial: why a coverage below :data:`gpulca.model.measured.MIN_COVERAGE_SHARE` (or a
+            mean power outside ``rated_power``'s range) is deliberate; without it, an error.
 
     Raises:
         InputError: when no row has the phase, a row already has measured energy, or the energy
@@ -183,17 +203,37 @@ def attach_energy(rows: list[ActivityRow], phase: str, energy_kwh: float, source
                                    rated_power_w)
     if energy_kwh < 0:
         raise InputError(Problem(None, where, findings[0], None, source))
-    for finding in findings:
+    serious = [f for f in (coverage_finding(total, measured_gpu_hours),
+                           _power_finding(energy_kwh, measured_gpu_hours, rated_power_w))
+               if f is not None]
+    if serious and partial is None:
+        raise InputError([Problem(None, where, f"{which}: {f}", None, source) for f in serious])
+    for finding in findings + [f"deliberate ({partial}): {f}" for f in serious]:
         log.warning("%s, %s: %s", source, which, finding)
+    covered = total if measured_gpu_hours is None else min(measured_gpu_hours, total)
     shares = [h / total if total else 1.0 / len(targets) for h in hours]
     out = list(rows)
     for index, share in zip(targets, shares, strict=True):
         row = out[index]
         comment = f"{row.comment}; " if row.comment else ""
+        part = covered * share
         out[index] = row.model_copy(update={  # gpu_load has no effect on measured energy
             "it_energy": f"{energy_kwh * share:.6g} kWh", "gpu_load": None,
             "it_energy_scope": scope,
+            "it_energy_gpu_hours": None if measured_gpu_hours is None else round(part, 9),
             "comment": f"{comment}measured energy: {source}" +
-                       (f" ({share:.1%} by GPU-hours)" if len(targets) > 1 else ""),
+                       (f" ({share:.1%} by GPU-hours)" if len(targets) > 1 else "") +
+                       (f"; measured {part:,.6g} of {row.total_gpu_hours:,.6g} GPU-h, the rest "
+                        "modelled" if measured_gpu_hours is not None and
+                        part < row.total_gpu_hours * (1 - 1e-9) else ""),
         })
     return out
+
+
+def _power_finding(energy_kwh: float, gpu_hours: float | None,
+                   rated_power_w: float | None) -> str | None:
+    """The mean power per GPU against ``rated_power`` (max) and the stated idle floor."""
+    if rated_power_w is None:
+        return None
+    return implied_power_finding(energy_kwh, gpu_hours, IDLE_SHARE_OF_RATED * rated_power_w,
+                                 rated_power_w)

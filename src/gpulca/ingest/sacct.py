@@ -1,12 +1,20 @@
-"""Read SLURM accounting exports (``sacct --parsable2``) into one record per allocation.
+"""Read SLURM accounting exports into one record per allocation.
 
-The input is what ``sacct --parsable2 --format=...`` prints (header line included): fields
-separated by ``|``, no quoting (https://slurm.schedmd.com/sacct.html, options ``--parsable2`` and
-``--format``). ``--parsable`` (a trailing ``|`` on every line) is accepted too. Column names are
-matched case-insensitively.
+The input is what ``sacct`` prints, header line included (https://slurm.schedmd.com/sacct.html):
 
-Required columns: ``JobID``, ``State``, ``AllocTRES`` and ``ElapsedRaw`` or ``Elapsed``.
-Optional: ``JobName``, ``Account``, ``Partition``, ``Comment``, ``WCKey``, ``User``, ``Start``.
+- ``--parsable2`` (fields separated by ``|``), ``--parsable`` (a trailing ``|``), or any
+  ``--delimiter`` of one character, TAB included: the delimiter is the one that splits the
+  header into known sacct field names (or is given);
+- the default fixed-width output (a header line, then a line of ``-`` runs that gives the column
+  widths); a value sacct truncated to its column width (ending in ``+``) is a located error in
+  the fields gpulca needs (widen the column: ``AllocTRES%60``, or use ``--parsable2``).
+
+Column names are matched case-insensitively. Required: ``JobID``, ``State``; GPUs from
+``AllocTRES``, else ``AllocGRES`` (Slurm before 17.11: ``gpu:4``, ``gpu:a100:4(IDX:0-3)``), else
+``ReqTRES`` (requested, noted); a duration from ``ElapsedRaw``, else ``Elapsed``, else
+``End - Start``. Optional: ``JobName``, ``Account``, ``Partition``, ``Comment``, ``WCKey``,
+``User``, ``Start``, ``End``. When an allocation's ``AllocTRES`` is empty, its ``AllocGRES`` then
+``ReqTRES`` are used when present.
 
 - Allocations, not steps: a JobID with a ``.`` (``123.batch``, ``123.extern``, ``123_4.0``,
   ``123+1.0``) is a job step and is skipped (counted). Array tasks (``123_4``), pending array
@@ -18,6 +26,12 @@ Optional: ``JobName``, ``Account``, ``Partition``, ``Comment``, ``WCKey``, ``Use
   ``MM:SS`` (optionally with ``.mmm``). A ``Start`` of ``Unknown`` or ``None`` means the job never
   started: its duration is 0 whatever ``Elapsed`` says.
 - ``State`` is reduced to its first word (``CANCELLED by 1234`` -> ``CANCELLED``).
+- An ``End`` before its ``Start``, and more than :data:`MAX_GPUS_PER_ALLOCATION` GPUs in one
+  allocation (however large the integer), are located errors.
+- Duplicates (``sacct --duplicates``, overlapping exports): records with the same ``JobID`` and
+  ``Start`` (or, without ``Start``, the same ``JobID``, duration and GPUs) count once; a requeued
+  job's earlier runs (same ``JobID``, another ``Start``) ran on their GPUs and are kept, counted
+  in a note.
 
 Each bad line (field count, encoding, duration, TRES) is skipped and reported with its line
 number; the file as a whole is refused when it has no usable header or no usable allocation.
@@ -27,7 +41,7 @@ Everything is vectorised: string work runs on the distinct values of a column, n
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,11 +51,16 @@ import pandas as pd
 from gpulca.core.errors import InputError, Problem
 from gpulca.ingest.scan import read_checked, read_header
 
-REQUIRED = ("JobID", "State", "AllocTRES")
+REQUIRED = ("JobID", "State")
+GPU_COLUMNS = ("AllocTRES", "AllocGRES", "ReqTRES")
+"""Where GPUs are read from, in order of preference."""
+MAX_GPUS_PER_ALLOCATION = 1_000_000
+"""More GPUs than this in one allocation is an error (no cluster has that many) [GPU]."""
 OPTIONAL_TEXT = ("JobName", "Account", "Partition", "Comment", "WCKey", "User")
 NOT_STARTED = frozenset({"Unknown", "None", ""})
 """``Start`` values of a job that never ran."""
 
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
 _ELAPSED = re.compile(r"^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)(?:\.\d+)?$")
 _TRES_VALUE = re.compile(r"^\d+(?:\.\d+)?[KMGTP]?$")
 
@@ -72,6 +91,9 @@ class SacctJobs:
     repeated_headers: int = 0
     never_started: int = 0
     problems: list[Problem] = field(default_factory=list)
+    duplicates: int = 0
+    requeued: int = 0
+    notes: list[str] = field(default_factory=list)
 
 
 _COLUMN_NAMES = {"JobID": "job_id", "State": "state", "JobName": "name", "Account": "account",
@@ -80,13 +102,16 @@ _COLUMN_NAMES = {"JobID": "job_id", "State": "state", "JobName": "name", "Accoun
 
 
 def read_sacct(paths: str | Path | Sequence[str | Path],
-               text_columns: Iterable[str] = OPTIONAL_TEXT) -> SacctJobs:
+               text_columns: Iterable[str] = OPTIONAL_TEXT,
+               delimiter: str | None = None, deduplicate_runs: bool = True) -> SacctJobs:
     """Read one or more ``sacct --parsable2`` exports; see the module docstring.
 
     Args:
         paths: the export files, read in order.
         text_columns: the optional text columns to read (among :data:`OPTIONAL_TEXT`; those
             not read, or absent from a file, are ``""``). Fewer columns read faster.
+        delimiter: the field delimiter; by default recognised from the header.
+        deduplicate_runs: drop duplicate records (False: the caller does it over more files).
 
     Raises:
         InputError: when a file is missing, empty, lacks a required column, or holds no usable
@@ -95,25 +120,117 @@ def read_sacct(paths: str | Path | Sequence[str | Path],
     if isinstance(paths, str | Path):
         paths = [paths]
     wanted = tuple(c for c in OPTIONAL_TEXT if c in set(text_columns))
-    parts = [_read_one(Path(p), wanted) for p in paths]
+    parts = [_read_one(Path(p), wanted, delimiter) for p in paths]
+    if not deduplicate_runs:
+        return combine(parts)
+    jobs = deduplicate(combine(parts))
+    dedup_notes(jobs)
+    return jobs
+
+
+def combine(parts: Sequence[SacctJobs]) -> SacctJobs:
+    """One :class:`SacctJobs` of several (files or chunks), in order."""
     if len(parts) == 1:
         return parts[0]
     frame = pd.concat([p.frame for p in parts], ignore_index=True)
-    return SacctJobs(frame, [f for p in parts for f in p.files], sum(p.lines for p in parts),
-                     sum(p.steps for p in parts), sum(p.repeated_headers for p in parts),
-                     sum(p.never_started for p in parts),
-                     [q for p in parts for q in p.problems])
+    return SacctJobs(frame, list(dict.fromkeys(f for p in parts for f in p.files)),
+                     sum(p.lines for p in parts), sum(p.steps for p in parts),
+                     sum(p.repeated_headers for p in parts), sum(p.never_started for p in parts),
+                     [q for p in parts for q in p.problems],
+                     sum(p.duplicates for p in parts), sum(p.requeued for p in parts),
+                     list(dict.fromkeys(n for p in parts for n in p.notes)))
 
 
-def _read_one(path: Path, text_columns: tuple[str, ...]) -> SacctJobs:
+def _run_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """What identifies a run: ``JobID`` and ``Start``, or, without a ``Start``, ``JobID``,
+    duration and GPUs."""
+    start = frame["start"].to_numpy(dtype=object)
+    has_start = start != ""
+    return pd.DataFrame({
+        "job": frame["job_id"].to_numpy(dtype=object), "start": start,
+        "seconds": np.where(has_start, 0.0, frame["seconds"].to_numpy(dtype=float)),
+        "gpus": np.where(has_start, 0, frame["gpus"].to_numpy(dtype=np.int64))})
+
+
+def record_keys(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash per allocation record identifying its run (:func:`_run_columns`)."""
+    keys: np.ndarray = pd.util.hash_pandas_object(_run_columns(frame), index=False).to_numpy()
+    return keys
+
+
+def job_keys(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash per allocation record of its ``JobID``."""
+    keys: np.ndarray = pd.util.hash_pandas_object(
+        pd.Series(frame["job_id"].to_numpy(dtype=object), dtype=object), index=False).to_numpy()
+    return keys
+
+
+def deduplicate(jobs: SacctJobs, seen: np.ndarray | None = None,
+                seen_jobs: np.ndarray | None = None) -> SacctJobs:
+    """Drop repeated records of one run; count requeued runs (see the module docstring).
+
+    ``seen`` and ``seen_jobs`` (sorted record and GPU-job hashes of earlier chunks) make it
+    work chunk by chunk with the same result as over the whole input.
+    """
+    frame = jobs.frame
+    if frame.empty:
+        return jobs
+    if seen is None:  # in one go: no hashing; only records sharing a JobID can repeat
+        same_job = pd.Series(frame["job_id"].to_numpy(dtype=object),
+                             dtype=object).duplicated(keep=False).to_numpy()
+        repeated = np.zeros(len(frame), dtype=bool)
+        if same_job.any():
+            repeated[same_job] = _run_columns(frame[same_job]).duplicated(keep="first").to_numpy()
+    else:
+        keys = record_keys(frame)
+        repeated = pd.Series(keys).duplicated(keep="first").to_numpy().copy()
+        if len(seen):
+            repeated |= np.isin(keys, seen, assume_unique=False)
+    if repeated.any():
+        jobs.duplicates += int(repeated.sum())
+        jobs.frame = frame = frame[~repeated].reset_index(drop=True)
+    gpu = (frame["gpus"] > 0).to_numpy()
+    if seen_jobs is None:
+        again = pd.Series(frame["job_id"].to_numpy(dtype=object)[gpu],
+                          dtype=object).duplicated(keep="first").to_numpy()
+    else:
+        ids = job_keys(frame)[gpu]
+        again = pd.Series(ids).duplicated(keep="first").to_numpy().copy()
+        if len(seen_jobs):
+            again |= np.isin(ids, seen_jobs)
+    jobs.requeued += int(again.sum())
+    return jobs
+
+
+def dedup_notes(jobs: SacctJobs) -> None:
+    """Notes on duplicate records and requeued runs, once over the whole input."""
+    if jobs.duplicates:
+        jobs.notes.append(f"{jobs.duplicates:,} duplicate records (same JobID and Start) "
+                          "counted once")
+    if jobs.requeued:
+        jobs.notes.append(f"{jobs.requeued:,} earlier runs of requeued jobs (same JobID, another "
+                          "Start) are counted: they ran on their GPUs")
+
+
+def _read_one(path: Path, text_columns: tuple[str, ...], delimiter: str | None) -> SacctJobs:
     file = str(path)
-    header, _ = read_header(path, "|")
-    columns = _resolve_columns(file, header, text_columns)
-    text = {v: object for k, v in columns.items() if k != "ElapsedRaw"}
-    raw, lines, scan = read_checked(path, "|", list(columns.values()), dtype=text)
+    if path.suffix.lower() == ".parquet":
+        return combine(list(iter_parquet_chunks(path, text_columns)))
+    header, _ = read_header(path, "")
+    widths = fixed_widths(path) if delimiter is None else None
+    if widths is not None:
+        names = [header[a:b].strip() for a, b in widths]
+        columns = _resolve_columns(file, names, text_columns, header)
+        raw, lines, data_lines, problems = read_fixed_width(path, widths, names, columns)
+    else:
+        delimiter = delimiter or detect_delimiter(file, header)
+        columns = _resolve_columns(file, header.split(delimiter), text_columns, header)
+        text = {v: object for k, v in columns.items() if k != "ElapsedRaw"}
+        raw, lines, scan = read_checked(path, delimiter, list(columns.values()), dtype=text)
+        data_lines, problems = scan.lines - 1, scan.problems
     jobs = _allocations(raw, columns, file, lines)
-    jobs.lines = scan.lines - 1
-    jobs.problems[:0] = scan.problems
+    jobs.lines = data_lines
+    jobs.problems[:0] = problems
     jobs.problems.sort(key=lambda p: p.line or 0)
     if jobs.frame.empty:
         reason = "no allocation lines" if not jobs.problems else \
@@ -123,22 +240,96 @@ def _read_one(path: Path, text_columns: tuple[str, ...]) -> SacctJobs:
     return jobs
 
 
-def _resolve_columns(file: str, header: str, text_columns: tuple[str, ...]) -> dict[str, str]:
+KNOWN_FIELDS = frozenset(c.lower() for c in (
+    *REQUIRED, *GPU_COLUMNS, *OPTIONAL_TEXT, "ElapsedRaw", "Elapsed", "Start", "End", "JobIDRaw",
+    "AllocCPUS", "NNodes", "ExitCode", "Submit", "ReqGRES", "NodeList", "Group", "QOS"))
+"""sacct field names that identify a header (for the delimiter and fixed-width detection)."""
+
+
+def detect_delimiter(file: str, header: str) -> str:
+    """The one-character delimiter that splits ``header`` into known sacct field names."""
+    candidates = dict.fromkeys(["|", "\t", *sorted({c for c in header if not c.isalnum()
+                                                     and c not in "_% "}), " "])
+    best, score = None, 1
+    for char in candidates:
+        names = [n.strip().lower() for n in header.split(char)]
+        hits = sum(n in KNOWN_FIELDS for n in names)
+        if hits > score:
+            best, score = char, hits
+    if best is None or best == " ":
+        raise InputError(Problem(file, "header", "cannot tell the field delimiter: expected "
+                                 "sacct field names (JobID, State, AllocTRES...) separated by "
+                                 "one character, e.g. sacct --parsable2", 1, header))
+    return best
+
+
+_DASHES = re.compile(r"-+")
+
+
+def fixed_widths(path: Path) -> list[tuple[int, int]] | None:
+    """Column spans of sacct's default fixed-width output (from its line of dashes), or None."""
+    with path.open("rb") as handle:
+        handle.readline()
+        second = handle.readline().decode("utf-8", "replace").rstrip("\r\n")
+    if not second.strip() or set(second) - {"-", " "}:
+        return None
+    return [(m.start(), m.end()) for m in _DASHES.finditer(second)]
+
+
+def read_fixed_width(path: Path, widths: list[tuple[int, int]], names: list[str],
+                     columns: dict[str, str]) -> tuple[pd.DataFrame, np.ndarray, int,
+                                                       list[Problem]]:
+    """The wanted columns of a fixed-width export, their 1-based lines, the data-line count and
+    the truncated values (``+`` at the end) of the fields that gpulca needs."""
+    file = str(path)
+    wanted = list(columns.values())
+    spans = [widths[names.index(c)] for c in wanted]
+    frame = pd.read_fwf(path, colspecs=spans, names=wanted, header=None, skiprows=2,
+                        dtype=object, keep_default_na=False, skip_blank_lines=False,
+                        encoding="utf-8", encoding_errors="replace").fillna("")
+    frame = frame.apply(lambda column: column.astype(str).str.strip())
+    lines = np.arange(3, len(frame) + 3, dtype=np.int64)
+    job = frame[columns["JobID"]].to_numpy(dtype=object)
+    dashes = np.array([bool(v) and set(str(v)) <= {"-"} for v in job], dtype=bool)
+    blank = (frame == "").all(axis=1).to_numpy()
+    keep = ~(dashes | blank)
+    frame, lines = frame[keep].reset_index(drop=True), lines[keep]
+    problems: list[Problem] = []
+    truncated = np.zeros(len(frame), dtype=bool)
+    for canonical in ("JobID", *GPU_COLUMNS, "Elapsed", "ElapsedRaw"):
+        name = columns.get(canonical)
+        if name is None:
+            continue
+        values = frame[name].to_numpy(dtype=object)
+        cut = np.array([str(v).endswith("+") for v in values], dtype=bool)
+        problems += [Problem(file, name, "value truncated by sacct's column width; widen the "
+                             f"column ({canonical}%60) or export with --parsable2",
+                             int(lines[i]), values[i]) for i in np.flatnonzero(cut)]
+        truncated |= cut
+    problems.sort(key=lambda p: p.line or 0)
+    return frame[~truncated].reset_index(drop=True), lines[~truncated], len(job), problems
+
+
+def _resolve_columns(file: str, header: list[str], text_columns: tuple[str, ...],
+                     shown: str) -> dict[str, str]:
     """Map canonical column names to the header's spelling; refuse missing required ones.
 
     ``Elapsed`` is read only when there is no ``ElapsedRaw`` (which is exact and cheaper).
     """
-    by_lower = {n.strip().lower(): n for n in header.split("|") if n.strip()}
+    by_lower = {n.strip().lower(): n for n in header if n.strip()}
     elapsed = ("ElapsedRaw",) if "elapsedraw" in by_lower else ("Elapsed",)
-    wanted = (*REQUIRED, *elapsed, "Start", *text_columns)
+    wanted = (*REQUIRED, *GPU_COLUMNS, *elapsed, "Start", "End", *text_columns)
     found = {c: by_lower[c.lower()] for c in wanted if c.lower() in by_lower}
     missing = [c for c in REQUIRED if c not in found]
-    if "ElapsedRaw" not in found and "Elapsed" not in found:
-        missing.append("ElapsedRaw or Elapsed")
+    if not any(c in found for c in GPU_COLUMNS):
+        missing.append("AllocTRES (or AllocGRES or ReqTRES)")
+    if "ElapsedRaw" not in found and "Elapsed" not in found and \
+            not ("Start" in found and "End" in found):
+        missing.append("ElapsedRaw, Elapsed or Start and End")
     if missing:
         raise InputError(Problem(file, "header", f"missing column(s) {', '.join(missing)}; "
                                  "export with sacct --parsable2 --format=JobID,JobName,Account,"
-                                 "Partition,State,ElapsedRaw,AllocTRES,...", 1, header))
+                                 "Partition,State,ElapsedRaw,AllocTRES,...", 1, shown))
     return found
 
 
@@ -150,24 +341,25 @@ def _allocations(raw: pd.DataFrame, columns: dict[str, str], file: str,
     step = contains_char(job_id, ".") & ~repeated
     keep = ~(step | repeated)
     problems: list[Problem] = []
-    gpus, gres_type, tres_bad = _gpus(raw[columns["AllocTRES"]].to_numpy(dtype=object)[keep],
-                                      file, line[keep], columns["AllocTRES"], problems)
+    notes: list[str] = []
+    gpus, gres_type, tres_bad = _gpus(raw, columns, keep, file, line[keep], problems, notes)
     seconds, time_bad = _seconds(raw, columns, keep, file, line, problems)
     never = _never_started(raw, columns, keep)
     seconds = np.where(never, 0.0, seconds)
     ok = ~(tres_bad | time_bad)
+    start = raw[columns["Start"]].to_numpy(dtype=object)[keep][ok] if "Start" in columns else ""
     frame = pd.DataFrame({
         "job_id": job_id[keep][ok],
         "state": _first_word(raw[columns["State"]].to_numpy(dtype=object)[keep][ok]),
         "gpus": gpus[ok], "seconds": seconds[ok], "gpu_hours": gpus[ok] * seconds[ok] / 3600.0,
-        "gres_type": gres_type[ok], "line": line[keep][ok], "file": file,
+        "gres_type": gres_type[ok], "line": line[keep][ok], "file": file, "start": start,
     })
     for canonical in OPTIONAL_TEXT:
         source = columns.get(canonical)
         frame[_COLUMN_NAMES[canonical]] = (raw[source].to_numpy(dtype=object)[keep][ok]
                                            if source else "")
     return SacctJobs(frame, [file], steps=int(step.sum()), repeated_headers=int(repeated.sum()),
-                     never_started=int((never & ok).sum()), problems=problems)
+                     never_started=int((never & ok).sum()), problems=problems, notes=notes)
 
 
 def contains_char(values: np.ndarray, char: str) -> np.ndarray:
@@ -188,7 +380,8 @@ def contains_char(values: np.ndarray, char: str) -> np.ndarray:
 
 def _first_word(states: np.ndarray) -> np.ndarray:
     codes, uniques = pd.factorize(states)
-    first = np.array([str(u).split(" ", 1)[0].strip().upper() for u in uniques], dtype=object)
+    first = np.array([str(u).split(" ", 1)[0].strip().rstrip("+").upper() for u in uniques],
+                     dtype=object)  # "CANCELLED+": truncated by a fixed-width export
     return first[codes] if len(uniques) else states
 
 
@@ -214,7 +407,11 @@ def parse_elapsed(text: str) -> float | None:
 
 def _seconds(raw: pd.DataFrame, columns: dict[str, str], keep: np.ndarray, file: str,
              line: np.ndarray, problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
-    """Duration of each kept row in seconds, and a mask of rows whose duration is unusable."""
+    """Duration of each kept row in seconds, and a mask of rows whose duration is unusable.
+
+    ``ElapsedRaw``, else ``Elapsed``, else ``End - Start``; an ``End`` before its ``Start`` is an
+    error whichever gives the duration.
+    """
     n = int(keep.sum())
     seconds = np.full(n, np.nan)
     if "ElapsedRaw" in columns:
@@ -230,13 +427,41 @@ def _seconds(raw: pd.DataFrame, columns: dict[str, str], keep: np.ndarray, file:
         codes, uniques = pd.factorize(text)
         parsed = np.array([parse_elapsed(str(u)) for u in uniques], dtype=float)
         seconds[missing] = parsed[codes] if len(uniques) else seconds[missing]
-    bad = np.isnan(seconds) | (seconds < 0)
-    name = columns.get("Elapsed") or columns["ElapsedRaw"]
+    backwards = np.zeros(n, dtype=bool)
+    if "Start" in columns and "End" in columns:
+        shown_start = raw[columns["Start"]].to_numpy(dtype=object)[keep]
+        shown_end = raw[columns["End"]].to_numpy(dtype=object)[keep]
+        if "ElapsedRaw" in columns or "Elapsed" in columns:
+            # ISO 8601 times compare as text: no date parsing on the hot path; the few
+            # candidates are checked to be times (Unknown, None... are not)
+            backwards = shown_end < shown_start
+            for index in np.flatnonzero(backwards):
+                backwards[index] = _ISO_TIME.match(str(shown_start[index])) is not None and \
+                    _ISO_TIME.match(str(shown_end[index])) is not None
+        else:
+            span = _times(shown_end) - _times(shown_start)
+            backwards = span < 0
+            fill = np.isnan(seconds) & ~np.isnan(span) & ~backwards
+            seconds[fill] = span[fill]
+        for index in np.flatnonzero(backwards):
+            problems.append(Problem(file, columns["End"], f"End is before Start "
+                                    f"({shown_start[index]})", int(line[keep][index]),
+                                    shown_end[index]))
+    bad = (np.isnan(seconds) | (seconds < 0)) & ~backwards
+    name = columns.get("Elapsed") or columns.get("ElapsedRaw") or columns["End"]
     shown = raw[name].to_numpy(dtype=object)[keep]
     for index in np.flatnonzero(bad):
         problems.append(Problem(file, name, "expected a duration: seconds, [D-]HH:MM:SS or MM:SS",
                                 int(line[keep][index]), shown[index]))
+    bad |= backwards
     return np.where(bad, 0.0, seconds), bad
+
+
+def _times(values: np.ndarray) -> np.ndarray:
+    """Seconds since 1970 of sacct times (``2024-03-01T00:00:00``); NaN for Unknown/None."""
+    parsed = pd.to_datetime(pd.Series(values, dtype=object), format="%Y-%m-%dT%H:%M:%S",
+                            errors="coerce")
+    return ((parsed - pd.Timestamp("1970-01-01")).dt.total_seconds()).to_numpy(dtype=float)
 
 
 def parse_tres(text: str) -> tuple[int, str] | None:
@@ -244,7 +469,8 @@ def parse_tres(text: str) -> tuple[int, str] | None:
 
     ``billing=8,cpu=8,gres/gpu:a100=4,gres/gpu=4,mem=64G,node=1`` -> ``(4, "a100")``. The untyped
     ``gres/gpu`` is the total; typed entries are summed only when it is absent. The type is
-    ``""`` when untyped and ``"mixed"`` when several types are allocated.
+    ``""`` when untyped and ``"mixed"`` when several types are allocated. Counts are Python
+    integers, whatever their size (the caller bounds them).
     """
     text = text.strip()
     if not text:
@@ -263,24 +489,147 @@ def parse_tres(text: str) -> tuple[int, str] | None:
             else:
                 typed[key.split(":", 1)[1]] = typed.get(key.split(":", 1)[1], 0) + int(value)
     gpus = total if total is not None else sum(typed.values())
+    return gpus, _kind(typed)
+
+
+def _kind(typed: dict[str, int]) -> str:
     kinds = [k for k, v in typed.items() if v > 0]
-    kind = kinds[0] if len(kinds) == 1 else ("mixed" if kinds else "")
-    return gpus, kind
+    return kinds[0] if len(kinds) == 1 else ("mixed" if kinds else "")
 
 
-def _gpus(tres: np.ndarray, file: str, line: np.ndarray, column: str,
-          problems: list[Problem]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """GPUs, gres type and a bad-TRES mask per row, parsing each distinct string once."""
-    codes, uniques = pd.factorize(tres)
-    parsed = [parse_tres(str(u)) for u in uniques]
-    counts = np.array([p[0] if p else 0 for p in parsed], dtype=np.int64)
-    kinds = np.array([p[1] if p else "" for p in parsed], dtype=object)
-    bad_u = np.array([p is None for p in parsed], dtype=bool)
+_GRES_ITEM = re.compile(r"^([A-Za-z0-9_/-]+)(?::([A-Za-z0-9_.-]+))?(?::(\d+))?(?:\(.*\))?$")
+
+
+def parse_gres(text: str) -> tuple[int, str] | None:
+    """GPU count and type of one ``AllocGRES``/``ReqGRES`` string (Slurm before 17.11).
+
+    ``gpu:4`` -> ``(4, "")``; ``gpu:a100:2(IDX:0-1),mps:100`` -> ``(2, "a100")``; None when
+    malformed.
+    """
+    text = text.strip()
+    if not text:
+        return 0, ""
+    typed: dict[str, int] = {}
+    total = 0
+    for item in re.split(r",(?![^(]*\))", text):
+        match = _GRES_ITEM.match(item.strip())
+        if not match:
+            return None
+        name, kind, count = match.groups()
+        if name.removeprefix("gres/") != "gpu":
+            continue
+        if count is None and kind is not None and kind.isdigit():
+            kind, count = None, kind
+        number = int(count) if count is not None else 1
+        total += number
+        if kind:
+            typed[kind] = typed.get(kind, 0) + number
+    return total, _kind(typed)
+
+
+_PARSERS = {"AllocTRES": parse_tres, "AllocGRES": parse_gres, "ReqTRES": parse_tres}
+
+
+def _gpus(raw: pd.DataFrame, columns: dict[str, str], keep: np.ndarray, file: str,
+          line: np.ndarray, problems: list[Problem],
+          notes: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """GPUs, gres type and a bad mask per kept row, from the first non-empty GPU column
+    (:data:`GPU_COLUMNS`), parsing each distinct string once."""
+    n = int(keep.sum())
+    gpus = np.zeros(n, dtype=np.int64)
+    kinds = np.full(n, "", dtype=object)
+    bad = np.zeros(n, dtype=bool)
+    todo = np.ones(n, dtype=bool)
+    for canonical in GPU_COLUMNS:
+        name = columns.get(canonical)
+        if name is None or not todo.any():
+            continue
+        text = raw[name].to_numpy(dtype=object)[keep]
+        codes, uniques = pd.factorize(text)
+        filled = np.array([bool(str(u).strip()) for u in uniques], dtype=bool)
+        here = todo & (filled[codes] if len(uniques) else np.zeros(n, dtype=bool))
+        before = [c for c in GPU_COLUMNS[:GPU_COLUMNS.index(canonical)] if c in columns]
+        if before and here.any():
+            notes.append(f"{int(here.sum()):,} allocations with an empty {'/'.join(before)} "
+                         f"read from {canonical}")
+        elif canonical == "ReqTRES" and here.any():
+            notes.append("no AllocTRES or AllocGRES: GPUs are the requested ones (ReqTRES)")
+        counts, types, wrong = _parse_column(text[here], _PARSERS[canonical], file, name,
+                                             line[here], problems)
+        gpus[here], kinds[here], bad[here] = counts, types, wrong
+        todo &= ~here
+    return gpus, kinds, bad
+
+
+def _parse_column(values: np.ndarray, parser: Callable[[str], tuple[int, str] | None],
+                  file: str, column: str, line: np.ndarray,
+                  problems: list[Problem]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    codes, uniques = pd.factorize(values)
     if not len(uniques):
         return (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), np.zeros(0, dtype=bool))
-    bad = bad_u[codes]
-    for index in np.flatnonzero(bad):
+    parsed = [parser(str(u)) for u in uniques]
+    absurd = np.array([p is not None and p[0] > MAX_GPUS_PER_ALLOCATION for p in parsed],
+                      dtype=bool)
+    malformed = np.array([p is None for p in parsed], dtype=bool)
+    counts = np.array([p[0] if p and not a else 0 for p, a in zip(parsed, absurd, strict=True)],
+                      dtype=np.int64)
+    kinds = np.array([p[1] if p else "" for p in parsed], dtype=object)
+    for index in np.flatnonzero(malformed[codes]):
         problems.append(Problem(file, column, "expected TRES as name=count pairs separated "
-                                "by ',' (e.g. cpu=8,gres/gpu:a100=4,mem=64G)", int(line[index]),
-                                tres[index]))
-    return counts[codes], kinds[codes], bad
+                                "by ',' (e.g. cpu=8,gres/gpu:a100=4,mem=64G)"
+                                if parser is parse_tres else "expected GRES such as gpu:4 or "
+                                "gpu:a100:4", int(line[index]), values[index]))
+    for index in np.flatnonzero(absurd[codes]):
+        problems.append(Problem(file, column, f"more than {MAX_GPUS_PER_ALLOCATION:,} GPUs in "
+                                "one allocation", int(line[index]), values[index]))
+    return counts[codes], kinds[codes], (malformed | absurd)[codes]
+
+# sacct accounting as Parquet (a partitioned data set of a year's exports, one file per part).
+# The columns are sacct's field names; text columns as strings, ElapsedRaw as an integer,
+# Start/End as strings (2024-01-01T00:00:00) or timestamps. Read in record batches (bounded
+# memory); problems are located by file and row (1-based, in file order).
+
+BATCH_ROWS = 500_000
+"""Rows read per record batch."""
+
+
+def iter_parquet_chunks(path: Path, text_columns: tuple[str, ...],
+                        batch_rows: int = BATCH_ROWS) -> Iterator[SacctJobs]:
+    """The allocations of one Parquet file, batch by batch (not de-duplicated)."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    file = str(path)
+    try:
+        source = pq.ParquetFile(path)
+    except FileNotFoundError as exc:
+        raise InputError(Problem(file, "", "file not found")) from exc
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(Problem(file, "", f"not a readable Parquet file ({exc})")) from exc
+    names = list(source.schema_arrow.names)
+    columns = _resolve_columns(file, names, text_columns, ",".join(names))
+    before = 0
+    for batch in source.iter_batches(batch_size=batch_rows, columns=list(columns.values())):
+        raw = _as_text(batch.to_pandas(), columns)
+        lines = np.arange(before + 1, before + len(raw) + 1, dtype=np.int64)
+        jobs = _allocations(raw, columns, file, lines)
+        jobs.lines = len(raw)
+        before += len(raw)
+        yield jobs
+
+
+def _as_text(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """Every column as sacct prints it: text, ``""`` when missing; ElapsedRaw as numbers."""
+    out: dict[str, object] = {}
+    for canonical, name in columns.items():
+        column = frame[name]
+        if canonical == "ElapsedRaw":
+            out[name] = pd.to_numeric(column, errors="coerce")
+        elif pd.api.types.is_datetime64_any_dtype(column):
+            out[name] = column.dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("Unknown") \
+                .to_numpy(dtype=object)
+        else:
+            codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+            table = np.array([str(u) for u in uniques] + [""], dtype=object)
+            out[name] = table[codes]  # code -1 (missing) picks the trailing ""
+    return pd.DataFrame(out)

@@ -11,11 +11,13 @@ them (``skiprows``), report them with their line numbers, and map each parsed ro
 from __future__ import annotations
 
 import csv
+import io
 import warnings
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -45,24 +47,35 @@ class LineScan:
     lines: int
     skip: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     problems: list[Problem] = field(default_factory=list)
+    has_header: bool = True
 
     def data_lines(self) -> np.ndarray:
         """1-based line numbers of the data lines kept, in file order."""
         keep = np.ones(self.lines, dtype=bool)
-        keep[0] = False
+        keep[0] = not self.has_header
         keep[self.skip] = False
         return np.flatnonzero(keep) + 1
 
 
-def read_header(path: Path, delimiter: str) -> tuple[str, int]:
+Source = Path | bytes
+"""A file, or the bytes of a block of lines (header included) read from one."""
+
+
+def _open(source: Source) -> BinaryIO:
+    return io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
+
+
+def read_header(path: Source, delimiter: str, name: str | None = None) -> tuple[str, int]:
     """Return the first line of ``path`` (decoded) and its byte length with the line end.
+
+    ``delimiter`` must occur in it unless it is ``""``.
 
     Raises:
         InputError: when the file is missing, empty, or its header is not UTF-8 text.
     """
-    file = str(path)
+    file = name or str(path)
     try:
-        with path.open("rb") as handle:
+        with _open(path) as handle:
             first = handle.readline()
     except FileNotFoundError as exc:
         raise InputError(Problem(file, "", "file not found")) from exc
@@ -75,22 +88,26 @@ def read_header(path: Path, delimiter: str) -> tuple[str, int]:
     except UnicodeDecodeError as exc:
         raise InputError(Problem(file, "header", "the header is not valid UTF-8 text", 1,
                                  first[exc.start:exc.start + 4])) from exc
-    if delimiter not in text:
+    if delimiter and delimiter not in text:
         raise InputError(Problem(file, "header", f"expected fields separated by {delimiter!r}",
                                  1, text))
     return text, len(first)
 
 
-def exact_scan(path: Path, delimiter: str) -> LineScan:
-    """Check every line: field count, UTF-8 validity, blank. Bounded memory, numpy per chunk."""
-    header, _ = read_header(path, delimiter)
+def exact_scan(path: Source, delimiter: str, has_header: bool = True,
+               name: str | None = None) -> LineScan:
+    """Check every line: field count, UTF-8 validity, blank. Bounded memory, numpy per chunk.
+
+    Without a header (``has_header=False``), the first line sets the field count and is data.
+    """
+    header, _ = read_header(path, delimiter, name)
     fields = header.count(delimiter) + 1
-    scan = LineScan(str(path), header, fields, 0)
+    scan = LineScan(name or str(path), header, fields, 0, has_header=has_header)
     skip: list[np.ndarray] = []
     sep = ord(delimiter)
     line0 = 0
     carry = b""
-    with path.open("rb") as handle:
+    with _open(path) as handle:
         while True:
             chunk = handle.read(CHUNK_BYTES)
             data = carry + chunk
@@ -107,7 +124,8 @@ def exact_scan(path: Path, delimiter: str) -> LineScan:
                 break
     scan.lines = line0
     scan.skip = np.concatenate(skip) if skip else np.zeros(0, dtype=np.int64)
-    scan.skip = scan.skip[scan.skip > 0]
+    if has_header:
+        scan.skip = scan.skip[scan.skip > 0]
     return scan
 
 
@@ -126,7 +144,7 @@ def _scan_block(block: bytes, cut: int, line0: int, sep: int, fields: int, scan:
     wrong = (counts != fields) & ~blank
     bad_utf8 = _bad_utf8_lines(block, data, starts, ends)
     for index in np.flatnonzero(wrong):
-        if line0 + index > 0 and index not in bad_utf8:
+        if (line0 + index > 0 or not scan.has_header) and index not in bad_utf8:
             text = block[starts[index]:ends[index]].decode("utf-8", "replace").rstrip("\r")
             scan.problems.append(Problem(scan.file, "", f"expected {fields} fields separated "
                                          f"by {chr(sep)!r}, found {counts[index]}",
@@ -157,42 +175,49 @@ def _bad_utf8_lines(block: bytes, data: np.ndarray, starts: np.ndarray,
     return bad
 
 
-def read_checked(path: Path, delimiter: str, columns: list[str], *,
+def read_checked(path: Source, delimiter: str, columns: list[str], *,
                  dtype: Mapping[str, type[object]] | None = None,
-                 skipinitialspace: bool = False) -> tuple[pd.DataFrame, np.ndarray, LineScan]:
+                 skipinitialspace: bool = False,
+                 names: list[str] | None = None,
+                 name: str | None = None) -> tuple[pd.DataFrame, np.ndarray, LineScan]:
     """Parse ``columns`` of a delimited file, skipping (and reporting) the malformed lines.
 
     Returns the frame, the 1-based line number of each of its rows, and the scan (whose
     ``problems`` list the malformed lines). Fields are text (``""`` when empty) unless ``dtype``
-    says otherwise; there is no quoting (neither sacct nor nvidia-smi quote).
+    says otherwise; there is no quoting (neither sacct nor nvidia-smi quote). ``names``, for a
+    file without a header line, names every field (the first line is then data). ``path`` may be
+    the bytes of a block of lines (header first), then called ``name`` in problems.
     """
+    has_header = names is None
     with ThreadPoolExecutor(max_workers=1) as pool:  # numpy and the C parser release the GIL
-        scanning = pool.submit(exact_scan, path, delimiter)
+        scanning = pool.submit(exact_scan, path, delimiter, has_header, name)
         try:  # optimistic: most files have no bad line
             frame: pd.DataFrame | None = _read(path, delimiter, columns, dtype,
-                                               skipinitialspace, None)
-        except pd.errors.ParserError:
+                                               skipinitialspace, None, names)
+        except (pd.errors.ParserError, ValueError):
             frame = None
         scan = scanning.result()
     if frame is None or len(scan.skip):
-        frame = _read(path, delimiter, columns, dtype, skipinitialspace, scan.skip)
-    if len(frame) != scan.lines - 1 - len(scan.skip):  # pandas and the scan disagree on lines
+        frame = _read(path, delimiter, columns, dtype, skipinitialspace, scan.skip, names)
+    expected = scan.lines - int(has_header) - len(scan.skip)
+    if len(frame) != expected:  # pandas and the scan disagree on lines
         raise InputError(Problem(scan.file, "", f"{len(frame)} rows parsed where the line scan "
-                                 f"found {scan.lines - 1 - len(scan.skip)}; is a field quoted "
-                                 "over several lines?"))
+                                 f"found {expected}; is a field quoted over several lines?"))
     return frame, scan.data_lines(), scan
 
 
-def _read(path: Path, delimiter: str, columns: list[str],
+def _read(path: Source, delimiter: str, columns: list[str],
           dtype: Mapping[str, type[object]] | None, skipinitialspace: bool,
-          skip: np.ndarray | None) -> pd.DataFrame:
+          skip: np.ndarray | None, names: list[str] | None = None) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pd.errors.ParserWarning)
         frame: pd.DataFrame = pd.read_csv(
-            path, sep=delimiter, usecols=columns, dtype=dtype if dtype is not None else object,
+            io.BytesIO(path) if isinstance(path, bytes) else path, sep=delimiter,
+            usecols=columns, dtype=dtype if dtype is not None else object,
             quoting=csv.QUOTE_NONE, na_filter=False, engine="c", encoding="utf-8-sig",
             encoding_errors="replace", skiprows=sorted(set(skip.tolist())) if skip is not None
             and len(skip) else None, skip_blank_lines=False, on_bad_lines="error",
-            skipinitialspace=skipinitialspace,
+            skipinitialspace=skipinitialspace, header=None if names is not None else "infer",
+            names=names,
         )
     return frame

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 # Stage ids are defined once, in the vocabulary; the name stays importable from here.
 from gpulca.core.vocabulary import STAGES as STAGES
+from gpulca.model.measured import measured_split
 
 
 @dataclass(frozen=True)
@@ -121,28 +122,34 @@ class RowQuantities:
     electricity_process: str
     cooling_evaporation_process: str
     cooling_return_process: str
+    measured_gpu_hours: float = 0.0
+    """GPU-hours whose IT energy is measured; the rest is modelled [GPU·h]."""
+    measured_it_energy_kwh: float = 0.0
+    """IT energy of the measured GPU-hours (host share added to a GPU-board measurement) [kWh]."""
 
 
 def row_quantities(phase: str, gpu_hours: float, hardware: HardwareParameters,
                    site: SiteParameters, measured_it_energy_kwh: float | None = None,
                    model: str | None = None, component: str | None = None,
                    measured_it_power_per_gpu_kw: float | None = None,
-                   measured_energy_scope: str = "it") -> RowQuantities:
+                   measured_energy_scope: str = "it",
+                   measured_gpu_hours: float | None = None) -> RowQuantities:
     """All quantities of ``gpu_hours`` of work in ``phase`` on ``hardware`` at ``site``.
 
     A measured IT energy [kWh] replaces the modelled energy; when it covers the GPU boards only
     (``measured_energy_scope="gpu"``), the modelled host share is added to it. A measured IT power
     per GPU [kW] (a job's system power divided by its GPUs) replaces the modelled power per GPU.
+    A measurement covering ``measured_gpu_hours`` of the row replaces the modelled energy of
+    those only (:func:`gpulca.model.measured.measured_split`).
     """
-    if measured_it_energy_kwh is not None and measured_energy_scope == "gpu":
-        measured_it_energy_kwh += host_share_energy_kwh(gpu_hours, hardware.node_overhead_w,
-                                                        hardware.gpus_per_node)
     power_kw = measured_it_power_per_gpu_kw if measured_it_power_per_gpu_kw is not None else \
         it_power_per_gpu_kw(hardware.gpu_power_w, hardware.gpu_load, hardware.node_overhead_w,
                             hardware.gpus_per_node)
     measured = measured_it_energy_kwh is not None
-    energy = measured_it_energy_kwh if measured else it_energy_kwh(gpu_hours, power_kw)
-    assert energy is not None
+    split = measured_split(gpu_hours, measured_it_energy_kwh, measured_gpu_hours, power_kw,
+                           hardware.node_overhead_w / hardware.gpus_per_node / 1000.0,
+                           measured_energy_scope) if measured_it_energy_kwh is not None else None
+    energy = split.it_energy_kwh if split else it_energy_kwh(gpu_hours, power_kw)
     return RowQuantities(
         phase=phase, accelerator=hardware.accelerator, model=model, component=component,
         gpu_hours=gpu_hours, node_hours=gpu_hours / hardware.gpus_per_node,
@@ -160,6 +167,8 @@ def row_quantities(phase: str, gpu_hours: float, hardware: HardwareParameters,
         electricity_process=site.electricity_process,
         cooling_evaporation_process=site.cooling_evaporation_process,
         cooling_return_process=site.cooling_return_process,
+        measured_gpu_hours=split.covered_gpu_hours if split else 0.0,
+        measured_it_energy_kwh=split.measured_it_energy_kwh if split else 0.0,
     )
 
 

@@ -68,7 +68,7 @@ def activity_quantities(study: ResolvedStudy,
                  if row.it_power else None)
         quantities.append(row_quantities(row.phase, row.total_gpu_hours, hardware, study.site,
                                          measured, row.model, row.component, power,
-                                         row.it_energy_scope))
+                                         row.it_energy_scope, row.it_energy_gpu_hours))
     for extra, energy in zip(study.study.extra_energy, study.extra_energy_kwh, strict=True):
         quantities.append(extra_energy_quantities(extra.phase, energy, extra.scope, study.site))
     return quantities

@@ -439,6 +439,8 @@ ACTIVITY_SHEET_COLUMNS = (
     ("it_power_per_gpu_kw", "IT power per GPU (kW)", "kW"),
     ("it_energy_kwh", "IT energy (kWh)", "kWh"),
     ("it_energy_measured", "IT energy measured?", None),
+    ("measured_gpu_hours", "Measured GPU-hours (GPU·h)", "GPU·h"),
+    ("measured_it_energy_kwh", "Measured IT energy (kWh)", "kWh"),
     ("facility_energy_kwh", "Facility electricity (kWh)", "kWh"),
     ("cooling_water_evaporated_m3", "Cooling water evaporated (m3)", "m3"),
     ("cooling_water_returned_m3", "Cooling water returned (m3)", "m3"),
@@ -449,6 +451,7 @@ ACTIVITY_SHEET_COLUMNS = (
 )
 
 ACTIVITY_SUMS = frozenset({"gpu_hours", "it_energy_kwh", "facility_energy_kwh",
+                           "measured_gpu_hours", "measured_it_energy_kwh",
                            "cooling_water_evaporated_m3", "cooling_water_returned_m3",
                            "gpu_units", "server_units"})
 

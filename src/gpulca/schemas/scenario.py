@@ -113,6 +113,9 @@ class ActivityRow(StrictModel):
     it_energy_scope: Literal["it", "gpu"] = "it"
     """What ``it_energy`` covers: ``it``, the whole IT load (e.g. CodeCarbon, a PDU); ``gpu``, the
     GPU boards only (nvidia-smi, DCGM), to which the modelled host share is added."""
+    it_energy_gpu_hours: Annotated[float, Field(ge=0)] | None = None
+    """GPU-hours of the row that ``it_energy`` covers (a measurement covering part of the work);
+    the rest of the row's GPU-hours stays modelled. None: ``it_energy`` covers the whole row."""
     it_power: NonEmptyStr | None = None
     """Measured mean IT power of the whole job, e.g. ``\"1515.43 W\"``."""
     gpu_load: Annotated[float, plausible("activity.rows[].gpu_load")] | None = None
@@ -189,6 +192,20 @@ class MeasuredEnergy(StrictModel):
     """Longest interval between two power samples that is integrated, e.g. ``"30 s"``."""
     rated_power: NonEmptyStr | None = None
     """Rated power of one GPU, e.g. ``"700 W"``: a mean above it is flagged."""
+    query: NonEmptyStr | None = None
+    """nvidia-smi ``noheader`` logs: the ``--query-gpu`` fields, e.g.
+    ``timestamp,index,power.draw``."""
+    interval: NonEmptyStr | None = None
+    """``dcgmi dmon`` logs: the sampling interval (``-d``), e.g. ``"1 s"``."""
+    column: Literal["energy_consumed", "gpu_energy"] = "energy_consumed"
+    """CodeCarbon: the whole machine (``energy_consumed``) or the GPU boards (``gpu_energy``)."""
+    project_name: NonEmptyStr | None = None
+    """CodeCarbon: only the rows of this ``project_name``."""
+    experiment_id: NonEmptyStr | None = None
+    """CodeCarbon: only the rows of this ``experiment_id``."""
+    partial: NonEmptyStr | None = None
+    """Why a measurement that covers less than the stated share of its phase, or implies a power
+    per GPU outside the accelerator's range, is deliberate; without it, that is an error."""
 
     @model_validator(mode="after")
     def one_log(self) -> MeasuredEnergy:

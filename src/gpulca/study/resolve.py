@@ -40,6 +40,7 @@ from gpulca.schemas.methods import MethodSet
 from gpulca.schemas.reference import Selection
 from gpulca.schemas.scenario import ActivityRow, Study
 from gpulca.study.deployment import ResolvedDeployment, resolve_deployment
+from gpulca.study.measured import implied_power_problems
 
 
 @dataclass(frozen=True)
@@ -496,6 +497,10 @@ def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLi
                 hardware[accelerator_id] = resolved
     warnings = _check_rows(resolver, rows, phases, row_path) if check_rows else []
     warnings += _replacements(resolver, study, library.library)
+    if check_rows:
+        for where, message, value in implied_power_problems(
+                rows, study.hardware.accelerator, hardware, study.activity.energy, row_path):
+            resolver.problem(where, message, value)
     rows = rows + serving_rows if serving_rows else rows
     wanted_serving = study.deployment.serving.accelerator if study.deployment else None
     if wanted_serving and wanted_serving not in hardware:

@@ -74,11 +74,24 @@ def test_energy_attached_to_phase(run, tmp_path):
     assert run("sacct", FIXTURES / "sacct-basic.txt", "--rules", DEFAULT_RULES, "-o",
                activity).exit_code == 0
     result = run("codecarbon", FIXTURES / "codecarbon-emissions.csv", "--phase",
-                 "post_training", "--activity", activity, "-o", activity)
+                 "post_training", "--activity", activity, "-o", activity,
+                 "--partial", "the log covers the first runs only")
     assert result.exit_code == 0, result.output
     assert "codecarbon: 2.9084 kWh for phase 'post_training' over 4.000 GPU-h" in result.output
     rows = read_activity_csv(activity)
     assert [r.it_energy for r in rows if r.phase == "post_training"] == ["2.9084 kWh"]
+    assert [r.it_energy_gpu_hours for r in rows if r.phase == "post_training"] == [4.0]
+
+
+def test_energy_covering_a_sliver_of_the_phase_exits_2(run, tmp_path):
+    activity = tmp_path / "activity.csv"
+    run("sacct", FIXTURES / "sacct-basic.txt", "--rules", DEFAULT_RULES, "-o", activity)
+    before = activity.read_text()
+    result = run("codecarbon", FIXTURES / "codecarbon-emissions.csv", "--phase",
+                 "post_training", "--activity", activity, "-o", activity)
+    assert result.exit_code == 2
+    assert "covers 4 GPU-h of the phase's 40 GPU-h (10.00%)" in result.output
+    assert activity.read_text() == before
 
 
 def test_nvidia_smi_flags_power_above_rated(run):
@@ -120,13 +133,19 @@ def test_bad_quantity_option(run):
     assert "--max-gap" in result.output
 
 
-def test_partial_measurement_is_flagged_when_attached(run, tmp_path):
+def test_partial_measurement_is_an_error_unless_deliberate(run, tmp_path):
     activity = tmp_path / "activity.csv"
     activity.write_text("phase,gpu_hours\nablation,10\n")
     result = run("nvidia-smi", FIXTURES / "nvidia-smi.csv", "--phase", "ablation",
                  "--activity", activity, "-o", activity)
+    assert result.exit_code == 2, result.output
+    assert "covers 0.00111111 GPU-h of the phase's 10 GPU-h (0.01%)" in result.output
+    result = run("nvidia-smi", FIXTURES / "nvidia-smi.csv", "--phase", "ablation",
+                 "--activity", activity, "-o", activity, "--partial", "a sample")
     assert result.exit_code == 0, result.output
     assert "the measurement covers 0.00111111 GPU-h but the phase has 10 GPU-h" in result.output
+    (row,) = read_activity_csv(activity)
+    assert row.it_energy_gpu_hours == pytest.approx(4 / 3600)
 
 
 def test_example_sacct_study_validates():
