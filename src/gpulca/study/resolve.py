@@ -502,12 +502,7 @@ def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLi
                 rows, study.hardware.accelerator, hardware, study.activity.energy, row_path):
             resolver.problem(where, message, value)
     rows = rows + serving_rows if serving_rows else rows
-    wanted_serving = study.deployment.serving.accelerator if study.deployment else None
-    if wanted_serving and wanted_serving not in hardware:
-        resolved_serving = _resolve_hardware(
-            resolver, wanted_serving, ("deployment", "serving", "accelerator"))
-        if resolved_serving is not None:
-            hardware[wanted_serving] = resolved_serving
+    _add_serving_hardware(resolver, study, hardware)
     if study.variants is not None:
         warnings.append("the study defines variants: `gpulca compare` computes them "
                         "(`gpulca run` computes the base study only)")
@@ -523,6 +518,16 @@ def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLi
         site=site, hardware=hardware, rows=rows, extra_energy_kwh=extra, phases=phases,
         assumptions=_dedupe(resolver.assumptions), warnings=warnings,
         input_files=dict(input_files), deployment=deployment)
+
+
+def _add_serving_hardware(resolver: _Resolver, study: Study,
+                          hardware: dict[str, HardwareParameters]) -> None:
+    """Resolve the deployment's serving accelerator when the activity does not use it."""
+    wanted = study.deployment.serving.accelerator if study.deployment else None
+    if wanted and wanted not in hardware:
+        resolved = _resolve_hardware(resolver, wanted, ("deployment", "serving", "accelerator"))
+        if resolved is not None:
+            hardware[wanted] = resolved
 
 
 def _replacements(r: _Resolver, study: Study, library: Library) -> list[str]:
