@@ -17,7 +17,11 @@ Generated files (do not edit by hand; edit the inputs or this script):
   per kg, cm2 or mm2 of each component) and the cards modelled with it.
 - ``inventories/servers/boavizta-components.yaml``: Boavizta's bottom-up server component factors.
 - ``inventories/electricity/countries.yaml`` and ``electricity/us-canada-regions.yaml``.
-- ``data/derived/gpu_average_factors.csv`` and ``data/derived/gpu_parametric_results.csv``.
+- ``inventories/hardware/accelerators-parametric.yaml``: accelerators beyond NVIDIA without a
+  published LCA, modelled with the same parametric factors
+  (``data/curated/accelerator_parametric_cards.csv``).
+- ``data/derived/gpu_average_factors.csv``, ``data/derived/gpu_parametric_results.csv`` and
+  ``data/derived/accelerator_parametric_results.csv``.
 
 Only the standard library and PyYAML are used, so the script runs without gpulca installed.
 
@@ -439,13 +443,14 @@ class ParametricCard:
         }
 
 
-def parametric_cards() -> list[ParametricCard]:
+def parametric_cards(table: str = "gpu_parametric_cards.csv") -> list[ParametricCard]:
+    """The cards of one curated table of ``data/curated/`` modelled with the parametric factors."""
     return [ParametricCard(
         id=r["id"], name=r["name"], gpu_dies=int(r["gpu_dies"]),
         die_area_mm2=num(r["die_area_mm2"]),
         vram_gb=num(r["vram_gb"]), vram_stacks=int(r["vram_stacks"]), casing_kg=num(r["casing_kg"]),
         heatsink_kg=num(r["heatsink_kg"]), pwb_cm2=num(r["pwb_cm2"]), mass_kg=num(r["mass_kg"]),
-        row=r) for r in read_csv(CURATED / "gpu_parametric_cards.csv")]
+        row=r) for r in read_csv(CURATED / table)]
 
 
 def parametric_result(card: ParametricCard, factors: dict[str, dict[str, float]],
@@ -504,10 +509,16 @@ def _card_parameters(card: ParametricCard) -> list[dict[str, Any]]:
     def sourced(name: str, value: Any, source: str, quality: str) -> dict[str, Any]:
         return {"name": f"{p}_{name}", "value": value, "source": source, "quality": quality}
     murphy = "{a} / ((1 - exp(-{a} * gpu_defect_density)) / ({a} * gpu_defect_density)) ** 2"
+    die_area = sourced("die_area", f"{fmt(card.die_area_mm2)} mm**2", row["die_area_source"],
+                       "derived" if card.id.startswith("b200") else "secondary")
+    if row.get("die_area_min"):  # accelerators without a published die area: a stated range
+        die_area["quality"] = row["quality"]
+        die_area["uncertainty"] = {"distribution": "triangular",
+                                   "minimum": num(row["die_area_min"]),
+                                   "maximum": num(row["die_area_max"])}
     return [
         sourced("gpu_dies", card.gpu_dies, row["die_area_source"], "secondary"),
-        sourced("die_area", f"{fmt(card.die_area_mm2)} mm**2", row["die_area_source"],
-                "derived" if card.id.startswith("b200") else "secondary"),
+        die_area,
         sourced("vram_capacity", f"{fmt(card.vram_gb)} GB", f"vendor capacity; {mass_src}",
                 "faithful_copy"),
         sourced("vram_stacks", card.vram_stacks, f"memory die (stack) count, {mass_src}",
@@ -529,13 +540,14 @@ def _card_parameters(card: ParametricCard) -> list[dict[str, Any]]:
     ]
 
 
-def _card_process(card: ParametricCard) -> dict[str, Any]:
+def _card_process(card: ParametricCard,
+                  results: str = "data/derived/gpu_parametric_results.csv") -> dict[str, Any]:
     p = card.id
     checked = card.row["consistent_row"]
     source = ("ADEME/Hubblo parametric model with average factors recomputed from the per-card "
               "LCAs (consistent-parametric variant); expected totals: "
               + (f"{CONSISTENT}, row '{checked}'" if checked else
-                 "data/derived/gpu_parametric_results.csv (no published result for this card)"))
+                 f"{results} (no published result for this card)"))
     def tech(code: str, formula: str, unit: str, what: str) -> dict[str, Any]:
         return {"technosphere": code, "formula": formula, "unit": unit, "quality": "derived",
                 "source": f"{what} of the {card.name} (parameters of this file)"}
@@ -607,6 +619,44 @@ def gpu_parametric_document(factors: dict[str, dict[str, float]],
         "parameters": parameters,
         "processes": processes,
     }
+
+
+ACCELERATOR_TABLE = "accelerator_parametric_cards.csv"
+
+
+def accelerator_parametric_document() -> dict[str, Any]:
+    """Accelerators beyond NVIDIA without a published LCA (TPU v2/v3, AMD, Intel), modelled with
+    the same ADEME/Hubblo parametric factors (processes in gpu-ademe-parametric.yaml)."""
+    cards = parametric_cards(ACCELERATOR_TABLE)
+    parameters: list[dict[str, Any]] = []
+    for card in cards:
+        parameters += _card_parameters(card)
+    return {
+        "description": (
+            "Accelerators beyond NVIDIA that have no published life-cycle assessment (Google TPU "
+            "v2 and v3, AMD Instinct MI250X and MI300X, Intel Gaudi 2 and Gaudi 3), modelled with "
+            "the ADEME/Hubblo parametric factors of gpu-ademe-parametric.yaml exactly as the "
+            "parametric NVIDIA cards are. FLAGGED: die areas are assumptions or press estimates "
+            "(each with a range) and card masses and board areas are the H100 SXM module's; read "
+            "the results as orders of magnitude. Inputs: data/curated/"
+            f"{ACCELERATOR_TABLE}; totals: data/derived/accelerator_parametric_results.csv. "
+            + EOL_WATER_NOTE),
+        "license": GPU_LICENSE,
+        "attribution": GPU_ATTRIBUTION,
+        "parameters": parameters,
+        "processes": [_card_process(c, "data/derived/accelerator_parametric_results.csv")
+                      for c in cards],
+    }
+
+
+def results_table(cards: list[ParametricCard], factors: dict[str, dict[str, float]],
+                  transport: dict[str, dict[str, float]]) -> str:
+    rows = []
+    for card in cards:
+        result = parametric_result(card, factors, transport)
+        rows.append({"id": card.id, "name": card.name, "consistent_row": card.row["consistent_row"],
+                     **{k: f"{v:.6g}" for k, v in result.items()}})
+    return write_csv(rows)
 
 
 def parametric_tables(factors: dict[str, dict[str, float]],
@@ -994,6 +1044,10 @@ def outputs() -> dict[Path, str]:
         INVENTORIES / "servers" / "boavizta-components.yaml": dump(boavizta_document()),
         DERIVED / "gpu_average_factors.csv": factor_csv,
         DERIVED / "gpu_parametric_results.csv": results_csv,
+        INVENTORIES / "hardware" / "accelerators-parametric.yaml":
+            dump(accelerator_parametric_document()),
+        DERIVED / "accelerator_parametric_results.csv":
+            results_table(parametric_cards(ACCELERATOR_TABLE), factors, transport),
     }
     for name, document in electricity_documents().items():
         files[INVENTORIES / "electricity" / name] = dump(document)
