@@ -20,6 +20,7 @@ def main(debug: bool) -> None:
 
 
 def _register() -> None:
+    from gpulca.cli.audit import audit
     from gpulca.cli.compare import compare
     from gpulca.cli.ingest import ingest
     from gpulca.cli.list import list_cmd
@@ -33,6 +34,7 @@ def _register() -> None:
     main.add_command(compare)
     main.add_command(ingest)
     main.add_command(list_cmd)
+    main.add_command(audit)
 
 
 _register()
