@@ -22,6 +22,7 @@ def main(debug: bool) -> None:
 def _register() -> None:
     from gpulca.cli.audit import audit
     from gpulca.cli.compare import compare
+    from gpulca.cli.hourly import hourly
     from gpulca.cli.ingest import ingest
     from gpulca.cli.list import list_cmd
     from gpulca.cli.run import run
@@ -35,6 +36,7 @@ def _register() -> None:
     main.add_command(ingest)
     main.add_command(list_cmd)
     main.add_command(audit)
+    main.add_command(hourly)
 
 
 _register()
