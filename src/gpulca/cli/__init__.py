@@ -26,6 +26,7 @@ def _register() -> None:
     from gpulca.cli.ingest import ingest
     from gpulca.cli.list import list_cmd
     from gpulca.cli.run import run
+    from gpulca.cli.scope2 import scope2
     from gpulca.cli.setup import setup
     from gpulca.cli.validate import validate
 
@@ -37,6 +38,7 @@ def _register() -> None:
     main.add_command(list_cmd)
     main.add_command(audit)
     main.add_command(hourly)
+    main.add_command(scope2)
 
 
 _register()
