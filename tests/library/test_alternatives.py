@@ -124,6 +124,11 @@ def test_audit_cli_exits_2_on_a_bad_alternative(fixture, path, line):
     assert "Traceback" not in result.output
 
 
+def test_no_alternatives_file_is_an_error_not_an_empty_audit():
+    with pytest.raises(InputError, match="no alternatives file found"):
+        load_alternatives([])
+
+
 def test_unexplained_outlier_fails_the_audit_with_its_location(tmp_path):
     out = tmp_path / "audit.csv"
     result = CliRunner().invoke(main, ["audit", "--alternatives",

@@ -129,6 +129,9 @@ class AuditRow:
     """'ok', 'explained' or 'UNEXPLAINED'."""
     proposed: str
     """Proposed distribution, e.g. 'lognormal gsd 1.42', or '' when no spread."""
+    proposed_gsd: float | None
+    """The proposed lognormal's geometric standard deviation (median: the chosen value), for
+    the uncertainty analysis; None when the sources do not differ."""
     file: str
     line: int | None
 
@@ -170,6 +173,10 @@ def _shown(path: Path) -> str:
 def load_alternatives(paths: Iterable[str | Path] | None = None) -> list[Located]:
     """Parse alternatives files; raise :class:`InputError` listing every problem (located)."""
     chosen = list(paths) if paths is not None else default_alternative_paths()
+    if not chosen:
+        raise InputError(Problem(None, "alternatives", "no alternatives file found (expected "
+                                 "data/curated/alternatives.yaml beside the shipped "
+                                 "inventories/); pass --alternatives FILE"))
     problems: list[Problem] = []
     out: list[Located] = []
     seen: dict[str, str] = {}
@@ -251,6 +258,7 @@ def audit_entries(entries: Sequence[Located]) -> list[AuditRow]:
             ratio_to_median=None if median is None else chosen / median,
             outlier=outlier, component_disagrees=disagrees, explained=entry.explained or "",
             status=status, proposed="" if gsd is None else f"lognormal gsd {gsd:.3f}",
+            proposed_gsd=gsd,
             file=located.file, line=located.line))
     return rows
 

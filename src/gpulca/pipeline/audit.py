@@ -26,8 +26,8 @@ from gpulca.library.inventory import load_library, shipped_root
 
 COLUMNS = ("key", "what", "indicator", "unit", "chosen", "alternatives", "independent",
            "minimum", "maximum", "spread", "independent_median", "ratio_to_median", "outlier",
-           "component_disagrees", "status", "proposed", "explained", "chosen_source", "file",
-           "line")
+           "component_disagrees", "status", "proposed", "proposed_gsd", "explained",
+           "chosen_source", "file", "line")
 """Columns of audit.csv and of the workbook sheet, in order."""
 
 
