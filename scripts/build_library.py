@@ -17,7 +17,11 @@ Generated files (do not edit by hand; edit the inputs or this script):
   per kg, cm2 or mm2 of each component) and the cards modelled with it.
 - ``inventories/servers/boavizta-components.yaml``: Boavizta's bottom-up server component factors.
 - ``inventories/electricity/countries.yaml`` and ``electricity/us-canada-regions.yaml``.
-- ``data/derived/gpu_average_factors.csv`` and ``data/derived/gpu_parametric_results.csv``.
+- ``inventories/hardware/accelerators-parametric.yaml``: accelerators beyond NVIDIA without a
+  published LCA, modelled with the same parametric factors
+  (``data/curated/accelerator_parametric_cards.csv``).
+- ``data/derived/gpu_average_factors.csv``, ``data/derived/gpu_parametric_results.csv`` and
+  ``data/derived/accelerator_parametric_results.csv``.
 
 Only the standard library and PyYAML are used, so the script runs without gpulca installed.
 
@@ -440,13 +444,14 @@ class ParametricCard:
         }
 
 
-def parametric_cards() -> list[ParametricCard]:
+def parametric_cards(table: str = "gpu_parametric_cards.csv") -> list[ParametricCard]:
+    """The cards of one curated table of ``data/curated/`` modelled with the parametric factors."""
     return [ParametricCard(
         id=r["id"], name=r["name"], gpu_dies=int(r["gpu_dies"]),
         die_area_mm2=num(r["die_area_mm2"]),
         vram_gb=num(r["vram_gb"]), vram_stacks=int(r["vram_stacks"]), casing_kg=num(r["casing_kg"]),
         heatsink_kg=num(r["heatsink_kg"]), pwb_cm2=num(r["pwb_cm2"]), mass_kg=num(r["mass_kg"]),
-        row=r) for r in read_csv(CURATED / "gpu_parametric_cards.csv")]
+        row=r) for r in read_csv(CURATED / table)]
 
 
 def parametric_result(card: ParametricCard, factors: dict[str, dict[str, float]],
@@ -505,10 +510,16 @@ def _card_parameters(card: ParametricCard) -> list[dict[str, Any]]:
     def sourced(name: str, value: Any, source: str, quality: str) -> dict[str, Any]:
         return {"name": f"{p}_{name}", "value": value, "source": source, "quality": quality}
     murphy = "{a} / ((1 - exp(-{a} * gpu_defect_density)) / ({a} * gpu_defect_density)) ** 2"
+    die_area = sourced("die_area", f"{fmt(card.die_area_mm2)} mm**2", row["die_area_source"],
+                       "derived" if card.id.startswith("b200") else "secondary")
+    if row.get("die_area_min"):  # accelerators without a published die area: a stated range
+        die_area["quality"] = row["quality"]
+        die_area["uncertainty"] = {"distribution": "triangular",
+                                   "minimum": num(row["die_area_min"]),
+                                   "maximum": num(row["die_area_max"])}
     return [
         sourced("gpu_dies", card.gpu_dies, row["die_area_source"], "secondary"),
-        sourced("die_area", f"{fmt(card.die_area_mm2)} mm**2", row["die_area_source"],
-                "derived" if card.id.startswith("b200") else "secondary"),
+        die_area,
         sourced("vram_capacity", f"{fmt(card.vram_gb)} GB", f"vendor capacity; {mass_src}",
                 "faithful_copy"),
         sourced("vram_stacks", card.vram_stacks, f"memory die (stack) count, {mass_src}",
@@ -530,13 +541,14 @@ def _card_parameters(card: ParametricCard) -> list[dict[str, Any]]:
     ]
 
 
-def _card_process(card: ParametricCard) -> dict[str, Any]:
+def _card_process(card: ParametricCard,
+                  results: str = "data/derived/gpu_parametric_results.csv") -> dict[str, Any]:
     p = card.id
     checked = card.row["consistent_row"]
     source = ("ADEME/Hubblo parametric model with average factors recomputed from the per-card "
               "LCAs (consistent-parametric variant); expected totals: "
               + (f"{CONSISTENT}, row '{checked}'" if checked else
-                 "data/derived/gpu_parametric_results.csv (no published result for this card)"))
+                 f"{results} (no published result for this card)"))
     def tech(code: str, formula: str, unit: str, what: str) -> dict[str, Any]:
         return {"technosphere": code, "formula": formula, "unit": unit, "quality": "derived",
                 "source": f"{what} of the {card.name} (parameters of this file)"}
@@ -608,6 +620,44 @@ def gpu_parametric_document(factors: dict[str, dict[str, float]],
         "parameters": parameters,
         "processes": processes,
     }
+
+
+ACCELERATOR_TABLE = "accelerator_parametric_cards.csv"
+
+
+def accelerator_parametric_document() -> dict[str, Any]:
+    """Accelerators beyond NVIDIA without a published LCA (TPU v2/v3, AMD, Intel), modelled with
+    the same ADEME/Hubblo parametric factors (processes in gpu-ademe-parametric.yaml)."""
+    cards = parametric_cards(ACCELERATOR_TABLE)
+    parameters: list[dict[str, Any]] = []
+    for card in cards:
+        parameters += _card_parameters(card)
+    return {
+        "description": (
+            "Accelerators beyond NVIDIA that have no published life-cycle assessment (Google TPU "
+            "v2 and v3, AMD Instinct MI250X and MI300X, Intel Gaudi 2 and Gaudi 3), modelled with "
+            "the ADEME/Hubblo parametric factors of gpu-ademe-parametric.yaml exactly as the "
+            "parametric NVIDIA cards are. FLAGGED: die areas are assumptions or press estimates "
+            "(each with a range) and card masses and board areas are the H100 SXM module's; read "
+            "the results as orders of magnitude. Inputs: data/curated/"
+            f"{ACCELERATOR_TABLE}; totals: data/derived/accelerator_parametric_results.csv. "
+            + EOL_WATER_NOTE),
+        "license": GPU_LICENSE,
+        "attribution": GPU_ATTRIBUTION,
+        "parameters": parameters,
+        "processes": [_card_process(c, "data/derived/accelerator_parametric_results.csv")
+                      for c in cards],
+    }
+
+
+def results_table(cards: list[ParametricCard], factors: dict[str, dict[str, float]],
+                  transport: dict[str, dict[str, float]]) -> str:
+    rows = []
+    for card in cards:
+        result = parametric_result(card, factors, transport)
+        rows.append({"id": card.id, "name": card.name, "consistent_row": card.row["consistent_row"],
+                     **{k: f"{v:.6g}" for k, v in result.items()}})
+    return write_csv(rows)
 
 
 def parametric_tables(factors: dict[str, dict[str, float]],
@@ -984,6 +1034,70 @@ def electricity_documents() -> dict[str, dict[str, Any]]:
 
 # -- main ------------------------------------------------------------------------------------------
 
+# -- alternatives of the grid factors (issue 20) ---------------------------------------------------
+
+COMPARISON = "data/sources/country_electricity_factors_comparison.csv"
+GRID_ALTERNATIVES = (  # column, source, quality, independent of Ember/OWID, scope difference
+    ("ecologits_owid_gwp_gCO2eq_kWh", "EcoLogits electricity_mixes.csv (mlco2/ecologits "
+     "@5be90da), Our World in Data / Ember", "faithful_copy", False, None),
+    ("ipcc_ar5_x_mix_2023_gCO2eq_kWh", "IPCC AR5 WGIII Annex III life-cycle medians x the 2023 "
+     "generation mix (Ember/OWID via codecarbon @b05965e), derived", "derived", True, None),
+    ("electricitymaps_official_2024_lifecycle_gCO2eq_kWh", "Electricity Maps 2024 yearly "
+     "life-cycle average (ODbL) via DigitalPebble/spruce @08a1c64", "faithful_copy", True,
+     "2024 instead of 2023"),
+    ("electricitymaps_official_2024_direct_gCO2eq_kWh", "Electricity Maps 2024 yearly direct "
+     "average (ODbL) via DigitalPebble/spruce @3df10f6", "faithful_copy", False,
+     "direct (combustion) emissions only, no upstream: lower by construction"),
+    ("boavizta_gwp_gCO2eq_kWh", "BoaviztAPI factors.yml electricity GWP (Boavizta/boaviztapi "
+     "@15878f0; Scarlat et al. 2022 for EU countries)", "faithful_copy", True,
+     "the source year given in the file (often 2019)"),
+)
+
+
+def grid_alternatives_document() -> dict[str, Any]:
+    """The chosen climate factor of every Ember-based country zone beside the other published
+    factors of the same country (data/sources/country_electricity_factors_comparison.csv)."""
+    by_iso = {r["iso3"]: r for r in read_csv(ROOT / COMPARISON)}
+    values = []
+    for zone in read_csv(CURATED / "grid_zones.csv"):
+        row = by_iso.get(zone["iso3"])
+        if zone["ghg_basis"] != "ember_2023" or row is None:
+            continue
+        alternatives = []
+        for column, source, quality, independent, scope in GRID_ALTERNATIVES:
+            if not row.get(column):
+                continue
+            alternatives.append({
+                "value": num(row[column]), "unit": "g/kWh", "source":
+                f"{source}; copy: {COMPARISON} column {column}, row {zone['iso3']}",
+                "quality": quality, "independent": independent, "scope": scope or "same"})
+        values.append({
+            "key": f"grid.{zone['id'].lower()}.climate",
+            "what": f"electricity from the grid of {zone['name']}, 1 kWh",
+            "indicator": "climate change, g CO2-eq per kWh",
+            "unit": "g/kWh",
+            "scope": "life cycle (generation with upstream fuel and infrastructure), 2023",
+            "chosen": {"value": num(row["ember_owid_2023_lifecycle_gCO2eq_kWh"]), "unit": "g/kWh",
+                       "source": f"Ember/Our World in Data 2023 life-cycle intensity; copy: "
+                                 f"{COMPARISON} column ember_owid_2023_lifecycle_gCO2eq_kWh, row "
+                                 f"{zone['iso3']}", "quality": "faithful_copy"},
+            "where": f"grid zone {zone['id']} (inventories/electricity/countries.yaml)",
+            "process": f"electricity_{zone['id'].lower()}",
+            "category": "climate_change",
+            "why_chosen": ("One consistent life-cycle basis for every country (Ember/OWID 2023, "
+                           "CC BY 4.0); Electricity Maps zones use their own 2024 figures."),
+            "alternatives": alternatives,
+        })
+    return {"description": ("Generated by scripts/build_library.py: the grid climate factor of "
+                            "every Ember-based country zone beside the other published factors "
+                            "(issue 20)."),
+            "license": "ODbL-1.0",
+            "attribution": ("Electricity Maps 2024 yearly averages (ODbL 1.0, Electricity Maps); "
+                            "Ember and Our World in Data (CC BY 4.0); BoaviztAPI (AGPL-3.0); "
+                            "IPCC AR5 WGIII Annex III. Share-alike: this file keeps the ODbL."),
+            "values": values}
+
+
 def outputs() -> dict[Path, str]:
     """Every generated file and its text."""
     factors, transport = average_factors(), transport_factors()
@@ -995,6 +1109,11 @@ def outputs() -> dict[Path, str]:
         INVENTORIES / "servers" / "boavizta-components.yaml": dump(boavizta_document()),
         DERIVED / "gpu_average_factors.csv": factor_csv,
         DERIVED / "gpu_parametric_results.csv": results_csv,
+        INVENTORIES / "hardware" / "accelerators-parametric.yaml":
+            dump(accelerator_parametric_document()),
+        DERIVED / "accelerator_parametric_results.csv":
+            results_table(parametric_cards(ACCELERATOR_TABLE), factors, transport),
+        DERIVED / "alternatives-grid.yaml": dump(grid_alternatives_document()),
     }
     for name, document in electricity_documents().items():
         files[INVENTORIES / "electricity" / name] = dump(document)

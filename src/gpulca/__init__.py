@@ -52,6 +52,7 @@ _EXPORTS: dict[str, str] = {
     "write_html": "gpulca.reports.html",
     # the library
     "list_catalogue": "gpulca.library.catalogue",
+    "audit_library": "gpulca.pipeline.audit",
     "PARAMETERS": "gpulca.core.parameters",
     # errors
     "GpulcaError": "gpulca.core.errors",
@@ -89,6 +90,7 @@ if TYPE_CHECKING:  # for type checkers and editors; ``name as name`` marks a re-
     from gpulca.ingest import read_sacct as read_sacct
     from gpulca.ingest import sacct_activity as sacct_activity
     from gpulca.library.catalogue import list_catalogue as list_catalogue
+    from gpulca.pipeline.audit import audit_library as audit_library
     from gpulca.pipeline.compare import compare_study as compare_study
     from gpulca.pipeline.compare import compare_variants as compare_variants
     from gpulca.pipeline.run import run_resolved as run_resolved

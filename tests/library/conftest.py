@@ -62,12 +62,12 @@ class Scores:
 
 
 def demanded_codes(resolved: ResolvedLibrary) -> list[str]:
-    """Every catalogue item's process, plus every per-card GPU process."""
+    """Every catalogue item's process, plus every GPU card and component process."""
     library = resolved.library
     codes = {library.accelerator(a).manufacturing for a in library.accelerators}
     codes |= {library.server(s).manufacturing for s in library.servers}
     codes |= {library.grid_zone(z).electricity for z in library.grid_zones}
-    codes |= {c for c in library.processes if c.startswith("gpu_") and c.endswith("_manufacturing")}
+    codes |= {c for c in library.processes if c.startswith("gpu_")}  # cards and components
     codes |= {c for c in library.processes if c.startswith(("cluster_", "datacenter_",
                                                             "cooling_water_"))}
     return sorted(codes)

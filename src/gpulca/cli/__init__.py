@@ -20,12 +20,15 @@ def main(debug: bool) -> None:
 
 
 def _register() -> None:
+    from gpulca.cli.audit import audit
     from gpulca.cli.compare import compare
     from gpulca.cli.example import example
+    from gpulca.cli.hourly import hourly
     from gpulca.cli.ingest import ingest
     from gpulca.cli.init import init
     from gpulca.cli.list import list_cmd
     from gpulca.cli.run import run
+    from gpulca.cli.scope2 import scope2
     from gpulca.cli.setup import setup
     from gpulca.cli.validate import validate
 
@@ -37,6 +40,9 @@ def _register() -> None:
     main.add_command(list_cmd)
     main.add_command(example)
     main.add_command(init)
+    main.add_command(audit)
+    main.add_command(hourly)
+    main.add_command(scope2)
 
 
 _register()

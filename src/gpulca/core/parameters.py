@@ -256,6 +256,13 @@ PARAMETERS: Mapping[str, Parameter] = _table(
         catalogue=("sites[].wue_withdrawal", "cooling_types[].wue_withdrawal"),
         supplied_by="site.site"),
     Parameter(
+        "site.market_based", "market_based", "Market-based electricity",
+        "Contractual terms of the site's electricity (matched zero-emission share 0-1 and "
+        "residual factor, each sourced): reported beside the location-based result by "
+        "'gpulca scope2' (docs/scope2.md); results stay location-based.",
+        "quantity", ("study",), unit="dimensionless", minimum=0.0, maximum=1.0,
+        range_reason="the matched share is a fraction of the electricity used"),
+    Parameter(
         "site.cooling_type", "cooling_type", "Cooling type",
         "A cooling technology of gpulca's cooling catalogue (src/gpulca/data/cooling_types.yaml), "
         "with its published on-site water use.",

@@ -33,6 +33,33 @@ class PhaseDefinition(StrictModel):
     description: str | None = None
 
 
+class MarketBasedSpec(StrictModel):
+    """Market-based Scope 2 electricity of a site (GHG Protocol Scope 2 Guidance, 2015): the
+    share of the electricity matched by contractual instruments (PPAs, guarantees of origin,
+    RECs) of zero-emission supply, and the factor of the rest (residual mix or supplier factor).
+    Each given value needs a ``source``; results stay location-based, ``gpulca scope2`` reports
+    both."""
+
+    renewable_share: SourcedValue | None = None
+    """Share (0-1) of the site's electricity matched by zero-emission contractual instruments."""
+    residual_factor: SourcedValue | None = None
+    """Emission factor of the unmatched electricity, e.g. ``23.5 g/kWh`` (residual mix); when
+    absent, the zone's location-based factor is used (labelled as such)."""
+    instrument: NonEmptyStr | None = None
+    """What the instruments are, e.g. 'PPA, wind, same bidding zone, 2024'."""
+
+    @model_validator(mode="after")
+    def sourced_values(self) -> MarketBasedSpec:
+        if self.renewable_share is None and self.residual_factor is None:
+            raise ValueError("give 'renewable_share', 'residual_factor' or both")
+        for name in ("renewable_share", "residual_factor"):
+            value = getattr(self, name)
+            if value is not None and not value.source:
+                raise ValueError(f"'{name}' needs a 'source' (the contract, certificate "
+                                 "registry or residual-mix publication), not only an assumption")
+        return self
+
+
 class SiteSpec(StrictModel):
     """Where the work runs. ``site`` picks a library site; the other keys override it."""
 
@@ -46,6 +73,8 @@ class SiteSpec(StrictModel):
     """On-site water consumed per kWh of IT energy, e.g. ``{value: 0.2 L/kWh, source: ...}``."""
     wue_withdrawal: SourcedValue | None = None
     """On-site water withdrawn per kWh of IT energy, when published."""
+    market_based: MarketBasedSpec | None = None
+    """Market-based electricity (optional; reported by ``gpulca scope2``)."""
 
     @model_validator(mode="after")
     def site_or_complete(self) -> SiteSpec:
