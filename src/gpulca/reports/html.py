@@ -91,6 +91,10 @@ code { font-size: 0.85em; overflow-wrap: anywhere; }
   h3 { break-after: avoid; page-break-after: avoid; }
   figure, tr, .reading p { break-inside: avoid; page-break-inside: avoid; }
   .table { overflow: visible; border: none; }
+  table { font-size: 7.5pt; }
+  th, td, th.num, td.num, td:first-child { min-width: 0; padding: 0.15rem 0.25rem;
+                                           overflow-wrap: anywhere; }
+  td.num { white-space: nowrap; overflow-wrap: normal; }
   thead { display: table-header-group; }
   details > summary { display: none; }
   details { display: block; }
