@@ -34,7 +34,7 @@ from gpulca.model.translate import (
     phase_demands,
     row_quantities,
 )
-from gpulca.results.contributions import STUDY, contributions_frame
+from gpulca.results.contributions import STUDY_DEMAND, contributions_frame
 from gpulca.results.frames import audit_frame, functional_unit_name, scores_frame
 from gpulca.results.result import StudyResult
 from gpulca.results.sanity import score_problems
@@ -180,13 +180,13 @@ def stage_functional_units(demands: dict[str, dict[str, Demand]]) -> dict[str, D
 
 def contribution_demands(operation: OperationModel) -> dict[str, Demand]:
     """The demands of the contribution analysis: each phase's GPU-hours of its operation
-    processes (with its corrections) and the whole study (``study``)."""
+    processes (with its corrections) and the whole study (:data:`STUDY_DEMAND`)."""
     phases = operation.phase_demands()
     whole: Demand = {}
     for demand in phases.values():
         for code, amount in demand.items():
             whole[code] = whole.get(code, 0.0) + amount
-    return {**phases, STUDY: whole}
+    return {**phases, STUDY_DEMAND: whole}
 
 
 def run_resolved(study: ResolvedStudy, data_dir: str | Path | None = None,

@@ -43,7 +43,9 @@ CONTRIBUTION_COLUMNS = ("scenario", "variant", "scope", "phase", "phase_label", 
                         "impact_label", "unit", "kind", "database", "code", "name", "where",
                         "score", "share", "rank")
 STUDY = "study"
-"""The demand name (and scope) of the whole study."""
+"""The scope of the whole study."""
+STUDY_DEMAND = "|study"
+"""The demand name of the whole study (no phase id contains ``|``)."""
 STUDY_LABEL = "Whole study"
 
 
@@ -54,9 +56,9 @@ def contributions_frame(scenario: str, variant: str, records: Iterable[Contribut
     labels = {c.id: c.label for c in methods.impact_categories}
     order = {c.id: i for i, c in enumerate(methods.impact_categories)}
     phases = {phase: i for i, phase in enumerate(phase_labels)}
-    rows = [(scenario, variant, STUDY if r.demand == STUDY else "phase",
-             "" if r.demand == STUDY else r.demand,
-             STUDY_LABEL if r.demand == STUDY else phase_labels.get(r.demand, r.demand),
+    rows = [(scenario, variant, STUDY if r.demand == STUDY_DEMAND else "phase",
+             "" if r.demand == STUDY_DEMAND else r.demand,
+             STUDY_LABEL if r.demand == STUDY_DEMAND else phase_labels.get(r.demand, r.demand),
              r.impact, labels.get(r.impact, r.impact), units.get(r.impact, ""), r.kind,
              r.database, r.code, r.name, r.where, r.score) for r in records]
     frame = pd.DataFrame.from_records(rows, columns=list(CONTRIBUTION_COLUMNS[:14]))
