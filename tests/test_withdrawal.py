@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gpulca.library.water import WITHDRAWAL_FLOWS, withdrawal_is_consumption
+from gpulca.library.water import WITHDRAWAL_FLOWS, withdrawal_gaps, withdrawal_is_consumption
 from gpulca.study.resolve import load_study
 
 
@@ -22,6 +22,15 @@ def test_withdrawal_flows_are_fresh_water_resources(shipped_library) -> None:  #
 def test_grid_water_from_consumption_only_is_flagged(shipped_library) -> None:  # type: ignore[no-untyped-def]
     assert withdrawal_is_consumption(shipped_library, "electricity_fr")
     assert not withdrawal_is_consumption(shipped_library, "cooling_water_returned")
+
+
+def test_manufacturing_without_withdrawal_is_found(shipped_library) -> None:  # type: ignore[no-untyped-def]
+    """The ADEME/Hubblo card data carry water evaporated (from a scarcity figure) and no
+    withdrawal: found through the card's technosphere inputs, so a run can say that its
+    withdrawal total is a lower bound (it was below consumption for moshi-like, unexplained)."""
+    gaps = withdrawal_gaps(shipped_library, ["gpu_h100_sxm_80gb_manufacturing"])
+    assert "gpu_parametric_die" in gaps
+    assert withdrawal_gaps(shipped_library, ["cooling_water_returned"]) == []
 
 
 def test_site_withdrawal_goes_with_the_site_wue(repo: Path, tmp_path: Path) -> None:

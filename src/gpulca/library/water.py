@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib.resources
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -71,6 +72,35 @@ def withdrawal_is_consumption(resolved: ResolvedLibrary, code: str) -> bool:
         elif str(exchange.target) in evaporation:
             evaporated += exchange.amount
     return withdrawn > 0 and abs(withdrawn - evaporated) <= 1e-9 * withdrawn
+
+
+def withdrawal_gaps(resolved: ResolvedLibrary, codes: Iterable[str]) -> list[str]:
+    """The processes under ``codes`` (following technosphere inputs) that evaporate water
+    without withdrawing any: their sources publish water use as a consumption or scarcity figure
+    only (the ADEME/Hubblo manufacturing data), so a withdrawal total that includes them is a
+    lower bound, below consumption where they weigh."""
+    evaporation = evaporation_codes(resolved.flows)
+    fresh = {c for c, _ in WITHDRAWAL_FLOWS}
+    gaps: list[str] = []
+    seen: set[str] = set()
+    todo = [str(code) for code in codes]
+    while todo:
+        code = todo.pop()
+        if code in seen or code not in resolved.exchanges:
+            continue
+        seen.add(code)
+        withdrawn = evaporated = 0.0
+        for exchange in resolved.exchanges[code]:
+            target = str(exchange.target)
+            if exchange.kind == "technosphere":
+                todo.append(target)
+            elif target in fresh:
+                withdrawn += exchange.amount
+            elif target in evaporation:
+                evaporated += exchange.amount
+        if evaporated > 0 and withdrawn <= 0:
+            gaps.append(code)
+    return sorted(gaps)
 
 
 @dataclass(frozen=True)

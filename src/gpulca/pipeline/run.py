@@ -24,7 +24,7 @@ from gpulca.engine.bundled import WITHDRAWAL_METHOD
 from gpulca.engine.gateway import open_session
 from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
 from gpulca.engine.solve import Scores
-from gpulca.library.water import withdrawal_is_consumption
+from gpulca.library.water import withdrawal_gaps, withdrawal_is_consumption
 from gpulca.model.operation import OperationModel, operation_model
 from gpulca.model.translate import (
     Demand,
@@ -154,6 +154,14 @@ def withdrawal_warnings(study: ResolvedStudy, demands: dict[str, dict[str, Deman
         warnings.append("water withdrawal: on-site withdrawal is counted equal to on-site "
                         "consumption (WUE), because neither the study nor its site gives a "
                         "withdrawal WUE (site.wue_withdrawal): a lower bound")
+    made = dict.fromkeys(code for stages in demands.values()
+                         for stage in ("gpu_manufacturing", "server_manufacturing")
+                         for code in stages.get(stage, {}))
+    if withdrawal_gaps(study.library, made):
+        warnings.append("water withdrawal: hardware manufacturing is counted without its "
+                        "withdrawal (its sources publish water use as a consumption or scarcity "
+                        "figure only), so the withdrawal total is a lower bound and can fall "
+                        "below the water consumption")
     codes = dict.fromkeys(code for stages in demands.values()
                           for code in stages.get("electricity", {}))
     lower = [code for code in codes if withdrawal_is_consumption(study.library, code)]
