@@ -30,6 +30,12 @@ def test_classify_environment_and_overflow():
     assert (errors.classify(OverflowError("too big")) or ([], 0))[1] == errors.EXIT_INPUT
     assert errors.classify(KeyError("a bug")) is None
 
+    class OperationalError(Exception):  # what peewee raises for SQLite's own errors
+        pass
+
+    full = errors.classify(OperationalError("database or disk is full"))
+    assert full is not None and full[1] == errors.EXIT_ENVIRONMENT and "no space" in full[0][0]
+
 
 def test_a_nul_byte_in_a_message_stays_one_line():
     lines = errors.problem_lines(InputError(Problem("a.yaml", "x", "bad", 3, "a\x00b\nc")))

@@ -69,6 +69,23 @@ def environment_message(exc: OSError) -> str | None:
     return f"cannot write or read{where}: {reason}"
 
 
+_DATABASE_FAULTS = {
+    "database or disk is full": "no space left on the device for the Brightway database",
+    "disk i/o error": "the Brightway database could not be written (disk I/O error)",
+    "database is locked": "the Brightway database is locked by another program (Activity "
+                          "Browser, a notebook?); close it and run again",
+}
+
+
+def _database_fault(exc: BaseException) -> str | None:
+    """SQLite's own environment errors (raised by bw2data as peewee errors, not OSError)."""
+    text = str(exc).lower()
+    for needle, message in _DATABASE_FAULTS.items():
+        if needle in text and type(exc).__name__.endswith("Error"):
+            return message
+    return None
+
+
 def _undo_project_writes() -> None:
     """A failed command leaves the Brightway project as it was: remove the inventory databases
     it wrote (only if it opened a project at all)."""
@@ -101,6 +118,9 @@ def classify(exc: BaseException) -> tuple[list[str], int] | None:
         message = environment_message(exc)
         if message is not None:
             return [f"error: {_flat(message)}; nothing was written."], EXIT_ENVIRONMENT
+    environment = _database_fault(exc)
+    if environment is not None:
+        return [f"error: {environment}; nothing was written."], EXIT_ENVIRONMENT
     if isinstance(exc, OverflowError | RecursionError | MemoryError):
         return [f"error: the input is too large or too deeply nested to compute "
                 f"({type(exc).__name__}: {_flat(str(exc))}); nothing was written."], EXIT_INPUT

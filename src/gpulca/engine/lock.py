@@ -24,8 +24,8 @@ from pathlib import Path
 
 from gpulca.core.errors import EnvironmentFault
 
-LOCK_FILE = "gpulca.lock"
-OWNER_FILE = "gpulca.lock.owner"
+LOCK_FILE = "gpulca-session.lock"
+OWNER_FILE = "gpulca-session.owner"
 TIMEOUT_ENV = "GPULCA_LOCK_TIMEOUT"
 DEFAULT_TIMEOUT_S = 3600.0
 """How long a process waits for another to leave the data directory before giving up."""
