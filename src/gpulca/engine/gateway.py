@@ -17,6 +17,7 @@ from typing import Any
 
 from gpulca.engine.background import ensure_background
 from gpulca.engine.database import ensure_database
+from gpulca.engine.montecarlo import MatrixModel, matrix_model
 from gpulca.engine.project import (
     DEFAULT_PROJECT,
     ProgressCallback,
@@ -73,6 +74,11 @@ class Session:
                     ) -> UnitScores:
         """Unit scores of ``codes`` from one bw2calc MultiLCA (for many variants)."""
         return unit_scores(self.bd, import_brightway()[1], database, codes, methods)
+
+    def matrix_model(self, database: str, codes: Iterable[str], methods: MethodSet
+                     ) -> MatrixModel:
+        """The matrices' elements and uncertainty arrays, for Monte Carlo on ``codes``."""
+        return matrix_model(self.bd, import_brightway()[1], database, list(codes), methods)
 
 
 @contextlib.contextmanager

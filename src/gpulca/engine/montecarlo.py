@@ -1,0 +1,250 @@
+"""Monte Carlo on Brightway's own matrices: every uncertain technosphere, biosphere and
+characterisation element, sampled in columns, scored for many iterations at once.
+
+bw2calc's Monte Carlo (``LCA(..., use_distributions=True)`` then ``next()``) redraws every matrix
+element, rebuilds the matrices and solves, once per iteration. gpulca reads the same matrices and
+the same stats_arrays uncertainty arrays from the same bw2calc :class:`~bw2calc.MultiLCA`
+(:func:`matrix_model`), then:
+
+- draws every uncertain element's values for all iterations at once
+  (:mod:`gpulca.core.sampling`; one column of uniform quantiles per element);
+- when no technosphere element is uncertain (gpulca's library today), factorises the technosphere
+  once: ``S = A^-1`` restricted to the demanded processes' columns; the unit score of process
+  ``j`` for impact ``m`` in iteration ``i`` is then
+  ``U[i, m, j] = sum_k c[i, m, row_k] * b[i, k] * S[col_k, j]`` over the biosphere elements ``k``,
+  one dense product per chunk of iterations;
+- otherwise factorises the sampled technosphere once per iteration (scipy's sparse LU);
+- and scores the demand vectors of every iteration: ``score[i, m, f] = sum_j U[i, m, j] D[i, j, f]``.
+
+Elements are summed into matrix cells exactly as matrix_utils sums them (duplicates add up;
+``flip`` negates technosphere inputs). ``tests/engine/test_montecarlo.py`` checks means and
+percentiles against bw2calc's own Monte Carlo on a small model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from gpulca.core.errors import GpulcaError
+from gpulca.core.sampling import FIXED_KINDS, Distributions, values_from_quantiles
+from gpulca.engine.solve import node_ids
+from gpulca.schemas.methods import MethodSet
+
+CHUNK = 500
+"""Iterations scored per dense product (bounds memory: chunk x impacts x elements floats)."""
+
+
+@dataclass(frozen=True)
+class Elements:
+    """The input elements of one matrix, in matrix_utils' order: cell, static value (flip and
+    rescale applied) and, for the uncertain ones, their distributions."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    values: np.ndarray
+    sign: np.ndarray
+    """-1 where matrix_utils flips the element, else 1 (times any rescale factor)."""
+    uncertain: np.ndarray
+    """Positions (into rows/cols/values) of the elements with a sampled distribution."""
+    distributions: Distributions
+    """Distributions of the uncertain elements, in the datapackage's (unflipped) sign."""
+    labels: tuple[str, ...]
+    """Of the uncertain elements: ``matrix: input -> output``."""
+
+
+@dataclass(frozen=True)
+class MatrixModel:
+    """The technosphere, biosphere and characterisation elements of a gpulca database with the
+    methods of a study, and the columns of the processes a study demands."""
+
+    size: int
+    """Number of technosphere rows and columns."""
+    flows: int
+    """Number of biosphere rows."""
+    technosphere: Elements
+    biosphere: Elements
+    characterisation: tuple[Elements, ...]
+    """One per impact category, in the methods' order (rows: biosphere rows; cols unused)."""
+    impacts: tuple[str, ...]
+    codes: tuple[str, ...]
+    """Demanded process codes, the columns of :attr:`demanded`."""
+    demanded: np.ndarray
+    """Technosphere column of each of :attr:`codes`."""
+
+    @property
+    def parts(self) -> tuple[Elements, ...]:
+        return (self.technosphere, self.biosphere, *self.characterisation)
+
+    @property
+    def input_count(self) -> int:
+        """Number of uncertain elements (columns of the quantile matrix)."""
+        return sum(len(p.uncertain) for p in self.parts)
+
+    @property
+    def input_labels(self) -> tuple[str, ...]:
+        return tuple(label for p in self.parts for label in p.labels)
+
+    @property
+    def fixed_count(self) -> int:
+        return sum(len(p.values) - len(p.uncertain) for p in self.parts)
+
+    def scores(self, quantiles: np.ndarray, demands: np.ndarray) -> np.ndarray:
+        """Scores ``iterations x impacts x functional units`` of ``demands`` (iterations x
+        codes x functional units, or codes x functional units for fixed demands) with the matrix
+        elements drawn at ``quantiles`` (iterations x :attr:`input_count`)."""
+        iterations = quantiles.shape[0]
+        if quantiles.shape[1] != self.input_count:
+            raise GpulcaError(f"expected {self.input_count} quantile columns, got "
+                              f"{quantiles.shape[1]}")
+        out = np.empty((iterations, len(self.impacts), demands.shape[-1]))
+        for start in range(0, iterations, CHUNK):
+            stop = min(start + CHUNK, iterations)
+            units = self.unit_scores(quantiles[start:stop])
+            chunk = demands if demands.ndim == 2 else demands[start:stop]
+            if chunk.ndim == 2:
+                out[start:stop] = units @ chunk
+            else:
+                out[start:stop] = np.einsum("imj,ijf->imf", units, chunk)
+        return out
+
+    def _split(self, quantiles: np.ndarray) -> list[np.ndarray]:
+        bounds = np.cumsum([0, *(len(p.uncertain) for p in self.parts)])
+        return [quantiles[:, bounds[i]:bounds[i + 1]] for i in range(len(self.parts))]
+
+    def unit_scores(self, quantiles: np.ndarray) -> np.ndarray:
+        """Scores ``iterations x impacts x codes`` of one unit of each demanded process."""
+        parts = self._split(quantiles)
+        tech = _drawn(self.technosphere, parts[0])
+        bio = _drawn(self.biosphere, parts[1])
+        iterations = quantiles.shape[0]
+        factors = np.zeros((iterations, len(self.impacts), self.flows))
+        for m, (elements, q) in enumerate(zip(self.characterisation, parts[2:], strict=True)):
+            np.add.at(factors[:, m, :], (slice(None), elements.rows), _drawn(elements, q))
+        bio_drawn = bio if bio.ndim == 2 else bio[None, :]
+        weights = factors[:, :, self.biosphere.rows] * bio_drawn[:, None, :]
+        supply = self._supply(tech)
+        if supply.ndim == 2:  # one technosphere for every iteration
+            result: np.ndarray = weights @ supply[self.biosphere.cols]
+            return result
+        return np.einsum("imk,ikj->imj", weights, supply[:, self.biosphere.cols, :])
+
+    def _supply(self, tech: np.ndarray) -> np.ndarray:
+        """``A^-1`` restricted to the demanded columns: ``size x codes``, or
+        ``iterations x size x codes`` when the technosphere is sampled."""
+        from scipy.sparse import csc_matrix
+        from scipy.sparse.linalg import splu
+
+        rhs = np.zeros((self.size, len(self.codes)))
+        rhs[self.demanded, np.arange(len(self.codes))] = 1.0
+        t = self.technosphere
+
+        def solve(values: np.ndarray) -> np.ndarray:
+            matrix = csc_matrix((values, (t.rows, t.cols)), shape=(self.size, self.size))
+            solved: np.ndarray = splu(matrix).solve(rhs)
+            return solved
+
+        if tech.ndim == 1:
+            return solve(tech)
+        return np.stack([solve(row) for row in tech])
+
+
+def _drawn(elements: Elements, quantiles: np.ndarray) -> np.ndarray:
+    """Element values: ``elements`` (static) when none is uncertain, else ``iterations x
+    elements`` with the uncertain ones drawn at ``quantiles``."""
+    if not len(elements.uncertain):
+        return elements.values
+    values = np.repeat(elements.values[None, :], quantiles.shape[0], axis=0)
+    values[:, elements.uncertain] = values_from_quantiles(quantiles, elements.distributions) \
+        * elements.sign[elements.uncertain]
+    return values
+
+
+def _elements(mm: Any, labels: Mapping[int, str], name: str, diagonal: bool = False
+              ) -> Elements:
+    """The elements of a matrix_utils MappedMatrix built with ``use_distributions=True``."""
+    indices = mm.input_row_col_indices()
+    raw = mm.input_raw_indices()
+    groups = [g for g in mm.groups if not g.empty]
+    static = np.hstack([g.apply_masks(g.get_resource_by_suffix("data")) for g in groups]) \
+        if groups else np.array([])
+    sign = np.where(mm.input_flip_vector(), -1.0, 1.0) * mm.input_rescale_vector()
+    uncertainty = mm.input_uncertainties()
+    kinds = uncertainty["uncertainty_type"].astype(np.int64)
+    if set(np.unique(kinds).tolist()) - {0, 1, 2, 3, 4, 5}:
+        bad = sorted(set(np.unique(kinds).tolist()) - {0, 1, 2, 3, 4, 5})
+        raise GpulcaError(f"{name}: distributions {bad} are not sampled by gpulca (it samples "
+                          "lognormal, normal, uniform and triangular)")
+    uncertain = np.flatnonzero(~np.isin(kinds, FIXED_KINDS))
+    u = uncertainty[uncertain]
+    distributions = Distributions(kinds[uncertain], u["loc"].astype(float),
+                                  u["scale"].astype(float), u["minimum"].astype(float),
+                                  u["maximum"].astype(float), u["negative"].astype(bool))
+
+    def label(k: int) -> str:
+        source = labels.get(int(raw["row"][k]), str(raw["row"][k]))
+        if diagonal:
+            return f"{name}: {source}"
+        return f"{name}: {source} -> {labels.get(int(raw['col'][k]), str(raw['col'][k]))}"
+
+    return Elements(indices["row"].astype(np.int64), indices["col"].astype(np.int64),
+                    static.astype(float) * sign, sign, uncertain, distributions,
+                    tuple(label(int(k)) for k in uncertain))
+
+
+def matrix_model(bd: ModuleType, bc: ModuleType, database: str, codes: Sequence[str],
+                 methods: MethodSet) -> MatrixModel:
+    """Read the elements and uncertainty arrays of every matrix bw2calc builds for one unit of
+    each process in ``codes`` of ``database``, with every impact category of ``methods``."""
+    ids = node_ids(database)
+    ordered = tuple(sorted(set(codes)))
+    missing = [code for code in ordered if code not in ids]
+    if missing:
+        raise GpulcaError(f"processes not in database {database}: {missing[:5]}")
+    functional_units = {code: {ids[code]: 1.0} for code in ordered}
+    config = {"impact_categories": [c.method for c in methods.impact_categories]}
+    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+        warnings.simplefilter("ignore")
+        data_objs = bd.get_multilca_data_objs(functional_units=functional_units,
+                                              method_config=config)
+        mlca = bc.MultiLCA(demands=functional_units, method_config=config, data_objs=data_objs,
+                           use_distributions=True, seed_override=0)
+        mlca.lci()
+        mlca.lcia()
+    names = _node_labels(bd, mlca)
+    technosphere = _elements(mlca.technosphere_mm, names, "technosphere")
+    biosphere = _elements(mlca.biosphere_mm, names, "biosphere")
+    characterisation = tuple(
+        _elements(mlca.characterization_mm_dict[c.method], names, f"factor[{c.id}]",
+                  diagonal=True)
+        for c in methods.impact_categories)
+    columns = mlca.dicts.activity
+    return MatrixModel(
+        size=mlca.technosphere_matrix.shape[0], flows=mlca.biosphere_matrix.shape[0],
+        technosphere=technosphere, biosphere=biosphere, characterisation=characterisation,
+        impacts=tuple(c.id for c in methods.impact_categories), codes=ordered,
+        demanded=np.array([columns[ids[code]] for code in ordered], dtype=np.int64))
+
+
+def _node_labels(bd: ModuleType, mlca: Any) -> dict[int, str]:
+    """Readable names of the nodes that have an uncertain element (one query per node)."""
+    wanted: set[int] = set()
+    for mm in (mlca.technosphere_mm, mlca.biosphere_mm, *mlca.characterization_mm_dict.values()):
+        kinds = mm.input_uncertainties()["uncertainty_type"]
+        raw = mm.input_raw_indices()[~np.isin(kinds, FIXED_KINDS)]
+        wanted.update(int(x) for x in raw["row"])
+        wanted.update(int(x) for x in raw["col"])
+    labels: dict[int, str] = {}
+    for node_id in sorted(wanted):
+        with contextlib.suppress(Exception):
+            node = bd.get_node(id=node_id)
+            labels[node_id] = str(node.get("code") if node.get("database", "").startswith(
+                "gpulca-inventory") else node.get("name"))
+    return labels
