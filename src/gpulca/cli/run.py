@@ -20,6 +20,7 @@ from gpulca.cli.common import (
 )
 from gpulca.cli.errors import report_errors
 from gpulca.cli.reports import prepare_reports, report_options
+from gpulca.cli.uncertainty import print_uncertainty, uncertainty_frames, uncertainty_options
 from gpulca.core.vocabulary import format_number, format_percent, format_range, impact_heading
 from gpulca.io.atomic import write_all
 from gpulca.pipeline.run import run_study
@@ -38,10 +39,12 @@ def default_output_dir(study_name: str) -> Path:
 
 
 def write_results(result: StudyResult, directory: Path,
-                  comparison: pd.DataFrame | None = None) -> list[Path]:
+                  comparison: pd.DataFrame | None = None,
+                  extra: dict[str, pd.DataFrame] | None = None) -> list[Path]:
     """Write ``results.csv`` (tidy scores) and ``audit.csv`` (intermediates), all or nothing;
-    also ``reference.csv`` when the study has published figures (``comparison``)."""
-    frames = {"results.csv": result.scores, "audit.csv": result.audit}
+    also ``reference.csv`` when the study has published figures (``comparison``) and the
+    ``extra`` frames by file name (a Monte Carlo's)."""
+    frames = {"results.csv": result.scores, "audit.csv": result.audit, **(extra or {})}
     if comparison is not None and len(comparison):
         frames["reference.csv"] = comparison
     return write_all(directory, {name: csv_writer(frame) for name, frame in frames.items()})
@@ -128,21 +131,36 @@ def print_summary(result: StudyResult) -> None:
 @click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
               help="Folder for results.csv and audit.csv (default: gpulca-results/<study>).")
 @report_options
+@uncertainty_options
 @brightway_options
 @report_errors
 def run(study: str, output: str | None, data_dir: str | None, project: str,
-        excel_file: str | None, charts_dir: str | None) -> None:
+        excel_file: str | None, charts_dir: str | None, iterations: int | None = None,
+        seed: int = 0, sobol: int = 0) -> None:
     """Compute the footprint of STUDY (a scenarios/*.yaml file)."""
+    uncertain = None
     with setup_progress() as progress:
-        result = run_study(study, data_dir=data_dir, project=project, progress=progress)
+        if iterations is not None:
+            from gpulca.pipeline.uncertainty import run_uncertainty
+
+            outcome = run_uncertainty(study, iterations, seed, data_dir, project, progress,
+                                      sobol)
+            result, uncertain = outcome.result, outcome.uncertainty
+        else:
+            result = run_study(study, data_dir=data_dir, project=project, progress=progress)
     for warning in result.warnings:
         print_warning(warning)
     print_summary(result)
     print_multiplier(result)
     comparison = compare_reference(result)
     print_reference(result, comparison)
+    if uncertain is not None:
+        print_uncertainty(uncertain, result.study.phases,
+                          dict(zip(result.scores["impact"], result.scores["impact_label"],
+                                   strict=False)))
     reports = prepare_reports([result], excel_file, charts_dir)
     directory = Path(output) if output else default_output_dir(result.study.name)
-    written = write_results(result, directory, comparison)
+    written = write_results(result, directory, comparison,
+                            uncertainty_frames(uncertain) if uncertain is not None else None)
     written += reports()
     stdout.print(escape("Wrote " + ", ".join(str(p) for p in written)))
