@@ -45,7 +45,8 @@ def uniform_quantiles(iterations: int, inputs: int, seed: int) -> np.ndarray:
     """``iterations x inputs`` uniform quantiles from numpy's PCG64 generator seeded with
     ``seed``; the same arguments give the same bytes on every machine."""
     generator = np.random.Generator(np.random.PCG64(seed))
-    return np.clip(generator.random((iterations, inputs)), _EDGE, 1.0 - _EDGE)
+    drawn: np.ndarray = np.clip(generator.random((iterations, inputs)), _EDGE, 1.0 - _EDGE)
+    return drawn
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,6 @@ class Distributions:
             np.array([int(r.get("uncertainty type", 0) or 0) for r in records], dtype=np.int64),
             field("loc"), field("scale"), field("minimum"), field("maximum"),
             np.array([bool(r.get("negative", False)) for r in records], dtype=bool))
-
-    def median(self) -> np.ndarray:
-        """The median of each distribution (the value itself for a gpulca lognormal)."""
-        return values_from_quantiles(np.full((1, len(self)), 0.5), self)[0]
 
 
 def _ndtri(u: np.ndarray) -> np.ndarray:
@@ -189,10 +186,10 @@ class Sampled:
             return False
         raise SampledBranch("a comparison of a sampled value differs between iterations")
 
-    def __eq__(self, other: object) -> bool:  # type: ignore[override]
+    def __eq__(self, other: object) -> bool:
         return self._uniform(np.asarray(self.values == self._of(other)))
 
-    def __ne__(self, other: object) -> bool:  # type: ignore[override]
+    def __ne__(self, other: object) -> bool:
         return self._uniform(np.asarray(self.values != self._of(other)))
 
     def __lt__(self, other: object) -> bool:

@@ -14,7 +14,8 @@ the same stats_arrays uncertainty arrays from the same bw2calc :class:`~bw2calc.
   ``U[i, m, j] = sum_k c[i, m, row_k] * b[i, k] * S[col_k, j]`` over the biosphere elements ``k``,
   one dense product per chunk of iterations;
 - otherwise factorises the sampled technosphere once per iteration (scipy's sparse LU);
-- and scores the demand vectors of every iteration: ``score[i, m, f] = sum_j U[i, m, j] D[i, j, f]``.
+- and scores the demand vectors of every iteration:
+  ``score[i, m, f] = sum_j U[i, m, j] D[i, j, f]``.
 
 Elements are summed into matrix cells exactly as matrix_utils sums them (duplicates add up;
 ``flip`` negates technosphere inputs). ``tests/engine/test_montecarlo.py`` checks means and
@@ -127,14 +128,15 @@ class MatrixModel:
         iterations = quantiles.shape[0]
         factors = np.zeros((iterations, len(self.impacts), self.flows))
         for m, (elements, q) in enumerate(zip(self.characterisation, parts[2:], strict=True)):
-            np.add.at(factors[:, m, :], (slice(None), elements.rows), _drawn(elements, q))
+            factors[:, m, :] += _scatter(_drawn(elements, q), elements.rows, self.flows)
         bio_drawn = bio if bio.ndim == 2 else bio[None, :]
         weights = factors[:, :, self.biosphere.rows] * bio_drawn[:, None, :]
         supply = self._supply(tech)
         if supply.ndim == 2:  # one technosphere for every iteration
             result: np.ndarray = weights @ supply[self.biosphere.cols]
             return result
-        return np.einsum("imk,ikj->imj", weights, supply[:, self.biosphere.cols, :])
+        summed: np.ndarray = np.einsum("imk,ikj->imj", weights, supply[:, self.biosphere.cols, :])
+        return summed
 
     def _supply(self, tech: np.ndarray) -> np.ndarray:
         """``A^-1`` restricted to the demanded columns: ``size x codes``, or
@@ -154,6 +156,15 @@ class MatrixModel:
         if tech.ndim == 1:
             return solve(tech)
         return np.stack([solve(row) for row in tech])
+
+
+def _scatter(values: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
+    """Sum element ``values`` (``elements`` or ``iterations x elements``) into ``size`` cells."""
+    flat = np.atleast_2d(values)
+    out = np.zeros((flat.shape[0], size))
+    for k, row in enumerate(rows.tolist()):
+        out[:, row] += flat[:, k]
+    return out
 
 
 def _drawn(elements: Elements, quantiles: np.ndarray) -> np.ndarray:
