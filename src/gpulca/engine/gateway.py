@@ -9,7 +9,7 @@ this package holds a bw2data or bw2calc module.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -17,7 +17,7 @@ from typing import Any
 
 from gpulca.engine.background import ensure_background
 from gpulca.engine.database import ensure_database
-from gpulca.engine.montecarlo import MatrixModel, matrix_model
+from gpulca.engine.montecarlo import ExchangeKey, MatrixModel, matrix_model
 from gpulca.engine.project import (
     DEFAULT_PROJECT,
     ProgressCallback,
@@ -75,10 +75,12 @@ class Session:
         """Unit scores of ``codes`` from one bw2calc MultiLCA (for many variants)."""
         return unit_scores(self.bd, import_brightway()[1], database, codes, methods)
 
-    def matrix_model(self, database: str, codes: Iterable[str], methods: MethodSet
-                     ) -> MatrixModel:
-        """The matrices' elements and uncertainty arrays, for Monte Carlo on ``codes``."""
-        return matrix_model(self.bd, import_brightway()[1], database, list(codes), methods)
+    def matrix_model(self, database: str, codes: Iterable[str], methods: MethodSet,
+                     exchanges: Sequence[ExchangeKey] = ()) -> MatrixModel:
+        """The matrices' elements and uncertainty arrays, for Monte Carlo on ``codes``, and
+        where ``exchanges`` are among the elements."""
+        return matrix_model(self.bd, import_brightway()[1], database, list(codes), methods,
+                            exchanges)
 
 
 @contextlib.contextmanager

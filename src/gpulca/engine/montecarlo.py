@@ -59,6 +59,9 @@ class Elements:
     """Distributions of the uncertain elements, in the datapackage's (unflipped) sign."""
     labels: tuple[str, ...]
     """Of the uncertain elements: ``matrix: input -> output``."""
+    raw_rows: np.ndarray
+    """Brightway node id of each element's input (row) and output (column)."""
+    raw_cols: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,9 @@ class MatrixModel:
     """Demanded process codes, the columns of :attr:`demanded`."""
     demanded: np.ndarray
     """Technosphere column of each of :attr:`codes`."""
+    exchange_positions: tuple[tuple[str, int] | None, ...] = ()
+    """For each exchange asked of :func:`matrix_model`: its part and element position (None
+    when the matrices have no such element)."""
 
     @property
     def parts(self) -> tuple[Elements, ...]:
@@ -97,10 +103,12 @@ class MatrixModel:
     def fixed_count(self) -> int:
         return sum(len(p.values) - len(p.uncertain) for p in self.parts)
 
-    def scores(self, quantiles: np.ndarray, demands: np.ndarray) -> np.ndarray:
+    def scores(self, quantiles: np.ndarray, demands: np.ndarray,
+               amounts: Adjustments | None = None) -> np.ndarray:
         """Scores ``iterations x impacts x functional units`` of ``demands`` (iterations x
         codes x functional units, or codes x functional units for fixed demands) with the matrix
-        elements drawn at ``quantiles`` (iterations x :attr:`input_count`)."""
+        elements drawn at ``quantiles`` (iterations x :attr:`input_count`) and, in ``amounts``,
+        the sampled amounts of exchanges computed elsewhere (library formulas)."""
         iterations = quantiles.shape[0]
         if quantiles.shape[1] != self.input_count:
             raise GpulcaError(f"expected {self.input_count} quantile columns, got "
@@ -108,7 +116,10 @@ class MatrixModel:
         out = np.empty((iterations, len(self.impacts), demands.shape[-1]))
         for start in range(0, iterations, CHUNK):
             stop = min(start + CHUNK, iterations)
-            units = self.unit_scores(quantiles[start:stop])
+            chunk_amounts = None if amounts is None else {
+                key: (positions, values[start:stop]) for key, (positions, values)
+                in amounts.items()}
+            units = self.unit_scores(quantiles[start:stop], chunk_amounts)
             chunk = demands if demands.ndim == 2 else demands[start:stop]
             if chunk.ndim == 2:
                 out[start:stop] = units @ chunk
@@ -120,11 +131,13 @@ class MatrixModel:
         bounds = np.cumsum([0, *(len(p.uncertain) for p in self.parts)])
         return [quantiles[:, bounds[i]:bounds[i + 1]] for i in range(len(self.parts))]
 
-    def unit_scores(self, quantiles: np.ndarray) -> np.ndarray:
+    def unit_scores(self, quantiles: np.ndarray, amounts: Adjustments | None = None
+                    ) -> np.ndarray:
         """Scores ``iterations x impacts x codes`` of one unit of each demanded process."""
         parts = self._split(quantiles)
-        tech = _drawn(self.technosphere, parts[0])
-        bio = _drawn(self.biosphere, parts[1])
+        amounts = amounts or {}
+        tech = _drawn(self.technosphere, parts[0], amounts.get("technosphere"))
+        bio = _drawn(self.biosphere, parts[1], amounts.get("biosphere"))
         iterations = quantiles.shape[0]
         factors = np.zeros((iterations, len(self.impacts), self.flows))
         for m, (elements, q) in enumerate(zip(self.characterisation, parts[2:], strict=True)):
@@ -135,27 +148,49 @@ class MatrixModel:
         if supply.ndim == 2:  # one technosphere for every iteration
             result: np.ndarray = weights @ supply[self.biosphere.cols]
             return result
-        summed: np.ndarray = np.einsum("imk,ikj->imj", weights, supply[:, self.biosphere.cols, :])
+        summed: np.ndarray = np.einsum("imk,ikj->imj", weights, supply)
         return summed
 
     def _supply(self, tech: np.ndarray) -> np.ndarray:
-        """``A^-1`` restricted to the demanded columns: ``size x codes``, or
-        ``iterations x size x codes`` when the technosphere is sampled."""
+        """Rows :attr:`biosphere` ``.cols`` of ``A^-1`` restricted to the demanded columns:
+        ``size x codes`` for one technosphere, or ``iterations x biosphere elements x codes``
+        when it is sampled."""
         from scipy.sparse import csc_matrix
         from scipy.sparse.linalg import splu
 
+        t = self.technosphere
+        static = csc_matrix((t.values, (t.rows, t.cols)), shape=(self.size, self.size))
+        lu = splu(static)
         rhs = np.zeros((self.size, len(self.codes)))
         rhs[self.demanded, np.arange(len(self.codes))] = 1.0
-        t = self.technosphere
-
-        def solve(values: np.ndarray) -> np.ndarray:
-            matrix = csc_matrix((values, (t.rows, t.cols)), shape=(self.size, self.size))
-            solved: np.ndarray = splu(matrix).solve(rhs)
-            return solved
-
+        base: np.ndarray = lu.solve(rhs)
         if tech.ndim == 1:
-            return solve(tech)
-        return np.stack([solve(row) for row in tech])
+            return base
+        # The sampled cells differ from the static matrix in k cells only: Woodbury's identity
+        # A^-1 = A0^-1 - A0^-1 U (I + D V^T A0^-1 U)^-1 D V^T A0^-1, with U, V the cells' rows
+        # and columns and D the iterations' differences, exact and one k x k solve per iteration.
+        changed = np.flatnonzero(np.any(tech != t.values[None, :], axis=0))
+        cells = sorted({(int(t.rows[k]), int(t.cols[k])) for k in changed})
+        index = {cell: c for c, cell in enumerate(cells)}
+        delta = np.zeros((tech.shape[0], len(cells)))
+        for k in changed.tolist():
+            delta[:, index[(int(t.rows[k]), int(t.cols[k]))]] += tech[:, k] - t.values[k]
+        unit = np.zeros((self.size, len(cells)))
+        unit[[r for r, _ in cells], np.arange(len(cells))] = 1.0
+        left: np.ndarray = lu.solve(unit)                       # A0^-1 U: size x k
+        columns = [c for _, c in cells]
+        inner = left[columns]                                   # V^T A0^-1 U: k x k
+        right = base[columns]                                   # V^T A0^-1 E_J: k x codes
+        system = np.eye(len(cells))[None] + delta[:, :, None] * inner[None]
+        correction = np.linalg.solve(system, delta[:, :, None] * right[None])
+        rows = self.biosphere.cols
+        supply: np.ndarray = base[rows][None] - np.einsum("kc,icj->ikj", left[rows], correction)
+        return supply
+
+
+Adjustments = dict[str, tuple[np.ndarray, np.ndarray]]
+"""By part (``technosphere``, ``biosphere``): element positions and their amounts
+(``iterations x positions``, signed like the datapackage: before ``flip``)."""
 
 
 def _scatter(values: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
@@ -167,14 +202,19 @@ def _scatter(values: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def _drawn(elements: Elements, quantiles: np.ndarray) -> np.ndarray:
+def _drawn(elements: Elements, quantiles: np.ndarray,
+           amounts: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Element values: ``elements`` (static) when none is uncertain, else ``iterations x
-    elements`` with the uncertain ones drawn at ``quantiles``."""
-    if not len(elements.uncertain):
+    elements`` with the uncertain ones drawn at ``quantiles`` and the ``amounts`` set."""
+    if not len(elements.uncertain) and amounts is None:
         return elements.values
     values = np.repeat(elements.values[None, :], quantiles.shape[0], axis=0)
-    values[:, elements.uncertain] = values_from_quantiles(quantiles, elements.distributions) \
-        * elements.sign[elements.uncertain]
+    if len(elements.uncertain):
+        values[:, elements.uncertain] = values_from_quantiles(
+            quantiles, elements.distributions) * elements.sign[elements.uncertain]
+    if amounts is not None:
+        positions, sampled = amounts
+        values[:, positions] = sampled * elements.sign[positions]
     return values
 
 
@@ -207,13 +247,44 @@ def _elements(mm: Any, labels: Mapping[int, str], name: str, diagonal: bool = Fa
 
     return Elements(indices["row"].astype(np.int64), indices["col"].astype(np.int64),
                     static.astype(float) * sign, sign, uncertain, distributions,
-                    tuple(label(int(k)) for k in uncertain))
+                    tuple(label(int(k)) for k in uncertain), raw["row"].astype(np.int64),
+                    raw["col"].astype(np.int64))
+
+
+ExchangeKey = tuple[str, str, str, float]
+"""(``technosphere`` or ``biosphere``, input code, consuming process code, amount as written to
+the database) of one exchange of a gpulca database."""
+
+
+def _positions(bd: ModuleType, database: str, ids: Mapping[str, int],
+               technosphere: Elements, biosphere: Elements,
+               exchanges: Sequence[ExchangeKey]) -> tuple[tuple[str, int] | None, ...]:
+    from gpulca.engine.project import BIOSPHERE
+
+    flows = node_ids(BIOSPHERE) if any(k == "biosphere" for k, *_ in exchanges) else {}
+    taken: set[tuple[str, int]] = set()
+    out: list[tuple[str, int] | None] = []
+    for kind, target, process, amount in exchanges:
+        part = biosphere if kind == "biosphere" else technosphere
+        source = (flows if kind == "biosphere" else ids).get(target)
+        column = ids.get(process)
+        candidates = [int(k) for k in np.flatnonzero((part.raw_rows == source)
+                                                      & (part.raw_cols == column))
+                      if (kind, int(k)) not in taken] if source and column else []
+        if not candidates:
+            out.append(None)
+            continue
+        best = min(candidates, key=lambda k: abs(part.values[k] - amount * part.sign[k]))
+        taken.add((kind, best))
+        out.append((kind, best))
+    return tuple(out)
 
 
 def matrix_model(bd: ModuleType, bc: ModuleType, database: str, codes: Sequence[str],
-                 methods: MethodSet) -> MatrixModel:
+                 methods: MethodSet, exchanges: Sequence[ExchangeKey] = ()) -> MatrixModel:
     """Read the elements and uncertainty arrays of every matrix bw2calc builds for one unit of
-    each process in ``codes`` of ``database``, with every impact category of ``methods``."""
+    each process in ``codes`` of ``database``, with every impact category of ``methods``; and
+    find the elements of ``exchanges``."""
     ids = node_ids(database)
     ordered = tuple(sorted(set(codes)))
     missing = [code for code in ordered if code not in ids]
@@ -241,7 +312,8 @@ def matrix_model(bd: ModuleType, bc: ModuleType, database: str, codes: Sequence[
         size=mlca.technosphere_matrix.shape[0], flows=mlca.biosphere_matrix.shape[0],
         technosphere=technosphere, biosphere=biosphere, characterisation=characterisation,
         impacts=tuple(c.id for c in methods.impact_categories), codes=ordered,
-        demanded=np.array([columns[ids[code]] for code in ordered], dtype=np.int64))
+        demanded=np.array([columns[ids[code]] for code in ordered], dtype=np.int64),
+        exchange_positions=_positions(bd, database, ids, technosphere, biosphere, exchanges))
 
 
 def _node_labels(bd: ModuleType, mlca: Any) -> dict[int, str]:
