@@ -115,10 +115,12 @@ def main() -> None:
         scaled = theirs_s * n / args.bw2calc_iterations
         ours_total, theirs_total = ours.sum(axis=2), theirs.sum(axis=2)
         m = len(model.matrices.impacts)
-        print(f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}"
-              f", {os.cpu_count()} CPUs, Python {platform.python_version()}")
+        machine = platform.processor() or platform.machine()
+        print(f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine}, {os.cpu_count()} CPUs, "
+              f"Python {platform.python_version()}")
         print(f"study {args.study.name}: {len(model.labels)} uncertain inputs "
-              f"({len(inputs)} study parameters, {model.matrices.input_count} matrix elements), "
+              f"({len(inputs)} study parameters, {len(model.library_inputs)} library "
+              f"parameters, {model.matrices.input_count} matrix elements), "
               f"{len(fixed.names)} demand vectors x {m} impacts")
         print(f"bw2calc MC loop: {args.bw2calc_iterations} iterations in {theirs_s:.2f} s "
               f"({theirs_s / args.bw2calc_iterations * 1e3:.1f} ms/iteration) -> {n:,} "
@@ -127,6 +129,11 @@ def main() -> None:
               f"{scaled / ours_s:.0f}x faster")
         print(f"gpulca, all declared uncertainties: {n:,} iterations in {full_s:.2f} s: "
               f"{scaled / full_s:.0f}x faster than bw2calc's loop on the matrix elements alone")
+        whole = full.sum(axis=2)
+        for i, impact in enumerate(model.matrices.impacts[:1]):
+            low, high = np.percentile(whole[:, i], [2.5, 97.5])
+            print(f"  {impact}, whole study, all uncertainties: mean {whole[:, i].mean():.4g}, "
+                  f"95% interval {low:.4g} to {high:.4g}")
         k = args.bw2calc_iterations
         ok = True
         for i, impact in enumerate(model.matrices.impacts):

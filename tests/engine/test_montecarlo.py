@@ -75,6 +75,28 @@ def test_matrix_sampling_agrees_with_bw2calc(mc_bw: Path) -> None:
     _within_sampling_error(ours, theirs)
 
 
+def test_library_parameter_sets_its_exchanges(mc_bw: Path) -> None:
+    """host_steel (10 to 40 kg) -> the host's CO2 exchange, 'host_steel * 40' kg: with the host
+    at 10 and 40 kg, one host scores 400 and 1,600 kg CO2-eq."""
+    from gpulca.library.sampling import exchange_amounts, sampled_exchanges, uncertain_parameters
+
+    study = load_study(FIXTURE)
+    inputs = [p for p in uncertain_parameters(study.library) if p.name == "host_steel"]
+    exchanges = sampled_exchanges(study.library, {"host_steel"})
+    assert [(e.process, e.kind) for e in exchanges] == [("u_host", "biosphere")]
+    amounts = exchange_amounts(study.library, inputs, np.array([[10.0], [40.0]]), exchanges)
+    assert amounts[:, 0] == pytest.approx([400.0, 1600.0])
+    with open_session("gpulca", mc_bw) as session:
+        database = session.prepare(study.library, study.methods, str(study.methods_file)).database
+        model = session.matrix_model(database, ["u_host"], study.methods,
+                                     [(e.kind, e.target, e.process, e.amount) for e in exchanges])
+    where = model.exchange_positions[0]
+    assert where is not None and where[0] == "biosphere"
+    q = np.full((2, model.input_count), 0.5)
+    scores = model.scores(q, np.ones((1, 1)), {"biosphere": (np.array([where[1]]), amounts)})
+    assert scores[:, 0, 0] == pytest.approx([400.0, 1600.0])
+
+
 def test_run_is_reproducible_and_samples_study_parameters(mc_bw: Path) -> None:
     first = run_uncertainty(FIXTURE, 200, seed=5, data_dir=mc_bw, sobol=0).uncertainty
     outcome = run_uncertainty(FIXTURE, 200, seed=5, data_dir=mc_bw, sobol=32)
@@ -83,6 +105,9 @@ def test_run_is_reproducible_and_samples_study_parameters(mc_bw: Path) -> None:
     assert not np.array_equal(uniform_quantiles(5, 3, 5), uniform_quantiles(5, 3, 6))
     sampled = set(first.inputs.loc[first.inputs["status"] == "sampled", "key"])
     assert {"site.pue", "hardware.lifetime", "hardware[u_card].gpu_load"} <= sampled
+    assert "host_steel" in sampled  # a library parameter, through an exchange formula
+    assert set(first.inputs.loc[first.inputs["status"] == "no effect", "key"]) == {
+        "unused_share"}
     fixed = set(first.inputs.loc[first.inputs["status"] == "fixed", "key"])
     assert {"site.wue", "hardware.utilisation"} <= fixed
     total = first.statistics[(first.statistics["phase"] == "total")

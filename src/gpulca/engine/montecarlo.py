@@ -127,6 +127,22 @@ class MatrixModel:
                 out[start:stop] = np.einsum("imj,ijf->imf", units, chunk)
         return out
 
+    def reachable(self, positions: Sequence[tuple[str, int] | None]) -> list[bool]:
+        """Whether each element (part, position) is in the supply chain of a demanded process
+        (its column has a non-zero supply), i.e. can change a score."""
+        from scipy.sparse import csc_matrix
+        from scipy.sparse.linalg import splu
+
+        t = self.technosphere
+        rhs = np.zeros((self.size, len(self.codes)))
+        rhs[self.demanded, np.arange(len(self.codes))] = 1.0
+        supply = splu(csc_matrix((t.values, (t.rows, t.cols)),
+                                 shape=(self.size, self.size))).solve(rhs)
+        active = np.any(supply != 0, axis=1)
+        parts = {"technosphere": self.technosphere, "biosphere": self.biosphere}
+        return [where is not None and bool(active[parts[where[0]].cols[where[1]]])
+                for where in positions]
+
     def _split(self, quantiles: np.ndarray) -> list[np.ndarray]:
         bounds = np.cumsum([0, *(len(p.uncertain) for p in self.parts)])
         return [quantiles[:, bounds[i]:bounds[i + 1]] for i in range(len(self.parts))]

@@ -16,8 +16,12 @@ Every declared uncertainty is sampled, each as one column of seeded uniform quan
 - **inventory exchanges and characterisation factors**: the elements of the Brightway matrices
   with their stats_arrays uncertainty arrays (:mod:`gpulca.engine.montecarlo`).
 
+- **library parameters** (network and storage shares, the building's lifetime...): every
+  exchange formula that depends on one is re-evaluated for all iterations
+  (:mod:`gpulca.library.sampling`) and its matrix element set to the result.
+
 Values without a distribution stay fixed and are listed as fixed. A declared distribution that
-cannot be sampled (a library parameter used in formulas) is listed, never silently dropped.
+cannot be sampled is listed as ``not sampled`` with why, never silently dropped.
 The point result is bw2calc's own solve (:func:`gpulca.pipeline.run.run_resolved`).
 """
 
@@ -44,8 +48,15 @@ from gpulca.core.sampling import (
 )
 from gpulca.core.units import parse_quantity
 from gpulca.engine.gateway import open_session
-from gpulca.engine.montecarlo import MatrixModel
+from gpulca.engine.montecarlo import Adjustments, MatrixModel
 from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
+from gpulca.library.sampling import (
+    LibraryParameterInput,
+    SampledExchange,
+    exchange_amounts,
+    sampled_exchanges,
+    uncertain_parameters,
+)
 from gpulca.model.translate import phase_demands
 from gpulca.pipeline.run import activity_quantities, measured_energies_kwh, run_resolved
 from gpulca.pipeline.run import stage_functional_units as _stage_fus
@@ -134,15 +145,6 @@ def study_inputs(study: ResolvedStudy) -> tuple[list[StudyInput], list[InputReco
                                  record.uncertainty, record.origin))
         records.append(InputRecord("study", record.key, float(record.value), record.unit,
                                    "sampled", record.uncertainty, record.origin))
-    for name, located in study.library.library.parameters.items():
-        parameter = located.item
-        if parameter.uncertainty is not None:
-            records.append(InputRecord(
-                "library parameter", name, float("nan"), str(parameter.value or ""),
-                "not sampled", parameter.uncertainty.model_dump_json(exclude_none=True),
-                f"{located.lines.file}:{located.lines.line_of(located.path)}",
-                "a library parameter used in exchange formulas; the exchanges are evaluated "
-                "once at the parameter's value"))
     return inputs, records
 
 
@@ -245,27 +247,76 @@ def check_iterations(iterations: int, seed: int) -> None:
 
 class StudyModel:
     """Scores of a study as a function of the uniform quantiles of all its uncertain inputs:
-    the study parameters' columns first, then the matrix elements'."""
+    the study parameters' columns first, then the library parameters', then the matrix
+    elements'."""
 
     def __init__(self, study: ResolvedStudy, inputs: list[StudyInput], matrices: MatrixModel,
-                 names: tuple[str, ...]) -> None:
+                 names: tuple[str, ...], library_inputs: list[LibraryParameterInput],
+                 exchanges: list[SampledExchange],
+                 positions: list[tuple[str, int] | None]) -> None:
         self.study, self.inputs, self.matrices, self.names = study, inputs, matrices, names
+        self.library_inputs, self.exchanges, self.positions = library_inputs, exchanges, \
+            positions
         self.distributions = Distributions.from_records([i.distribution for i in inputs])
+        self.library_distributions = Distributions.from_records(
+            [dict(i.uncertainty.to_stats_arrays(i.written)) for i in library_inputs])
 
     @property
     def labels(self) -> tuple[str, ...]:
-        return tuple(i.key for i in self.inputs) + self.matrices.input_labels
+        return (tuple(i.key for i in self.inputs)
+                + tuple(f"library parameter {i.name}" for i in self.library_inputs)
+                + self.matrices.input_labels)
+
+    def _amounts(self, quantiles: np.ndarray) -> Adjustments | None:
+        if not self.library_inputs:
+            return None
+        drawn = values_from_quantiles(quantiles, self.library_distributions)
+        amounts = exchange_amounts(self.study.library, self.library_inputs, drawn,
+                                   self.exchanges)
+        out: dict[str, tuple[list[int], list[int]]] = {}
+        for e, where in enumerate(self.positions):
+            if where is not None:
+                positions, columns = out.setdefault(where[0], ([], []))
+                positions.append(where[1])
+                columns.append(e)
+        return {part: (np.array(positions), amounts[:, columns])
+                for part, (positions, columns) in out.items()}
 
     def __call__(self, quantiles: np.ndarray) -> np.ndarray:
         """Scores ``iterations x impacts x functional units`` at ``quantiles``."""
-        k = len(self.inputs)
+        k, kl = len(self.inputs), len(self.library_inputs)
         drawn = values_from_quantiles(quantiles[:, :k], self.distributions)
         values = {i.key: drawn[:, c] for c, i in enumerate(self.inputs)}
         samples = demand_samples(self.study, values, quantiles.shape[0])
         if samples.names != self.names:
             raise GpulcaError("the functional units changed between evaluations")
         demands = _reindex(samples, self.matrices.codes)
-        return self.matrices.scores(quantiles[:, k:], demands)
+        return self.matrices.scores(quantiles[:, k + kl:], demands,
+                                    self._amounts(quantiles[:, k:k + kl]))
+
+
+def library_records(model: StudyModel, unused: list[LibraryParameterInput]
+                    ) -> list[InputRecord]:
+    """The library parameters with a distribution: sampled where they change this study."""
+    records = []
+    for parameter in model.library_inputs:
+        records.append(InputRecord(
+            "library parameter", parameter.name, parameter.written, parameter.unit, "sampled",
+            parameter.uncertainty.model_dump_json(exclude_none=True), parameter.origin,
+            f"{len(model.exchanges)} exchange formula(s) in this study's supply chain depend "
+            "on the library's uncertain parameters"))
+    for parameter in unused:
+        records.append(InputRecord(
+            "library parameter", parameter.name, parameter.written, parameter.unit,
+            "no effect", parameter.uncertainty.model_dump_json(exclude_none=True),
+            parameter.origin, "no exchange formula in this study's supply chain depends on it"))
+    for exchange, where in zip(model.exchanges, model.positions, strict=True):
+        if where is None:
+            records.append(InputRecord(
+                "exchange", f"{exchange.process}: {exchange.target}", exchange.amount, "",
+                "not sampled", "", "", "its formula depends on an uncertain library parameter "
+                "but no matrix element was found for it"))
+    return records
 
 
 def _reindex(samples: DemandSamples, codes: tuple[str, ...]) -> np.ndarray:
@@ -291,6 +342,8 @@ def run_uncertainty(study: str | Path | ResolvedStudy, iterations: int, seed: in
     result = run_resolved(resolved, data_dir, project, progress)
     inputs, records = study_inputs(resolved)
     model = study_model(resolved, inputs, result.database, project, data_dir, progress)
+    records += library_records(model, [
+        p for p in uncertain_parameters(resolved.library) if p not in model.library_inputs])
     quantiles = uniform_quantiles(iterations, len(model.labels), seed)
     scores = model(quantiles)
     sensitivity = sobol_frame(model, model.labels, sobol, seed, result.scores) if sobol else None
@@ -306,9 +359,22 @@ def study_model(study: ResolvedStudy, inputs: list[StudyInput], database: str, p
     point = _functional_units(study, {}, measured_energies_kwh(study))
     codes = {c for d in point.values() for c in d} | set(extra_codes or ())
     codes |= _codes_reachable(study, inputs)
+    library_inputs = uncertain_parameters(study.library)
+    exchanges = sampled_exchanges(study.library, {i.name for i in library_inputs})
     with open_session(project, data_dir, progress) as session:
-        matrices = session.matrix_model(database, codes, study.methods)
-    return StudyModel(study, inputs, matrices, tuple(point))
+        matrices = session.matrix_model(
+            database, codes, study.methods,
+            [(e.kind, e.target, e.process, e.amount) for e in exchanges])
+    # Only what can change this study's scores: exchanges in its supply chain (or with no
+    # element, to be listed) and the parameters they depend on.
+    reachable = matrices.reachable(matrices.exchange_positions)
+    kept = [(e, where) for e, where, ok in zip(exchanges, matrices.exchange_positions,
+                                               reachable, strict=True)
+            if ok or where is None]
+    used = {name for e, _ in kept for name in e.depends_on}
+    library_inputs = [i for i in library_inputs if i.name in used]
+    return StudyModel(study, inputs, matrices, tuple(point), library_inputs,
+                      [e for e, _ in kept], [w for _, w in kept])
 
 
 def _codes_reachable(study: ResolvedStudy, inputs: list[StudyInput]) -> set[str]:
