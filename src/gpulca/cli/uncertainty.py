@@ -25,13 +25,19 @@ def uncertainty_options(function: Callable[..., Any]) -> Callable[..., Any]:
         "--sobol", type=int, default=256, show_default=True,
         help="With --uncertainty: base samples of the Sobol sensitivity analysis (a power of "
              "2; the model is evaluated N x (2 x inputs + 2) times); 0 skips it.")(function)
+    return iteration_options(function)
+
+
+def iteration_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--uncertainty N`` and ``--seed S``."""
     function = click.option(
         "--seed", type=int, default=0, show_default=True,
         help="Seed of the Monte Carlo draws (the same seed gives the same bytes).")(function)
     return click.option(
         "--uncertainty", "iterations", type=int, default=None, metavar="N",
-        help="Also run N Monte Carlo iterations over every declared uncertainty: 95% "
-             "intervals, uncertainty.csv, uncertainty-inputs.csv, sensitivity.csv.")(function)
+        help="Also run N Monte Carlo iterations over every declared uncertainty (the same "
+             "draws for every variant): 95% intervals and, for a comparison, the probability "
+             "that each variant beats the baseline.")(function)
 
 
 def uncertainty_frames(result: UncertaintyResult) -> dict[str, pd.DataFrame]:
@@ -90,4 +96,27 @@ def print_sensitivity(result: UncertaintyResult, impact_labels: dict[str, str]) 
         for row in group.head(TOP_INPUTS).itertuples():
             table.add_row(escape(impact_labels.get(str(impact), str(impact))),
                           escape(str(row.input)), f"{row.ST:.2f}", f"{row.S1:.2f}")
+    stdout.print(table)
+
+
+def print_variant_uncertainty(frame: pd.DataFrame, baseline: str, top: int) -> None:
+    """Per variant (best mean rank first): the first impact's 95% interval, the probability
+    of beating the baseline and of ranking first."""
+    if frame.empty:
+        return
+    impact = str(frame["impact"].iloc[0])
+    rows = frame[frame["impact"] == impact].sort_values(["mean_rank", "variant"])
+    unit = str(rows["unit"].iloc[0])
+    table = Table(title=escape(f"Under uncertainty ({int(rows['iterations'].iloc[0]):,} "
+                               f"iterations, the same draws for every variant): {impact} "
+                               f"({unit})"), title_justify="left")
+    for name in ("variant", "value", "95% interval", f"P(below {baseline})", "P(best)",
+                 "mean rank"):
+        table.add_column(escape(name), justify="left" if name == "variant" else "right")
+    for row in rows.head(top).itertuples():
+        beats = "" if row.variant == baseline else f"{row.p_beats_baseline:.0%}"
+        table.add_row(escape(str(row.variant)), format_number(float(row.value)),
+                      interval_text(float(row.p2_5), float(row.p97_5)), beats,
+                      f"{row.p_best:.0%}", f"{row.mean_rank:.1f}",
+                      style="bold" if row.variant == baseline else None)
     stdout.print(table)

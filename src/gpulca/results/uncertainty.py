@@ -189,3 +189,62 @@ def sobol_frame(model: Callable[[np.ndarray], np.ndarray], labels: Sequence[str]
                             float(indices["S1_conf"][k]), float(indices["ST"][k]),
                             float(indices["ST_conf"][k]), rank))
     return pd.DataFrame.from_records(records, columns=list(SOBOL_COLUMNS))
+
+
+MAX_RANKED = 30
+"""Comparisons with at most this many variants get every rank's probability."""
+VARIANT_COLUMNS = ("variant", "impact", "unit", "value", "mean", "median", "sd", "p2_5", "p5",
+                   "p95", "p97_5", "p_beats_baseline", "p_best", "mean_rank", "iterations",
+                   "seed")
+
+
+def _ranks(totals: dict[str, np.ndarray], m: int) -> np.ndarray:
+    """``iterations x variants`` ranks (1 = lowest score) of impact ``m``; ties keep the
+    variants' order."""
+    stacked = np.stack([t[:, m] for t in totals.values()], axis=1)
+    order = np.argsort(stacked, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    rows = np.arange(stacked.shape[0])[:, None]
+    ranks[rows, order] = np.arange(1, stacked.shape[1] + 1)[None, :]
+    return ranks
+
+
+def variant_frame(point: pd.DataFrame, totals: dict[str, np.ndarray], baseline: str,
+                  impacts: Sequence[str], iterations: int, seed: int) -> pd.DataFrame:
+    """Per variant and impact: statistics of the whole study, the probability of scoring below
+    the baseline (NaN for the baseline), of ranking first, and the mean rank."""
+    names = list(totals)
+    units = dict(zip(point["impact"], point["unit"], strict=False))
+    values = {(v, i): s for v, i, s in zip(point["variant"], point["impact"], point["score"],
+                                           strict=False)}
+    records: list[tuple[Any, ...]] = []
+    for m, impact in enumerate(impacts):
+        ranks = _ranks(totals, m)
+        for v, name in enumerate(names):
+            samples = totals[name][:, m]
+            stats = statistics_rows(samples[:, None])[0]
+            beats = float("nan") if name == baseline else \
+                float(np.mean(samples < totals[baseline][:, m]))
+            records.append((name, impact, units.get(impact, ""),
+                            float(values.get((name, impact), float("nan"))),
+                            *(float(x) for x in stats), beats,
+                            float(np.mean(ranks[:, v] == 1)), float(ranks[:, v].mean()),
+                            iterations, seed))
+    return pd.DataFrame.from_records(records, columns=list(VARIANT_COLUMNS))
+
+
+def rank_frame(totals: dict[str, np.ndarray], impacts: Sequence[str]) -> pd.DataFrame:
+    """Per variant, impact and rank: the probability of that rank (empty above
+    :data:`MAX_RANKED` variants)."""
+    columns = ["variant", "impact", "rank", "probability"]
+    if len(totals) > MAX_RANKED:
+        return pd.DataFrame(columns=columns)
+    records = []
+    names = list(totals)
+    for m, impact in enumerate(impacts):
+        ranks = _ranks(totals, m)
+        for v, name in enumerate(names):
+            counts = np.bincount(ranks[:, v], minlength=len(names) + 1)[1:]
+            records += [(name, impact, r + 1, float(c) / ranks.shape[0])
+                        for r, c in enumerate(counts) if c]
+    return pd.DataFrame.from_records(records, columns=columns)
