@@ -118,3 +118,19 @@ def test_run_is_reproducible_and_samples_study_parameters(mc_bw: Path) -> None:
     climate = frame[frame["impact"] == "climate_change"]
     assert list(climate["rank"]) == list(range(1, len(climate) + 1))
     assert climate["ST"].is_monotonic_decreasing
+
+
+def test_compare_under_uncertainty(mc_bw: Path) -> None:
+    from gpulca.pipeline.uncertain_compare import compare_uncertainty
+
+    siting = Path(__file__).parent.parent / "fixtures" / "siting" / "study.yaml"
+    outcome = compare_uncertainty(siting, 100, seed=3, data_dir=mc_bw)
+    frame = outcome.variants
+    baseline = outcome.comparison.baseline
+    assert frame.loc[frame["variant"] == baseline, "p_beats_baseline"].isna().all()
+    others = frame[frame["variant"] != baseline]
+    assert others["p_beats_baseline"].between(0, 1).all()
+    sums = outcome.ranks.groupby(["variant", "impact"])["probability"].sum()
+    assert np.allclose(sums, 1.0)
+    best = frame.groupby("impact")["p_best"].sum()
+    assert np.allclose(best, 1.0)  # exactly one variant ranks first in every iteration

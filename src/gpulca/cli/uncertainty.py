@@ -69,9 +69,9 @@ def print_uncertainty(result: UncertaintyResult, phase_labels: dict[str, str],
     for phase in dict.fromkeys(stats["phase"]):
         cells = []
         for impact in impacts:
-            row = stats[(stats["phase"] == phase) & (stats["impact"] == impact)].iloc[0]
-            cells.append(f"{format_number(float(row['value']))}\n"
-                         f"{interval_text(float(row['p2_5']), float(row['p97_5']))}")
+            row = stats[(stats["phase"] == phase) & (stats["impact"] == impact)]
+            value, low, high = (float(row[c].iloc[0]) for c in ("value", "p2_5", "p97_5"))
+            cells.append(f"{format_number(value)}\n{interval_text(low, high)}")
         table.add_row(escape(phase_labels.get(phase, phase) if phase != TOTAL else TOTAL),
                       *cells, style="bold" if phase == TOTAL else None)
     stdout.print(table)
@@ -113,10 +113,11 @@ def print_variant_uncertainty(frame: pd.DataFrame, baseline: str, top: int) -> N
     for name in ("variant", "value", "95% interval", f"P(below {baseline})", "P(best)",
                  "mean rank"):
         table.add_column(escape(name), justify="left" if name == "variant" else "right")
-    for row in rows.head(top).itertuples():
-        beats = "" if row.variant == baseline else f"{row.p_beats_baseline:.0%}"
-        table.add_row(escape(str(row.variant)), format_number(float(row.value)),
-                      interval_text(float(row.p2_5), float(row.p97_5)), beats,
-                      f"{row.p_best:.0%}", f"{row.mean_rank:.1f}",
-                      style="bold" if row.variant == baseline else None)
+    for row in rows.head(top).to_dict("records"):
+        name = str(row["variant"])
+        beats = "" if name == baseline else f"{row['p_beats_baseline']:.0%}"
+        table.add_row(escape(name), format_number(row["value"]),
+                      interval_text(row["p2_5"], row["p97_5"]), beats,
+                      f"{row['p_best']:.0%}", f"{row['mean_rank']:.1f}",
+                      style="bold" if name == baseline else None)
     stdout.print(table)

@@ -25,6 +25,7 @@ from gpulca.core.sampling import Distributions, uniform_quantiles, values_from_q
 from gpulca.engine.montecarlo import CHUNK
 from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
 from gpulca.pipeline.compare import compare_variants
+from gpulca.pipeline.run import measured_energies_kwh
 from gpulca.pipeline.uncertainty import (
     StudyInput,
     _codes_reachable,
@@ -35,7 +36,6 @@ from gpulca.pipeline.uncertainty import (
     study_inputs,
     study_model,
 )
-from gpulca.pipeline.run import measured_energies_kwh
 from gpulca.results.comparison import ComparisonResult
 from gpulca.results.uncertainty import rank_frame, variant_frame
 from gpulca.study.variants import VariantStudy, load_variants
@@ -81,10 +81,9 @@ def compare_uncertainty(study: str | Path | VariantStudy, iterations: int, seed:
     totals = {name: _variant_totals(variant.study, inputs[name], quantiles, column, units,
                                     model.matrices.codes)
               for name, variant in variants.variants.items()}
-    point = comparison.comparison
     return UncertainComparison(
-        comparison, variant_frame(point, totals, variants.baseline, model.matrices.impacts,
-                                  iterations, seed),
+        comparison, variant_frame(comparison.comparison, totals, variants.baseline,
+                                  model.matrices.impacts, iterations, seed),
         rank_frame(totals, model.matrices.impacts), totals, iterations, seed)
 
 
