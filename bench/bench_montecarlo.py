@@ -73,12 +73,42 @@ def bw2calc_loop(data_dir: Path, database: str, demands: dict[str, dict[str, flo
         return out, time.perf_counter() - start
 
 
+def compare_bench(data_dir: Path, directory: Path, count: int, iterations: int) -> None:
+    """``compare --uncertainty``: a sweep of about ``count`` variants over the shipped library
+    (every grid zone x PUE values x 3 accelerators, bench_siting's sweep) on common draws."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_siting import library_sweep_study
+
+    from gpulca.pipeline.uncertain_compare import compare_uncertainty
+    from gpulca.study.variants import load_variants
+
+    path = library_sweep_study(directory, count, ROOT / "inventories")
+    start = time.perf_counter()
+    variants = load_variants(path)
+    loaded = time.perf_counter() - start
+    compare_uncertainty(variants, iterations, 1, data_dir)  # warm: the database written
+    start = time.perf_counter()
+    outcome = compare_uncertainty(variants, iterations, 1, data_dir)
+    seconds = time.perf_counter() - start
+    print(f"compare --uncertainty: {len(variants.variants)} variants x {iterations:,} "
+          f"iterations in {seconds:.1f} s (point comparison included; loading and resolving "
+          f"the variants: {loaded:.1f} s more)")
+    frame = outcome.variants
+    first = frame[frame["impact"] == frame["impact"].iloc[0]]
+    print(f"  {first['impact'].iloc[0]}: P(best) of the best variant "
+          f"{first['p_best'].max():.2f}; variants below the baseline with P > 0.95: "
+          f"{int((first['p_beats_baseline'] > 0.95).sum())}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=10_000)
     parser.add_argument("--bw2calc-iterations", type=int, default=300)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--study", type=Path, default=ROOT / "scenarios" / "moshi-like.yaml")
+    parser.add_argument("--variants", type=int, default=1000,
+                        help="variants of the comparison part (0 skips it)")
+    parser.add_argument("--compare-iterations", type=int, default=1000)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     warnings.simplefilter("ignore")
@@ -150,6 +180,9 @@ def main() -> None:
             print(f"  {impact}: mean gpulca / bw2calc - 1 = {mean_gap:+.3%}; percentiles "
                   f"2.5/50/97.5 within sampling error: {checks}")
         print("statistics agree" if ok else "STATISTICS DISAGREE")
+        if args.variants:
+            compare_bench(data_dir, temporary or Path(tempfile.mkdtemp()), args.variants,
+                          args.compare_iterations)
     finally:
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)

@@ -113,6 +113,13 @@ def test_run_is_reproducible_and_samples_study_parameters(mc_bw: Path) -> None:
     total = first.statistics[(first.statistics["phase"] == "total")
                              & (first.statistics["stage"] == "total")]
     assert (total["p2_5"] <= total["median"]).all() and (total["median"] <= total["p97_5"]).all()
+    from gpulca.reports import tables as rp
+    from gpulca.reports.charts import chart_figures
+    from gpulca.reports.excel import build_workbook
+
+    report = rp.build_report([outcome.result], methods=[])
+    assert "Uncertainty" in build_workbook(report).sheetnames
+    assert {"uncertainty", "sensitivity"} <= set(chart_figures(report))
     frame = again.sensitivity  # Sobol: a ranking per impact, largest total index first
     assert frame is not None and not frame.empty
     climate = frame[frame["impact"] == "climate_change"]

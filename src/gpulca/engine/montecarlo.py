@@ -160,17 +160,18 @@ class MatrixModel:
             factors[:, m, :] += _scatter(_drawn(elements, q), elements.rows, self.flows)
         bio_drawn = bio if bio.ndim == 2 else bio[None, :]
         weights = factors[:, :, self.biosphere.rows] * bio_drawn[:, None, :]
-        supply = self._supply(tech)
-        if supply.ndim == 2:  # one technosphere for every iteration
-            result: np.ndarray = weights @ supply[self.biosphere.cols]
-            return result
-        summed: np.ndarray = np.einsum("imk,ikj->imj", weights, supply)
-        return summed
+        base, update = self._supply(tech)
+        result: np.ndarray = weights @ base[self.biosphere.cols]
+        if update is not None:  # sampled technosphere cells: Woodbury's low-rank correction
+            left, correction = update
+            result -= (weights @ left[self.biosphere.cols]) @ correction
+        return result
 
-    def _supply(self, tech: np.ndarray) -> np.ndarray:
-        """Rows :attr:`biosphere` ``.cols`` of ``A^-1`` restricted to the demanded columns:
-        ``size x codes`` for one technosphere, or ``iterations x biosphere elements x codes``
-        when it is sampled."""
+    def _supply(self, tech: np.ndarray
+                ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+        """``A0^-1`` restricted to the demanded columns (``size x codes``) and, when the
+        technosphere is sampled, Woodbury's correction: ``A_i^-1 E = A0^-1 E - L C_i`` with
+        ``L`` (``size x k``) and ``C_i`` (``iterations x k x codes``)."""
         from scipy.sparse import csc_matrix
         from scipy.sparse.linalg import splu
 
@@ -181,12 +182,14 @@ class MatrixModel:
         rhs[self.demanded, np.arange(len(self.codes))] = 1.0
         base: np.ndarray = lu.solve(rhs)
         if tech.ndim == 1:
-            return base
-        # The sampled cells differ from the static matrix in k cells only: Woodbury's identity
+            return base, None
+        # The sampled matrix differs from the static one in k cells only: Woodbury's identity
         # A^-1 = A0^-1 - A0^-1 U (I + D V^T A0^-1 U)^-1 D V^T A0^-1, with U, V the cells' rows
-        # and columns and D the iterations' differences, exact and one k x k solve per iteration.
+        # and columns and D the iterations' differences; exact, one k x k solve per iteration.
         changed = np.flatnonzero(np.any(tech != t.values[None, :], axis=0))
         cells = sorted({(int(t.rows[k]), int(t.cols[k])) for k in changed})
+        if not cells:
+            return base, None
         index = {cell: c for c, cell in enumerate(cells)}
         delta = np.zeros((tech.shape[0], len(cells)))
         for k in changed.tolist():
@@ -196,12 +199,10 @@ class MatrixModel:
         left: np.ndarray = lu.solve(unit)                       # A0^-1 U: size x k
         columns = [c for _, c in cells]
         inner = left[columns]                                   # V^T A0^-1 U: k x k
-        right = base[columns]                                   # V^T A0^-1 E_J: k x codes
+        right = base[columns]                                   # V^T A0^-1 E: k x codes
         system = np.eye(len(cells))[None] + delta[:, :, None] * inner[None]
-        correction = np.linalg.solve(system, delta[:, :, None] * right[None])
-        rows = self.biosphere.cols
-        supply: np.ndarray = base[rows][None] - np.einsum("kc,icj->ikj", left[rows], correction)
-        return supply
+        correction: np.ndarray = np.linalg.solve(system, delta[:, :, None] * right[None])
+        return base, (left, correction)
 
 
 Adjustments = dict[str, tuple[np.ndarray, np.ndarray]]

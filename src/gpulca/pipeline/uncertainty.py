@@ -347,9 +347,10 @@ def run_uncertainty(study: str | Path | ResolvedStudy, iterations: int, seed: in
     quantiles = uniform_quantiles(iterations, len(model.labels), seed)
     scores = model(quantiles)
     sensitivity = sobol_frame(model, model.labels, sobol, seed, result.scores) if sobol else None
-    return UncertainRun(result, uncertainty_result(
+    result.uncertainty = uncertainty_result(
         result.scores, model.names, scores, model.matrices.impacts, records,
-        model.matrices, iterations, seed, sensitivity))
+        model.matrices, iterations, seed, sensitivity)
+    return UncertainRun(result, result.uncertainty)
 
 
 def study_model(study: ResolvedStudy, inputs: list[StudyInput], database: str, project: str,

@@ -40,6 +40,7 @@ from gpulca.core.vocabulary import (
 )
 from gpulca.io.atomic import write_bytes_atomic
 from gpulca.reports import tables as rp
+from gpulca.reports.uncertainty import write_uncertainty_sheet
 from gpulca.reports.xlsx import (  # noqa: F401 - safe_text, FORMULA_TRIGGERS, ZIP_DATE: public here
     CHART_ROWS,
     FORMULA_TRIGGERS,
@@ -461,6 +462,7 @@ def build_workbook(report: rp.ReportData) -> Any:
     for name, write in writers.items():
         if name in sheets:
             write(sheets[name], report)
+    write_uncertainty_sheet(workbook, report)  # with --uncertainty only
     _properties(workbook, report)
     return workbook
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from gpulca.model.translate import Demand
 from gpulca.study.resolve import ResolvedStudy
 from gpulca.study.variants.expand import AppliedOverride
+
+if TYPE_CHECKING:
+    from gpulca.results.uncertainty import UncertaintyResult
 
 
 @dataclass
@@ -33,3 +36,5 @@ class StudyResult:
     method_metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
     """By impact category id: what the Brightway project stores about its method (unit,
     number of characterisation factors, source file), read when the result was solved."""
+    uncertainty: UncertaintyResult | None = None
+    """The run's Monte Carlo (``--uncertainty``), drawn in the Uncertainty sheet and charts."""
