@@ -84,3 +84,19 @@ def test_bad_iterations_or_seed(tmp_path: Path, args: list[str]) -> None:
                                        str(tmp_path / "bw")])
     assert result.exit_code == 2, result.output
     assert args[-2] in result.output and "expected" in result.output
+
+
+def test_an_uncertainty_follows_its_exchange_into_the_flow_unit() -> None:
+    """2 L of water, uniform 1 to 3 L, on a flow in cubic meters: 0.001 to 0.003 m3."""
+    from gpulca.engine.bundled import bundled_flow_index
+    from gpulca.engine.database import brightway_data
+    from gpulca.library.inventory import load_library, resolve_library
+
+    inventory = Path(__file__).parent / "fixtures" / "uncertain" / "inventory.yaml"
+    library = resolve_library(load_library([inventory]), bundled_flow_index())
+    data = brightway_data("db", library)
+    water = [e for e in data[("db", "u_grid")]["exchanges"] if e.get("uncertainty type") == 4]
+    assert water  # the exchange (and its located water twin, which copies it)
+    for exchange in water:
+        assert exchange["amount"] == pytest.approx(0.002)
+        assert (exchange["minimum"], exchange["maximum"]) == pytest.approx((0.001, 0.003))

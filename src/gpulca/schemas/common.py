@@ -94,6 +94,15 @@ class Uncertainty(StrictModel):
                              "give a range, or leave the uncertainty out (the value is fixed)")
         return self
 
+    def scaled(self, factor: float) -> Uncertainty:
+        """The same distribution for the value times ``factor`` (> 0): a unit conversion of
+        an exchange's amount to its target's unit (a lognormal's spread does not change)."""
+        if factor == 1.0 or not math.isfinite(factor) or factor <= 0:
+            return self
+        return self.model_copy(update={
+            name: getattr(self, name) * factor for name in ("sd", "minimum", "maximum")
+            if getattr(self, name) is not None})
+
     def problem_with(self, value: float) -> str | None:
         """What is wrong with this distribution around ``value`` (in the same unit), if
         anything: a value outside a uniform or triangular range (a triangular's mode), or a
