@@ -32,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     "load_variants": "gpulca.study.variants",
     # uncertainty: Monte Carlo and Sobol sensitivity
     "run_uncertainty": "gpulca.pipeline.uncertainty",
+    "compare_uncertainty": "gpulca.pipeline.uncertain_compare",
     "UncertaintyResult": "gpulca.results.uncertainty",
     # validate files
     "validate_paths": "gpulca.pipeline.validate",
@@ -92,6 +93,7 @@ if TYPE_CHECKING:  # for type checkers and editors; ``name as name`` marks a re-
     from gpulca.pipeline.compare import compare_variants as compare_variants
     from gpulca.pipeline.run import run_resolved as run_resolved
     from gpulca.pipeline.run import run_study as run_study
+    from gpulca.pipeline.uncertain_compare import compare_uncertainty as compare_uncertainty
     from gpulca.pipeline.uncertainty import run_uncertainty as run_uncertainty
     from gpulca.pipeline.validate import ValidationResult as ValidationResult
     from gpulca.pipeline.validate import validate_paths as validate_paths

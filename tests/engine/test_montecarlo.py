@@ -16,7 +16,7 @@ from gpulca.pipeline.uncertainty import run_uncertainty
 from gpulca.study.resolve import load_study
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "uncertain" / "study.yaml"
-ITERATIONS = 1500
+ITERATIONS = 1000
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_library_parameter_sets_its_exchanges(mc_bw: Path) -> None:
 
 def test_run_is_reproducible_and_samples_study_parameters(mc_bw: Path) -> None:
     first = run_uncertainty(FIXTURE, 200, seed=5, data_dir=mc_bw, sobol=0).uncertainty
-    outcome = run_uncertainty(FIXTURE, 200, seed=5, data_dir=mc_bw, sobol=32)
+    outcome = run_uncertainty(FIXTURE, 200, seed=5, data_dir=mc_bw, sobol=16)
     again = outcome.uncertainty
     assert first.statistics.to_csv().encode() == again.statistics.to_csv().encode()
     assert not np.array_equal(uniform_quantiles(5, 3, 5), uniform_quantiles(5, 3, 6))
