@@ -97,7 +97,7 @@ CASES = [
      "amount: 800, unit: kilogram, assumption: test fixture}",
      "amount: 800, unit: kilogram, assumption: test fixture, uncertainty: "
      "{distribution: triangular, minimum: 900, maximum: 1000}}",
-     ["inventory.yaml:", "exchanges[0]", "outside [900.0, 1000.0]"]),
+     ["inventory.yaml:", "exchanges[0]", "800 lies outside the triangular range [900, 1000]"]),
     ("empty file", "study.yaml", None, "", ["study.yaml:", "the file is empty"]),
 ]
 

@@ -30,6 +30,10 @@ _EXPORTS: dict[str, str] = {
     "compare_study": "gpulca.pipeline.compare",
     "compare_variants": "gpulca.pipeline.compare",
     "load_variants": "gpulca.study.variants",
+    # uncertainty: Monte Carlo and Sobol sensitivity
+    "run_uncertainty": "gpulca.pipeline.uncertainty",
+    "compare_uncertainty": "gpulca.pipeline.uncertain_compare",
+    "UncertaintyResult": "gpulca.results.uncertainty",
     # validate files
     "validate_paths": "gpulca.pipeline.validate",
     "ValidationResult": "gpulca.pipeline.validate",
@@ -95,6 +99,8 @@ if TYPE_CHECKING:  # for type checkers and editors; ``name as name`` marks a re-
     from gpulca.pipeline.compare import compare_variants as compare_variants
     from gpulca.pipeline.run import run_resolved as run_resolved
     from gpulca.pipeline.run import run_study as run_study
+    from gpulca.pipeline.uncertain_compare import compare_uncertainty as compare_uncertainty
+    from gpulca.pipeline.uncertainty import run_uncertainty as run_uncertainty
     from gpulca.pipeline.validate import ValidationResult as ValidationResult
     from gpulca.pipeline.validate import validate_paths as validate_paths
     from gpulca.reports.charts import write_charts as write_charts
@@ -104,6 +110,7 @@ if TYPE_CHECKING:  # for type checkers and editors; ``name as name`` marks a re-
     from gpulca.results.result import StudyResult as StudyResult
     from gpulca.results.service import service_frame as service_frame
     from gpulca.results.service import traffic_frame as traffic_frame
+    from gpulca.results.uncertainty import UncertaintyResult as UncertaintyResult
     from gpulca.schemas.scenario import Study as Study
     from gpulca.study.resolve import ResolvedStudy as ResolvedStudy
     from gpulca.study.resolve import load_study as load_study

@@ -33,6 +33,7 @@ from gpulca.cli.errors import report_errors
 from gpulca.cli.output import output_options
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.cli.service import print_service_ranking, service_ranking
+from gpulca.cli.uncertainty import iteration_options, print_variant_uncertainty
 from gpulca.core.vocabulary import format_number, format_percent, impact_heading
 from gpulca.io.atomic import Writer, staged_outputs, write_all
 from gpulca.pipeline.compare import compare_study
@@ -68,9 +69,11 @@ def comparison_writers(result: ComparisonResult) -> dict[str, Writer]:
     return writers
 
 
-def write_comparison(result: ComparisonResult, directory: Path) -> list[Path]:
-    """Write every comparison file into ``directory`` (all or nothing)."""
-    return write_all(directory, comparison_writers(result))
+def write_comparison(result: ComparisonResult, directory: Path,
+                     extra: dict[str, Writer] | None = None) -> list[Path]:
+    """Write every comparison file (and the ``extra`` ones) into ``directory`` (all or
+    nothing)."""
+    return write_all(directory, {**comparison_writers(result), **(extra or {})})
 
 
 def print_comparison(result: ComparisonResult, top: int) -> None:
@@ -127,27 +130,44 @@ def _value(value: object) -> str:
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
               help="How many variants to print (all are written to the CSV files).")
 @report_options
+@iteration_options
 @brightway_options
 @output_options
 @report_errors
 def compare(study: str, output: str | None, top: int, data_dir: str | None,
             project: str, excel_file: str | None, charts_dir: str | None,
-            html_file: str | None) -> ComparisonResult:
+            html_file: str | None, iterations: int | None = None,
+            seed: int = 0) -> ComparisonResult:
     """Compare the variants of STUDY (its `variants:` block) side by side."""
     from gpulca.reports.tables import comparison_inputs
 
+    extra: dict[str, Writer] = {}
+    uncertain = None
     with setup_progress() as progress:
-        result = compare_study(study, data_dir=data_dir, project=project, progress=progress)
+        if iterations is not None:
+            from gpulca.pipeline.uncertain_compare import compare_uncertainty
+
+            uncertain = compare_uncertainty(study, iterations, seed, data_dir, project,
+                                            progress)
+            result = uncertain.comparison
+            extra = {"uncertain-comparison.csv": csv_writer(uncertain.variants)}
+            if not uncertain.ranks.empty:
+                extra["rank-probabilities.csv"] = csv_writer(uncertain.ranks)
+        else:
+            result = compare_study(study, data_dir=data_dir, project=project,
+                                   progress=progress)
     for warning in result.warnings:
         print_warning(warning)
     print_comparison(result, top)
     ranking = service_ranking(result)
     print_service_ranking(ranking)
+    if uncertain is not None:
+        print_variant_uncertainty(uncertain.variants, result.baseline, top)
     # Build the workbook and charts before writing anything: a failure leaves no output.
     results, overrides = comparison_inputs(result)
     reports = prepare_reports(results, excel_file, charts_dir, overrides, html_file)
     directory = Path(output) if output else default_output_dir(result.name)
-    writers = comparison_writers(result)
+    writers = {**comparison_writers(result), **extra}
     if not ranking.empty:
         writers["service.csv"] = csv_writer(ranking)
     with staged_outputs():  # every output appears together, or none does

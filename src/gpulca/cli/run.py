@@ -24,6 +24,7 @@ from gpulca.cli.example import study_argument
 from gpulca.cli.output import output_options
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.cli.service import print_service
+from gpulca.cli.uncertainty import print_uncertainty, uncertainty_frames, uncertainty_options
 from gpulca.core.vocabulary import format_number, format_percent, format_range, impact_heading
 from gpulca.io.atomic import bytes_writer, staged_outputs, write_all
 from gpulca.pipeline.run import run_study
@@ -43,10 +44,12 @@ def default_output_dir(study_name: str) -> Path:
 
 
 def write_results(result: StudyResult, directory: Path,
-                  comparison: pd.DataFrame | None = None) -> list[Path]:
+                  comparison: pd.DataFrame | None = None,
+                  extra: dict[str, pd.DataFrame] | None = None) -> list[Path]:
     """Write ``results.csv`` (tidy scores) and ``audit.csv`` (intermediates), all or nothing;
-    also ``reference.csv`` when the study has published figures (``comparison``)."""
-    frames = {"results.csv": result.scores, "audit.csv": result.audit}
+    also ``reference.csv`` when the study has published figures (``comparison``) and the
+    ``extra`` frames by file name (a Monte Carlo's)."""
+    frames = {"results.csv": result.scores, "audit.csv": result.audit, **(extra or {})}
     if result.contributions is not None:
         frames["contributions.csv"] = result.contributions
     if comparison is not None and len(comparison):
@@ -165,17 +168,27 @@ def print_measured_split(audit: pd.DataFrame) -> None:
               help="Also the processes and elementary flows that make each impact, per phase "
                    "and for the whole study (contributions.csv; a workbook sheet with --excel).")
 @report_options
+@uncertainty_options
 @brightway_options
 @output_options
 @report_errors
 def run(study: str | None, example_name: str | None, output: str | None, data_dir: str | None,
         project: str, excel_file: str | None, charts_dir: str | None,
-        html_file: str | None, contributions: bool = False) -> StudyResult:
+        html_file: str | None, contributions: bool = False, iterations: int | None = None,
+        seed: int = 0, sobol: int = 0) -> StudyResult:
     """Compute the footprint of STUDY (a scenarios/*.yaml file)."""
     study = study_argument(study, example_name)
+    uncertain = None
     with setup_progress() as progress:
-        result = run_study(study, data_dir=data_dir, project=project, progress=progress,
-                           contributions=contributions)
+        if iterations is not None:
+            from gpulca.pipeline.uncertainty import run_uncertainty
+
+            outcome = run_uncertainty(study, iterations, seed, data_dir, project, progress,
+                                      sobol)
+            result, uncertain = outcome.result, outcome.uncertainty
+        else:
+            result = run_study(study, data_dir=data_dir, project=project, progress=progress,
+                               contributions=contributions)
     for warning in result.warnings:
         print_warning(warning)
     print_summary(result)
@@ -184,10 +197,15 @@ def run(study: str | None, example_name: str | None, output: str | None, data_di
     print_service(result, service_frame(result))
     comparison = compare_reference(result)
     print_reference(result, comparison)
+    if uncertain is not None:
+        print_uncertainty(uncertain, result.study.phases,
+                          dict(zip(result.scores["impact"], result.scores["impact_label"],
+                                   strict=False)))
     reports = prepare_reports([result], excel_file, charts_dir, html_file=html_file)
     directory = Path(output) if output else default_output_dir(result.study.name)
     with staged_outputs():  # every output appears together, or none does
-        written = write_results(result, directory, comparison)
+        written = write_results(result, directory, comparison,
+                                uncertainty_frames(uncertain) if uncertain is not None else None)
         written += reports()
     stdout.print(escape("Wrote " + ", ".join(str(p) for p in written)))
     return result

@@ -19,7 +19,7 @@ from typing import Any
 from gpulca.core.errors import InputError, Problem
 from gpulca.engine.project import BIOSPHERE, BUILT_BY_GPULCA, check_project_name
 from gpulca.engine.regional import add_regional_water, ensure_regional_water
-from gpulca.library.inventory import ResolvedExchange, ResolvedLibrary
+from gpulca.library.inventory import ResolvedExchange, ResolvedLibrary, unit_factor
 from gpulca.library.water import layout_hash
 from gpulca.schemas.inventory import ExternalProcessRef
 
@@ -44,7 +44,8 @@ def database_name(resolved: ResolvedLibrary) -> str:
 def _uncertainty_fields(exchange: ResolvedExchange) -> dict[str, Any]:
     if exchange.spec.uncertainty is None:
         return {}
-    return exchange.spec.uncertainty.to_stats_arrays(exchange.amount)
+    return exchange.spec.uncertainty.scaled(unit_factor(exchange)).to_stats_arrays(
+        exchange.amount)
 
 
 def _provenance(spec: Any) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from gpulca.engine.database import (
     ensure_operation_database,
 )
 from gpulca.engine.lock import Notify
+from gpulca.engine.montecarlo import ExchangeKey, MatrixModel, matrix_model
 from gpulca.engine.project import (
     BUILT_BY_GPULCA,
     DEFAULT_PROJECT,
@@ -110,6 +111,13 @@ class Session:
                     ) -> UnitScores:
         """Unit scores of ``codes`` from one bw2calc MultiLCA (for many variants)."""
         return unit_scores(self.bd, import_brightway()[1], database, codes, methods)
+
+    def matrix_model(self, database: str, codes: Iterable[str], methods: MethodSet,
+                     exchanges: Sequence[ExchangeKey] = ()) -> MatrixModel:
+        """The matrices' elements and uncertainty arrays, for Monte Carlo on ``codes``, and
+        where ``exchanges`` are among the elements."""
+        return matrix_model(self.bd, import_brightway()[1], database, list(codes), methods,
+                            exchanges)
 
 
 @contextlib.contextmanager

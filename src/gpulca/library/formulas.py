@@ -124,11 +124,14 @@ def names_in(text: str) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - called
 
 
-def evaluate(text: str, values: Mapping[str, Any]) -> Any:
-    """Evaluate a whitelisted formula with ``values`` (numbers or pint quantities)."""
+def evaluate(text: str, values: Mapping[str, Any],
+             functions: Mapping[str, Callable[..., Any]] | None = None) -> Any:
+    """Evaluate a whitelisted formula with ``values`` (numbers or pint quantities); ``functions``
+    replaces the implementations of the whitelisted functions (same names), e.g. by numpy's
+    element-wise ones for quantities that hold arrays."""
     tree = parse_formula(text)
     try:
-        result = _eval(tree.body, values)
+        result = _eval(tree.body, values, functions or FUNCTIONS)
         magnitude = getattr(result, "magnitude", result)
         if isinstance(magnitude, int | float) and not math.isfinite(magnitude):
             raise FormulaError(f"the result is not a finite number ({magnitude}): a value "
@@ -142,7 +145,8 @@ def evaluate(text: str, values: Mapping[str, Any]) -> Any:
         raise FormulaError(str(exc)) from exc
 
 
-def _eval(node: ast.AST, values: Mapping[str, Any]) -> Any:
+def _eval(node: ast.AST, values: Mapping[str, Any],
+          functions: Mapping[str, Callable[..., Any]] = FUNCTIONS) -> Any:
     if isinstance(node, ast.Constant):
         # floats, never Python's unbounded ints: a power overflows at once instead of
         # computing a number with millions of digits
@@ -152,13 +156,14 @@ def _eval(node: ast.AST, values: Mapping[str, Any]) -> Any:
             raise FormulaError(f"unknown parameter {node.id!r}")
         return values[node.id]
     if isinstance(node, ast.UnaryOp):
-        operand = _eval(node.operand, values)
+        operand = _eval(node.operand, values, functions)
         return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.BinOp):
-        return _BINARY[type(node.op)](_eval(node.left, values), _eval(node.right, values))
+        return _BINARY[type(node.op)](_eval(node.left, values, functions),
+                                      _eval(node.right, values, functions))
     if isinstance(node, ast.Call):
         assert isinstance(node.func, ast.Name)
-        return FUNCTIONS[node.func.id](*(_eval(arg, values) for arg in node.args))
+        return functions[node.func.id](*(_eval(arg, values, functions) for arg in node.args))
     raise FormulaError(f"{type(node).__name__} is not allowed in a formula")
 
 

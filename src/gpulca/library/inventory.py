@@ -353,8 +353,9 @@ def _resolve_exchange(located: Located, index: int, exchange: Exchange, library:
         target, target_unit = code, library.process(code).unit
     try:
         amount = _exchange_amount(exchange, values, target_unit)
-        if exchange.uncertainty is not None:
-            exchange.uncertainty.to_stats_arrays(amount)
+        if exchange.uncertainty is not None:  # stated in the exchange's own unit
+            factor = amount / exchange.amount if exchange.amount else 1.0
+            exchange.uncertainty.scaled(factor).to_stats_arrays(amount)
     except (FormulaError, UnitProblem, ValueError) as exc:
         key = "formula" if exchange.formula else "unit"
         problems.append(located.problem(where + (key,), str(exc),
@@ -364,6 +365,14 @@ def _resolve_exchange(located: Located, index: int, exchange: Exchange, library:
         "biosphere" if exchange.biosphere else "technosphere", target, amount, target_unit,
         float(exchange.amount) if exchange.amount is not None else float("nan"),
         exchange.unit, exchange.formula, exchange)
+
+
+def unit_factor(exchange: ResolvedExchange) -> float:
+    """Amount in the target's unit / amount as written (1 for a formula): the factor that
+    brings the exchange's uncertainty, stated in its own unit, to the target's unit."""
+    if exchange.formula is not None or not exchange.source_amount:
+        return 1.0
+    return exchange.amount / exchange.source_amount
 
 
 # -- step 5: catalogue references -----------------------------------------------------------------

@@ -37,6 +37,7 @@ from gpulca.core.vocabulary import (
     variant_colours,
 )
 from gpulca.reports import tables as rp
+from gpulca.reports.uncertainty import uncertainty_figures
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -349,6 +350,7 @@ def chart_figures(report: rp.ReportData) -> dict[str, Figure]:
     figures["overview"] = overview_figure(report)
     if report.has_variants:
         figures["variants_relative"] = variants_figure(report)
+    figures.update(uncertainty_figures(report))  # with --uncertainty only
     return figures
 
 

@@ -43,6 +43,7 @@ from gpulca.core.vocabulary import (
 )
 from gpulca.io.atomic import write_bytes_atomic
 from gpulca.reports import tables as rp
+from gpulca.reports.uncertainty import write_uncertainty_sheet
 from gpulca.reports.xlsx import (  # noqa: F401 - safe_text, FORMULA_TRIGGERS, ZIP_DATE: public here
     CHART_ROWS,
     FORMULA_TRIGGERS,
@@ -612,6 +613,7 @@ def build_workbook(report: rp.ReportData) -> Any:
             write(sheets[name], report)
     for extra in _extra_sheets(report):
         _resolve(extra.build)(sheets[extra.name], report)
+    write_uncertainty_sheet(workbook, report)  # with --uncertainty only
     _properties(workbook, report)
     return workbook
 

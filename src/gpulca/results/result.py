@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -13,6 +13,9 @@ from gpulca.model.operation import OperationModel
 from gpulca.model.translate import Demand
 from gpulca.study.resolve import ResolvedStudy
 from gpulca.study.variants.expand import AppliedOverride
+
+if TYPE_CHECKING:
+    from gpulca.results.uncertainty import UncertaintyResult
 
 
 @dataclass
@@ -42,3 +45,5 @@ class StudyResult:
     contributions: pd.DataFrame | None = None
     """With ``contributions=True``: the processes and elementary flows that make each impact,
     per phase and for the whole study (:mod:`gpulca.results.contributions`)."""
+    uncertainty: UncertaintyResult | None = None
+    """The run's Monte Carlo (``--uncertainty``), drawn in the Uncertainty sheet and charts."""

@@ -167,7 +167,33 @@ class Uncertainty(StrictModel):
             raise ValueError(f"a {self.distribution} distribution needs {needed} (exactly)")
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             raise ValueError(f"minimum {self.minimum} is above maximum {self.maximum}")
+        if self.distribution in ("uniform", "triangular") and self.minimum == self.maximum:
+            raise ValueError(f"zero spread: minimum and maximum are both {self.minimum}; "
+                             "give a range, or leave the uncertainty out (the value is fixed)")
         return self
+
+    def scaled(self, factor: float) -> Uncertainty:
+        """The same distribution for the value times ``factor`` (> 0): a unit conversion of
+        an exchange's amount to its target's unit (a lognormal's spread does not change)."""
+        if factor == 1.0 or not math.isfinite(factor) or factor <= 0:
+            return self
+        return self.model_copy(update={
+            name: getattr(self, name) * factor for name in ("sd", "minimum", "maximum")
+            if getattr(self, name) is not None})
+
+    def problem_with(self, value: float) -> str | None:
+        """What is wrong with this distribution around ``value`` (in the same unit), if
+        anything: a value outside a uniform or triangular range (a triangular's mode), or a
+        lognormal on a value that is not positive."""
+        if self.distribution == "lognormal" and value <= 0:
+            return f"a lognormal distribution needs a positive value; got {value:g}"
+        if self.minimum is not None and self.maximum is not None and not (
+            self.minimum <= value <= self.maximum
+        ):
+            what = "mode (the value)" if self.distribution == "triangular" else "value"
+            return (f"the {what} {value:g} lies outside the {self.distribution} range "
+                    f"[{self.minimum:g}, {self.maximum:g}]")
+        return None
 
     def to_stats_arrays(self, amount: float) -> dict[str, float | int | bool | None]:
         """Return the stats_arrays fields for an exchange of this ``amount``."""
@@ -234,3 +260,26 @@ class SourcedValue(Provenance):
         if isinstance(value, float | int) and not math.isfinite(value):
             raise ValueError(f"{value} is not a finite number")
         return value
+
+    @model_validator(mode="after")
+    def uncertainty_fits_value(self) -> SourcedValue:
+        """The distribution is around the value as written (``"6 year"``: in years)."""
+        magnitude = written_magnitude(self.value)
+        if self.uncertainty is not None and magnitude is not None:
+            message = self.uncertainty.problem_with(magnitude)
+            if message is not None:
+                raise ValueError(message)
+        return self
+
+
+def written_magnitude(value: float | str | None) -> float | None:
+    """The number of a value as written (``"6 year"`` -> 6.0); None when it does not parse
+    (the unit check reports that)."""
+    if value is None or isinstance(value, int | float):
+        return None if value is None else float(value)
+    from gpulca.core.units import UnitProblem, parse_quantity
+
+    try:
+        return float(parse_quantity(value).magnitude)
+    except (UnitProblem, ValueError, TypeError):
+        return None

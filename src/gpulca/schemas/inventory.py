@@ -25,6 +25,7 @@ from gpulca.schemas.common import (
     StrictModel,
     ZoneId,
     plausible,
+    written_magnitude,
 )
 
 ParameterName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
@@ -90,6 +91,10 @@ class Exchange(Provenance):
             raise ValueError("an exchange needs exactly one of 'technosphere' and 'biosphere'")
         if (self.amount is None) == (self.formula is None):
             raise ValueError("an exchange needs exactly one of 'amount' and 'formula'")
+        if self.uncertainty is not None and self.amount is not None:
+            message = self.uncertainty.problem_with(self.amount)
+            if message is not None:
+                raise ValueError(message)
         return self
 
 
@@ -117,6 +122,11 @@ class Parameter(Provenance):
     def value_or_formula(self) -> Parameter:
         if (self.value is None) == (self.formula is None):
             raise ValueError("a parameter needs exactly one of 'value' and 'formula'")
+        magnitude = written_magnitude(self.value)
+        if self.uncertainty is not None and magnitude is not None:
+            message = self.uncertainty.problem_with(magnitude)
+            if message is not None:
+                raise ValueError(message)
         return self
 
 

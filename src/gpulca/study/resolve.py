@@ -55,6 +55,8 @@ class AssumptionRecord:
     uncertainty: str | None
     origin: str
     """The file (and line) the value was read from."""
+    written: float | str | None = None
+    """The value as written (``"6 year"``), whose unit its ``uncertainty`` is expressed in."""
 
 
 @dataclass
@@ -127,7 +129,7 @@ class _Resolver:
             key or parameter.key, value, parameter.unit or "", sourced.source or
             f"assumption: {sourced.assumption}", sourced.quality,
             sourced.uncertainty.model_dump_json(exclude_none=True)
-            if sourced.uncertainty else None, f"{origin_lines.file}:{line}"))
+            if sourced.uncertainty else None, f"{origin_lines.file}:{line}", sourced.value))
         return value
 
     def lookup(self, table: dict[str, Located], key: str, path: tuple[str | int, ...],
