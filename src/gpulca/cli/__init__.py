@@ -22,6 +22,7 @@ def main(debug: bool) -> None:
 def _register() -> None:
     from gpulca.cli.compare import compare
     from gpulca.cli.example import example
+    from gpulca.cli.export import export
     from gpulca.cli.ingest import ingest
     from gpulca.cli.init import init
     from gpulca.cli.list import list_cmd
@@ -37,6 +38,7 @@ def _register() -> None:
     main.add_command(list_cmd)
     main.add_command(example)
     main.add_command(init)
+    main.add_command(export)
 
 
 _register()
