@@ -35,9 +35,11 @@ def test_export_reimports_with_identical_scores(module_bw: Path, bw_dir: Path, t
     study = repo / "scenarios" / "example.yaml"
     expected = run_study(study, data_dir=module_bw).scores.groupby("impact")["score"].sum()
     result = export_study(study, tmp_path / "out", data_dir=module_bw)
-    assert [p.name.startswith("lci-") and p.suffix == ".xlsx" for p in result.files] == \
-        [True] * 3
-    water, library, foreground = result.files
+    workbooks = [p for p in result.files if p.suffix == ".xlsx"]
+    assert [p.name.startswith("lci-") for p in workbooks] == [True] * 3
+    water, library, foreground = workbooks
+    package = next(p for p in result.files if p.name.endswith(".olca-jsonld.zip"))
+    check_olca_package(package)
     fresh = tmp_path / "fresh"
     shutil.copytree(bw_dir, fresh)  # a project with the background only, as `gpulca setup`
     previous_dir, previous_project = Path(bd.projects._base_data_dir), bd.projects.current
@@ -66,3 +68,21 @@ def test_export_reimports_with_identical_scores(module_bw: Path, bw_dir: Path, t
         bd.projects.change_base_directories(previous_dir, project_name=previous_project,
                                             update=False)
     assert water.name == "lci-gpulca-water-regional.xlsx"
+
+
+def check_olca_package(path: Path) -> None:
+    """Read the JSON-LD package back: every exchange names a flow of the package (or a
+    biosphere3 elementary flow it carries), one quantitative reference per process, and every
+    default provider is a process of the package."""
+    from gpulca.engine.olca import read_olca_package
+
+    flows, processes = read_olca_package(path)
+    assert len(processes) > 100 and any(p.name.endswith("whole study")
+                                        for p in processes.values())
+    for process in processes.values():
+        exchanges = process.exchanges or []
+        assert sum(bool(e.is_quantitative_reference) for e in exchanges) == 1, process.name
+        for exchange in exchanges:
+            assert exchange.flow.id in flows and exchange.unit is not None
+            if exchange.default_provider is not None:
+                assert exchange.default_provider.id in processes

@@ -19,11 +19,12 @@ from gpulca.pipeline.export import export_study
 @brightway_options
 @report_errors
 def export(study: str, output: str | None, data_dir: str | None, project: str) -> None:
-    """Export STUDY's inventory in bw2io's Excel format, one workbook per database.
+    """Export STUDY's inventory for Brightway and openLCA.
 
-    The workbooks are the regional water flows, the inventory library and the study's
-    foreground (one process per research phase and the whole study). Import them, in that
-    order, with bw2io's ExcelImporter into a project that has biosphere3 (docs/export.md).
+    bw2io Excel workbooks, one per database: the regional water flows, the inventory library
+    and the study's foreground (one process per research phase and the whole study); import
+    them in that order with bw2io's ExcelImporter (docs/export.md). And an openLCA JSON-LD
+    package (<study>.olca-jsonld.zip) of the library and the foreground.
     """
     directory = Path(output) if output else Path("gpulca-export") / Path(study).stem
     with setup_progress() as progress:
