@@ -23,6 +23,7 @@ def _register() -> None:
     from gpulca.cli.audit import audit
     from gpulca.cli.compare import compare
     from gpulca.cli.example import example
+    from gpulca.cli.export import export
     from gpulca.cli.hourly import hourly
     from gpulca.cli.ingest import ingest
     from gpulca.cli.init import init
@@ -43,6 +44,7 @@ def _register() -> None:
     main.add_command(audit)
     main.add_command(hourly)
     main.add_command(scope2)
+    main.add_command(export)
 
 
 _register()
