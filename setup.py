@@ -1,4 +1,5 @@
-"""Build hook: the wheel carries the top-level ``inventories/``, ``methods/`` and ``scenarios/``.
+"""Build hook: the wheel carries the top-level ``inventories/``, ``methods/``, ``scenarios/``
+and ``data/`` (the curated tables and the alternatives that ``gpulca audit`` reads).
 
 They stay at the top of the repository, where users and contributors know them; at build time
 they are copied into the package as ``gpulca/_shipped/`` (read by
@@ -14,7 +15,7 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-SHIPPED = ("inventories", "methods", "scenarios")
+SHIPPED = ("inventories", "methods", "scenarios", "data")
 
 
 class BuildWithShippedData(build_py):

@@ -93,7 +93,8 @@ def test_installed_wheel_works_in_an_empty_folder(tmp_path: Path) -> None:
         "    out[' '.join(args)] = [r.exit_code, r.output]\n"
         "print(json.dumps(out))\n")
     commands = [["example"], ["list", "zones", "--format", "csv"], ["example", "moshi-like"],
-                ["validate", "moshi-like.yaml"], ["init", "mine.yaml"], ["validate", "mine.yaml"]]
+                ["validate", "moshi-like.yaml"], ["init", "mine.yaml"], ["validate", "mine.yaml"],
+                ["audit"]]
     done = subprocess.run([sys.executable, "-c", script, json.dumps(commands)], cwd=empty,
                           env={**os.environ, "PYTHONPATH": str(target)}, capture_output=True,
                           text=True, check=True)
@@ -106,6 +107,7 @@ def test_installed_wheel_works_in_an_empty_folder(tmp_path: Path) -> None:
     assert (empty / "moshi-like.yaml").is_file()
     assert "OK: no problems" in out["validate moshi-like.yaml"][1]
     assert "OK: no problems" in out["validate mine.yaml"][1]
+    assert "gpulca/_shipped/data/curated/alternatives.yaml" in names  # what audit reads
     schema_line = (empty / "mine.yaml").read_text().splitlines()[0]
     assert schema_line.endswith("/gpulca/data/schemas/study.schema.json")
     assert str(target) in schema_line
