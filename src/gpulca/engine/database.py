@@ -245,7 +245,12 @@ def ensure_operation_database(bd: ModuleType, inventory: str,
     check_project_name(bd.projects.current)
     name = operation_database_name(inventory, processes)
     meta = bd.databases.get(name) if name in bd.databases else None
-    if meta and meta.get("gpulca_complete"):
+    # Its exchanges point at the inventory's node ids: an inventory database written again
+    # (e.g. removed by a failed run, then rebuilt) has new ids, so the operation database
+    # written against the old one is stale.
+    inventory_built = bd.databases[inventory].get("gpulca_built_at", "")
+    if meta and meta.get("gpulca_complete") and \
+            meta.get("gpulca_inventory_built_at") == inventory_built:
         return name
     check_operation_inputs(inventory, processes, node_ids(inventory))
     import datetime
@@ -257,6 +262,7 @@ def ensure_operation_database(bd: ModuleType, inventory: str,
             database = bd.Database(name)
             database.register(**{BUILT_BY_GPULCA: True, "gpulca_complete": False,
                                  "gpulca_inventory": inventory,
+                                 "gpulca_inventory_built_at": inventory_built,
                                  "gpulca_built_at": datetime.datetime.now(
                                      datetime.UTC).isoformat()})
             with _quiet_geocollections():

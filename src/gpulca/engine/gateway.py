@@ -104,8 +104,14 @@ class Session:
 
     def write_operation(self, inventory: str,
                         processes: Mapping[str, Mapping[str, Any]]) -> str:
-        """Write a study's operation processes (linked to ``inventory``); their database."""
-        return ensure_operation_database(self.bd, inventory, processes)
+        """Write a study's operation processes (linked to ``inventory``); their database.
+        Written here, it is removed again with the inventory database if the run fails."""
+        before = {name: meta.get("gpulca_built_at") for name, meta in self.bd.databases.items()}
+        name = ensure_operation_database(self.bd, inventory, processes)
+        if before.get(name) != self.bd.databases[name].get("gpulca_built_at"):
+            self.created.append(name)
+            _written_by_this_process.append((self.data_dir, self.project, name))
+        return name
 
     def unit_scores(self, database: str, codes: Iterable[str], methods: MethodSet
                     ) -> UnitScores:
