@@ -592,8 +592,12 @@ def test_libreoffice_opens_the_workbook(workbook_file: Path, tmp_path: Path) -> 
     wrapped = [str(c.value) for row in summary.iter_rows() for c in row
                if c.alignment.wrap_text and isinstance(c.value, str) and len(c.value) > 60]
     assert wrapped
+    # Compared without spaces and hyphens: a long token (a path) may break across lines at a
+    # '-', which pdftotext then drops (cooling-tower-withdrawal -> cooling-towerwithdrawal):
+    # that is wrapping, not clipping.
+    joined = "".join(text.split()).replace("-", "")
     for value in wrapped:
-        assert value.split()[-1] in text, value
+        assert value.split()[-1].replace("-", "") in joined, value
 
 
 def test_cli_run_writes_excel_and_charts(module_bw: Path, tmp_path: Path) -> None:
