@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,9 +21,10 @@ from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
 from gpulca.io.atomic import Writer
 from gpulca.io.csvsafe import formula_safe_cell
 
-# Without a terminal (pipes, CI logs) rich would wrap tables at 80 columns.
+# Without a terminal (pipes, CI logs) rich would wrap tables at 80 columns; a COLUMNS set by
+# the user still wins (rich reads it).
 stdout = Console(highlight=False, soft_wrap=False,
-                 width=None if sys.stdout.isatty() else 160)
+                 width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 stderr = Console(stderr=True, highlight=False)
 
 
