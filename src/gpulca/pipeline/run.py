@@ -237,10 +237,14 @@ def study_result(study: ResolvedStudy, quantities: list[RowQuantities],
         raise InputError(problems)
     database, project, data_dir = where
     return StudyResult(study, frame, audit_frame(study.name, variant, quantities), demands,
-                       database, project, data_dir, variant,
-                       study.warnings + zero_energy_warnings(demands)
-                       + withdrawal_warnings(study, demands), list(overrides),
-                       dict(method_metadata or {}))
+                       database, project, data_dir, variant, result_warnings(study, demands),
+                       list(overrides), dict(method_metadata or {}))
+
+
+def result_warnings(study: ResolvedStudy, demands: dict[str, dict[str, Demand]]) -> list[str]:
+    """The warnings of a result: the study's own, phases without electricity and water
+    withdrawal counted as consumption."""
+    return study.warnings + zero_energy_warnings(demands) + withdrawal_warnings(study, demands)
 
 
 def run_study(study: str | Path | Study | Mapping[str, Any],

@@ -20,17 +20,26 @@ rank           1 = the lowest score of this impact among all variants (ties shar
 ``parameters``: the resolved site and hardware of every variant (variant, parameter, value,
 unit, source). ``differences``: the parameters that differ from the baseline (variant,
 parameter, unit, baseline_value, value, source).
+
+Every variant's scores are one array (:class:`VariantScores`: one row per (variant, phase,
+life-cycle stage) demand vector, one column per impact category), from which the tidy scores
+frame and the comparison frame are built column-wise; a variant's :class:`StudyResult` (its own
+frames and audit trail) is built only when it is read (:class:`VariantResults`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from gpulca.core.parameters import PARAMETERS, display_value
+from gpulca.results.frames import SCORE_COLUMNS, functional_unit_name
 from gpulca.results.result import StudyResult
 from gpulca.study.variants import ResolvedVariant, VariantStudy
 
@@ -41,6 +50,109 @@ PARAMETER_COLUMNS = ("variant", "parameter", "value", "unit", "source")
 DIFFERENCE_COLUMNS = ("variant", "parameter", "unit", "baseline_value", "value", "source")
 
 
+class VariantResults(Mapping[str, StudyResult]):
+    """Every variant's :class:`StudyResult` by name, in report order, each built (and kept) the
+    first time it is read: iterating the names or counting them builds nothing."""
+
+    def __init__(self, names: Sequence[str], build: Callable[[str], StudyResult]) -> None:
+        self._names = list(names)
+        self._index = set(self._names)
+        self._build = build
+        self._built: dict[str, StudyResult] = {}
+
+    def __getitem__(self, name: str) -> StudyResult:
+        if name not in self._built:
+            if name not in self._index:
+                raise KeyError(name)
+            self._built[name] = self._build(name)
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._index
+
+
+@dataclass(frozen=True)
+class VariantScores:
+    """Every variant's scores in one array, with what each row and column is.
+
+    Row ``r`` is the demand vector of (variant, phase, life-cycle stage); the rows of variant
+    ``v`` (:attr:`variants` order) are ``offsets[v]:offsets[v + 1]``, its phases in study order,
+    each with every stage. Column ``m`` is impact category :attr:`impacts` ``[m]``.
+    """
+
+    variants: tuple[str, ...]
+    scenarios: tuple[str, ...]
+    """The study name of each variant."""
+    offsets: np.ndarray
+    phases: np.ndarray
+    """Phase id of each row (object array)."""
+    phase_labels: np.ndarray
+    stages: np.ndarray
+    impacts: tuple[str, ...]
+    impact_labels: tuple[str, ...]
+    methods: tuple[str, ...]
+    """Each impact's Brightway method, its name parts joined by `` | ``."""
+    units: tuple[str, ...]
+    scores: np.ndarray
+    """``rows x impacts`` [the impact's unit]."""
+
+    def rows_of(self, variant: int) -> slice:
+        return slice(int(self.offsets[variant]), int(self.offsets[variant + 1]))
+
+    def variant_scores(self, variant: int) -> dict[tuple[str, str], float]:
+        """One variant's scores keyed like :func:`gpulca.engine.solve.solve`: (impact id,
+        functional unit name)."""
+        rows = self.rows_of(variant)
+        block = self.scores[rows]
+        return {(impact, functional_unit_name(phase, stage)): float(block[r, m])
+                for r, (phase, stage) in enumerate(zip(self.phases[rows], self.stages[rows],
+                                                       strict=True))
+                for m, impact in enumerate(self.impacts)}
+
+    def frame(self) -> pd.DataFrame:
+        """The tidy scores frame of every variant (columns :data:`SCORE_COLUMNS` of
+        :mod:`gpulca.results.frames`), built column-wise: equal to the per-variant frames
+        concatenated in variant order."""
+        count = len(self.impacts)
+        per_variant = np.diff(self.offsets) * count
+
+        def each_row(values: np.ndarray) -> np.ndarray:
+            return np.repeat(values, count)
+
+        def each_impact(values: Sequence[str]) -> np.ndarray:
+            return np.tile(np.array(values, dtype=object), len(self.phases))
+
+        columns = {
+            "scenario": np.repeat(np.array(self.scenarios, dtype=object), per_variant),
+            "variant": np.repeat(np.array(self.variants, dtype=object), per_variant),
+            "phase": each_row(self.phases), "phase_label": each_row(self.phase_labels),
+            "stage": each_row(self.stages), "impact": each_impact(self.impacts),
+            "impact_label": each_impact(self.impact_labels),
+            "method": each_impact(self.methods),
+            "score": self.scores.reshape(-1).astype(float, copy=True),
+            "unit": each_impact(self.units),
+        }
+        return pd.DataFrame({name: columns[name] for name in SCORE_COLUMNS})
+
+    def totals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each variant's total of each impact over its phases and stages: (variant index,
+        impact index, total), in variant then impact order. Summed by pandas' grouped sum in
+        row order, exactly as a groupby of each variant's frame by impact."""
+        count = len(self.impacts)
+        rows = len(self.phases)
+        variant_of_row = np.repeat(np.arange(len(self.variants)), np.diff(self.offsets))
+        keys = np.repeat(variant_of_row, count) * count + np.tile(np.arange(count), rows)
+        sums = pd.Series(self.scores.reshape(-1)).groupby(keys, sort=False).sum()
+        index = sums.index.to_numpy()
+        return index // count, index % count, sums.to_numpy(dtype=float)
+
+
 @dataclass
 class ComparisonResult:
     """Every variant's result, the comparison frames and the run's context."""
@@ -49,8 +161,10 @@ class ComparisonResult:
     file: Path
     baseline: str
     variants: VariantStudy
-    results: dict[str, StudyResult]
-    """By variant name, in report order (base first)."""
+    results: Mapping[str, StudyResult]
+    """By variant name, in report order (base first); from :func:`compare_variants
+    <gpulca.pipeline.compare.compare_variants>` a :class:`VariantResults`, each variant's
+    result built when first read."""
     comparison: pd.DataFrame
     overrides: pd.DataFrame
     parameters: pd.DataFrame
@@ -59,10 +173,14 @@ class ComparisonResult:
     project: str
     data_dir: Path
     warnings: list[str] = field(default_factory=list)
+    score_array: VariantScores | None = None
+    """Every variant's scores in one array, when the comparison was built from it."""
 
-    @property
+    @cached_property
     def scores(self) -> pd.DataFrame:
         """Every variant's tidy scores frame (see :mod:`gpulca.results.frames`), concatenated."""
+        if self.score_array is not None:
+            return self.score_array.frame()
         return pd.concat([r.scores for r in self.results.values()], ignore_index=True)
 
     def totals(self, value: str = "score") -> pd.DataFrame:
@@ -89,7 +207,30 @@ def comparison_frame(variants: VariantStudy, results: dict[str, StudyResult]) ->
             records.append((result.study.name, name, variants.variants[name].kind, impact,
                             labels[impact], units[impact], float(score)))
     table = pd.DataFrame.from_records(records, columns=list(COMPARISON_COLUMNS[:7]))
-    baseline = table[table["variant"] == variants.baseline].set_index("impact")["score"]
+    return _with_changes(table, variants.baseline)
+
+
+def comparison_frame_from_scores(variants: VariantStudy, array: VariantScores) -> pd.DataFrame:
+    """The long comparison frame (columns :data:`COMPARISON_COLUMNS`) from every variant's
+    score array, column-wise: equal to :func:`comparison_frame` of the per-variant results."""
+    variant, impact, totals = array.totals()
+    kinds = [variants.variants[name].kind for name in array.variants]
+
+    def pick(values: Sequence[str], index: np.ndarray) -> np.ndarray:
+        picked: np.ndarray = np.array(values, dtype=object)[index]
+        return picked
+
+    table = pd.DataFrame({
+        "scenario": pick(array.scenarios, variant), "variant": pick(array.variants, variant),
+        "kind": pick(kinds, variant), "impact": pick(array.impacts, impact),
+        "impact_label": pick(array.impact_labels, impact), "unit": pick(array.units, impact),
+        "score": totals})
+    return _with_changes(table, variants.baseline)
+
+
+def _with_changes(table: pd.DataFrame, baseline_name: str) -> pd.DataFrame:
+    """Add the baseline, change, change_pct and rank columns to variant totals."""
+    baseline = table[table["variant"] == baseline_name].set_index("impact")["score"]
     table["baseline"] = table["impact"].map(baseline).astype(float)
     table["change"] = table["score"] - table["baseline"]
     denominator = table["baseline"].where(table["baseline"] != 0)
