@@ -13,7 +13,7 @@ are shared by all variants. The result and its frames: :mod:`gpulca.results.comp
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from gpulca.core.vocabulary import STAGES
 from gpulca.engine.gateway import open_session
 from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
 from gpulca.engine.unitscores import UnitScores
+from gpulca.library.water import withdrawal_is_consumption
 from gpulca.model.translate import Demand, phase_demands
 from gpulca.pipeline.run import (
     activity_quantities,
@@ -34,6 +35,7 @@ from gpulca.results.comparison import (
     ComparisonResult,
     VariantResults,
     VariantScores,
+    all_variant_parameters,
     comparison_frame,
     comparison_frame_from_scores,
     differences_frame,
@@ -104,15 +106,35 @@ def compare_variants(variants: VariantStudy, data_dir: str | Path | None = None,
             if not bool(np.all(np.isfinite(block)) and np.all(block >= 0)):
                 results[name]
     base = variants.base.study
-    warnings = list(dict.fromkeys(
-        w for name, (_, demands) in translated.items()
-        for w in result_warnings(variants.variants[name].study, demands)))
+    warnings = variant_warnings(variants, translated)
+    parameters = all_variant_parameters(variants)
     return ComparisonResult(
         name=base.name, file=base.file, baseline=variants.baseline, variants=variants,
         results=results, comparison=comparison_frame_from_scores(variants, array),
-        overrides=overrides_frame(variants), parameters=parameters_frame(variants),
-        differences=differences_frame(variants), database=where[0], project=where[1],
-        data_dir=where[2], warnings=warnings, score_array=array)
+        overrides=overrides_frame(variants), parameters=parameters_frame(variants, parameters),
+        differences=differences_frame(variants, parameters), database=where[0],
+        project=where[1], data_dir=where[2], warnings=warnings, score_array=array)
+
+
+def variant_warnings(variants: VariantStudy,
+                     translated: Mapping[str, tuple[Any, dict[str, dict[str, Demand]]]]
+                     ) -> list[str]:
+    """Every variant's result warnings, each once, in variant order; whether a process's
+    water withdrawal equals its consumption is looked up once per library and process."""
+    known: dict[tuple[int, str], bool] = {}
+
+    def lookup(library: Any) -> Callable[[str], bool]:
+        def consumption_only(code: str) -> bool:
+            key = (id(library), code)
+            if key not in known:
+                known[key] = withdrawal_is_consumption(library, code)
+            return known[key]
+        return consumption_only
+
+    return list(dict.fromkeys(
+        w for name, (_, demands) in translated.items()
+        for w in result_warnings(variants.variants[name].study, demands,
+                                 lookup(variants.variants[name].study.library))))
 
 
 def score_array(variants: VariantStudy,

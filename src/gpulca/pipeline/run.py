@@ -14,7 +14,7 @@ project has its background and the inventory database (:mod:`gpulca.engine.proje
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -143,10 +143,12 @@ def check_operation_scores(scores: Scores, demands: dict[str, dict[str, Demand]]
                                   f"{whole!r} but the stages sum to {sum(parts)!r}")
 
 
-def withdrawal_warnings(study: ResolvedStudy, demands: dict[str, dict[str, Demand]]
-                        ) -> list[str]:
+def withdrawal_warnings(study: ResolvedStudy, demands: dict[str, dict[str, Demand]],
+                        consumption_only: Callable[[str], bool] | None = None) -> list[str]:
     """Off-site water withdrawal is never equal to consumption silently: each electricity
-    process demanded whose source gives consumption only is named."""
+    process demanded whose source gives consumption only is named. ``consumption_only``
+    (code -> bool) replaces :func:`~gpulca.library.water.withdrawal_is_consumption` on the
+    study's library, e.g. with one that remembers its answers over many variants."""
     if WITHDRAWAL_METHOD not in {c.method for c in study.methods.impact_categories}:
         return []
     warnings = []
@@ -156,7 +158,8 @@ def withdrawal_warnings(study: ResolvedStudy, demands: dict[str, dict[str, Deman
                         "withdrawal WUE (site.wue_withdrawal): a lower bound")
     codes = dict.fromkeys(code for stages in demands.values()
                           for code in stages.get("electricity", {}))
-    lower = [code for code in codes if withdrawal_is_consumption(study.library, code)]
+    lower = [code for code in codes if consumption_only(code)] if consumption_only else \
+        [code for code in codes if withdrawal_is_consumption(study.library, code)]
     if not lower:
         return warnings
     return warnings + [f"water withdrawal: off-site (electricity generation) withdrawal of "
@@ -241,10 +244,12 @@ def study_result(study: ResolvedStudy, quantities: list[RowQuantities],
                        list(overrides), dict(method_metadata or {}))
 
 
-def result_warnings(study: ResolvedStudy, demands: dict[str, dict[str, Demand]]) -> list[str]:
+def result_warnings(study: ResolvedStudy, demands: dict[str, dict[str, Demand]],
+                    consumption_only: Callable[[str], bool] | None = None) -> list[str]:
     """The warnings of a result: the study's own, phases without electricity and water
-    withdrawal counted as consumption."""
-    return study.warnings + zero_energy_warnings(demands) + withdrawal_warnings(study, demands)
+    withdrawal counted as consumption (see :func:`withdrawal_warnings`)."""
+    return study.warnings + zero_energy_warnings(demands) + \
+        withdrawal_warnings(study, demands, consumption_only)
 
 
 def run_study(study: str | Path | Study | Mapping[str, Any],

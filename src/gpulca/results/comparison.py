@@ -120,23 +120,27 @@ class VariantScores:
         :mod:`gpulca.results.frames`), built column-wise: equal to the per-variant frames
         concatenated in variant order."""
         count = len(self.impacts)
-        per_variant = np.diff(self.offsets) * count
+        rows = len(self.phases)
+        variant_of_row = np.repeat(np.arange(len(self.variants)), np.diff(self.offsets))
+        each_impact = np.tile(np.arange(count), rows)
 
-        def each_row(values: np.ndarray) -> np.ndarray:
-            return np.repeat(values, count)
-
-        def each_impact(values: Sequence[str]) -> np.ndarray:
-            return np.tile(np.array(values, dtype=object), len(self.phases))
+        def column(values: Sequence[str] | np.ndarray, index: np.ndarray) -> pd.Series:
+            # each distinct text made a string once, then taken by index (as from_records'
+            # string column, without converting every cell)
+            uniques, codes = np.unique(np.asarray(values, dtype=object), return_inverse=True)
+            return pd.Series(pd.array(list(uniques), dtype="str").take(codes[index]))
 
         columns = {
-            "scenario": np.repeat(np.array(self.scenarios, dtype=object), per_variant),
-            "variant": np.repeat(np.array(self.variants, dtype=object), per_variant),
-            "phase": each_row(self.phases), "phase_label": each_row(self.phase_labels),
-            "stage": each_row(self.stages), "impact": each_impact(self.impacts),
-            "impact_label": each_impact(self.impact_labels),
-            "method": each_impact(self.methods),
-            "score": self.scores.reshape(-1).astype(float, copy=True),
-            "unit": each_impact(self.units),
+            "scenario": column(self.scenarios, np.repeat(variant_of_row, count)),
+            "variant": column(self.variants, np.repeat(variant_of_row, count)),
+            "phase": column(self.phases, np.repeat(np.arange(rows), count)),
+            "phase_label": column(self.phase_labels, np.repeat(np.arange(rows), count)),
+            "stage": column(self.stages, np.repeat(np.arange(rows), count)),
+            "impact": column(self.impacts, each_impact),
+            "impact_label": column(self.impact_labels, each_impact),
+            "method": column(self.methods, each_impact),
+            "score": pd.Series(self.scores.reshape(-1).astype(float, copy=True)),
+            "unit": column(self.units, each_impact),
         }
         return pd.DataFrame({name: columns[name] for name in SCORE_COLUMNS})
 
@@ -246,11 +250,17 @@ def overrides_frame(variants: VariantStudy) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=list(OVERRIDE_COLUMNS))
 
 
-def variant_parameters(variant: ResolvedVariant) -> dict[str, tuple[Any, str, str | None]]:
+VariantParameters = dict[str, tuple[Any, str, str | None]]
+"""A variant's resolved parameters: name -> (value, unit, source)."""
+
+
+def variant_parameters(variant: ResolvedVariant,
+                       shown: dict[tuple[str, Any], Any] | None = None) -> VariantParameters:
     """The resolved site and default hardware of a variant: name -> (value, unit, source).
 
     Names, units and the conversion to the unit people read (a lifetime in years) come from the
-    parameter table (:data:`gpulca.core.parameters.PARAMETERS`).
+    parameter table (:data:`gpulca.core.parameters.PARAMETERS`). ``shown`` remembers converted
+    values by (parameter key, value) over many variants.
     """
     study = variant.study
     site, spec = study.site, study.study
@@ -280,26 +290,47 @@ def variant_parameters(variant: ResolvedVariant) -> dict[str, tuple[Any, str, st
     for key, (value, source_key) in values.items():
         parameter = PARAMETERS[key]
         source = None if source_key is None else sources.get(source_key, defaults.get(key))
-        rows[parameter.name] = (display_value(parameter, value), parameter.unit_symbol, source)
+        if shown is None:
+            display = display_value(parameter, value)
+        else:
+            if (key, value) not in shown:
+                shown[(key, value)] = display_value(parameter, value)
+            display = shown[(key, value)]
+        rows[parameter.name] = (display, parameter.unit_symbol, source)
     return rows
 
 
-def parameters_frame(variants: VariantStudy) -> pd.DataFrame:
-    """Resolved parameters of every variant (columns :data:`PARAMETER_COLUMNS`)."""
+def all_variant_parameters(variants: VariantStudy) -> dict[str, VariantParameters]:
+    """:func:`variant_parameters` of every variant, by name (for :func:`parameters_frame` and
+    :func:`differences_frame` of many variants)."""
+    shown: dict[tuple[str, Any], Any] = {}
+    return {name: variant_parameters(variant, shown)
+            for name, variant in variants.variants.items()}
+
+
+def parameters_frame(variants: VariantStudy,
+                     parameters: Mapping[str, VariantParameters] | None = None) -> pd.DataFrame:
+    """Resolved parameters of every variant (columns :data:`PARAMETER_COLUMNS`);
+    ``parameters``: :func:`all_variant_parameters`, when already computed."""
+    table = parameters if parameters is not None else all_variant_parameters(variants)
     records = [(name, key, value, unit, source)
-               for name, variant in variants.variants.items()
-               for key, (value, unit, source) in variant_parameters(variant).items()]
+               for name in variants.variants
+               for key, (value, unit, source) in table[name].items()]
     return pd.DataFrame.from_records(records, columns=list(PARAMETER_COLUMNS))
 
 
-def differences_frame(variants: VariantStudy) -> pd.DataFrame:
-    """Parameters that differ from the baseline (columns :data:`DIFFERENCE_COLUMNS`)."""
-    baseline = variant_parameters(variants.variants[variants.baseline])
+def differences_frame(variants: VariantStudy,
+                      parameters: Mapping[str, VariantParameters] | None = None
+                      ) -> pd.DataFrame:
+    """Parameters that differ from the baseline (columns :data:`DIFFERENCE_COLUMNS`);
+    ``parameters``: :func:`all_variant_parameters`, when already computed."""
+    table = parameters if parameters is not None else all_variant_parameters(variants)
+    baseline = table[variants.baseline]
     records = []
-    for name, variant in variants.variants.items():
+    for name in variants.variants:
         if name == variants.baseline:
             continue
-        for key, (value, unit, source) in variant_parameters(variant).items():
+        for key, (value, unit, source) in table[name].items():
             if value != baseline[key][0]:
                 records.append((name, key, unit, baseline[key][0], value, source))
     return pd.DataFrame.from_records(records, columns=list(DIFFERENCE_COLUMNS))
