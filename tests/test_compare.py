@@ -130,8 +130,12 @@ def test_columnar_frames_equal_the_per_variant_frames(result: ComparisonResult) 
     """The scores and comparison frames built column-wise from the score array equal the
     per-variant frames (built on access, by gpulca.results.frames) and their comparison."""
     per_variant = {name: result.results[name] for name in result.results}
+    scores = result.scores
+    text = [c for c in scores.columns if c != "score"]
+    assert all(isinstance(scores[c].dtype, pd.CategoricalDtype) for c in text)
     pd.testing.assert_frame_equal(
-        result.scores, pd.concat([r.scores for r in per_variant.values()], ignore_index=True))
+        scores.astype(dict.fromkeys(text, "str")),
+        pd.concat([r.scores for r in per_variant.values()], ignore_index=True))
     pd.testing.assert_frame_equal(result.comparison,
                                   comparison_frame(result.variants, per_variant))
     assert result.warnings == list(dict.fromkeys(w for r in per_variant.values()
