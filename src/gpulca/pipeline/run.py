@@ -60,10 +60,14 @@ def activity_quantities(study: ResolvedStudy,
     default = study.study.hardware.accelerator
     energies = measured_energies_kwh(study) if measured_kwh is None else measured_kwh
     quantities = []
+    loaded: dict[tuple[str, float], HardwareParameters] = {}  # one per accelerator and load
     for row, measured in zip(study.rows, energies, strict=True):
         hardware = study.hardware[row.accelerator or default]
         if row.gpu_load is not None:
-            hardware = dataclasses.replace(hardware, gpu_load=row.gpu_load)
+            key = (row.accelerator or default, row.gpu_load)
+            if key not in loaded:
+                loaded[key] = dataclasses.replace(hardware, gpu_load=row.gpu_load)
+            hardware = loaded[key]
         power = (cached_magnitude(row.it_power, "kW") / float(row.gpu_count or 1)
                  if row.it_power else None)
         quantities.append(row_quantities(row.phase, row.total_gpu_hours, hardware, study.site,
