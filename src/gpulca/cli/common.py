@@ -83,10 +83,13 @@ def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def _formula_safe_column(column: pd.Series) -> pd.Series:
     """:func:`formula_safe_cell` of every cell, computed once per distinct value (a column of
     a million rows repeats a few texts)."""
-    try:
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    except TypeError:  # unhashable cells: one at a time
+    # only texts (or categories): factorising mixed cells would merge 8 and 8.0, which are
+    # written differently
+    texts = isinstance(column.dtype, pd.CategoricalDtype) or \
+        pd.api.types.is_string_dtype(column)
+    if not texts:
         return column.map(formula_safe_cell)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
     if len(uniques) * 2 > len(column):
         return column.map(formula_safe_cell)
     safe = np.array([formula_safe_cell(u) for u in uniques] + [None], dtype=object)

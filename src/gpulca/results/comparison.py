@@ -260,12 +260,13 @@ VariantParameters = dict[str, tuple[Any, str, str | None]]
 
 
 def variant_parameters(variant: ResolvedVariant,
-                       shown: dict[tuple[str, Any], Any] | None = None) -> VariantParameters:
+                       shown: dict[tuple[str, type, Any], Any] | None = None
+                       ) -> VariantParameters:
     """The resolved site and default hardware of a variant: name -> (value, unit, source).
 
     Names, units and the conversion to the unit people read (a lifetime in years) come from the
     parameter table (:data:`gpulca.core.parameters.PARAMETERS`). ``shown`` remembers converted
-    values by (parameter key, value) over many variants.
+    values by (parameter key, type, value) over many variants.
     """
     study = variant.study
     site, spec = study.site, study.study
@@ -297,10 +298,11 @@ def variant_parameters(variant: ResolvedVariant,
         source = None if source_key is None else sources.get(source_key, defaults.get(key))
         if shown is None:
             display = display_value(parameter, value)
-        else:
-            if (key, value) not in shown:
-                shown[(key, value)] = display_value(parameter, value)
-            display = shown[(key, value)]
+        else:  # by type too: 8 and 8.0 are equal keys but are written differently
+            memo = (key, type(value), value)
+            if memo not in shown:
+                shown[memo] = display_value(parameter, value)
+            display = shown[memo]
         rows[parameter.name] = (display, parameter.unit_symbol, source)
     return rows
 
@@ -308,7 +310,7 @@ def variant_parameters(variant: ResolvedVariant,
 def all_variant_parameters(variants: VariantStudy) -> dict[str, VariantParameters]:
     """:func:`variant_parameters` of every variant, by name (for :func:`parameters_frame` and
     :func:`differences_frame` of many variants)."""
-    shown: dict[tuple[str, Any], Any] = {}
+    shown: dict[tuple[str, type, Any], Any] = {}
     return {name: variant_parameters(variant, shown)
             for name, variant in variants.variants.items()}
 
