@@ -67,6 +67,9 @@ def measure(src: Path, mode: str, study: Path, data_dir: Path, out: Path) -> dic
                            str(out)], env=env, capture_output=True, text=True, check=False)
     for line in done.stdout.splitlines():
         if line.startswith("BENCH "):
+            if mode == "cli" and not (out / "comparison.csv").exists():
+                raise RuntimeError(f"cli with {src} wrote nothing:\n{done.stdout[-3000:]}"
+                                   f"\n{done.stderr[-3000:]}")
             return dict(json.loads(line[6:]))
     raise RuntimeError(f"{mode} with {src} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
 
