@@ -18,7 +18,11 @@ from gpulca.cli import main
 from gpulca.library.water import aware_factors
 from gpulca.pipeline.compare import compare_study
 from gpulca.pipeline.run import run_resolved
-from gpulca.results.comparison import ComparisonResult
+from gpulca.results.comparison import (
+    ComparisonResult,
+    VariantResults,
+    comparison_frame,
+)
 from tests.test_variants import write_study as write_variants_study
 
 VARIANTS = """
@@ -120,6 +124,40 @@ def test_regional_water_weights_each_region(result: ComparisonResult) -> None:
         litres = {"FR": 3.67, "CA-QC": 8.17, "PL": 2.51}[region]
         assert stages.loc["electricity", "water_scarcity_regional"] == pytest.approx(
             kwh * litres / 1000 * factors[region].cf, rel=1e-6)
+
+
+def test_columnar_frames_equal_the_per_variant_frames(result: ComparisonResult) -> None:
+    """The scores and comparison frames built column-wise from the score array equal the
+    per-variant frames (built on access, by gpulca.results.frames) and their comparison."""
+    per_variant = {name: result.results[name] for name in result.results}
+    scores = result.scores
+    text = [c for c in scores.columns if c != "score"]
+    assert all(isinstance(scores[c].dtype, pd.CategoricalDtype) for c in text)
+    pd.testing.assert_frame_equal(
+        scores.astype(dict.fromkeys(text, "str")),
+        pd.concat([r.scores for r in per_variant.values()], ignore_index=True))
+    pd.testing.assert_frame_equal(result.comparison,
+                                  comparison_frame(result.variants, per_variant))
+    assert result.warnings == list(dict.fromkeys(w for r in per_variant.values()
+                                                 for w in r.warnings))
+
+
+def test_variant_results_are_built_when_read() -> None:
+    built: list[str] = []
+
+    def build(name: str) -> object:
+        built.append(name)
+        return f"result of {name}"
+
+    results = VariantResults(["base", "a", "b"], build)  # type: ignore[arg-type]
+    assert list(results) == ["base", "a", "b"] and len(results) == 3 and "a" in results
+    assert built == []
+    assert results["a"] == results["a"] == "result of a"
+    assert built == ["a"]
+    with pytest.raises(KeyError):
+        results["c"]
+    assert dict(results) == {n: f"result of {n}" for n in ("base", "a", "b")}
+    assert built == ["a", "base", "b"]
 
 
 def test_comparison_frame_ranks_and_changes(result: ComparisonResult) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.markup import escape
@@ -76,9 +77,29 @@ def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     safe = frame.copy()
     for column in safe.columns:
         if not pd.api.types.is_numeric_dtype(safe[column]):
-            safe[column] = safe[column].map(formula_safe_cell)
+            safe[column] = _formula_safe_column(safe[column])
     safe.columns = [formula_safe_cell(c) for c in safe.columns]
     return safe
+
+
+def _formula_safe_column(column: pd.Series) -> pd.Series:
+    """:func:`formula_safe_cell` of every cell, computed once per distinct value (a column of
+    a million rows repeats a few texts)."""
+    # only texts (or categories): factorising mixed cells would merge 8 and 8.0, which are
+    # written differently
+    texts = isinstance(column.dtype, pd.CategoricalDtype) or \
+        pd.api.types.is_string_dtype(column)
+    if not texts:
+        return column.map(formula_safe_cell)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if len(uniques) * 2 > len(column):
+        return column.map(formula_safe_cell)
+    safe = np.array([formula_safe_cell(u) for u in uniques] + [None], dtype=object)
+    values = safe[codes]  # code -1 (missing) takes the last entry
+    missing = codes < 0
+    if missing.any():
+        values[missing] = column.to_numpy(dtype=object)[missing]
+    return pd.Series(values, index=column.index, name=column.name).infer_objects()
 
 
 def csv_writer(frame: pd.DataFrame) -> Writer:

@@ -164,7 +164,9 @@ def compare(study: str, output: str | None, top: int, data_dir: str | None,
     if uncertain is not None:
         print_variant_uncertainty(uncertain.variants, result.baseline, top)
     # Build the workbook and charts before writing anything: a failure leaves no output.
-    results, overrides = comparison_inputs(result)
+    # (a variant's result is built when read: only the reports read every one)
+    results, overrides = comparison_inputs(result) if excel_file or charts_dir or html_file \
+        else ([], {})
     reports = prepare_reports(results, excel_file, charts_dir, overrides, html_file)
     directory = Path(output) if output else default_output_dir(result.name)
     writers = {**comparison_writers(result), **extra}

@@ -69,7 +69,8 @@ def print_service(result: StudyResult, service: pd.DataFrame) -> None:
 def service_ranking(comparison: ComparisonResult) -> pd.DataFrame:
     """Variants ranked per unit of service: levelised and marginal footprint of every variant
     with a deployment (long: variant, service_unit, per, impact, levelised, marginal, rank)."""
-    frames = [service_frame(r) for r in comparison.results.values()]
+    frames = [service_frame(comparison.results[name]) for name in comparison.results
+              if comparison.variants.variants[name].study.deployment is not None]
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame()

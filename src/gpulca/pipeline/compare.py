@@ -13,24 +13,37 @@ are shared by all variants. The result and its frames: :mod:`gpulca.results.comp
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from gpulca.core.vocabulary import STAGES
 from gpulca.engine.gateway import open_session
 from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
 from gpulca.engine.unitscores import UnitScores
+from gpulca.library.water import withdrawal_is_consumption
 from gpulca.model.translate import Demand, phase_demands
-from gpulca.pipeline.run import activity_quantities, measured_energies_kwh, study_result
-from gpulca.pipeline.run import stage_functional_units as _stage_fus
+from gpulca.pipeline.run import (
+    activity_quantities,
+    measured_energies_kwh,
+    result_warnings,
+    study_result,
+)
 from gpulca.results.comparison import (
     ComparisonResult,
+    VariantResults,
+    VariantScores,
+    all_variant_parameters,
     comparison_frame,
+    comparison_frame_from_scores,
     differences_frame,
     overrides_frame,
     parameters_frame,
 )
 from gpulca.results.result import StudyResult
-from gpulca.study.variants import ResolvedVariant, VariantStudy, load_variants
+from gpulca.study.variants import VariantStudy, load_variants
 
 
 def compare_study(path: str | Path, data_dir: str | Path | None = None,
@@ -57,7 +70,12 @@ def variant_demands(variants: VariantStudy) -> dict[str, tuple[list[Any], dict[s
 def compare_variants(variants: VariantStudy, data_dir: str | Path | None = None,
                      project: str = DEFAULT_PROJECT, progress: ProgressCallback | None = None
                      ) -> ComparisonResult:
-    """Score resolved variants from one bw2calc solve and build the comparison."""
+    """Score resolved variants from one bw2calc solve and build the comparison.
+
+    Every variant's demand vectors are rows of one matrix, scored by one product with the unit
+    scores (:func:`score_array`); the scores and comparison frames are built column-wise from
+    it. A variant's own :class:`StudyResult` (frames, audit trail) is built when it is read.
+    """
     translated = variant_demands(variants)
     codes = {code for _, demands in translated.values() for stages in demands.values()
              for demand in stages.values() for code in demand}
@@ -67,19 +85,96 @@ def compare_variants(variants: VariantStudy, data_dir: str | Path | None = None,
                                    str(variants.base.study.methods_file))
         table = session.unit_scores(prepared.database, codes, methods)
         where = (prepared.database, project, session.data_dir)
-    results = {name: _variant_result(variants.variants[name], quantities, demands, table,
-                                     prepared.method_units, where, prepared.method_metadata)
-               for name, (quantities, demands) in translated.items()}
-    return build_comparison(variants, results, where)
+    array = score_array(variants, translated, table, prepared.method_units)
+    position = {name: v for v, name in enumerate(array.variants)}
+
+    def build(name: str) -> StudyResult:
+        quantities, demands = translated[name]
+        variant = variants.variants[name]
+        return study_result(variant.study, quantities, demands,
+                            array.variant_scores(position[name]),
+                            prepared.method_units, where, variant.name, variant.overrides,
+                            prepared.method_metadata)
+
+    results = VariantResults(list(translated), build)
+    values = array.scores
+    if not bool(np.all(np.isfinite(values)) and np.all(values >= 0)):
+        # the unusual case: the first variant with a score that is not finite or negative
+        # without an intended negative flow is refused, with its problems (InputError)
+        for v, name in enumerate(array.variants):
+            block = values[array.rows_of(v)]
+            if not bool(np.all(np.isfinite(block)) and np.all(block >= 0)):
+                results[name]
+    base = variants.base.study
+    warnings = variant_warnings(variants, translated)
+    parameters = all_variant_parameters(variants)
+    return ComparisonResult(
+        name=base.name, file=base.file, baseline=variants.baseline, variants=variants,
+        results=results, comparison=comparison_frame_from_scores(variants, array),
+        overrides=overrides_frame(variants), parameters=parameters_frame(variants, parameters),
+        differences=differences_frame(variants, parameters), database=where[0],
+        project=where[1], data_dir=where[2], warnings=warnings, score_array=array)
 
 
-def _variant_result(variant: ResolvedVariant, quantities: list[Any],
-                    demands: dict[str, dict[str, Demand]], table: UnitScores,
-                    units: dict[str, str], where: tuple[str, str, Path],
-                    metadata: dict[str, dict[str, Any]]) -> StudyResult:
-    scores = table.solve(_stage_fus(demands))
-    return study_result(variant.study, quantities, demands, scores, units, where, variant.name,
-                        variant.overrides, metadata)
+def variant_warnings(variants: VariantStudy,
+                     translated: Mapping[str, tuple[Any, dict[str, dict[str, Demand]]]]
+                     ) -> list[str]:
+    """Every variant's result warnings, each once, in variant order; whether a process's
+    water withdrawal equals its consumption is looked up once per library and process."""
+    known: dict[tuple[int, str], bool] = {}
+
+    def lookup(library: Any) -> Callable[[str], bool]:
+        def consumption_only(code: str) -> bool:
+            key = (id(library), code)
+            if key not in known:
+                known[key] = withdrawal_is_consumption(library, code)
+            return known[key]
+        return consumption_only
+
+    return list(dict.fromkeys(
+        w for name, (_, demands) in translated.items()
+        for w in result_warnings(variants.variants[name].study, demands,
+                                 lookup(variants.variants[name].study.library))))
+
+
+def score_array(variants: VariantStudy,
+                translated: Mapping[str, tuple[Any, dict[str, dict[str, Demand]]]],
+                table: UnitScores, units: Mapping[str, str]) -> VariantScores:
+    """Every variant's (phase, life-cycle stage) demand vectors scored in one product.
+
+    Row order: variants in ``translated`` order, each one's phases in study order, each phase's
+    stages in :data:`~gpulca.core.vocabulary.STAGES` order. Each score is the dot product of
+    its demand row with an impact's unit scores, summed over processes in a fixed order, so a
+    variant's scores do not depend on the other variants stacked with it.
+    """
+    names = list(translated)
+    offsets = [0]
+    phases: list[str] = []
+    labels: list[str] = []
+    stages: list[str] = []
+    vectors: list[Demand] = []
+    for name in names:
+        study = variants.variants[name].study
+        for phase, by_stage in translated[name][1].items():
+            label = study.phases.get(phase, phase)
+            for stage in STAGES:
+                phases.append(phase)
+                labels.append(label)
+                stages.append(stage)
+                vectors.append(by_stage.get(stage, {}))
+        offsets.append(len(phases))
+    demand = table.demand_matrix(vectors)
+    scores = np.zeros((len(vectors), len(table.impacts)))
+    for i in range(len(table.codes)):  # process by process: deterministic, row-independent
+        scores += demand[:, i, None] * table.matrix[None, :, i]
+    categories = variants.base.study.methods.impact_categories
+    return VariantScores(
+        variants=tuple(names), scenarios=tuple(variants.variants[n].study.name for n in names),
+        offsets=np.array(offsets), phases=np.array(phases, dtype=object),
+        phase_labels=np.array(labels, dtype=object), stages=np.array(stages, dtype=object),
+        impacts=tuple(c.id for c in categories), impact_labels=tuple(c.label for c in categories),
+        methods=tuple(" | ".join(c.method) for c in categories),
+        units=tuple(units.get(c.id, "") for c in categories), scores=scores)
 
 
 def build_comparison(variants: VariantStudy, results: dict[str, StudyResult],

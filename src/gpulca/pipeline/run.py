@@ -14,7 +14,7 @@ project has its background and the inventory database (:mod:`gpulca.engine.proje
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,10 +60,14 @@ def activity_quantities(study: ResolvedStudy,
     default = study.study.hardware.accelerator
     energies = measured_energies_kwh(study) if measured_kwh is None else measured_kwh
     quantities = []
+    loaded: dict[tuple[str, float], HardwareParameters] = {}  # one per accelerator and load
     for row, measured in zip(study.rows, energies, strict=True):
         hardware = study.hardware[row.accelerator or default]
         if row.gpu_load is not None:
-            hardware = dataclasses.replace(hardware, gpu_load=row.gpu_load)
+            key = (row.accelerator or default, row.gpu_load)
+            if key not in loaded:
+                loaded[key] = dataclasses.replace(hardware, gpu_load=row.gpu_load)
+            hardware = loaded[key]
         power = (cached_magnitude(row.it_power, "kW") / float(row.gpu_count or 1)
                  if row.it_power else None)
         quantities.append(row_quantities(row.phase, row.total_gpu_hours, hardware, study.site,
@@ -143,10 +147,12 @@ def check_operation_scores(scores: Scores, demands: dict[str, dict[str, Demand]]
                                   f"{whole!r} but the stages sum to {sum(parts)!r}")
 
 
-def withdrawal_warnings(study: ResolvedStudy, demands: dict[str, dict[str, Demand]]
-                        ) -> list[str]:
+def withdrawal_warnings(study: ResolvedStudy, demands: dict[str, dict[str, Demand]],
+                        consumption_only: Callable[[str], bool] | None = None) -> list[str]:
     """Off-site water withdrawal is never equal to consumption silently: each electricity
-    process demanded whose source gives consumption only is named."""
+    process demanded whose source gives consumption only is named. ``consumption_only``
+    (code -> bool) replaces :func:`~gpulca.library.water.withdrawal_is_consumption` on the
+    study's library, e.g. with one that remembers its answers over many variants."""
     if WITHDRAWAL_METHOD not in {c.method for c in study.methods.impact_categories}:
         return []
     warnings = []
@@ -164,7 +170,8 @@ def withdrawal_warnings(study: ResolvedStudy, demands: dict[str, dict[str, Deman
                         "below the water consumption")
     codes = dict.fromkeys(code for stages in demands.values()
                           for code in stages.get("electricity", {}))
-    lower = [code for code in codes if withdrawal_is_consumption(study.library, code)]
+    lower = [code for code in codes if consumption_only(code)] if consumption_only else \
+        [code for code in codes if withdrawal_is_consumption(study.library, code)]
     if not lower:
         return warnings
     return warnings + [f"water withdrawal: off-site (electricity generation) withdrawal of "
@@ -245,10 +252,16 @@ def study_result(study: ResolvedStudy, quantities: list[RowQuantities],
         raise InputError(problems)
     database, project, data_dir = where
     return StudyResult(study, frame, audit_frame(study.name, variant, quantities), demands,
-                       database, project, data_dir, variant,
-                       study.warnings + zero_energy_warnings(demands)
-                       + withdrawal_warnings(study, demands), list(overrides),
-                       dict(method_metadata or {}))
+                       database, project, data_dir, variant, result_warnings(study, demands),
+                       list(overrides), dict(method_metadata or {}))
+
+
+def result_warnings(study: ResolvedStudy, demands: dict[str, dict[str, Demand]],
+                    consumption_only: Callable[[str], bool] | None = None) -> list[str]:
+    """The warnings of a result: the study's own, phases without electricity and water
+    withdrawal counted as consumption (see :func:`withdrawal_warnings`)."""
+    return study.warnings + zero_energy_warnings(demands) + \
+        withdrawal_warnings(study, demands, consumption_only)
 
 
 def run_study(study: str | Path | Study | Mapping[str, Any],

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
+from operator import attrgetter
 
 import pandas as pd
 
@@ -73,11 +74,26 @@ def scores_frame(scenario: str, variant: str, phases: Iterable[str],
     return pd.DataFrame.from_records(records, columns=list(SCORE_COLUMNS))
 
 
+AUDIT_FIELDS = tuple(f.name for f in dataclasses.fields(RowQuantities))
+"""The audit frame's columns after ``scenario`` and ``variant``: every field of
+:class:`~gpulca.model.translate.RowQuantities`, in order."""
+
+
 def audit_frame(scenario: str, variant: str, rows: Iterable[RowQuantities]) -> pd.DataFrame:
-    """One row per activity row with every intermediate quantity."""
-    records = [{"scenario": scenario, "variant": variant, **dataclasses.asdict(row)}
-               for row in rows]
-    return pd.DataFrame.from_records(records)
+    """One row per activity row with every intermediate quantity.
+
+    Built column by column (one list of each field's values), not one dictionary per row:
+    the same frame as ``DataFrame.from_records`` of each row's ``dataclasses.asdict``, in a
+    fraction of the time and memory for a million rows.
+    """
+    rows = list(rows)
+    if not rows:
+        return pd.DataFrame.from_records([])
+    columns: dict[str, object] = {"scenario": [scenario] * len(rows),
+                                  "variant": [variant] * len(rows)}
+    for name in AUDIT_FIELDS:
+        columns[name] = list(map(attrgetter(name), rows))
+    return pd.DataFrame(columns)
 
 
 def phase_impact_table(scores: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,141 @@
+"""Benchmark: ``gpulca run`` of a study with N activity rows in a CSV, against a bare
+``pandas.read_csv`` of the same file, time and peak memory, side by side in one run.
+
+The CSV has N rows over the siting fixture library (tests/fixtures/siting): 5 phases, 3 models,
+H100 or A100, GPU-hours, a quarter of them with a measured GPU load, a tenth with a comment.
+Each measurement is a fresh Python process (its peak resident memory, ``ru_maxrss``, is its own)
+over one Brightway directory set up first (not timed):
+
+- ``read_csv``: ``pandas.read_csv`` of the file (the floor);
+- ``run``: ``gpulca run STUDY -o DIR`` (load and check the rows, translate, solve, write the
+  results and the audit trail);
+- with ``--old-src DIR`` (another checkout's ``src``) the same run with that code, and the ratio.
+
+Targets (issue 19): run at most 5 x read_csv, peak memory at most 10 x the file.
+
+Usage::
+
+    PYTHONPATH=src python bench/bench_activity.py [--rows 1000000] [--old-src /path/src]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "siting"
+CHILD = """
+import json, resource, sys, time
+mode, path, data_dir, out = sys.argv[1:5]
+start = time.perf_counter()
+if mode == "read_csv":
+    import pandas
+    frame = pandas.read_csv(path)
+else:
+    from gpulca.cli import main
+    try:
+        main(["run", path, "--data-dir", data_dir, "-o", out], standalone_mode=False)
+    except SystemExit:
+        pass
+print("BENCH " + json.dumps({"seconds": time.perf_counter() - start,
+      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def write_inputs(directory: Path, rows: int) -> tuple[Path, Path]:
+    """The activity CSV of ``rows`` rows and a study reading it."""
+    rng = np.random.default_rng(19)
+    phases = np.array(["exploration", "ablation", "hyperparameter_search", "failed_run",
+                       "final_training"])
+    models = np.array(["small", "medium", "large"])
+    accelerators = np.array(["h100_sxm_80gb", "a100_sxm_80gb"])
+    hours = np.round(rng.uniform(1, 500, rows), 3)
+    load = np.where(rng.random(rows) < 0.25, np.round(rng.uniform(0.3, 0.9, rows), 2), np.nan)
+    comment = np.where(rng.random(rows) < 0.1, "rerun after node failure", "")
+    csv = directory / "activity.csv"
+    with csv.open("w") as out:
+        out.write("phase,gpu_hours,accelerator,model,gpu_load,comment\n")
+        for p, h, a, m, g, c in zip(phases[rng.integers(0, 5, rows)], hours,
+                                    accelerators[rng.integers(0, 2, rows)],
+                                    models[rng.integers(0, 3, rows)], load, comment,
+                                    strict=True):
+            out.write(f"{p},{h},{a},{m},{'' if np.isnan(g) else g},{c}\n")
+    study = directory / "study.yaml"
+    study.write_text(
+        "name: bench-activity\n"
+        "inventories: [" + ", ".join(str(FIXTURES / name) for name in (
+            "cooling-water.yaml", "h100-hgx.yaml", "a100.yaml", "grids.yaml", "sites.yaml"))
+        + "]\nshipped_inventories: false\n"
+        "site:\n  grid_zone: FR\n  pue: {value: 1.58, source: test}\n"
+        "  wue: {value: 1.8 L/kWh, source: test}\n"
+        "hardware:\n  accelerator: h100_sxm_80gb\n  server: hgx_h100_host\n"
+        "  lifetime: {value: 5 year, source: test}\n  utilisation: {value: 0.85, source: test}\n"
+        f"activity:\n  source: bench\n  file: {csv}\n")
+    return csv, study
+
+
+def measure(src: Path, mode: str, path: Path, data_dir: Path, out: Path) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(src), "BRIGHTWAY2_DIR": str(data_dir),
+           "COLUMNS": "80"}
+    done = subprocess.run([sys.executable, "-c", CHILD, mode, str(path), str(data_dir),
+                           str(out)], env=env, capture_output=True, text=True, check=False)
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH "):
+            if mode == "run" and not (out / "audit.csv").exists():
+                raise RuntimeError(f"run with {src} wrote nothing:\n{done.stdout[-3000:]}"
+                                   f"\n{done.stderr[-3000:]}")
+            return dict(json.loads(line[6:]))
+    raise RuntimeError(f"{mode} with {src} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--old-src", default=None, help="another checkout's src to compare with")
+    parser.add_argument("--data-dir", default=None, help="a Brightway directory already set up")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_siting import _cores, _cpu
+
+    scratch = Path(tempfile.mkdtemp(prefix="gpulca-bench-activity-"))
+    try:
+        (scratch / "small").mkdir()
+        _, small = write_inputs(scratch / "small", 10)
+        data_dir = Path(args.data_dir) if args.data_dir else scratch / "brightway"
+        measure(ROOT / "src", "run", small, data_dir, scratch / "out-small")  # set-up, untimed
+        csv, study = write_inputs(scratch, args.rows)
+        size_mb = csv.stat().st_size / 2**20
+        figures = {"pandas.read_csv": measure(ROOT / "src", "read_csv", csv, data_dir,
+                                              scratch / "x")}
+        figures["gpulca run (this code)"] = measure(ROOT / "src", "run", study, data_dir,
+                                                    scratch / "out-new")
+        if args.old_src:
+            figures["gpulca run (old code)"] = measure(Path(args.old_src).resolve(), "run",
+                                                       study, data_dir, scratch / "out-old")
+        print(f"date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; machine: {_cpu()}, "
+              f"{_cores()} cores, Python {platform.python_version()}; 1-min load average at "
+              f"the end {os.getloadavg()[0]:.1f}")
+        print(f"{args.rows} activity rows, CSV {size_mb:.1f} MB")
+        floor = figures["pandas.read_csv"]["seconds"]
+        print("| step | time | x read_csv | peak RSS | x file |\n|---|---|---|---|---|")
+        for label, f in figures.items():
+            print(f"| {label} | {f['seconds']:.2f} s | {f['seconds'] / floor:.1f} | "
+                  f"{f['peak_mb']:.0f} MB | {f['peak_mb'] / size_mb:.0f} |")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

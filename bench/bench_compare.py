@@ -1,0 +1,151 @@
+"""Benchmark: ``compare`` of a 10,000-variant siting sweep, time and peak memory.
+
+The sweep is :func:`bench_siting.sweep_study` (fixture library: 5 grid zones x 10 PUE x N WUE
+values). Each measured path runs in a fresh child process (so its peak resident memory,
+``ru_maxrss``, is its own) over the same Brightway directory, set up once first (not timed):
+
+- ``compare_variants``: resolve is timed apart (``load_variants``), then the comparison
+  (translation, unit scores, the score array, the frames);
+- ``cli``: the whole ``gpulca compare STUDY -o DIR`` without reports (everything a user waits
+  for: resolve, compare, print, write the CSV files and the chart);
+- with ``--old-src DIR`` (another checkout's ``src``, e.g. before the columnar refactor) the same
+  steps with that code, side by side in the same run, and the ratio.
+
+Usage::
+
+    PYTHONPATH=src python bench/bench_compare.py [--variants 10000] [--old-src /path/src]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHILD = """
+import json, resource, sys, time
+mode, study, data_dir = sys.argv[1:4]
+start = time.perf_counter()
+if mode == "api":
+    from gpulca.pipeline.compare import compare_variants
+    from gpulca.study.variants import load_variants
+    variants = load_variants(study)
+    resolved = time.perf_counter() - start
+    t = time.perf_counter()
+    result = compare_variants(variants, data_dir)
+    frame = result.comparison
+    rows = len(result.scores)
+    out = {"resolve": resolved, "compare": time.perf_counter() - t, "rows": rows,
+           "variants": len(variants.variants)}
+else:
+    from gpulca.cli import main
+    try:
+        main(["compare", study, "--data-dir", data_dir, "-o", sys.argv[4]],
+             standalone_mode=False)
+    except SystemExit:
+        pass
+    out = {}
+out["total"] = time.perf_counter() - start
+out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print("BENCH " + json.dumps(out))
+"""
+
+
+def measure(src: Path, mode: str, study: Path, data_dir: Path, out: Path) -> dict[str, float]:
+    """Run one path in a child process with ``src`` first on the path."""
+    env = {**os.environ, "PYTHONPATH": str(src), "BRIGHTWAY2_DIR": str(data_dir),
+           "COLUMNS": "80"}
+    done = subprocess.run([sys.executable, "-c", CHILD, mode, str(study), str(data_dir),
+                           str(out)], env=env, capture_output=True, text=True, check=False)
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH "):
+            if mode == "cli" and not (out / "comparison.csv").exists():
+                raise RuntimeError(f"cli with {src} wrote nothing:\n{done.stdout[-3000:]}"
+                                   f"\n{done.stderr[-3000:]}")
+            return dict(json.loads(line[6:]))
+    raise RuntimeError(f"{mode} with {src} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", type=int, default=10_000)
+    parser.add_argument("--old-src", default=None, help="another checkout's src to compare with")
+    parser.add_argument("--data-dir", default=None, help="a Brightway directory already set up")
+    parser.add_argument("--skip-cli", action="store_true")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_siting import sweep_study
+
+    scratch = Path(tempfile.mkdtemp(prefix="gpulca-bench-compare-"))
+    try:
+        study = sweep_study(scratch, args.variants)
+        data_dir = Path(args.data_dir) if args.data_dir else scratch / "brightway"
+        # set up the background and the database once (not timed): a 5-variant compare
+        (scratch / "small").mkdir()
+        small = sweep_study(scratch / "small", 5)
+        measure(ROOT / "src", "api", small, data_dir, scratch / "out-small")
+        sources = {"new": ROOT / "src"}
+        if args.old_src:
+            sources["old"] = Path(args.old_src).resolve()
+        figures: dict[str, dict[str, dict[str, float]]] = {}
+        for label, src in sources.items():
+            figures[label] = {"api": measure(src, "api", study, data_dir, scratch / "o")}
+            if not args.skip_cli:
+                figures[label]["cli"] = measure(src, "cli", study, data_dir,
+                                                scratch / f"out-{label}")
+        report(figures)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+def report(figures: dict[str, dict[str, dict[str, float]]]) -> None:
+    machine = (f"{_cpu_name()}, {_core_count()} cores, Python {platform.python_version()}; "
+               f"1-min load average at the end {os.getloadavg()[0]:.1f}")
+    print(f"date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; machine: {machine}")
+    new = figures["new"]["api"]
+    print(f"{int(new['variants'])} variants, {int(new['rows'])} rows in the scores frame")
+    print("| path | code | resolve | compare | whole (process) | peak RSS |")
+    print("|---|---|---|---|---|---|")
+    for label, paths in figures.items():
+        api = paths["api"]
+        print(f"| compare_variants | {label} | {api['resolve']:.2f} s | {api['compare']:.2f} s "
+              f"| {api['total']:.2f} s | {api['peak_mb']:.0f} MB |")
+        if "cli" in paths:
+            cli = paths["cli"]
+            print(f"| gpulca compare -o DIR | {label} | | | {cli['total']:.2f} s "
+                  f"| {cli['peak_mb']:.0f} MB |")
+    if "old" in figures:
+        old, now = figures["old"]["api"], figures["new"]["api"]
+        print(f"compare step: {old['compare'] / now['compare']:.1f}x faster; whole "
+              f"compare_variants process {old['total'] / now['total']:.1f}x; peak memory "
+              f"{old['peak_mb'] / now['peak_mb']:.1f}x lower")
+        if "cli" in figures["old"]:
+            old, now = figures["old"]["cli"], figures["new"]["cli"]
+            print(f"gpulca compare: {old['total'] / now['total']:.1f}x faster, peak memory "
+                  f"{old['peak_mb'] / now['peak_mb']:.1f}x lower")
+
+
+def _cpu_name() -> str:
+    from bench_siting import _cpu
+
+    return _cpu()
+
+
+def _core_count() -> int:
+    from bench_siting import _cores
+
+    return int(_cores())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
