@@ -162,6 +162,17 @@ def unrooted(text: str) -> str:
     return text.replace(str(REPO), "<repo>").replace(GENERATED_IN, "<repo>")
 
 
+def _unrooted_all(value: Any) -> Any:
+    """A snapshot with every text :func:`unrooted`: stored goldens name no checkout."""
+    if isinstance(value, str):
+        return unrooted(value)
+    if isinstance(value, dict):
+        return {key: _unrooted_all(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unrooted_all(item) for item in value]
+    return value
+
+
 def differences(expected: Any, actual: Any, where: str = "", limit: int = 20) -> list[str]:
     """Human-readable differences between two snapshots (at most ``limit``)."""
     found: list[str] = []
@@ -194,7 +205,8 @@ def regenerate() -> None:  # pragma: no cover - a maintenance command
         os.environ.setdefault("GPULCA_CACHE_DIR", str(Path(tmp) / "cache"))
         GOLDEN.mkdir(parents=True, exist_ok=True)
         for command, study in cases():
-            snapshot = produce(command, study, Path(tmp) / "bw", Path(tmp) / "out")
+            snapshot = _unrooted_all(produce(command, study, Path(tmp) / "bw",
+                                             Path(tmp) / "out"))
             golden_path(command, study).write_text(
                 json.dumps(snapshot, indent=0, ensure_ascii=False, default=str) + "\n",
                 encoding="utf-8")
