@@ -8,6 +8,7 @@ Precedence of values: the study file, then the library's catalogue entry it name
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -39,6 +40,7 @@ from gpulca.schemas.common import SourcedValue
 from gpulca.schemas.methods import MethodSet
 from gpulca.schemas.reference import Selection
 from gpulca.schemas.scenario import ActivityRow, Study
+from gpulca.study.infrastructure import resolve_infrastructure
 from gpulca.study.deployment import ResolvedDeployment, resolve_deployment
 from gpulca.study.measured import implied_power_problems
 
@@ -182,6 +184,15 @@ def _resolve_site(r: _Resolver) -> SiteParameters:
             r.lib, site.cooling_evaporation if site else "cooling_water_evaporated", zone_key),
         cooling_return_process=site_cooling_code(
             r.lib, site.cooling_return if site else "cooling_water_returned", zone_key))
+
+
+def _with_infrastructure(r: _Resolver, site: SiteParameters) -> SiteParameters:
+    """The site with the study's datacenter infrastructure (:mod:`gpulca.study.infrastructure`)."""
+    infra = resolve_infrastructure(r.study.not_assessed, r.lib, r.lines)
+    r.problems.extend(infra.problems)
+    r.assumptions.extend(AssumptionRecord(key, value, unit, source, None, None, origin)
+                         for key, value, unit, source, origin in infra.records)
+    return dataclasses.replace(site, infrastructure=infra.parameters)
 
 
 def _resolve_hardware(r: _Resolver, accelerator_id: str, path: tuple[str | int, ...]
@@ -485,7 +496,7 @@ def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLi
     phases = phase_labels([*rules_phases, *((p.id, p.label) for p in study.phases)])
     deployment, serving_rows, found = resolve_deployment(study.deployment, lines, phases)
     resolver.problems.extend(found)
-    site = _resolve_site(resolver)
+    site = _with_infrastructure(resolver, _resolve_site(resolver))
     hardware: dict[str, HardwareParameters] = {}
     wanted = [(study.hardware.accelerator, ("hardware", "accelerator"))] + [
         (row.accelerator, row_path + (i, "accelerator"))
