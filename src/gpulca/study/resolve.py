@@ -40,8 +40,8 @@ from gpulca.schemas.common import SourcedValue
 from gpulca.schemas.methods import MethodSet
 from gpulca.schemas.reference import Selection
 from gpulca.schemas.scenario import ActivityRow, Study
-from gpulca.study.infrastructure import resolve_infrastructure
 from gpulca.study.deployment import ResolvedDeployment, resolve_deployment
+from gpulca.study.infrastructure import resolve_infrastructure
 from gpulca.study.measured import implied_power_problems
 
 
@@ -297,6 +297,11 @@ def _check_selection(r: _Resolver, selection: Selection, methods: MethodSet,
     for index, phase in enumerate(selection.phases or []):
         if phase not in phases:
             r.problem(path + ("phases", index), unknown_phase_message(phase, phases), phase)
+    for index, stage in enumerate(selection.stages or []):
+        if stage in r.study.not_assessed:
+            r.problem(path + ("stages", index), f"the figure needs the stage {stage!r}, which "
+                      "the study declares not assessed (not_assessed): assess it (remove it "
+                      "from not_assessed) or leave it out of the figure", stage)
 
 
 def _check_reference(r: _Resolver, methods: MethodSet, phases: dict[str, str]) -> None:
