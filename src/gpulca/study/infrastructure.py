@@ -83,7 +83,8 @@ def resolve_infrastructure(not_assessed: Sequence[str], library: ResolvedLibrary
             continue
         for code in PART_PROCESSES[part]:
             located = library.library.processes[code]
-            out.records.append((f"infrastructure.{part}", code, "",
+            key = "rack" if code == "cluster_rack_share_per_gpu" else part
+            out.records.append((f"infrastructure.{key}", code, "",
                                 located.item.source or f"assumption: {located.item.assumption}",
                                 f"{located.lines.file}:{located.lines.line_of(located.path)}"))
         if power_name:
@@ -110,3 +111,24 @@ def resolve_infrastructure(not_assessed: Sequence[str], library: ResolvedLibrary
         storage_process=PART_PROCESSES["storage"][0] if "storage" in assessed else None,
         storage_power_per_gpu_w=values.get(PART_POWER["storage"], 0.0))
     return out
+
+
+def infrastructure_inside(library: ResolvedLibrary, process: str,
+                          assessed: Sequence[str]) -> list[tuple[str, str]]:
+    """(part, process) of each assessed part's process that ``process`` (a host's manufacturing)
+    already contains: charged twice if the part is also assessed on its own."""
+    wanted = {code: part for part in assessed for code in PART_PROCESSES[part]}
+    found: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    stack = [process]
+    while stack:
+        code = stack.pop()
+        if code in seen:
+            continue
+        seen.add(code)
+        if code in wanted and code != process:
+            found.append((wanted[code], code))
+            continue
+        stack += [e.target for e in library.exchanges.get(code, [])
+                  if e.kind == "technosphere" and isinstance(e.target, str)]
+    return sorted(found)

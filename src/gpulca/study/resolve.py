@@ -21,6 +21,7 @@ from gpulca.core.errors import InputError, Problem
 from gpulca.core.parameters import PARAMETERS, Parameter, checked_value
 from gpulca.core.phases import phase_labels, unknown_phase_message
 from gpulca.core.units import UnitProblem, leading_unit, magnitude_in, parse_quantity
+from gpulca.core.vocabulary import INFRASTRUCTURE_PARTS
 from gpulca.engine.bundled import bundled_flow_index, known_method_names
 from gpulca.io.yamlio import LineMap, load_yaml
 from gpulca.library.flows import FlowIndex
@@ -41,7 +42,7 @@ from gpulca.schemas.methods import MethodSet
 from gpulca.schemas.reference import Selection
 from gpulca.schemas.scenario import ActivityRow, Study
 from gpulca.study.deployment import ResolvedDeployment, resolve_deployment
-from gpulca.study.infrastructure import resolve_infrastructure
+from gpulca.study.infrastructure import infrastructure_inside, resolve_infrastructure
 from gpulca.study.measured import implied_power_problems
 
 
@@ -192,6 +193,17 @@ def _with_infrastructure(r: _Resolver, site: SiteParameters) -> SiteParameters:
     r.problems.extend(infra.problems)
     r.assumptions.extend(AssumptionRecord(key, value, unit, source, None, None, origin)
                          for key, value, unit, source, origin in infra.records)
+    server = r.lib.library.servers.get(r.study.hardware.server or "")
+    assessed = [p for p in INFRASTRUCTURE_PARTS if p not in infra.not_assessed]
+    if server is not None and not infra.problems:
+        inside = infrastructure_inside(r.lib, server.item.manufacturing, assessed)
+        if inside:
+            parts = sorted({part for part, _ in inside})
+            r.problem(("hardware", "server"), "this host's manufacturing already contains "
+                      f"the datacenter's {', '.join(parts)} ({', '.join(c for _, c in inside)}), "
+                      "which every study assesses by default: they would count twice; pick the "
+                      f"host without them or declare 'not_assessed: [{', '.join(parts)}]'",
+                      r.study.hardware.server)
     return dataclasses.replace(site, infrastructure=infra.parameters)
 
 
