@@ -72,9 +72,10 @@ class ComparisonResult:
                              columns=list(dict.fromkeys(self.comparison["impact"])))
 
     def by_stage(self) -> pd.DataFrame:
-        """Long frame: variant, impact, stage, score (summed over phases)."""
-        return (self.scores.groupby(["variant", "impact", "stage"], sort=False)["score"].sum()
-                .reset_index())
+        """Long frame: variant, impact, stage, score (summed over phases; NaN for a stage
+        declared not assessed)."""
+        return (self.scores.groupby(["variant", "impact", "stage"], sort=False)["score"]
+                .sum(min_count=1).reset_index())
 
 
 def comparison_frame(variants: VariantStudy, results: dict[str, StudyResult]) -> pd.DataFrame:
