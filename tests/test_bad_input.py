@@ -46,6 +46,15 @@ def run_cli(case: Path, *extra: str) -> tuple[int, str, Path, Path]:
 
 CASES = [
     # (id, file, old text, new text, expected fragments of the message)
+    ("infrastructure part missing from the library", "study.yaml",
+     "not_assessed: [building, network, storage]", "not_assessed: [network, storage]",
+     ["study.yaml:", "not_assessed", "datacenter_building_share_per_kwh_it",
+      "cluster_rack_share_per_gpu", "declare 'not_assessed: [building]'"]),
+    ("not assessed twice", "study.yaml", "not_assessed: [building, network, storage]",
+     "not_assessed: [building, network, storage, network]",
+     ["study.yaml:", "not_assessed", "network listed more than once"]),
+    ("unknown infrastructure part", "study.yaml", "not_assessed: [building, network, storage]",
+     "not_assessed: [roof, network, storage]", ["study.yaml:", "not_assessed", "roof"]),
     ("unknown accelerator", "study.yaml", "accelerator: tiny_card", "accelerator: tiny_crd",
      ["study.yaml:", "hardware.accelerator", "'tiny_crd'", "unknown accelerator",
       "did you mean tiny_card"]),

@@ -25,7 +25,8 @@ def test_run_example_writes_tidy_results(bw_shipped_dir, tmp_path, repo):
                                      "water_consumption", "water_withdrawal", "minerals_metals",
                                      "energy"}
     assert set(scores["stage"]) == {"gpu_manufacturing", "server_manufacturing", "electricity",
-                                    "cooling_water"}
+                                    "cooling_water", "building", "network", "storage"}
+    assert scores["score"].notna().all()  # the infrastructure is assessed by default
     assert (scores["score"] > 0).groupby(scores["impact"]).any().all()
     audit = pd.read_csv(out / "audit.csv")
     assert audit["gpu_hours"].sum() == pytest.approx(100_000)

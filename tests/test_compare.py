@@ -85,7 +85,7 @@ def test_every_variant_is_compared(result: ComparisonResult) -> None:
 
 def test_variant_identical_to_the_base_gives_identical_results(result: ComparisonResult) -> None:
     base, same = result.results["base"].scores, result.results["same"].scores
-    assert np.array_equal(base["score"].to_numpy(), same["score"].to_numpy())
+    assert np.array_equal(base["score"].to_numpy(), same["score"].to_numpy(), equal_nan=True)
     assert (result.totals("change").loc["same"] == 0).all()
     assert result.differences[result.differences["variant"] == "same"].empty
 

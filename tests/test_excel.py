@@ -235,7 +235,7 @@ def test_stacked_charts_point_at_the_phase_stage_blocks(book: Any, result: Any) 
         assert chart.grouping == "stacked"
         assert len(chart.series) == len(STAGES)
         for index, series in enumerate(chart.series):
-            column = "BCDE"[index]
+            column = "BCDEFGHIJ"[index]
             assert series.tx.strRef.f == f"'Phase x stage'!{column}{header}"
             assert series.val.numRef.f == f"'Phase x stage'!${column}${first}:${column}${last}"
             assert series.cat.strRef.f == f"'Phase x stage'!$A${first}:$A${last}"

@@ -14,8 +14,12 @@ from hypothesis import strategies as st
 from gpulca.model import operation as op
 from gpulca.model import translate as t
 
+INFRA = t.InfrastructureParameters(building_process="bld", rack_process="rack",
+                                   network_process="net", network_power_per_gpu_w=15.0,
+                                   storage_process="sto", storage_power_per_gpu_w=5.0)
 SITE = t.SiteParameters("TZ", "grid", pue=1.2, wue_l_per_kwh=0.5, wue_withdrawal_l_per_kwh=2.0,
-                        cooling_evaporation_process="evap", cooling_return_process="ret")
+                        cooling_evaporation_process="evap", cooling_return_process="ret",
+                        infrastructure=INFRA)
 HW = t.HardwareParameters("card", gpu_power_w=700, gpu_load=0.8, gpus_per_node=8,
                           node_overhead_w=1200, lifetime_h=8760 * 4, utilisation=0.5,
                           gpu_process="gpu", server_process="host")
@@ -23,7 +27,8 @@ HW = t.HardwareParameters("card", gpu_power_w=700, gpu_load=0.8, gpus_per_node=8
 
 def test_gpu_hour_process_by_hand() -> None:
     process = op.gpu_hour_process(HW, SITE, {"site.pue": "study.yaml:3"})
-    amounts = {e.input: e.amount for e in process.exchanges}
+    amounts = {e.input: e.amount for e in process.exchanges
+               if e.stage not in ("network", "storage")}
     assert process.unit == "hour" and process.kind == op.GPU_HOUR
     assert amounts["grid"] == pytest.approx(0.71 * 1.2)          # (560 + 150) W -> kW x PUE
     assert amounts["evap"] == pytest.approx(0.71 * 0.5 / 1000)   # m3 evaporated
@@ -34,6 +39,30 @@ def test_gpu_hour_process_by_hand() -> None:
     assert electricity.stage == "electricity"
     assert "PUE 1.2" in electricity.formula and "study.yaml:3" in electricity.source
     assert {e.stage for e in process.exchanges} == set(t.STAGES)
+
+
+def test_infrastructure_exchanges_by_hand() -> None:
+    process = op.gpu_hour_process(HW, SITE)
+    by_stage: dict[str, dict[str, float]] = {}
+    for e in process.exchanges:
+        by_stage.setdefault(e.stage, {})[e.input] = e.amount
+    life = 35040 * 0.5
+    assert by_stage["network"]["net"] == pytest.approx(1 / life)      # amortised like the GPU
+    assert by_stage["network"]["grid"] == pytest.approx(0.015 * 1.2)  # 15 W x 1 h x PUE
+    assert by_stage["network"]["evap"] == pytest.approx(0.015 * 0.5 / 1000)
+    assert by_stage["storage"]["grid"] == pytest.approx(0.005 * 1.2)
+    assert by_stage["building"]["rack"] == pytest.approx(1 / life)
+    assert by_stage["building"]["bld"] == pytest.approx(0.71 + 0.015 + 0.005)  # IT kWh
+
+
+def test_not_assessed_parts_have_no_exchanges() -> None:
+    site = dataclasses.replace(SITE, infrastructure=t.InfrastructureParameters(
+        network_process="net", network_power_per_gpu_w=15.0))
+    stages = {e.stage for e in op.gpu_hour_process(HW, site).exchanges}
+    assert "network" in stages and not stages & {"building", "storage"}
+    row = t.row_quantities("a", 10.0, HW, site)
+    demands = t.stage_demands(row)
+    assert demands["building"] == {} and demands["storage"] == {}
 
 
 def test_activity_data_keeps_stage_formula_and_source() -> None:
@@ -85,7 +114,8 @@ def test_extra_facility_energy_is_demanded_directly() -> None:
             t.extra_energy_quantities("idle", 100.0, "it", SITE)]
     model = _model(rows, [None, None])
     kinds = {(c.process.split("|")[0], c.stage) for c in model.corrections}
-    assert kinds == {("grid", "electricity"), ("it_energy", None)}
+    # facility energy: the building share is charged on facility kWh / PUE, directly
+    assert kinds == {("grid", "electricity"), ("bld", "building"), ("it_energy", None)}
     assert _close(model.stage_demands(), t.phase_demands(rows))
 
 

@@ -32,7 +32,10 @@ def test_stages_are_defined_once_and_fully_described() -> None:
 def test_labels_are_those_of_the_workbook() -> None:
     """The golden workbooks print these; a change here changes the shipped outputs."""
     assert [v.stage_label(s) for s in v.STAGES] == [
-        "GPU manufacturing", "Server manufacturing", "Electricity", "Cooling water"]
+        "GPU manufacturing", "Server manufacturing", "Electricity", "Cooling water",
+        "Datacenter building", "Network", "Storage"]
+    assert v.INFRASTRUCTURE_PARTS == ("building", "network", "storage")
+    assert set(v.INFRASTRUCTURE_PARTS) <= set(v.STAGES)  # each part is a stage of its own
     assert v.stage_label("unknown") == "unknown"
 
 

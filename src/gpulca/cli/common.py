@@ -102,11 +102,13 @@ def _formula_safe_column(column: pd.Series) -> pd.Series:
     return pd.Series(values, index=column.index, name=column.name).infer_objects()
 
 
-def csv_writer(frame: pd.DataFrame) -> Writer:
+def csv_writer(frame: pd.DataFrame, missing: str = "") -> Writer:
     """Writes ``frame`` as one of the CSV files of a run or a comparison; no text cell can be
-    read as a formula by a spreadsheet."""
+    read as a formula by a spreadsheet. ``missing`` is written for a missing number (results:
+    "not assessed")."""
     def write(path: Path) -> None:
-        formula_safe_frame(frame).to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT)
+        formula_safe_frame(frame).to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT,
+                                         na_rep=missing)
 
     return write
 

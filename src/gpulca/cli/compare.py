@@ -34,7 +34,7 @@ from gpulca.cli.output import output_options
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.cli.service import print_service_ranking, service_ranking
 from gpulca.cli.uncertainty import iteration_options, print_variant_uncertainty
-from gpulca.core.vocabulary import format_number, format_percent, impact_heading
+from gpulca.core.vocabulary import NOT_ASSESSED, format_number, format_percent, impact_heading
 from gpulca.io.atomic import Writer, staged_outputs, write_all
 from gpulca.pipeline.compare import compare_study
 from gpulca.reports.compare_chart import comparison_figure, write_chart
@@ -59,7 +59,7 @@ def comparison_writers(result: ComparisonResult) -> dict[str, Writer]:
 
     writers: dict[str, Callable[[Path], None]] = {
         "comparison.csv": csv_writer(result.comparison),
-        "results.csv": csv_writer(result.scores),
+        "results.csv": csv_writer(result.scores, NOT_ASSESSED),
         "overrides.csv": csv_writer(result.overrides),
         "parameters.csv": csv_writer(result.parameters),
         "differences.csv": csv_writer(result.differences),

@@ -25,12 +25,20 @@ from gpulca.cli.output import output_options
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.cli.service import print_service
 from gpulca.cli.uncertainty import print_uncertainty, uncertainty_frames, uncertainty_options
-from gpulca.core.vocabulary import format_number, format_percent, format_range, impact_heading
+from gpulca.core.vocabulary import (
+    NOT_ASSESSED,
+    format_number,
+    format_percent,
+    format_range,
+    impact_heading,
+    stage_label,
+)
 from gpulca.io.atomic import bytes_writer, staged_outputs, write_all
 from gpulca.pipeline.run import run_study
 from gpulca.results.frames import (
     development_multiplier,
     impact_units,
+    not_assessed_stages,
     phase_impact_table,
     phase_share,
 )
@@ -57,7 +65,8 @@ def write_results(result: StudyResult, directory: Path,
     if result.study.deployment is not None:  # per unit of service (gpulca.results.service)
         frames["service.csv"] = service_frame(result)
         frames["service-traffic.csv"] = traffic_frame(result)
-    writers = {name: csv_writer(frame) for name, frame in frames.items()}
+    writers = {name: csv_writer(frame, NOT_ASSESSED if name == "results.csv" else "")
+               for name, frame in frames.items()}
     if result.study.deployment is not None:  # levelised vs lifetime traffic, drawn in memory
         from gpulca.reports.deployment import service_chart_bytes
 
@@ -141,6 +150,10 @@ def print_summary(result: StudyResult) -> None:
                  f"GPU-hours: {format_number(float(result.audit['gpu_hours'].sum()))}; "
                  "facility electricity: "
                  f"{format_number(float(result.audit['facility_energy_kwh'].sum()), 'kWh')}.")
+    missing = not_assessed_stages(result.scores)
+    if missing:
+        stdout.print(f"Datacenter infrastructure {NOT_ASSESSED} (declared by the study, not in "
+                     f"the totals): {', '.join(stage_label(s) for s in missing)}.")
     print_measured_split(result.audit)
 
 

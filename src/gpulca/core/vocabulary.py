@@ -26,7 +26,8 @@ from typing import Any, Literal, get_args
 
 # -- life-cycle stages ----------------------------------------------------------------------------
 
-Stage = Literal["gpu_manufacturing", "server_manufacturing", "electricity", "cooling_water"]
+Stage = Literal["gpu_manufacturing", "server_manufacturing", "electricity", "cooling_water",
+                "building", "network", "storage"]
 """A life-cycle stage of the results (the ``stage`` column of ``results.csv``)."""
 
 STAGES: tuple[Stage, ...] = get_args(Stage)
@@ -39,7 +40,22 @@ _STAGE_TABLE: tuple[tuple[Stage, str, str], ...] = (
     ("server_manufacturing", "Server manufacturing", "E69F00"),
     ("electricity", "Electricity", "0072B2"),
     ("cooling_water", "Cooling water", "56B4E9"),
+    # datacenter infrastructure (on by default; a study may declare each part not assessed):
+    # the building with its plant and racks, the cluster network and the shared storage, each
+    # with its embodied share and (network, storage) its operating energy
+    ("building", "Datacenter building", "000000"),
+    ("network", "Network", "009E73"),
+    ("storage", "Storage", "CC79A7"),
 )
+
+InfrastructurePart = Literal["building", "network", "storage"]
+"""A part of the datacenter infrastructure a study may declare not assessed (``not_assessed``):
+each is a life-cycle stage of its own."""
+
+INFRASTRUCTURE_PARTS: tuple[InfrastructurePart, ...] = get_args(InfrastructurePart)
+
+NOT_ASSESSED = "not assessed"
+"""What every report prints for a part a study declared not assessed (never a zero)."""
 
 STAGE_LABELS: Mapping[str, str] = MappingProxyType({s: label for s, label, _ in _STAGE_TABLE})
 """Readable names of the life-cycle stages, in result order."""

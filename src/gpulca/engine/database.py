@@ -137,10 +137,18 @@ def _prune(bd: ModuleType, keep: str, prefix: str = INVENTORY_PREFIX) -> None:
     built = [(meta.get("gpulca_built_at", ""), name) for name, meta in bd.databases.items()
              if name.startswith(prefix) and meta.get(BUILT_BY_GPULCA) and name != keep]
     for _, name in sorted(built)[: max(len(built) - (KEEP_DATABASES - 1), 0)]:
+        delete_database(bd, name)
+
+
+def delete_database(bd: ModuleType, name: str) -> None:
+    """Delete a gpulca database and the operation databases linked to it: theirs point at the
+    deleted database's node ids, so a later run that re-created it and reused them would solve
+    a matrix with dangling exchanges (NonsquareTechnosphere)."""
+    if name in bd.databases:
         del bd.databases[name]
-        for other in [o for o, meta in bd.databases.items()
-                      if meta.get(BUILT_BY_GPULCA) and meta.get("gpulca_inventory") == name]:
-            del bd.databases[other]  # operation processes linked to the deleted inventory
+    for other in [o for o, meta in bd.databases.items()
+                  if meta.get(BUILT_BY_GPULCA) and meta.get("gpulca_inventory") == name]:
+        del bd.databases[other]
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ from gpulca.engine.contributions import Contribution, contributions
 from gpulca.engine.database import (
     database_is_complete,
     database_name,
+    delete_database,
     ensure_database,
     ensure_operation_database,
 )
@@ -86,8 +87,7 @@ class Session:
         was)."""
         with contextlib.redirect_stdout(sys.stderr):
             for name in self.created:
-                if name in self.bd.databases:
-                    del self.bd.databases[name]
+                delete_database(self.bd, name)
         self.created.clear()
 
     def solve(self, database: str, demands: Mapping[str, Mapping[str, float]],
@@ -167,7 +167,7 @@ def discard_new_databases() -> list[str]:
             continue
         with gpulca_project(project, data_dir) as bd, contextlib.redirect_stdout(sys.stderr):
             if name in bd.databases and bd.databases[name].get(BUILT_BY_GPULCA):
-                del bd.databases[name]
+                delete_database(bd, name)
                 removed.append(name)
     return removed
 

@@ -137,6 +137,11 @@ def it_energy_process(site: SiteParameters, sources: Mapping[str, str] | None = 
         site.electricity_process, site.pue, "kilowatt hour", "electricity",
         f"1 kWh IT x PUE {site.pue:g}", _source(sources, "site.pue", "site.grid_zone"))]
     exchanges += _water_exchanges(site, 1.0, "1 kWh IT", sources)
+    if site.infrastructure.building_process:
+        exchanges.append(OperationExchange(
+            site.infrastructure.building_process, 1.0, "kilowatt hour", "building",
+            "1 kWh IT x the building's share per kWh of IT energy",
+            _source(sources, "infrastructure.building")))
     code = CODE_SEPARATOR.join((IT_ENERGY, site.grid_zone or "no-zone", _digest(site)))
     return OperationProcess(
         code=code, name=f"IT energy at the site, grid zone {site.grid_zone} (PUE {site.pue:g})",
@@ -145,6 +150,43 @@ def it_energy_process(site: SiteParameters, sources: Mapping[str, str] | None = 
         parameters=(("pue", site.pue), ("wue_l_per_kwh", site.wue_l_per_kwh),
                     ("wue_withdrawal_l_per_kwh", site.wue_withdrawal_l_per_kwh),
                     ("grid_zone", site.grid_zone)))
+
+
+def _infrastructure_exchanges(site: SiteParameters, power_kw: float, hours: float,
+                              life_text: str, sources: Mapping[str, str]
+                              ) -> list[OperationExchange]:
+    """Per GPU-hour: network and storage shares (amortised like the GPU) with their operating
+    energy, racks, and the building's share of all the IT energy."""
+    infra = site.infrastructure
+    life_sources = _source(sources, "hardware.lifetime", "hardware.utilisation")
+    out: list[OperationExchange] = []
+    it_kwh = power_kw
+    for stage, process, power_w in (("network", infra.network_process,
+                                     infra.network_power_per_gpu_w),
+                                    ("storage", infra.storage_process,
+                                     infra.storage_power_per_gpu_w)):
+        if process is None:
+            continue
+        out.append(OperationExchange(process, 1.0 / hours, "unit", stage,
+                                     f"1 h / {life_text}", life_sources))
+        kwh = power_w / 1000.0
+        it_kwh += kwh
+        text = f"{stage} power {power_w:g} W per GPU x 1 h / 1000"
+        out.append(OperationExchange(
+            site.electricity_process, kwh * site.pue, "kilowatt hour", stage,
+            f"{text} x PUE {site.pue:g}",
+            _source(sources, f"infrastructure.{stage}_power", "site.pue", "site.grid_zone")))
+        out += [OperationExchange(e.input, e.amount, e.unit, stage, e.formula, e.source)
+                for e in _water_exchanges(site, kwh, text, sources)]
+    if infra.rack_process:
+        out.append(OperationExchange(infra.rack_process, 1.0 / hours, "unit", "building",
+                                     f"1 h / {life_text}", life_sources))
+    if infra.building_process:
+        out.append(OperationExchange(
+            infra.building_process, it_kwh, "kilowatt hour", "building",
+            f"IT energy of the GPU-hour, network and storage = {it_kwh:.6g} kWh",
+            _source(sources, "infrastructure.building")))
+    return out
 
 
 def gpu_hour_process(hardware: HardwareParameters, site: SiteParameters,
@@ -175,6 +217,7 @@ def gpu_hour_process(hardware: HardwareParameters, site: SiteParameters,
             hardware.server_process, 1.0 / hardware.gpus_per_node / hours, "unit",
             "server_manufacturing", f"1 h / {hardware.gpus_per_node} GPUs per node / "
             f"{life_text}", life_sources))
+    exchanges += _infrastructure_exchanges(site, power_kw, hours, life_text, sources)
     host = hardware.server_process or "no host"
     code = CODE_SEPARATOR.join((GPU_HOUR, hardware.accelerator, site.grid_zone or "no-zone",
                                 _digest(hardware, site)))

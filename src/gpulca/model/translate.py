@@ -15,6 +15,15 @@ The model of one GPU-hour (all per GPU):
   (withdrawal WUE - WUE) is returned to surface water
 - amortised GPUs [unit] = GPU-hours / (lifetime [h] x utilisation)
 - amortised hosts [unit] = GPU-hours / GPUs per node / (lifetime [h] x utilisation)
+
+The datacenter infrastructure (:class:`InfrastructureParameters`; a part a study declares not
+assessed has no process and adds nothing):
+
+- network and storage equipment [unit of the per-GPU share] = GPU-hours / (lifetime [h] x
+  utilisation), amortised like the GPU; their operating power per GPU [W] x GPU-hours is IT
+  energy of their own stage (facility electricity x PUE and cooling water, as the GPU's)
+- building, plant and racks: the building's share per kWh of IT energy x the IT energy of the
+  row and of the network and storage; the rack share per GPU amortised like the GPU
 """
 
 from __future__ import annotations
@@ -43,6 +52,22 @@ class HardwareParameters:
 
 
 @dataclass(frozen=True)
+class InfrastructureParameters:
+    """Resolved datacenter infrastructure; a part not assessed has no process (None)."""
+
+    building_process: str | None = None
+    """Building, plant and electrical infrastructure, per kWh of IT energy."""
+    rack_process: str | None = None
+    """Rack and power distribution, share of one GPU (part of the building stage)."""
+    network_process: str | None = None
+    """Cluster network equipment, share of one GPU."""
+    network_power_per_gpu_w: float = 0.0
+    storage_process: str | None = None
+    """Shared storage, share of one GPU."""
+    storage_power_per_gpu_w: float = 0.0
+
+
+@dataclass(frozen=True)
 class SiteParameters:
     """Resolved site, in canonical units."""
 
@@ -53,6 +78,9 @@ class SiteParameters:
     wue_withdrawal_l_per_kwh: float
     cooling_evaporation_process: str
     cooling_return_process: str
+    infrastructure: InfrastructureParameters = InfrastructureParameters()
+    """The datacenter infrastructure; the default (nothing) is for callers that model the
+    servers only (unit tests, the translator's own checks)."""
 
 
 def it_power_per_gpu_kw(gpu_power_w: float, gpu_load: float, node_overhead_w: float,
@@ -92,6 +120,11 @@ def amortised_gpu_units(gpu_hours: float, lifetime_h: float, utilisation: float)
     return gpu_hours / (lifetime_h * utilisation)
 
 
+def equipment_energy_kwh(gpu_hours: float, power_per_gpu_w: float) -> float:
+    """Operating energy of network or storage equipment for ``gpu_hours`` [kWh]."""
+    return gpu_hours * power_per_gpu_w / 1000.0
+
+
 def amortised_server_units(gpu_hours: float, gpus_per_node: int, lifetime_h: float,
                            utilisation: float) -> float:
     """Share of hosts (without GPUs) whose manufacturing the work is charged with [unit]."""
@@ -126,6 +159,26 @@ class RowQuantities:
     """GPU-hours whose IT energy is measured; the rest is modelled [GPU·h]."""
     measured_it_energy_kwh: float = 0.0
     """IT energy of the measured GPU-hours (host share added to a GPU-board measurement) [kWh]."""
+    network_units: float = 0.0
+    """Amortised per-GPU shares of the network equipment [unit]."""
+    network_it_energy_kwh: float = 0.0
+    """Operating energy of the network equipment for the row's GPU-hours [kWh]."""
+    storage_units: float = 0.0
+    """Amortised per-GPU shares of the storage equipment [unit]."""
+    storage_it_energy_kwh: float = 0.0
+    """Operating energy of the storage equipment for the row's GPU-hours [kWh]."""
+    rack_units: float = 0.0
+    """Amortised per-GPU shares of racks and power distribution [unit]."""
+    building_it_energy_kwh: float = 0.0
+    """IT energy the building's share is charged on (row + network + storage) [kWh]."""
+    network_process: str | None = None
+    storage_process: str | None = None
+    rack_process: str | None = None
+    building_process: str | None = None
+    pue: float = 1.0
+    """The site's PUE (for the network and storage equipment's energy)."""
+    wue_l_per_kwh: float = 0.0
+    wue_withdrawal_l_per_kwh: float = 0.0
 
 
 def row_quantities(phase: str, gpu_hours: float, hardware: HardwareParameters,
@@ -150,6 +203,12 @@ def row_quantities(phase: str, gpu_hours: float, hardware: HardwareParameters,
                            hardware.node_overhead_w / hardware.gpus_per_node / 1000.0,
                            measured_energy_scope) if measured_it_energy_kwh is not None else None
     energy = split.it_energy_kwh if split else it_energy_kwh(gpu_hours, power_kw)
+    infra = site.infrastructure
+    amortised = amortised_gpu_units(gpu_hours, hardware.lifetime_h, hardware.utilisation)
+    network_kwh = (equipment_energy_kwh(gpu_hours, infra.network_power_per_gpu_w)
+                   if infra.network_process else 0.0)
+    storage_kwh = (equipment_energy_kwh(gpu_hours, infra.storage_power_per_gpu_w)
+                   if infra.storage_process else 0.0)
     return RowQuantities(
         phase=phase, accelerator=hardware.accelerator, model=model, component=component,
         gpu_hours=gpu_hours, node_hours=gpu_hours / hardware.gpus_per_node,
@@ -169,6 +228,17 @@ def row_quantities(phase: str, gpu_hours: float, hardware: HardwareParameters,
         cooling_return_process=site.cooling_return_process,
         measured_gpu_hours=split.covered_gpu_hours if split else 0.0,
         measured_it_energy_kwh=split.measured_it_energy_kwh if split else 0.0,
+        network_units=amortised if infra.network_process else 0.0,
+        network_it_energy_kwh=network_kwh,
+        storage_units=amortised if infra.storage_process else 0.0,
+        storage_it_energy_kwh=storage_kwh,
+        rack_units=amortised if infra.rack_process else 0.0,
+        building_it_energy_kwh=(energy + network_kwh + storage_kwh
+                                if infra.building_process else 0.0),
+        network_process=infra.network_process, storage_process=infra.storage_process,
+        rack_process=infra.rack_process, building_process=infra.building_process,
+        pue=site.pue, wue_l_per_kwh=site.wue_l_per_kwh,
+        wue_withdrawal_l_per_kwh=site.wue_withdrawal_l_per_kwh,
     )
 
 
@@ -193,6 +263,9 @@ def extra_energy_quantities(phase: str, energy_kwh: float, scope: str,
         electricity_process=site.electricity_process,
         cooling_evaporation_process=site.cooling_evaporation_process,
         cooling_return_process=site.cooling_return_process,
+        building_it_energy_kwh=((energy_kwh if is_it else energy_kwh / site.pue)
+                                if site.infrastructure.building_process else 0.0),
+        building_process=site.infrastructure.building_process,
     )
 
 
@@ -215,6 +288,22 @@ def stage_demands(quantities: RowQuantities) -> dict[str, Demand]:
          quantities.cooling_water_evaporated_m3)
     _add(stages["cooling_water"], quantities.cooling_return_process,
          quantities.cooling_water_returned_m3)
+    for stage, process, units, kwh in (
+            ("network", quantities.network_process, quantities.network_units,
+             quantities.network_it_energy_kwh),
+            ("storage", quantities.storage_process, quantities.storage_units,
+             quantities.storage_it_energy_kwh)):
+        if process is None:
+            continue
+        _add(stages[stage], process, units)
+        _add(stages[stage], quantities.electricity_process,
+             facility_energy_kwh(kwh, quantities.pue))
+        _add(stages[stage], quantities.cooling_evaporation_process,
+             cooling_water_evaporated_m3(kwh, quantities.wue_l_per_kwh))
+        _add(stages[stage], quantities.cooling_return_process, cooling_water_returned_m3(
+            kwh, quantities.wue_l_per_kwh, quantities.wue_withdrawal_l_per_kwh))
+    _add(stages["building"], quantities.rack_process, quantities.rack_units)
+    _add(stages["building"], quantities.building_process, quantities.building_it_energy_kwh)
     return stages
 
 

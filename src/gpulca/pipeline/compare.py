@@ -97,14 +97,18 @@ def compare_variants(variants: VariantStudy, data_dir: str | Path | None = None,
                             prepared.method_metadata)
 
     results = VariantResults(list(translated), build)
+    assessed = assessed_rows(variants, array)
     values = array.scores
-    if not bool(np.all(np.isfinite(values)) and np.all(values >= 0)):
+    checked = values[assessed]
+    if not bool(np.all(np.isfinite(checked)) and np.all(checked >= 0)):
         # the unusual case: the first variant with a score that is not finite or negative
         # without an intended negative flow is refused, with its problems (InputError)
         for v, name in enumerate(array.variants):
-            block = values[array.rows_of(v)]
+            rows = array.rows_of(v)
+            block = values[rows][assessed[rows]]
             if not bool(np.all(np.isfinite(block)) and np.all(block >= 0)):
                 results[name]
+    values[~assessed] = np.nan  # a stage declared not assessed is NaN, never 0
     base = variants.base.study
     warnings = variant_warnings(variants, translated)
     parameters = all_variant_parameters(variants)
@@ -135,6 +139,18 @@ def variant_warnings(variants: VariantStudy,
         w for name, (_, demands) in translated.items()
         for w in result_warnings(variants.variants[name].study, demands,
                                  lookup(variants.variants[name].study.library))))
+
+
+def assessed_rows(variants: VariantStudy, array: VariantScores) -> np.ndarray:
+    """Which rows of ``array`` are assessed: False for a stage its variant's study declares
+    not assessed (``not_assessed:``), whose scores are then NaN like a run's."""
+    assessed = np.ones(len(array.stages), dtype=bool)
+    for v, name in enumerate(array.variants):
+        skipped = list(variants.variants[name].study.study.not_assessed)
+        if skipped:
+            rows = array.rows_of(v)
+            assessed[rows] = ~np.isin(array.stages[rows], skipped)
+    return assessed
 
 
 def score_array(variants: VariantStudy,

@@ -246,8 +246,9 @@ def study_result(study: ResolvedStudy, quantities: list[RowQuantities],
     data directory). Raises :class:`InputError` naming every score that is not finite or is
     negative without an intended negative flow (:mod:`gpulca.results.sanity`)."""
     frame = scores_frame(study.name, variant, demands, study.phases, scores, study.methods,
-                         units)
-    problems = score_problems(frame, demands, study.library, str(study.file))
+                         units, study.study.not_assessed)
+    problems = score_problems(frame[~frame["stage"].isin(study.study.not_assessed)], demands,
+                              study.library, str(study.file))
     if problems:  # not finite, or negative without an intended negative flow behind it
         raise InputError(problems)
     database, project, data_dir = where

@@ -33,7 +33,6 @@ from gpulca.core.vocabulary import (
     hex_colour,
     impact_heading,
     stage_colour,
-    stage_label,
     variant_colours,
 )
 from gpulca.reports import tables as rp
@@ -155,8 +154,10 @@ def draw_stacked(ax: Axes, table: pd.DataFrame, title: str, unit: str,
     left = [0.0] * len(names)
     for stage in STAGES:
         values = [float(v) for v in table[stage]] if stage in table else [0.0] * len(names)
+        missing = [stage] if values and all(math.isnan(v) for v in values) else []
+        values = [0.0 if math.isnan(v) else v for v in values]  # not assessed: legend says so
         ax.barh(positions, values, left=left, color=hex_colour(stage_colour(stage)),
-                label=stage_label(stage), height=0.7)
+                label=rp.stage_heading(stage, missing), height=0.7)
         left = [b + v for b, v in zip(left, values, strict=True)]
     # Headroom set explicitly: a zero-width last segment (e.g. cooling water for climate) is a
     # sticky edge at the bar's total, which would stop matplotlib's own margin.
@@ -169,7 +170,7 @@ def draw_stacked(ax: Axes, table: pd.DataFrame, title: str, unit: str,
     _axis_format(ax)
 
 
-def _stage_legend(figure: Figure, ax: Axes, columns: int = len(STAGES)) -> None:
+def _stage_legend(figure: Figure, ax: Axes, columns: int = 4) -> None:
     handles, labels = ax.get_legend_handles_labels()
     figure.legend(handles, labels, loc="outside lower center", ncols=columns, frameon=False,
                   fontsize=8.5)

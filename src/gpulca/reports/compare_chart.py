@@ -26,9 +26,9 @@ from gpulca.core.vocabulary import (
     hex_colour,
     impact_heading,
     stage_colour,
-    stage_label,
 )
 from gpulca.reports.charts import chart_text, summarised
+from gpulca.reports.tables import stage_heading
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -55,9 +55,11 @@ def _panel(axes: Axes, stages: pd.DataFrame, totals: pd.Series, changes: pd.Seri
     positions = np.arange(len(names))
     left = np.zeros(len(names))
     for stage in STAGES:
-        values = stages.reindex(index=names, columns=[stage]).fillna(0.0)[stage].to_numpy()
+        column = stages.reindex(index=names, columns=[stage])[stage]
+        missing = [stage] if stage in stages and bool(column.isna().all()) else []
+        values = column.fillna(0.0).to_numpy()  # not assessed: drawn as nothing, legend says so
         axes.barh(positions, values, left=left, color=hex_colour(stage_colour(stage)),
-                  height=0.72, label=stage_label(stage))
+                  height=0.72, label=stage_heading(stage, missing))
         left = left + values
     axes.axvline(baseline_total, color="#333333", linestyle="--", linewidth=0.9)
     span = max(float(np.nanmax(left)), 1e-300)

@@ -24,21 +24,23 @@ Safety and stability rules:
 from __future__ import annotations
 
 import importlib
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from gpulca.core.vocabulary import (
     EXCEL_PERCENT,
+    NOT_ASSESSED,
     STAGES,
     excel_number_format,
     impact_heading,
     stage_colour,
-    stage_label,
     variant_colours,
 )
 from gpulca.io.atomic import write_bytes_atomic
@@ -56,6 +58,7 @@ from gpulca.reports.xlsx import (  # noqa: F401 - safe_text, FORMULA_TRIGGERS, Z
     stacked_chart,
     workbook_bytes,
 )
+from gpulca.results.frames import not_assessed_stages
 
 if TYPE_CHECKING:
     from gpulca.results.result import StudyResult
@@ -285,6 +288,11 @@ def write_by_phase(sheet: Sheet, report: rp.ReportData) -> None:
     sheet.finish(block)
 
 
+def _assessed(values: Any) -> list[float | str]:
+    """Cells of a stage row: "not assessed" for a stage the study left out (NaN), never 0."""
+    return [NOT_ASSESSED if math.isnan(float(v)) else float(v) for v in values]
+
+
 def write_by_stage(sheet: Sheet, report: rp.ReportData) -> None:
     table = rp.stage_table(report.base.scores)
     stages = list(STAGES)
@@ -292,11 +300,13 @@ def write_by_stage(sheet: Sheet, report: rp.ReportData) -> None:
                 "the total." + _variant_note(report))
     headers = ["Life-cycle stage", "Stage id", *_impact_headers(report, table.columns)]
     formats = [None, None, *_score_formats(report, table)]
-    rows = [[stage_label(s), s, *table.loc[s]] for s in stages]
+    missing = not_assessed_stages(report.base.scores)
+    rows = [[rp.stage_heading(s, missing), s, *_assessed(table.loc[s])] for s in stages]
     block = sheet.table(headers, rows, formats, total=["Total", "", *table.loc["total"]])
     sheet.heading("Share of each impact's total")
     grand = table.loc["total"].replace(0.0, float("nan"))
-    sheet.table(headers, [[stage_label(s), s, *(table.loc[s] / grand)] for s in stages],
+    sheet.table(headers, [[rp.stage_heading(s, missing), s, *_assessed(table.loc[s] / grand)]
+                          for s in stages],
                 [None, None, *[EXCEL_PERCENT] * len(table.columns)])
     sheet.finish(block)
 
@@ -317,10 +327,13 @@ def stacked_blocks(sheet: Sheet, report: rp.ReportData, tables: dict[str, pd.Dat
         start = sheet.row
         sheet.heading(impact_heading(report.labels[impact], unit))
         fmt = excel_number_format(table.sum(axis=1), unit)
-        rows = [[labels.get(str(i), str(i)), *table.loc[i], float(table.loc[i].sum())]
+        rows = [[labels.get(str(i), str(i)), *_assessed(table.loc[i]), float(table.loc[i].sum())]
                 for i in table.index]
-        total = ["Total", *table.sum(axis=0), float(table.to_numpy().sum())]
-        block = sheet.table([row_label, *(stage_label(s) for s in STAGES), "Total"], rows,
+        total = ["Total", *_assessed(table.sum(axis=0, min_count=1)),
+                 float(np.nansum(table.to_numpy()))]
+        missing = [s for s in STAGES if table[s].isna().all()]
+        block = sheet.table([row_label, *(rp.stage_heading(s, missing) for s in STAGES), "Total"],
+                            rows,
                             [None, *[fmt] * (len(STAGES) + 1)], total=total)
         blocks[impact] = block
         if len(table.index) > MAX_CHART_ROWS:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from gpulca.core.vocabulary import (
+    NOT_ASSESSED,
     STAGES,
     format_number,
     format_percent,
@@ -247,7 +249,8 @@ def _score_table(report: rp.ReportData, frame: pd.DataFrame, names: Mapping[str,
     rows, classes = [], []
     for key, values in frame.iterrows():
         rows.append([text_cell("Total" if key == "total" else names.get(str(key), str(key))),
-                     *(number_cell(float(values[i])) for i in impacts)])  # unit: header
+                     *(text_cell(NOT_ASSESSED) if math.isnan(float(values[i]))
+                       else number_cell(float(values[i])) for i in impacts)])  # unit: header
         classes.append("total" if key == "total" else "")
     return table(headers, rows, caption, classes, numeric=[False, *[True] * len(impacts)])
 
@@ -264,7 +267,8 @@ def tables_section(report: rp.ReportData) -> str:
         stages["total"] = stages.sum(axis=1)
         unit = report.units.get(impact, "")
         rows = [[text_cell(base.study.phases.get(str(p), str(p))),
-                 *(number_cell(float(v)) for v in stages.loc[p])] for p in stages.index]
+                 *(text_cell(NOT_ASSESSED) if math.isnan(float(v)) else number_cell(float(v))
+                   for v in stages.loc[p])] for p in stages.index]
         parts.append("<details><summary>" + esc(impact_heading(report.labels[impact], unit)) +
                      ": by phase and life-cycle stage</summary>" +
                      table(["Phase", *(stage_label(s) for s in STAGES), "Total"], rows,

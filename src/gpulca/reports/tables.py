@@ -29,6 +29,7 @@ from gpulca.core.parameters import PARAMETERS, Parameter, display_value
 from gpulca.core.phases import FINAL_TRAINING
 from gpulca.core.units import conversion_factor
 from gpulca.core.vocabulary import (
+    NOT_ASSESSED,
     STAGES,
     format_number,
     format_percent,
@@ -38,6 +39,7 @@ from gpulca.core.vocabulary import (
 from gpulca.results.frames import (
     development_multiplier,
     impact_units,
+    not_assessed_stages,
     phase_impact_table,
     phase_share,
     stage_impact_table,
@@ -243,18 +245,28 @@ def phase_table(scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def stage_table(scores: pd.DataFrame) -> pd.DataFrame:
-    """Stages (all four, in result order) x impacts with a ``total`` row."""
+    """Stages (all, in result order) x impacts with a ``total`` row; a stage declared not
+    assessed is NaN (:func:`stage_heading`), left out of the total."""
     table = stage_impact_table(scores).reindex(index=list(STAGES)).fillna(0.0)
+    table.loc[not_assessed_stages(scores)] = float("nan")
     table.loc["total"] = table.sum(axis=0)
     return table
 
 
 def phase_stage_table(scores: pd.DataFrame, impact: str) -> pd.DataFrame:
-    """Phases (rows, study order) x stages (columns) of one impact, without totals."""
+    """Phases (rows, study order) x stages (columns) of one impact, without totals; a stage
+    declared not assessed is NaN (sums skip it)."""
     subset = scores[scores["impact"] == impact]
     table = subset.pivot_table(index="phase", columns="stage", values="score", aggfunc="sum")
-    return table.reindex(index=list(dict.fromkeys(subset["phase"])),
-                         columns=list(STAGES)).fillna(0.0)
+    table = table.reindex(index=list(dict.fromkeys(subset["phase"])),
+                          columns=list(STAGES)).fillna(0.0)
+    table[not_assessed_stages(scores)] = float("nan")
+    return table
+
+
+def stage_heading(stage: str, missing: Sequence[str]) -> str:
+    """A stage's label, followed by "(not assessed)" when the study declared it so."""
+    return f"{stage_label(stage)} ({NOT_ASSESSED})" if stage in missing else stage_label(stage)
 
 
 def variant_stage_table(report: ReportData, impact: str) -> pd.DataFrame:
@@ -262,8 +274,9 @@ def variant_stage_table(report: ReportData, impact: str) -> pd.DataFrame:
     rows = {}
     for result in report.results:
         subset = result.scores[result.scores["impact"] == impact]
-        rows[result.variant] = subset.groupby("stage")["score"].sum().reindex(
-            list(STAGES)).fillna(0.0)
+        by_stage = subset.groupby("stage")["score"].sum().reindex(list(STAGES)).fillna(0.0)
+        by_stage[not_assessed_stages(result.scores)] = float("nan")
+        rows[result.variant] = by_stage
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(STAGES))
 
 

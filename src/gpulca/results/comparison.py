@@ -197,10 +197,11 @@ class ComparisonResult:
                              columns=list(dict.fromkeys(self.comparison["impact"])))
 
     def by_stage(self) -> pd.DataFrame:
-        """Long frame: variant, impact, stage, score (summed over phases)."""
+        """Long frame: variant, impact, stage, score (summed over phases; NaN for a stage
+        declared not assessed)."""
         keys = ["variant", "impact", "stage"]
-        table = (self.scores.groupby(keys, sort=False, observed=True)["score"].sum()
-                 .reset_index())
+        table = (self.scores.groupby(keys, sort=False, observed=True)["score"]
+                 .sum(min_count=1).reset_index())
         return table.astype(dict.fromkeys(keys, "str"))
 
 

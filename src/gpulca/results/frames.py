@@ -40,7 +40,8 @@ multiplier     total / final: how many times the final run the whole development
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Collection, Iterable, Mapping
 from operator import attrgetter
 
 import pandas as pd
@@ -61,22 +62,36 @@ def functional_unit_name(phase: str, stage: str) -> str:
 
 def scores_frame(scenario: str, variant: str, phases: Iterable[str],
                  phase_labels: Mapping[str, str], scores: Mapping[tuple[str, str], float],
-                 methods: MethodSet, units: Mapping[str, str]) -> pd.DataFrame:
-    """Build the tidy scores frame from bw2calc scores keyed by (impact id, FU name)."""
+                 methods: MethodSet, units: Mapping[str, str],
+                 not_assessed: Collection[str] = ()) -> pd.DataFrame:
+    """Build the tidy scores frame from bw2calc scores keyed by (impact id, FU name).
+
+    A stage the study declared not assessed has NaN scores (never 0): the CSV writes
+    "not assessed" for them, the reports say so (:func:`not_assessed_stages`), sums skip them.
+    """
     records = []
     for phase in phases:
         for stage in STAGES:
             for category in methods.impact_categories:
                 key = (category.id, functional_unit_name(phase, stage))
+                score = math.nan if stage in not_assessed else scores.get(key, 0.0)
                 records.append((scenario, variant, phase, phase_labels.get(phase, phase), stage,
                                 category.id, category.label, " | ".join(category.method),
-                                scores.get(key, 0.0), units.get(category.id, "")))
+                                score, units.get(category.id, "")))
     return pd.DataFrame.from_records(records, columns=list(SCORE_COLUMNS))
 
 
 AUDIT_FIELDS = tuple(f.name for f in dataclasses.fields(RowQuantities))
 """The audit frame's columns after ``scenario`` and ``variant``: every field of
 :class:`~gpulca.model.translate.RowQuantities`, in order."""
+
+
+def not_assessed_stages(scores: pd.DataFrame) -> list[str]:
+    """The stages of a scores frame declared not assessed (all their scores NaN), in order."""
+    if scores.empty:
+        return []
+    missing = scores["score"].isna().groupby(scores["stage"]).all()
+    return [s for s in STAGES if bool(missing.get(s, False))]
 
 
 def audit_frame(scenario: str, variant: str, rows: Iterable[RowQuantities]) -> pd.DataFrame:

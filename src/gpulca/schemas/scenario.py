@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from gpulca.core.vocabulary import InfrastructurePart
 from gpulca.schemas.common import (
     Code,
     NonEmptyStr,
@@ -321,6 +322,10 @@ class Study(StrictModel):
     """The GPU-hours per research phase."""
     extra_energy: list[ExtraEnergy] = Field(default_factory=list)
     """Measured energy outside the GPU-hours (idle or reserved capacity)."""
+    not_assessed: list[InfrastructurePart] = Field(default_factory=list)
+    """Parts of the datacenter infrastructure left outside the study's boundary (``building``,
+    ``network``, ``storage``; all three are assessed by default): every report says "not
+    assessed" for them, never 0."""
     deployment: Deployment | None = None
     """How the model is served: units of service, traffic over the service life and how the
     serving is known (:mod:`gpulca.schemas.deployment`); results per request and per 1,000
@@ -337,6 +342,14 @@ class Study(StrictModel):
     def non_empty_inventories(cls, value: list[str] | None) -> list[str] | None:
         if value is not None and not value:
             raise ValueError("'inventories' is empty; leave it out to use the shipped library")
+        return value
+
+    @field_validator("not_assessed")
+    @classmethod
+    def not_assessed_once(cls, value: list[str]) -> list[str]:
+        repeated = sorted({part for part in value if value.count(part) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)} listed more than once")
         return value
 
     @model_validator(mode="after")

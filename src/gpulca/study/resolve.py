@@ -8,6 +8,7 @@ Precedence of values: the study file, then the library's catalogue entry it name
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -20,6 +21,7 @@ from gpulca.core.errors import InputError, Problem
 from gpulca.core.parameters import PARAMETERS, Parameter, checked_value
 from gpulca.core.phases import phase_labels, unknown_phase_message
 from gpulca.core.units import UnitProblem, leading_unit, magnitude_in, parse_quantity
+from gpulca.core.vocabulary import INFRASTRUCTURE_PARTS
 from gpulca.engine.bundled import bundled_flow_index, known_method_names
 from gpulca.io.yamlio import LineMap, load_yaml
 from gpulca.library.flows import FlowIndex
@@ -40,6 +42,7 @@ from gpulca.schemas.methods import MethodSet
 from gpulca.schemas.reference import Selection
 from gpulca.schemas.scenario import ActivityRow, Study
 from gpulca.study.deployment import ResolvedDeployment, resolve_deployment
+from gpulca.study.infrastructure import infrastructure_inside, resolve_infrastructure
 from gpulca.study.measured import implied_power_problems
 
 
@@ -186,6 +189,26 @@ def _resolve_site(r: _Resolver) -> SiteParameters:
             r.lib, site.cooling_return if site else "cooling_water_returned", zone_key))
 
 
+def _with_infrastructure(r: _Resolver, site: SiteParameters) -> SiteParameters:
+    """The site with the study's datacenter infrastructure (:mod:`gpulca.study.infrastructure`)."""
+    infra = resolve_infrastructure(r.study.not_assessed, r.lib, r.lines)
+    r.problems.extend(infra.problems)
+    r.assumptions.extend(AssumptionRecord(key, value, unit, source, None, None, origin)
+                         for key, value, unit, source, origin in infra.records)
+    server = r.lib.library.servers.get(r.study.hardware.server or "")
+    assessed = [p for p in INFRASTRUCTURE_PARTS if p not in infra.not_assessed]
+    if server is not None and not infra.problems:
+        inside = infrastructure_inside(r.lib, server.item.manufacturing, assessed)
+        if inside:
+            parts = sorted({part for part, _ in inside})
+            r.problem(("hardware", "server"), "this host's manufacturing already contains "
+                      f"the datacenter's {', '.join(parts)} ({', '.join(c for _, c in inside)}), "
+                      "which every study assesses by default: they would count twice; pick the "
+                      f"host without them or declare 'not_assessed: [{', '.join(parts)}]'",
+                      r.study.hardware.server)
+    return dataclasses.replace(site, infrastructure=infra.parameters)
+
+
 def _resolve_hardware(r: _Resolver, accelerator_id: str, path: tuple[str | int, ...]
                       ) -> HardwareParameters | None:
     spec = r.study.hardware
@@ -288,6 +311,11 @@ def _check_selection(r: _Resolver, selection: Selection, methods: MethodSet,
     for index, phase in enumerate(selection.phases or []):
         if phase not in phases:
             r.problem(path + ("phases", index), unknown_phase_message(phase, phases), phase)
+    for index, stage in enumerate(selection.stages or []):
+        if stage in r.study.not_assessed:
+            r.problem(path + ("stages", index), f"the figure needs the stage {stage!r}, which "
+                      "the study declares not assessed (not_assessed): assess it (remove it "
+                      "from not_assessed) or leave it out of the figure", stage)
 
 
 def _check_reference(r: _Resolver, methods: MethodSet, phases: dict[str, str]) -> None:
@@ -487,7 +515,7 @@ def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLi
     phases = phase_labels([*rules_phases, *((p.id, p.label) for p in study.phases)])
     deployment, serving_rows, found = resolve_deployment(study.deployment, lines, phases)
     resolver.problems.extend(found)
-    site = _resolve_site(resolver)
+    site = _with_infrastructure(resolver, _resolve_site(resolver))
     hardware: dict[str, HardwareParameters] = {}
     wanted = [(study.hardware.accelerator, ("hardware", "accelerator"))] + [
         (row.accelerator, row_path + (i, "accelerator"))
