@@ -136,8 +136,9 @@ def _find_external(bd: ModuleType, ref: ExternalProcessRef) -> tuple[str, str] |
 def _prune(bd: ModuleType, keep: str, prefix: str = INVENTORY_PREFIX) -> None:
     built = [(meta.get("gpulca_built_at", ""), name) for name, meta in bd.databases.items()
              if name.startswith(prefix) and meta.get(BUILT_BY_GPULCA) and name != keep]
-    for _, name in sorted(built)[: max(len(built) - (KEEP_DATABASES - 1), 0)]:
-        delete_database(bd, name)
+    with contextlib.redirect_stdout(sys.stderr):  # bw2data reports deletions on stdout
+        for _, name in sorted(built)[: max(len(built) - (KEEP_DATABASES - 1), 0)]:
+            delete_database(bd, name)
 
 
 def delete_database(bd: ModuleType, name: str) -> None:
@@ -185,6 +186,17 @@ def ensure_database(bd: ModuleType, resolved: ResolvedLibrary) -> str:
     if database_is_complete(bd, name):
         return name
     external = resolve_external(bd, resolved)
+    _write_complete(bd, name, {"gpulca_files": [str(f) for f in resolved.library.files]},
+                    brightway_data(name, resolved, external))
+    _prune(bd, name)
+    return name
+
+
+def _write_complete(bd: ModuleType, name: str, metadata: Mapping[str, Any],
+                    data: Mapping[Any, Any]) -> None:
+    """Write database ``name`` all or nothing: registered as gpulca's and incomplete, written,
+    then marked complete; removed again if anything fails (another run never reuses half a
+    database)."""
     import datetime
 
     with contextlib.redirect_stdout(sys.stderr):
@@ -192,20 +204,17 @@ def ensure_database(bd: ModuleType, resolved: ResolvedLibrary) -> str:
             del bd.databases[name]
         try:
             database = bd.Database(name)
-            database.register(**{BUILT_BY_GPULCA: True, "gpulca_complete": False,
-                                 "gpulca_files": [str(f) for f in resolved.library.files],
+            database.register(**{BUILT_BY_GPULCA: True, "gpulca_complete": False, **metadata,
                                  "gpulca_built_at": datetime.datetime.now(
                                      datetime.UTC).isoformat()})
             with _quiet_geocollections():
-                database.write(brightway_data(name, resolved, external))
+                database.write(data)
             bd.databases[name]["gpulca_complete"] = True
             bd.databases.flush()
         except BaseException:
             if name in bd.databases:
                 del bd.databases[name]
             raise
-        _prune(bd, name)
-    return name
 
 
 def operation_database_name(inventory: str, processes: Mapping[str, Mapping[str, Any]]) -> str:
@@ -252,34 +261,16 @@ def ensure_operation_database(bd: ModuleType, inventory: str,
 
     check_project_name(bd.projects.current)
     name = operation_database_name(inventory, processes)
-    meta = bd.databases.get(name) if name in bd.databases else None
     # Its exchanges point at the inventory's node ids: an inventory database written again
     # (e.g. removed by a failed run, then rebuilt) has new ids, so the operation database
     # written against the old one is stale.
     inventory_built = bd.databases[inventory].get("gpulca_built_at", "")
-    if meta and meta.get("gpulca_complete") and \
-            meta.get("gpulca_inventory_built_at") == inventory_built:
+    if database_is_complete(bd, name) and \
+            bd.databases[name].get("gpulca_inventory_built_at") == inventory_built:
         return name
     check_operation_inputs(inventory, processes, node_ids(inventory))
-    import datetime
-
-    with contextlib.redirect_stdout(sys.stderr):
-        if name in bd.databases:
-            del bd.databases[name]
-        try:
-            database = bd.Database(name)
-            database.register(**{BUILT_BY_GPULCA: True, "gpulca_complete": False,
-                                 "gpulca_inventory": inventory,
-                                 "gpulca_inventory_built_at": inventory_built,
-                                 "gpulca_built_at": datetime.datetime.now(
-                                     datetime.UTC).isoformat()})
-            with _quiet_geocollections():
-                database.write(operation_data(name, inventory, processes))
-            bd.databases[name]["gpulca_complete"] = True
-            bd.databases.flush()
-        except BaseException:
-            if name in bd.databases:
-                del bd.databases[name]
-            raise
-        _prune(bd, name, OPERATION_PREFIX)
+    _write_complete(bd, name, {"gpulca_inventory": inventory,
+                               "gpulca_inventory_built_at": inventory_built},
+                    operation_data(name, inventory, processes))
+    _prune(bd, name, OPERATION_PREFIX)
     return name

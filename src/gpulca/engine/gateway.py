@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -19,11 +19,11 @@ from typing import Any
 from gpulca.engine.background import ensure_background
 from gpulca.engine.contributions import Contribution, contributions
 from gpulca.engine.database import (
-    database_is_complete,
     database_name,
     delete_database,
     ensure_database,
     ensure_operation_database,
+    operation_database_name,
 )
 from gpulca.engine.lock import Notify
 from gpulca.engine.montecarlo import ExchangeKey, MatrixModel, matrix_model
@@ -74,13 +74,24 @@ class Session:
         write ``library`` as a database unless it is already there, and read the methods'
         units and metadata: what every run and comparison does before it solves."""
         check_methods_installed(self.bd, methods, methods_file)
-        fresh = not database_is_complete(self.bd, database_name(library))
-        database = ensure_database(self.bd, library)
-        if fresh:
-            self.created.append(database)
-            _written_by_this_process.append((self.data_dir, self.project, database))
+        database = self._tracked(database_name(library),
+                                 lambda: ensure_database(self.bd, library))
         return Prepared(database, method_units(self.bd, methods),
                         method_metadata(self.bd, methods))
+
+    def _tracked(self, name: str, ensure: Callable[[], str]) -> str:
+        """Run ``ensure`` (which writes database ``name`` unless it is there, complete) and
+        record the database as this session's when it wrote it: a failed run removes it."""
+        before = self._built_at(name)
+        ensure()
+        if self._built_at(name) != before:
+            self.created.append(name)
+            _written_by_this_process.append((self.data_dir, self.project, name))
+        return name
+
+    def _built_at(self, name: str) -> str | None:
+        return self.bd.databases[name].get("gpulca_built_at") \
+            if name in self.bd.databases else None
 
     def discard_created(self) -> None:
         """Remove the databases this session wrote (a failed run leaves the project as it
@@ -105,13 +116,9 @@ class Session:
     def write_operation(self, inventory: str,
                         processes: Mapping[str, Mapping[str, Any]]) -> str:
         """Write a study's operation processes (linked to ``inventory``); their database.
-        Written here, it is removed again with the inventory database if the run fails."""
-        before = {name: meta.get("gpulca_built_at") for name, meta in self.bd.databases.items()}
-        name = ensure_operation_database(self.bd, inventory, processes)
-        if before.get(name) != self.bd.databases[name].get("gpulca_built_at"):
-            self.created.append(name)
-            _written_by_this_process.append((self.data_dir, self.project, name))
-        return name
+        Written here, it is removed again if the run fails."""
+        return self._tracked(operation_database_name(inventory, processes),
+                             lambda: ensure_operation_database(self.bd, inventory, processes))
 
     def unit_scores(self, database: str, codes: Iterable[str], methods: MethodSet
                     ) -> UnitScores:
