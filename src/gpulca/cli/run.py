@@ -37,6 +37,7 @@ from gpulca.io.atomic import bytes_writer, staged_outputs, write_all
 from gpulca.pipeline.run import run_study
 from gpulca.results.frames import (
     development_multiplier,
+    impact_labels,
     impact_units,
     not_assessed_stages,
     phase_impact_table,
@@ -139,7 +140,7 @@ def print_summary(result: StudyResult) -> None:
     """Phases x impacts with totals, then the hardware and site used."""
     table = phase_impact_table(result.scores)
     units = impact_units(result.scores)
-    labels = dict(zip(result.scores["impact"], result.scores["impact_label"], strict=False))
+    labels = impact_labels(result.scores)
     table.index = [result.study.phases.get(p, p) if p != "total" else "total"
                    for p in table.index]
     headers = {c: impact_heading(labels[c], units[c], "\n") for c in table.columns}
@@ -212,8 +213,7 @@ def run(study: str | None, example_name: str | None, output: str | None, data_di
     print_reference(result, comparison)
     if uncertain is not None:
         print_uncertainty(uncertain, result.study.phases,
-                          dict(zip(result.scores["impact"], result.scores["impact_label"],
-                                   strict=False)))
+                          impact_labels(result.scores))
     reports = prepare_reports([result], excel_file, charts_dir, html_file=html_file)
     directory = Path(output) if output else default_output_dir(result.study.name)
     with staged_outputs():  # every output appears together, or none does

@@ -11,6 +11,7 @@ from rich.table import Table
 from gpulca.cli.common import print_table, stdout
 from gpulca.core.vocabulary import format_number, format_percent, impact_heading
 from gpulca.results.comparison import ComparisonResult
+from gpulca.results.frames import impact_labels, impact_units
 from gpulca.results.result import StudyResult
 from gpulca.results.service import service_frame, service_table
 
@@ -34,8 +35,8 @@ def print_service(result: StudyResult, service: pd.DataFrame) -> None:
     deployment = result.study.deployment
     if deployment is None or service.empty:
         return
-    labels = dict(zip(service["impact"], service["impact_label"], strict=False))
-    units = dict(zip(service["impact"], service["unit"], strict=False))
+    labels = impact_labels(service)
+    units = impact_units(service)
     estimate = " ESTIMATE (parametric model)," if deployment.kind == "estimated" else ""
     for unit in deployment.units.values():
         table = service_table(service, unit.id)

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from gpulca.cli.common import print_warning, stdout
 from gpulca.core.vocabulary import format_number, impact_heading
+from gpulca.results.frames import impact_units
 from gpulca.results.uncertainty import TOTAL, UncertaintyResult
 
 TOP_INPUTS = 3
@@ -57,7 +58,7 @@ def print_uncertainty(result: UncertaintyResult, phase_labels: dict[str, str],
     """Phases x impacts: the point value and, under it, the 95% interval; then the inputs
     that drive the variance; then what was declared but not sampled."""
     stats = result.statistics[result.statistics["stage"] == TOTAL]
-    units = dict(zip(stats["impact"], stats["unit"], strict=False))
+    units = impact_units(stats)
     table = Table(title=escape(f"95% intervals ({result.iterations:,} Monte Carlo iterations, "
                                f"seed {result.seed}): value, then 2.5 to 97.5 percentile"),
                   title_justify="left")

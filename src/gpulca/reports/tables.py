@@ -38,6 +38,7 @@ from gpulca.core.vocabulary import (
 )
 from gpulca.results.frames import (
     development_multiplier,
+    impact_labels,
     impact_units,
     not_assessed_stages,
     phase_impact_table,
@@ -110,8 +111,7 @@ class ReportData:
 
     @property
     def labels(self) -> dict[str, str]:
-        return dict(zip(self.base.scores["impact"], self.base.scores["impact_label"],
-                        strict=False))
+        return impact_labels(self.base.scores)
 
     @property
     def units(self) -> dict[str, str]:

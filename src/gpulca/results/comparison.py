@@ -39,7 +39,12 @@ import numpy as np
 import pandas as pd
 
 from gpulca.core.parameters import PARAMETERS, display_value
-from gpulca.results.frames import SCORE_COLUMNS, functional_unit_name
+from gpulca.results.frames import (
+    SCORE_COLUMNS,
+    functional_unit_name,
+    impact_labels,
+    impact_units,
+)
 from gpulca.results.result import StudyResult
 from gpulca.study.variants import ResolvedVariant, VariantStudy
 
@@ -211,11 +216,11 @@ def comparison_frame(variants: VariantStudy, results: dict[str, StudyResult]) ->
     for name, result in results.items():
         frame = result.scores
         totals = frame.groupby("impact", sort=False)["score"].sum()
-        labels = dict(zip(frame["impact"], frame["impact_label"], strict=False))
-        units = dict(zip(frame["impact"], frame["unit"], strict=False))
+        labels = impact_labels(frame)
+        units = impact_units(frame)
         for impact, score in totals.items():
             records.append((result.study.name, name, variants.variants[name].kind, impact,
-                            labels[impact], units[impact], float(score)))
+                            labels[str(impact)], units[str(impact)], float(score)))
     table = pd.DataFrame.from_records(records, columns=list(COMPARISON_COLUMNS[:7]))
     return _with_changes(table, variants.baseline)
 

@@ -129,8 +129,15 @@ def stage_impact_table(scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def impact_units(scores: pd.DataFrame) -> dict[str, str]:
-    """Unit of each impact category in a scores frame."""
+    """Unit of each impact category in a scores frame (or any frame with ``impact`` and
+    ``unit`` columns)."""
     return dict(zip(scores["impact"], scores["unit"], strict=False))
+
+
+def impact_labels(scores: pd.DataFrame) -> dict[str, str]:
+    """Label of each impact category in a scores frame (or any frame with ``impact`` and
+    ``impact_label`` columns)."""
+    return dict(zip(scores["impact"], scores["impact_label"], strict=False))
 
 
 MULTIPLIER_COLUMNS = ("impact", "impact_label", "unit", "total", "final", "multiplier")

@@ -50,6 +50,7 @@ import pandas as pd
 from gpulca.core.errors import InputError, Problem
 from gpulca.core.phases import FINAL_TRAINING
 from gpulca.model.service import lognormal_range
+from gpulca.results.frames import impact_labels, impact_units
 
 if TYPE_CHECKING:
     from gpulca.results.result import StudyResult
@@ -136,8 +137,8 @@ def service_frame(result: StudyResult) -> pd.DataFrame:
         return pd.DataFrame(columns=list(SERVICE_COLUMNS))
     deployment = _check(result)
     parts = split_by_part(result.scores, deployment.serving_phases)
-    labels = dict(zip(result.scores["impact"], result.scores["impact_label"], strict=False))
-    units = dict(zip(result.scores["impact"], result.scores["unit"], strict=False))
+    labels = impact_labels(result.scores)
+    units = impact_units(result.scores)
     gsd = deployment.estimate_gsd
     allocated = allocated_serving(result, deployment.serving_phases)
     life_days = (deployment.service_life_h / 24.0) if deployment.service_life_h else None
@@ -168,8 +169,8 @@ def service_frame(result: StudyResult) -> pd.DataFrame:
                     fixed = value - marginal * unit.per
                     low, high = fixed + low_m, fixed + high_m
                 records.append((result.study.name, result.variant, unit.id, unit.per_label,
-                                impact, labels[impact], units[impact], metric, value, low, high,
-                                deployment.kind))
+                                impact, labels[str(impact)], units[str(impact)], metric, value,
+                                low, high, deployment.kind))
     return pd.DataFrame.from_records(records, columns=list(SERVICE_COLUMNS))
 
 
@@ -180,10 +181,10 @@ def split_frame(result: StudyResult) -> pd.DataFrame:
         return pd.DataFrame(columns=list(SPLIT_COLUMNS))
     deployment = _check(result)
     parts = split_by_part(result.scores, deployment.serving_phases)
-    labels = dict(zip(result.scores["impact"], result.scores["impact_label"], strict=False))
-    units = dict(zip(result.scores["impact"], result.scores["unit"], strict=False))
+    labels = impact_labels(result.scores)
+    units = impact_units(result.scores)
     scale = 1.0 / deployment.served_fraction
-    records = [(result.study.name, result.variant, impact, labels[impact], units[impact],
+    records = [(result.study.name, result.variant, impact, labels[str(impact)], units[str(impact)],
                 float(row["development"]), float(row["final_training"]),
                 float(row["serving"]) * scale,
                 float(row["development"] + row["final_training"]) + float(row["serving"]) * scale)
@@ -198,8 +199,8 @@ def traffic_frame(result: StudyResult) -> pd.DataFrame:
         return pd.DataFrame(columns=list(TRAFFIC_COLUMNS))
     deployment = _check(result)
     parts = split_by_part(result.scores, deployment.serving_phases)
-    labels = dict(zip(result.scores["impact"], result.scores["impact_label"], strict=False))
-    units = dict(zip(result.scores["impact"], result.scores["unit"], strict=False))
+    labels = impact_labels(result.scores)
+    units = impact_units(result.scores)
     records = []
     for unit in deployment.units.values():
         served = deployment.served(unit.id)
@@ -209,7 +210,7 @@ def traffic_frame(result: StudyResult) -> pd.DataFrame:
             for factor in sorted(deployment.spec.traffic_factors):
                 lifetime = unit.lifetime * factor
                 records.append((result.study.name, result.variant, unit.id, unit.per_label,
-                                impact, labels[impact], units[impact], factor, lifetime,
+                                impact, labels[str(impact)], units[str(impact)], factor, lifetime,
                                 (fixed / lifetime + marginal) * unit.per, marginal * unit.per))
     return pd.DataFrame.from_records(records, columns=list(TRAFFIC_COLUMNS))
 

@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gpulca.results.frames import impact_units
+
 PERCENTILES = (2.5, 5.0, 50.0, 95.0, 97.5)
 STAT_COLUMNS = ("scenario", "variant", "phase", "stage", "impact", "unit", "value", "mean",
                 "median", "sd", "p2_5", "p5", "p95", "p97_5", "iterations", "seed")
@@ -109,7 +111,7 @@ def statistics_frame(point: pd.DataFrame, names: Sequence[str], samples: np.ndar
     """The tidy statistics of Monte Carlo ``samples`` next to the ``point`` scores frame."""
     scenario = str(point["scenario"].iloc[0]) if len(point) else ""
     variant = str(point["variant"].iloc[0]) if len(point) else "base"
-    units = dict(zip(point["impact"], point["unit"], strict=False))
+    units = impact_units(point)
     records: list[tuple[Any, ...]] = []
     for phase, stage, members in _groups(names):
         summed = samples[:, :, members].sum(axis=2)
@@ -167,7 +169,7 @@ def sobol_frame(model: Callable[[np.ndarray], np.ndarray], labels: Sequence[str]
     from SALib.analyze import sobol as analyze
     from SALib.sample import sobol as sample
 
-    units = dict(zip(point["impact"], point["unit"], strict=False))
+    units = impact_units(point)
     impacts = list(dict.fromkeys(point["impact"]))
     if not labels:
         return pd.DataFrame(columns=list(SOBOL_COLUMNS))
@@ -214,7 +216,7 @@ def variant_frame(point: pd.DataFrame, totals: dict[str, np.ndarray], baseline: 
     """Per variant and impact: statistics of the whole study, the probability of scoring below
     the baseline (NaN for the baseline), of ranking first, and the mean rank."""
     names = list(totals)
-    units = dict(zip(point["impact"], point["unit"], strict=False))
+    units = impact_units(point)
     values = {(v, i): s for v, i, s in zip(point["variant"], point["impact"], point["score"],
                                            strict=False)}
     records: list[tuple[Any, ...]] = []
