@@ -28,7 +28,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib.resources
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -75,29 +74,11 @@ def withdrawal_is_consumption(resolved: ResolvedLibrary, code: str) -> bool:
     return withdrawn > 0 and abs(withdrawn - evaporated) <= 1e-9 * withdrawn
 
 
-_GAPS: dict[int, tuple[weakref.ref[ResolvedLibrary], dict[tuple[str, ...], list[str]]]] = {}
-"""Answers of :func:`withdrawal_gaps` by library (a comparison asks once per variant); keyed
-by id, with a weak reference that tells a reused id from the same library."""
-
-
 def withdrawal_gaps(resolved: ResolvedLibrary, codes: Iterable[str]) -> list[str]:
     """The processes under ``codes`` (following technosphere inputs) that evaporate water
     without withdrawing any: their sources publish water use as a consumption or scarcity figure
     only (the ADEME/Hubblo manufacturing data), so a withdrawal total that includes them is a
     lower bound, below consumption where they weigh."""
-    key = tuple(sorted(str(code) for code in codes))
-    entry = _GAPS.get(id(resolved))
-    if entry is None or entry[0]() is not resolved:
-        for stale in [k for k, (ref, _) in _GAPS.items() if ref() is None]:
-            del _GAPS[stale]
-        entry = _GAPS[id(resolved)] = (weakref.ref(resolved), {})
-    answers = entry[1]
-    if key not in answers:
-        answers[key] = _withdrawal_gaps(resolved, key)
-    return list(answers[key])
-
-
-def _withdrawal_gaps(resolved: ResolvedLibrary, codes: Iterable[str]) -> list[str]:
     evaporation = evaporation_codes(resolved.flows)
     fresh = {c for c, _ in WITHDRAWAL_FLOWS}
     gaps: list[str] = []

@@ -23,7 +23,7 @@ from gpulca.core.vocabulary import STAGES
 from gpulca.engine.gateway import open_session
 from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
 from gpulca.engine.unitscores import UnitScores
-from gpulca.library.water import withdrawal_is_consumption
+from gpulca.library.water import withdrawal_gaps, withdrawal_is_consumption
 from gpulca.model.translate import Demand, phase_demands
 from gpulca.pipeline.run import (
     activity_quantities,
@@ -124,21 +124,27 @@ def variant_warnings(variants: VariantStudy,
                      translated: Mapping[str, tuple[Any, dict[str, dict[str, Demand]]]]
                      ) -> list[str]:
     """Every variant's result warnings, each once, in variant order; whether a process's
-    water withdrawal equals its consumption is looked up once per library and process."""
-    known: dict[tuple[int, str], bool] = {}
+    water withdrawal equals its consumption, and whether a manufacturing process lacks its
+    withdrawal, is looked up once per library and process."""
+    known: dict[tuple[int, str, str], bool] = {}
 
-    def lookup(library: Any) -> Callable[[str], bool]:
-        def consumption_only(code: str) -> bool:
-            key = (id(library), code)
+    def cached(library: Any, test: Callable[[Any, str], bool]) -> Callable[[str], bool]:
+        def check(code: str) -> bool:
+            key = (id(library), test.__name__, code)
             if key not in known:
-                known[key] = withdrawal_is_consumption(library, code)
+                known[key] = test(library, code)
             return known[key]
-        return consumption_only
+        return check
+
+    def has_gaps(library: Any, code: str) -> bool:
+        return bool(withdrawal_gaps(library, [code]))
 
     return list(dict.fromkeys(
         w for name, (_, demands) in translated.items()
-        for w in result_warnings(variants.variants[name].study, demands,
-                                 lookup(variants.variants[name].study.library))))
+        for w in result_warnings(
+            variants.variants[name].study, demands,
+            cached(variants.variants[name].study.library, withdrawal_is_consumption),
+            cached(variants.variants[name].study.library, has_gaps))))
 
 
 def assessed_rows(variants: VariantStudy, array: VariantScores) -> np.ndarray:

@@ -148,11 +148,15 @@ def check_operation_scores(scores: Scores, demands: dict[str, dict[str, Demand]]
 
 
 def withdrawal_warnings(study: ResolvedStudy, demands: dict[str, dict[str, Demand]],
-                        consumption_only: Callable[[str], bool] | None = None) -> list[str]:
+                        consumption_only: Callable[[str], bool] | None = None,
+                        made_without_withdrawal: Callable[[str], bool] | None = None
+                        ) -> list[str]:
     """Off-site water withdrawal is never equal to consumption silently: each electricity
     process demanded whose source gives consumption only is named. ``consumption_only``
     (code -> bool) replaces :func:`~gpulca.library.water.withdrawal_is_consumption` on the
-    study's library, e.g. with one that remembers its answers over many variants."""
+    study's library, and ``made_without_withdrawal`` (code -> bool) the test that a
+    manufacturing process has :func:`~gpulca.library.water.withdrawal_gaps`, e.g. with ones
+    that remember their answers over many variants."""
     if WITHDRAWAL_METHOD not in {c.method for c in study.methods.impact_categories}:
         return []
     warnings = []
@@ -163,7 +167,10 @@ def withdrawal_warnings(study: ResolvedStudy, demands: dict[str, dict[str, Deman
     made = dict.fromkeys(code for stages in demands.values()
                          for stage in ("gpu_manufacturing", "server_manufacturing")
                          for code in stages.get(stage, {}))
-    if withdrawal_gaps(study.library, made):
+    if made_without_withdrawal is None:
+        def made_without_withdrawal(code: str) -> bool:
+            return bool(withdrawal_gaps(study.library, [code]))
+    if any(made_without_withdrawal(code) for code in made):
         warnings.append("water withdrawal: hardware manufacturing is counted without its "
                         "withdrawal (its sources publish water use as a consumption or scarcity "
                         "figure only), so the withdrawal total is a lower bound and can fall "
@@ -258,11 +265,12 @@ def study_result(study: ResolvedStudy, quantities: list[RowQuantities],
 
 
 def result_warnings(study: ResolvedStudy, demands: dict[str, dict[str, Demand]],
-                    consumption_only: Callable[[str], bool] | None = None) -> list[str]:
+                    consumption_only: Callable[[str], bool] | None = None,
+                    made_without_withdrawal: Callable[[str], bool] | None = None) -> list[str]:
     """The warnings of a result: the study's own, phases without electricity and water
     withdrawal counted as consumption (see :func:`withdrawal_warnings`)."""
     return study.warnings + zero_energy_warnings(demands) + \
-        withdrawal_warnings(study, demands, consumption_only)
+        withdrawal_warnings(study, demands, consumption_only, made_without_withdrawal)
 
 
 def run_study(study: str | Path | Study | Mapping[str, Any],
