@@ -264,12 +264,18 @@ class SourcedValue(Provenance):
     @model_validator(mode="after")
     def uncertainty_fits_value(self) -> SourcedValue:
         """The distribution is around the value as written (``"6 year"``: in years)."""
-        magnitude = written_magnitude(self.value)
-        if self.uncertainty is not None and magnitude is not None:
-            message = self.uncertainty.problem_with(magnitude)
-            if message is not None:
-                raise ValueError(message)
+        check_uncertainty_fits(self.uncertainty, self.value)
         return self
+
+
+def check_uncertainty_fits(uncertainty: Uncertainty | None, value: float | str | None) -> None:
+    """Raise ValueError when ``uncertainty`` does not fit the value as written (its mode or
+    range around the number, in the written unit: ``"6 year"`` is 6)."""
+    magnitude = written_magnitude(value)
+    if uncertainty is not None and magnitude is not None:
+        message = uncertainty.problem_with(magnitude)
+        if message is not None:
+            raise ValueError(message)
 
 
 def written_magnitude(value: float | str | None) -> float | None:

@@ -24,8 +24,8 @@ from gpulca.schemas.common import (
     SourcedValue,
     StrictModel,
     ZoneId,
+    check_uncertainty_fits,
     plausible,
-    written_magnitude,
 )
 
 ParameterName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
@@ -122,11 +122,7 @@ class Parameter(Provenance):
     def value_or_formula(self) -> Parameter:
         if (self.value is None) == (self.formula is None):
             raise ValueError("a parameter needs exactly one of 'value' and 'formula'")
-        magnitude = written_magnitude(self.value)
-        if self.uncertainty is not None and magnitude is not None:
-            message = self.uncertainty.problem_with(magnitude)
-            if message is not None:
-                raise ValueError(message)
+        check_uncertainty_fits(self.uncertainty, self.value)
         return self
 
 
