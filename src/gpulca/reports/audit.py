@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from gpulca.io.atomic import write_bytes_atomic
 from gpulca.library.alternatives import OUTLIER_FACTOR, AuditRow
-from gpulca.reports.xlsx import Sheet, workbook_bytes
+from gpulca.reports.xlsx import Sheet, write_one_sheet_workbook
 
 HEADERS = ("Key", "What", "Indicator", "Unit", "Chosen", "Chosen source", "Alternatives",
            "Independent", "Minimum", "Maximum", "Spread (max/min)", "Median of independent",
@@ -34,11 +33,4 @@ def write_audit_sheet(sheet: Sheet, rows: Sequence[AuditRow]) -> None:
 
 def write_audit_workbook(path: str | Path, rows: Sequence[AuditRow]) -> Path:
     """A workbook with the Audit sheet, written all or nothing."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    worksheet = workbook.active
-    assert worksheet is not None
-    worksheet.title = "Audit"
-    write_audit_sheet(Sheet(worksheet), rows)
-    return write_bytes_atomic(path, workbook_bytes(workbook))
+    return write_one_sheet_workbook(path, "Audit", lambda sheet: write_audit_sheet(sheet, rows))

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gpulca.io.atomic import write_bytes_atomic
-from gpulca.reports.xlsx import Sheet, workbook_bytes
+from gpulca.reports.xlsx import Sheet, write_one_sheet_workbook
 
 HEADERS = ("Phase", "Basis", "Facility electricity (kWh)", "Climate change (kg CO2-eq)",
            "Factor (g CO2-eq/kWh)", "Method")
@@ -28,11 +27,5 @@ def write_scope2_sheet(sheet: Sheet, frame: pd.DataFrame) -> None:
 
 def write_scope2_workbook(path: str | Path, frame: pd.DataFrame) -> Path:
     """A workbook with the sheet 'Scope 2', written all or nothing."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    worksheet = workbook.active
-    assert worksheet is not None
-    worksheet.title = "Scope 2"
-    write_scope2_sheet(Sheet(worksheet), frame)
-    return write_bytes_atomic(path, workbook_bytes(workbook))
+    return write_one_sheet_workbook(path, "Scope 2",
+                                    lambda sheet: write_scope2_sheet(sheet, frame))

@@ -20,16 +20,20 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from gpulca.io.atomic import write_bytes_atomic
+
+# The one list of formula triggers (CSV files escape with it too); public here for the workbook.
+from gpulca.io.csvsafe import FORMULA_TRIGGERS as FORMULA_TRIGGERS
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 HEADER_FILL = "1F4E78"
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-"""Leading characters that make a spreadsheet read text as a formula (OWASP)."""
 MAX_CELL_TEXT = 32_000
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 CHART_ROWS = 20
@@ -409,3 +413,17 @@ def workbook_bytes(workbook: Any) -> bytes:
             entry.external_attr = 0o600 << 16
             target.writestr(entry, source.read(info.filename))
     return fixed.getvalue()
+
+
+def write_one_sheet_workbook(path: str | Path, title: str,
+                             write: Callable[[Sheet], None]) -> Path:
+    """A workbook of one sheet called ``title``, filled by ``write(sheet)`` and written all or
+    nothing (e.g. ``gpulca audit --excel``, ``gpulca scope2 --excel``)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    worksheet = workbook.active
+    assert worksheet is not None
+    worksheet.title = title
+    write(Sheet(worksheet))
+    return write_bytes_atomic(path, workbook_bytes(workbook))
