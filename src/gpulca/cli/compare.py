@@ -33,7 +33,11 @@ from gpulca.cli.errors import report_errors
 from gpulca.cli.output import output_options
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.cli.service import print_service_ranking, service_ranking
-from gpulca.cli.uncertainty import iteration_options, print_variant_uncertainty
+from gpulca.cli.uncertainty import (
+    dask_arguments,
+    iteration_options,
+    print_variant_uncertainty,
+)
 from gpulca.core.vocabulary import NOT_ASSESSED, format_number, format_percent, impact_heading
 from gpulca.io.atomic import Writer, staged_outputs, write_all
 from gpulca.pipeline.compare import compare_study
@@ -137,8 +141,10 @@ def _value(value: object) -> str:
 def compare(study: str, output: str | None, top: int, data_dir: str | None,
             project: str, excel_file: str | None, charts_dir: str | None,
             html_file: str | None, iterations: int | None = None,
-            seed: int = 0) -> ComparisonResult:
+            seed: int = 0, use_dask: bool = False, scheduler: str | None = None
+            ) -> ComparisonResult:
     """Compare the variants of STUDY (its `variants:` block) side by side."""
+    cluster = dask_arguments(iterations, use_dask, scheduler)
     from gpulca.reports.tables import comparison_inputs
 
     extra: dict[str, Writer] = {}
@@ -148,7 +154,7 @@ def compare(study: str, output: str | None, top: int, data_dir: str | None,
             from gpulca.pipeline.uncertain_compare import compare_uncertainty
 
             uncertain = compare_uncertainty(study, iterations, seed, data_dir, project,
-                                            progress)
+                                            progress, **cluster)
             result = uncertain.comparison
             extra = {"uncertain-comparison.csv": csv_writer(uncertain.variants)}
             if not uncertain.ranks.empty:

@@ -24,7 +24,12 @@ from gpulca.cli.example import study_argument
 from gpulca.cli.output import output_options
 from gpulca.cli.reports import prepare_reports, report_options
 from gpulca.cli.service import print_service
-from gpulca.cli.uncertainty import print_uncertainty, uncertainty_frames, uncertainty_options
+from gpulca.cli.uncertainty import (
+    dask_arguments,
+    print_uncertainty,
+    uncertainty_frames,
+    uncertainty_options,
+)
 from gpulca.core.vocabulary import (
     NOT_ASSESSED,
     format_number,
@@ -189,8 +194,10 @@ def print_measured_split(audit: pd.DataFrame) -> None:
 def run(study: str | None, example_name: str | None, output: str | None, data_dir: str | None,
         project: str, excel_file: str | None, charts_dir: str | None,
         html_file: str | None, contributions: bool = False, iterations: int | None = None,
-        seed: int = 0, sobol: int = 0) -> StudyResult:
+        seed: int = 0, sobol: int = 0, use_dask: bool = False,
+        scheduler: str | None = None) -> StudyResult:
     """Compute the footprint of STUDY (a scenarios/*.yaml file)."""
+    cluster = dask_arguments(iterations, use_dask, scheduler)
     study = study_argument(study, example_name)
     uncertain = None
     with setup_progress() as progress:
@@ -198,7 +205,7 @@ def run(study: str | None, example_name: str | None, output: str | None, data_di
             from gpulca.pipeline.uncertainty import run_uncertainty
 
             outcome = run_uncertainty(study, iterations, seed, data_dir, project, progress,
-                                      sobol)
+                                      sobol, **cluster)
             result, uncertain = outcome.result, outcome.uncertainty
         else:
             result = run_study(study, data_dir=data_dir, project=project, progress=progress,

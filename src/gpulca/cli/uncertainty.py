@@ -29,8 +29,20 @@ def uncertainty_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return iteration_options(function)
 
 
+def dask_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--dask`` and ``--scheduler ADDRESS``, as ``gpulca ingest sacct`` has them."""
+    function = click.option(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="Dask scheduler address, e.g. tcp://host:8786 (implies --dask).")(function)
+    return click.option(
+        "--dask", "use_dask", is_flag=True,
+        help="With --uncertainty: spread the draws over a local Dask cluster in chunks "
+             "(unless --scheduler); the same numbers as in one process.")(function)
+
+
 def iteration_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """``--uncertainty N`` and ``--seed S``."""
+    """``--uncertainty N``, ``--seed S``, ``--dask`` and ``--scheduler ADDRESS``."""
+    function = dask_options(function)
     function = click.option(
         "--seed", type=int, default=0, show_default=True,
         help="Seed of the Monte Carlo draws (the same seed gives the same bytes).")(function)
@@ -39,6 +51,16 @@ def iteration_options(function: Callable[..., Any]) -> Callable[..., Any]:
         help="Also run N Monte Carlo iterations over every declared uncertainty (the same "
              "draws for every variant): 95% intervals and, for a comparison, the probability "
              "that each variant beats the baseline.")(function)
+
+
+def dask_arguments(iterations: int | None, use_dask: bool, scheduler: str | None
+                   ) -> dict[str, Any]:
+    """The keyword arguments of ``--dask``/``--scheduler`` for the Monte Carlo; a usage error
+    when they are given without ``--uncertainty`` (there is nothing to spread)."""
+    if (use_dask or scheduler) and iterations is None:
+        raise click.UsageError("--dask and --scheduler spread the Monte Carlo draws: give "
+                               "--uncertainty N too")
+    return {"dask": use_dask, "scheduler": scheduler}
 
 
 def uncertainty_frames(result: UncertaintyResult) -> dict[str, pd.DataFrame]:

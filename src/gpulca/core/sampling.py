@@ -44,8 +44,19 @@ infinite)."""
 def uniform_quantiles(iterations: int, inputs: int, seed: int) -> np.ndarray:
     """``iterations x inputs`` uniform quantiles from numpy's PCG64 generator seeded with
     ``seed``; the same arguments give the same bytes on every machine."""
-    generator = np.random.Generator(np.random.PCG64(seed))
-    drawn: np.ndarray = np.clip(generator.random((iterations, inputs)), _EDGE, 1.0 - _EDGE)
+    return quantile_rows(0, iterations, inputs, seed)
+
+
+def quantile_rows(start: int, stop: int, inputs: int, seed: int) -> np.ndarray:
+    """Rows ``start`` to ``stop`` of ``uniform_quantiles(n, inputs, seed)`` (any ``n >= stop``),
+    drawn without the rows before: the generator jumps ahead by ``start x inputs`` draws
+    (``PCG64.advance``; one 64-bit draw per quantile, row by row). A chunk of draws, wherever it
+    runs, has the very bytes the single-process draws have at its rows."""
+    bits = np.random.PCG64(seed)
+    if start:
+        bits.advance(start * inputs)
+    generator = np.random.Generator(bits)
+    drawn: np.ndarray = np.clip(generator.random((stop - start, inputs)), _EDGE, 1.0 - _EDGE)
     return drawn
 
 

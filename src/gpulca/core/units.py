@@ -77,6 +77,16 @@ def registry() -> pint.UnitRegistry:
     return ureg
 
 
+def load_pickled(blob: bytes) -> Any:
+    """Unpickle ``blob`` (gpulca's own objects, e.g. shipped to a Dask worker) with its pint
+    quantities in :func:`registry`: pint unpickles a quantity into its application registry,
+    which is set to gpulca's one first (else two registries' quantities would meet)."""
+    import pickle
+
+    pint.set_application_registry(registry())
+    return pickle.loads(blob)
+
+
 class UnitProblem(ValueError, GpulcaError):
     """A string that is not a unit, or two units that do not convert."""
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from gpulca.core.cluster import SHOWN_PROBLEMS, capped, dask_client
 from gpulca.core.errors import InputError, Problem
 from gpulca.ingest.rules import Rules, load_rules
 from gpulca.ingest.streaming import (
@@ -31,8 +32,7 @@ from gpulca.ingest.streaming import (
 )
 from gpulca.ingest.summary import SacctActivity
 
-SHOWN_PROBLEMS = 20
-"""Problems listed in a distributed run's error; the rest are counted."""
+__all__ = ["SHOWN_PROBLEMS", "capped", "expand_logs", "sacct_activity_distributed"]
 
 
 def expand_logs(logs: str | Path | Sequence[str | Path]) -> list[Path]:
@@ -73,17 +73,12 @@ def sacct_activity_distributed(logs: str | Path | Sequence[str | Path],
     Raises:
         InputError: naming the file of a failed task; problems capped at :data:`SHOWN_PROBLEMS`.
     """
-    from dask.distributed import Client, LocalCluster
-
     if not isinstance(rules, Rules):
         rules = load_rules(rules, extra_phases)
     files = expand_logs(logs)
-    own = client is None
-    if own:
-        client = Client(scheduler) if scheduler else Client(LocalCluster(processes=False))
     problems: list[Problem] = []
     parts: list[_Running] = []
-    try:
+    with dask_client(scheduler, client) as client:
         futures = [client.submit(file_partial, f, rules, chunk_bytes, pure=False) for f in files]
         for path, future in zip(files, futures, strict=True):
             try:
@@ -93,9 +88,6 @@ def sacct_activity_distributed(logs: str | Path | Sequence[str | Path],
             except Exception as exc:  # a lost worker, a crash: the run fails, never partial
                 problems.append(Problem(str(path), "", "the Dask task reading this file "
                                         f"failed: {type(exc).__name__}: {exc}"))
-    finally:
-        if own:
-            client.close()
     if problems:
         raise InputError(capped(problems))
     again = check_overlaps(parts)
@@ -105,10 +97,3 @@ def sacct_activity_distributed(logs: str | Path | Sequence[str | Path],
     state.requeued += again
     return finish_streaming(state, rules, strict)
 
-
-def capped(problems: list[Problem], shown: int = SHOWN_PROBLEMS) -> list[Problem]:
-    """The first ``shown`` problems, then one saying how many more there are."""
-    if len(problems) <= shown:
-        return problems
-    return [*problems[:shown], Problem(None, "", f"... and {len(problems) - shown:,} more "
-                                       "problems")]

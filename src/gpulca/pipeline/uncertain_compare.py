@@ -17,17 +17,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from gpulca.core.sampling import Distributions, uniform_quantiles, values_from_quantiles
+from gpulca.core.sampling import Distributions, quantile_rows, values_from_quantiles
 from gpulca.engine.montecarlo import CHUNK
 from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
+from gpulca.pipeline.chunked import (
+    DRAW_CHUNK,
+    VARIANT_GROUP,
+    chunk_bounds,
+    chunk_runner,
+    cluster_of,
+)
 from gpulca.pipeline.compare import compare_variants
 from gpulca.pipeline.run import measured_energies_kwh
 from gpulca.pipeline.uncertainty import (
     StudyInput,
+    StudyModel,
     _codes_reachable,
     _functional_units,
     _reindex,
@@ -38,6 +47,7 @@ from gpulca.pipeline.uncertainty import (
 )
 from gpulca.results.comparison import ComparisonResult
 from gpulca.results.uncertainty import rank_frame, variant_frame
+from gpulca.study.resolve import ResolvedStudy
 from gpulca.study.variants import VariantStudy, load_variants
 
 
@@ -58,9 +68,15 @@ class UncertainComparison:
 
 def compare_uncertainty(study: str | Path | VariantStudy, iterations: int, seed: int = 0,
                         data_dir: str | Path | None = None, project: str = DEFAULT_PROJECT,
-                        progress: ProgressCallback | None = None) -> UncertainComparison:
+                        progress: ProgressCallback | None = None, *, dask: bool = False,
+                        scheduler: str | None = None, client: Any = None,
+                        chunk_draws: int = DRAW_CHUNK,
+                        variant_group: int = VARIANT_GROUP) -> UncertainComparison:
     """Compare a study's variants (point, bw2calc), then score them all on ``iterations``
-    common Monte Carlo draws seeded with ``seed``."""
+    common Monte Carlo draws seeded with ``seed``, in chunks of ``chunk_draws`` draws: in this
+    process, or on Dask with ``dask`` (a local cluster), ``scheduler`` (an address) or
+    ``client``, one task per chunk of draws and group of ``variant_group`` variants; the numbers
+    are the same (:mod:`gpulca.pipeline.chunked`)."""
     check_iterations(iterations, seed)
     variants = load_variants(study) if isinstance(study, str | Path) else study
     comparison = compare_variants(variants, data_dir, project, progress)
@@ -75,16 +91,48 @@ def compare_uncertainty(study: str | Path | VariantStudy, iterations: int, seed:
     base = variants.base.study
     model = study_model(base, inputs[variants.base.name], comparison.database, project,
                         data_dir, progress, codes)
-    k, kl = len(keys), len(model.library_inputs)
-    quantiles = uniform_quantiles(iterations, k + kl + model.matrices.input_count, seed)
-    units = _unit_scores(model, quantiles[:, k:])
-    totals = {name: _variant_totals(variant.study, inputs[name], quantiles, column, units,
-                                    model.matrices.codes)
-              for name, variant in variants.variants.items()}
+    names = list(variants.variants)
+    cluster = cluster_of(dask, scheduler, client)
+    groups = [names[i:i + variant_group] for i in range(0, len(names), variant_group)] \
+        if cluster.distributed else [names]
+    tasks: list[tuple[list[VariantDraws], int, int, int, dict[str, int]]] = []
+    labels: list[str] = []
+    for start, stop in chunk_bounds(iterations, chunk_draws):
+        for group in groups:
+            tasks.append(([VariantDraws(name, variants.variants[name].study, inputs[name])
+                           for name in group], start, stop, seed, column))
+            labels.append(f"Monte Carlo draws {start + 1:,} to {stop:,} of variants "
+                          f"{group[0]!r} to {group[-1]!r}")
+    with chunk_runner(cluster) as runner:
+        parts: list[dict[str, np.ndarray]] = runner(_variant_chunk, model, tasks, labels)
+    totals = {name: np.concatenate([part[name] for part in parts if name in part])
+              for name in names}
     return UncertainComparison(
         comparison, variant_frame(comparison.comparison, totals, variants.baseline,
                                   model.matrices.impacts, iterations, seed),
         rank_frame(totals, model.matrices.impacts), totals, iterations, seed)
+
+
+@dataclass(frozen=True)
+class VariantDraws:
+    """What a task needs of one variant: its name, study and uncertain study parameters."""
+
+    name: str
+    study: ResolvedStudy
+    inputs: list[StudyInput]
+
+
+def _variant_chunk(model: StudyModel, variants: list[VariantDraws], start: int, stop: int,
+                   seed: int, column: dict[str, int]) -> dict[str, np.ndarray]:
+    """Per variant: ``draws x impacts`` whole-study scores of draws ``start`` to ``stop`` (a
+    task: the quantiles are drawn where it runs, the unit scores computed once for its
+    variants)."""
+    k = len(column)
+    width = k + len(model.library_inputs) + model.matrices.input_count
+    quantiles = quantile_rows(start, stop, width, seed)
+    units = _unit_scores(model, quantiles[:, k:])
+    return {v.name: _variant_totals(v.study, v.inputs, quantiles, column, units,
+                                    model.matrices.codes) for v in variants}
 
 
 def _unit_scores(model: object, quantiles: np.ndarray) -> np.ndarray:

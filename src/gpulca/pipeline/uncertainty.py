@@ -43,7 +43,7 @@ from gpulca.core.sampling import (
     Sampled,
     SampledBranch,
     as_array,
-    uniform_quantiles,
+    quantile_rows,
     values_from_quantiles,
 )
 from gpulca.core.units import parse_quantity
@@ -58,6 +58,14 @@ from gpulca.library.sampling import (
     uncertain_parameters,
 )
 from gpulca.model.translate import phase_demands
+from gpulca.pipeline.chunked import (
+    DRAW_CHUNK,
+    Runner,
+    chunk_bounds,
+    chunk_runner,
+    cluster_of,
+    in_process,
+)
 from gpulca.pipeline.run import activity_quantities, measured_energies_kwh, run_resolved
 from gpulca.pipeline.run import stage_functional_units as _stage_fus
 from gpulca.results.result import StudyResult
@@ -333,10 +341,14 @@ def _reindex(samples: DemandSamples, codes: tuple[str, ...]) -> np.ndarray:
 
 def run_uncertainty(study: str | Path | ResolvedStudy, iterations: int, seed: int = 0,
                     data_dir: str | Path | None = None, project: str = DEFAULT_PROJECT,
-                    progress: ProgressCallback | None = None, sobol: int = 0
-                    ) -> UncertainRun:
+                    progress: ProgressCallback | None = None, sobol: int = 0, *,
+                    dask: bool = False, scheduler: str | None = None, client: Any = None,
+                    chunk_draws: int = DRAW_CHUNK) -> UncertainRun:
     """Solve a study with bw2calc, then run ``iterations`` Monte Carlo iterations seeded with
-    ``seed`` (and, when ``sobol`` > 0, Sobol indices from ``sobol`` base samples)."""
+    ``seed`` (and, when ``sobol`` > 0, Sobol indices from ``sobol`` base samples), in chunks of
+    ``chunk_draws`` draws: in this process, or on Dask with ``dask`` (a local cluster),
+    ``scheduler`` (an address) or ``client``; the numbers are the same
+    (:mod:`gpulca.pipeline.chunked`)."""
     check_iterations(iterations, seed)
     resolved = load_study(study) if isinstance(study, str | Path) else study
     result = run_resolved(resolved, data_dir, project, progress)
@@ -344,13 +356,51 @@ def run_uncertainty(study: str | Path | ResolvedStudy, iterations: int, seed: in
     model = study_model(resolved, inputs, result.database, project, data_dir, progress)
     records += library_records(model, [
         p for p in uncertain_parameters(resolved.library) if p not in model.library_inputs])
-    quantiles = uniform_quantiles(iterations, len(model.labels), seed)
-    scores = model(quantiles)
-    sensitivity = sobol_frame(model, model.labels, sobol, seed, result.scores) if sobol else None
+    with chunk_runner(cluster_of(dask, scheduler, client)) as runner:
+        scores = score_draws(model, iterations, seed, runner, chunk_draws)
+        sensitivity = sobol_frame(ChunkedModel(model, runner, chunk_draws), model.labels,
+                                  sobol, seed, result.scores) if sobol else None
     result.uncertainty = uncertainty_result(
         result.scores, model.names, scores, model.matrices.impacts, records,
         model.matrices, iterations, seed, sensitivity)
     return UncertainRun(result, result.uncertainty)
+
+
+def _draw_chunk(model: StudyModel, start: int, stop: int, seed: int) -> np.ndarray:
+    """Scores of draws ``start`` to ``stop`` (a task: its quantiles are drawn where it runs)."""
+    return model(quantile_rows(start, stop, len(model.labels), seed))
+
+
+def _row_chunk(model: StudyModel, quantiles: np.ndarray) -> np.ndarray:
+    return model(quantiles)
+
+
+def score_draws(model: StudyModel, iterations: int, seed: int, runner: Runner = in_process,
+                chunk_draws: int = DRAW_CHUNK) -> np.ndarray:
+    """Scores ``iterations x impacts x functional units`` of the seeded draws, chunk by chunk
+    on ``runner`` (the chunks' results in draw order)."""
+    bounds = chunk_bounds(iterations, chunk_draws)
+    parts = runner(_draw_chunk, model, [(start, stop, seed) for start, stop in bounds],
+                   [f"Monte Carlo draws {start + 1:,} to {stop:,}" for start, stop in bounds])
+    return np.concatenate(parts)
+
+
+@dataclass(frozen=True)
+class ChunkedModel:
+    """``model`` evaluated at given quantiles (a Sobol design) in chunks of rows on
+    ``runner``."""
+
+    model: StudyModel
+    runner: Runner
+    chunk_rows: int = DRAW_CHUNK
+
+    def __call__(self, quantiles: np.ndarray) -> np.ndarray:
+        bounds = chunk_bounds(quantiles.shape[0], self.chunk_rows)
+        parts = self.runner(_row_chunk, self.model,
+                            [(quantiles[start:stop],) for start, stop in bounds],
+                            [f"Sobol design rows {start + 1:,} to {stop:,}"
+                             for start, stop in bounds])
+        return np.concatenate(parts)
 
 
 def study_model(study: ResolvedStudy, inputs: list[StudyInput], database: str, project: str,
