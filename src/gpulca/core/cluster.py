@@ -41,10 +41,11 @@ def capped(problems: list[Problem], shown: int = SHOWN_PROBLEMS) -> list[Problem
 
 @contextmanager
 def dask_client(scheduler: str | None = None, client: Any = None, *,
-                processes: bool = False) -> Iterator[Any]:
+                processes: bool = False, timeout: str = CONNECT_TIMEOUT) -> Iterator[Any]:
     """A ``dask.distributed.Client``: ``client`` itself (left open), else a new one on
     ``scheduler``, else on a new ``LocalCluster`` (worker processes when ``processes``, else
-    threads; no dashboard); the new ones are closed on exit.
+    threads; no dashboard); the new ones are closed on exit. ``timeout``: how long a
+    scheduler address may take to answer.
 
     Raises:
         InputError: ``--scheduler`` when the address does not answer.
@@ -59,7 +60,7 @@ def dask_client(scheduler: str | None = None, client: Any = None, *,
 
     if scheduler:
         try:
-            own = Client(scheduler, timeout=CONNECT_TIMEOUT)
+            own = Client(scheduler, timeout=timeout)
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
             raise InputError(Problem(None, "--scheduler", "expected the address of a running "
                                      f"Dask scheduler ({type(exc).__name__}: {exc})",
