@@ -52,6 +52,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--study", type=Path, default=ROOT / "scenarios" / "moshi-like.yaml")
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--compare-study", type=Path,
+                        default=ROOT / "scenarios" / "siting-study.yaml")
+    parser.add_argument("--compare-iterations", type=int, default=100_000,
+                        help="draws of the uncertain comparison part (0 skips it)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     warnings.simplefilter("ignore")
@@ -131,9 +135,50 @@ def main() -> None:
                                                       for v in worker_rss.values()))
         print(f"client peak resident set: {_peak_rss_mib():.0f} MiB; load average at end: "
               f"{_load()}")
+        if args.compare_iterations:
+            compare_bench(args.compare_study, args.compare_iterations, data_dir, args.workers)
     finally:
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)
+
+
+def compare_bench(path: Path, iterations: int, data_dir: Path, workers: int) -> None:
+    """``compare --uncertainty``: one process against ``LocalCluster(workers)``, alternated,
+    the per-variant totals checked equal."""
+    from dask.distributed import Client, LocalCluster
+
+    from gpulca.pipeline.chunked import DRAW_CHUNK, VARIANT_GROUP
+    from gpulca.pipeline.uncertain_compare import compare_uncertainty
+    from gpulca.study.variants import load_variants
+
+    variants = load_variants(path)
+    compare_uncertainty(variants, 2, 1, data_dir)  # warm: the database written (not timed)
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None)
+    client = Client(cluster)
+    try:
+        times: dict[str, list[float]] = {"one process": [], f"LocalCluster({workers})": []}
+        outcomes = {}
+        for _ in range(2):
+            for name, extra in zip(times, ({}, {"client": client}), strict=True):
+                start = time.perf_counter()
+                outcomes[name] = compare_uncertainty(variants, iterations, 1, data_dir,
+                                                     **extra)  # type: ignore[arg-type]
+                times[name].append(time.perf_counter() - start)
+    finally:
+        client.close()
+        cluster.close()
+    local, spread = outcomes.values()
+    equal = all(np.array_equal(local.totals[v], spread.totals[v]) for v in local.totals) \
+        and local.variants.equals(spread.variants)
+    print(f"compare --uncertainty, {path.name}: {len(variants.variants)} variants x "
+          f"{iterations:,} draws (chunks of {DRAW_CHUNK:,} draws x groups of up to "
+          f"{VARIANT_GROUP} variants; point comparison included)")
+    for name, values in times.items():
+        print(f"  {name}: {', '.join(f'{v:.1f}' for v in values)} s")
+    print(f"  totals and statistics, Dask vs one process: "
+          f"{'equal to the last digit' if equal else 'DIFFER'}; load average at end: "
+          f"{_load()}")
 
 
 if __name__ == "__main__":
