@@ -79,31 +79,26 @@ def compare_uncertainty(study: str | Path | VariantStudy, iterations: int, seed:
     are the same (:mod:`gpulca.pipeline.chunked`)."""
     check_iterations(iterations, seed)
     variants = load_variants(study) if isinstance(study, str | Path) else study
-    comparison = compare_variants(variants, data_dir, project, progress)
-    inputs = {name: study_inputs(v.study)[0] for name, v in variants.variants.items()}
-    keys = sorted({i.key for found in inputs.values() for i in found})
-    column = {key: c for c, key in enumerate(keys)}
-    codes: set[str] = set()
-    for name, variant in variants.variants.items():
-        point = _functional_units(variant.study, {}, measured_energies_kwh(variant.study))
-        codes |= {c for d in point.values() for c in d}
-        codes |= _codes_reachable(variant.study, inputs[name])
-    base = variants.base.study
-    model = study_model(base, inputs[variants.base.name], comparison.database, project,
-                        data_dir, progress, codes)
-    names = list(variants.variants)
     cluster = cluster_of(dask, scheduler, client)
-    groups = [names[i:i + variant_group] for i in range(0, len(names), variant_group)] \
-        if cluster.distributed else [names]
-    tasks: list[tuple[list[VariantDraws], int, int, int, dict[str, int]]] = []
-    labels: list[str] = []
-    for start, stop in chunk_bounds(iterations, chunk_draws):
-        for group in groups:
-            tasks.append(([VariantDraws(name, variants.variants[name].study, inputs[name])
-                           for name in group], start, stop, seed, column))
-            labels.append(f"Monte Carlo draws {start + 1:,} to {stop:,} of variants "
-                          f"{group[0]!r} to {group[-1]!r}")
+    # the cluster first: an address that does not answer fails before any work
     with chunk_runner(cluster) as runner:
+        comparison = compare_variants(variants, data_dir, project, progress)
+        inputs = {name: study_inputs(v.study)[0] for name, v in variants.variants.items()}
+        keys = sorted({i.key for found in inputs.values() for i in found})
+        column = {key: c for c, key in enumerate(keys)}
+        codes: set[str] = set()
+        for name, variant in variants.variants.items():
+            point = _functional_units(variant.study, {}, measured_energies_kwh(variant.study))
+            codes |= {c for d in point.values() for c in d}
+            codes |= _codes_reachable(variant.study, inputs[name])
+        base = variants.base.study
+        model = study_model(base, inputs[variants.base.name], comparison.database, project,
+                            data_dir, progress, codes)
+        names = list(variants.variants)
+        group = variant_group if cluster.distributed else len(names)
+        draws = [VariantDraws(name, variants.variants[name].study, inputs[name])
+                 for name in names]
+        tasks, labels = _tasks(draws, iterations, seed, column, chunk_draws, group)
         parts: list[dict[str, np.ndarray]] = runner(_variant_chunk, model, tasks, labels)
     totals = {name: np.concatenate([part[name] for part in parts if name in part])
               for name in names}
@@ -120,6 +115,21 @@ class VariantDraws:
     name: str
     study: ResolvedStudy
     inputs: list[StudyInput]
+
+
+def _tasks(variants: list[VariantDraws], iterations: int, seed: int, column: dict[str, int],
+           chunk_draws: int, group: int
+           ) -> tuple[list[tuple[list[VariantDraws], int, int, int, dict[str, int]]], list[str]]:
+    """One task per chunk of draws and group of variants, and its name."""
+    tasks: list[tuple[list[VariantDraws], int, int, int, dict[str, int]]] = []
+    labels: list[str] = []
+    for start, stop in chunk_bounds(iterations, chunk_draws):
+        for first in range(0, len(variants), group):
+            members = variants[first:first + group]
+            tasks.append((members, start, stop, seed, column))
+            labels.append(f"Monte Carlo draws {start + 1:,} to {stop:,} of variants "
+                          f"{members[0].name!r} to {members[-1].name!r}")
+    return tasks, labels
 
 
 def _variant_chunk(model: StudyModel, variants: list[VariantDraws], start: int, stop: int,

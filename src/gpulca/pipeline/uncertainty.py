@@ -351,12 +351,13 @@ def run_uncertainty(study: str | Path | ResolvedStudy, iterations: int, seed: in
     (:mod:`gpulca.pipeline.chunked`)."""
     check_iterations(iterations, seed)
     resolved = load_study(study) if isinstance(study, str | Path) else study
-    result = run_resolved(resolved, data_dir, project, progress)
-    inputs, records = study_inputs(resolved)
-    model = study_model(resolved, inputs, result.database, project, data_dir, progress)
-    records += library_records(model, [
-        p for p in uncertain_parameters(resolved.library) if p not in model.library_inputs])
+    # the cluster first: an address that does not answer fails before any work
     with chunk_runner(cluster_of(dask, scheduler, client)) as runner:
+        result = run_resolved(resolved, data_dir, project, progress)
+        inputs, records = study_inputs(resolved)
+        model = study_model(resolved, inputs, result.database, project, data_dir, progress)
+        records += library_records(model, [
+            p for p in uncertain_parameters(resolved.library) if p not in model.library_inputs])
         scores = score_draws(model, iterations, seed, runner, chunk_draws)
         sensitivity = sobol_frame(ChunkedModel(model, runner, chunk_draws), model.labels,
                                   sobol, seed, result.scores) if sobol else None
