@@ -107,3 +107,11 @@ def test_cli_run_on_a_scheduler_writes_the_single_process_bytes(client, dask_bw,
                                       "-o", str(tmp_path / "none")])
     assert alone.exit_code == 2 and "--uncertainty" in alone.output
     assert not (tmp_path / "none").exists()
+
+
+def test_a_killed_worker_fails_the_run_naming_the_chunk(client):
+    """Last in this module: it kills one of the cluster's workers (its nanny restarts it)."""
+    import os
+
+    with pytest.raises(InputError, match=r"draws 1 to 10: the Dask task failed"):
+        gather_all(client, os._exit, 3, [()], ["Monte Carlo draws 1 to 10"])

@@ -122,11 +122,22 @@ def gather_all(client: Any, function: Callable[..., Any], shared: object,
                 problems += exc.problems
                 break
             except Exception as exc:  # a lost worker, a crash: the run fails, never partial
-                problems.append(Problem(None, name, "the Dask task failed: "
-                                        f"{type(exc).__name__}: {exc}"))
+                problems.append(Problem(None, name, task_failure(exc)))
                 break
     finally:
         client.cancel([*futures, remote])
     if problems:
         raise InputError(capped(problems))
     return results
+
+
+_LOST = ("KilledWorker", "FutureCancelledError", "CancelledError", "CommClosedError")
+"""What Dask raises for a task whose worker died or was lost."""
+
+
+def task_failure(exc: BaseException) -> str:
+    """What to say of a Dask task that raised ``exc``."""
+    kind = type(exc).__name__
+    if kind in _LOST:
+        return f"the Dask task failed: its worker was lost or killed ({kind}: {exc})"
+    return f"the Dask task failed: {kind}: {exc}"
