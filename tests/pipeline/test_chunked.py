@@ -64,6 +64,10 @@ def test_run_on_dask_equals_the_single_process_run(client, dask_bw):
     assert local.uncertainty.statistics.to_csv() == spread.uncertainty.statistics.to_csv()
     assert local.uncertainty.sensitivity is not None
     assert local.uncertainty.sensitivity.equals(spread.uncertainty.sensitivity)
+    # the workers got numpy arrays: none of them imported Brightway
+    loaded = client.run(lambda: sorted({m.split(".")[0] for m in __import__("sys").modules}))
+    assert all("numpy" in mods and not {"bw2data", "bw2calc", "bw_processing"} & set(mods)
+               for mods in loaded.values())
 
 
 def test_compare_on_dask_equals_the_single_process_compare(client, dask_bw):
