@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+import pandas as pd
 from rich.markup import escape
 
 from gpulca.cli.common import (
@@ -33,13 +35,18 @@ from gpulca.cli.common import (
 )
 from gpulca.cli.errors import report_errors
 from gpulca.cli.output import output_options
-from gpulca.cli.reports import prepare_reports, report_options
+from gpulca.cli.reports import PendingWrite, prepare_reports, report_options
 from gpulca.cli.service import print_service_ranking, service_ranking
 from gpulca.cli.uncertainty import iteration_options, print_variant_uncertainty
 from gpulca.core.vocabulary import NOT_ASSESSED, format_number, format_percent, impact_heading
-from gpulca.io.atomic import Writer, staged_outputs, write_all
+from gpulca.io.atomic import Writer, staged_outputs, write_all, write_bytes_atomic, write_files
 from gpulca.pipeline.compare import compare_study
-from gpulca.reports.compare_chart import comparison_figure, write_chart
+from gpulca.reports.compare_chart import (
+    MAX_VARIANTS,
+    chart_variants,
+    comparison_figure,
+    write_chart,
+)
 from gpulca.results.comparison import ComparisonResult
 from gpulca.results.export import table_csv_writer, table_parquet_writer
 
@@ -84,6 +91,80 @@ def comparison_writers(result: ComparisonResult, results_format: str = "csv"
         "comparison.svg": chart,
     })
     return writers
+
+
+REPORTED_VARIANTS = MAX_VARIANTS
+"""Beyond this many variants, ``--excel``, ``--charts`` and ``--html`` detail the lowest, the
+highest and the baseline (as the comparison chart shows them); the workbook's Comparison sheet
+and the relative chart cover every variant, and the CSV (or Parquet) files hold every score."""
+
+
+def reported_comparison(result: ComparisonResult, limit: int | None = None
+                        ) -> ComparisonResult:
+    """The comparison the reports detail: all of it up to ``limit`` variants (default
+    :data:`REPORTED_VARIANTS`), else its lowest and highest variants by the first impact and
+    the baseline (:func:`chart_variants`)."""
+    limit = REPORTED_VARIANTS if limit is None else limit
+    if len(result.results) <= limit:
+        return result
+    shown = set(chart_variants(result, limit))
+    names = [name for name in result.results if name in shown]
+
+    def only(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["variant"].isin(names)] if "variant" in frame else frame
+
+    return replace(result, results={n: result.results[n] for n in names},
+                   overrides=only(result.overrides), differences=only(result.differences))
+
+
+def prepare_comparison_reports(result: ComparisonResult, excel_file: str | None,
+                               charts_dir: str | None, html_file: str | None,
+                               where: str) -> PendingWrite:
+    """The workbook, charts and HTML report of a comparison, built in memory (see
+    :func:`prepare_reports`); of a large one (over :data:`REPORTED_VARIANTS`), detailing the
+    variants :func:`reported_comparison` picks, with a Comparison sheet and a relative chart of
+    every variant. ``where`` names the file with the full results table."""
+    from gpulca.reports.tables import comparison_inputs
+
+    if not (excel_file or charts_dir or html_file):
+        return list
+    reported = reported_comparison(result)
+    results, overrides = comparison_inputs(reported)
+    if reported is result:
+        return prepare_reports(results, excel_file, charts_dir, overrides, html_file)
+    from gpulca.reports import tables as rp
+    from gpulca.reports.charts import FORMATS, chart_figures, figure_bytes, totals_relative_figure
+
+    report = replace(rp.build_report(results, overrides,
+                                     methods=None if excel_file or html_file else []),
+                     compared=len(result.results))
+    totals = result.totals()
+    files: dict[Path, bytes] = {}
+    if excel_file:
+        from gpulca.reports.excel import add_comparison_sheet, build_workbook
+        from gpulca.reports.xlsx import workbook_bytes
+
+        workbook = build_workbook(report)
+        add_comparison_sheet(workbook, report, totals, where)
+        files[Path(excel_file)] = workbook_bytes(workbook)
+    charts: dict[str, bytes] = {}
+    if charts_dir:
+        figures = chart_figures(report)
+        figures["variants_relative"] = totals_relative_figure(report, totals)
+        charts = {f"{stem}.{fmt}": figure_bytes(figure, fmt)
+                  for stem, figure in figures.items() for fmt in FORMATS}
+    if html_file:
+        from gpulca.reports.html import html_bytes
+
+        files[Path(html_file)] = html_bytes(report)
+
+    def write() -> list[Path]:
+        written = [write_bytes_atomic(path, content) for path, content in files.items()]
+        if charts_dir:
+            written += write_files(charts_dir, charts)
+        return written
+
+    return write
 
 
 def write_comparison(result: ComparisonResult, directory: Path,
@@ -162,8 +243,6 @@ def compare(study: str, output: str | None, top: int, results_format: str,
             html_file: str | None, iterations: int | None = None,
             seed: int = 0) -> ComparisonResult:
     """Compare the variants of STUDY (its `variants:` block) side by side."""
-    from gpulca.reports.tables import comparison_inputs
-
     extra: dict[str, Writer] = {}
     uncertain = None
     with setup_progress() as progress:
@@ -187,11 +266,12 @@ def compare(study: str, output: str | None, top: int, results_format: str,
     if uncertain is not None:
         print_variant_uncertainty(uncertain.variants, result.baseline, top)
     # Build the workbook and charts before writing anything: a failure leaves no output.
-    # (a variant's result is built when read: only the reports read every one)
-    results, overrides = comparison_inputs(result) if excel_file or charts_dir or html_file \
-        else ([], {})
-    reports = prepare_reports(results, excel_file, charts_dir, overrides, html_file)
+    # (a variant's result is built when read: only the reports read them, and of a large
+    # sweep only the variants they detail)
     directory = Path(output) if output else default_output_dir(result.name)
+    table = "results.parquet" if results_format == "parquet" else "results.csv"
+    reports = prepare_comparison_reports(result, excel_file, charts_dir, html_file,
+                                         str(directory / table))
     writers = {**comparison_writers(result, results_format), **extra}
     if not ranking.empty:
         writers["service.csv"] = csv_writer(ranking)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,9 @@ from gpulca.io.atomic import Writer
 from gpulca.io.csvsafe import csv_text, formula_safe_cell
 
 
-def _quoted(texts: list[str]) -> list[str]:
-    """Each text as one CSV field, quoted as Python's csv writer (and pandas) quote it."""
+def _quoted(texts: list[Any]) -> list[str]:
+    """Each value as one CSV field, as Python's csv writer (and so pandas) writes it: text
+    quoted when it must be, a float by its ``repr``, anything else by its ``str``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     out = []
@@ -57,9 +59,17 @@ def _cells(column: pd.Series, missing: str, float_format: str) -> np.ndarray | N
         codes, uniques = pd.factorize(column.to_numpy())
         texts = [str(int(u)) for u in uniques]
     elif pd.api.types.is_float_dtype(dtype) and isinstance(dtype, np.dtype):
-        codes, uniques = pd.factorize(column.to_numpy(), use_na_sentinel=True)
-        texts = [float_format % float(u) for u in uniques]
-    elif dtype is np.dtype(object) or pd.api.types.is_string_dtype(dtype):
+        values = column.to_numpy(dtype=np.float64)  # by bit pattern: 0.0 and -0.0 apart
+        codes, bits = pd.factorize(values.view(np.int64))
+        absent = _quoted([missing])[0]
+        texts = [absent if math.isnan(u) else float_format % u
+                 for u in np.asarray(bits, dtype=np.int64).view(np.float64).tolist()]
+    elif dtype is np.dtype(object):
+        safe = column.map(formula_safe_cell)  # as pandas' path: numbers alone become numbers
+        if safe.dtype is not np.dtype(object):
+            return _cells(safe, missing, float_format)
+        return _object_cells(safe.to_numpy(dtype=object), missing)
+    elif pd.api.types.is_string_dtype(dtype):
         codes, distinct = pd.factorize(column, use_na_sentinel=True)
         if not all(isinstance(u, str) for u in distinct):
             return None
@@ -68,6 +78,27 @@ def _cells(column: pd.Series, missing: str, float_format: str) -> np.ndarray | N
         return None
     table = np.array([*texts, _quoted([missing])[0]], dtype=object)
     return table[codes]  # code -1 (missing) takes the last entry
+
+
+def _object_cells(values: np.ndarray, missing: str) -> np.ndarray | None:
+    """Cells of a column of mixed values (text already formula-safe): every value as the csv
+    writer writes it (pandas leaves such a column to it), each distinct value once."""
+    absent = pd.isna(values)
+    fields: dict[tuple[type, Any], str] = {}
+    out = np.empty(len(values), dtype=object)
+    try:
+        for index, value in enumerate(values):
+            if absent[index]:
+                out[index] = None
+                continue
+            key = (float, repr(value)) if isinstance(value, float) else (type(value), value)
+            if key not in fields:
+                fields[key] = _quoted([value])[0]
+            out[index] = fields[key]
+    except TypeError:  # an unhashable value: left to pandas
+        return None
+    out[absent] = _quoted([missing])[0]
+    return out
 
 
 CHUNK_ROWS = 65_536

@@ -235,7 +235,9 @@ def _frozen(value: Any) -> Any:
     if isinstance(value, list | tuple):
         items = tuple(_frozen(v) for v in value)
         return None if any(v is None for v in items) else (type(value).__name__, items)
-    if value is None or isinstance(value, str | int | float | bool):
+    if isinstance(value, float):
+        return ("float", repr(value))  # -0.0 and 0.0 apart (they compare equal)
+    if value is None or isinstance(value, str | int | bool):
         return (type(value).__name__, value)
     return None
 
