@@ -682,10 +682,11 @@ def add_comparison_sheet(workbook: Any, report: rp.ReportData, totals: pd.DataFr
     headings = [impact_heading(report.labels[i], report.units.get(i, "")) for i in impacts]
     formats = [excel_number_format(totals[i], report.units.get(i, "")) for i in impacts]
     sheet.heading("Distribution of the variants' totals")
-    quantiles = totals[impacts].quantile([q for _, q in COMPARISON_QUANTILES])
-    rows: list[list[Any]] = [[label, *(float(quantiles.loc[q, i]) for i in impacts)]
-                             for label, q in COMPARISON_QUANTILES]
-    rows.append([f"{base} (baseline)", *(float(totals.loc[base, i]) for i in impacts)])
+    quantiles = totals[impacts].quantile([q for _, q in COMPARISON_QUANTILES]).to_numpy()
+    rows: list[list[Any]] = [[label, *map(float, values)] for (label, _), values
+                             in zip(COMPARISON_QUANTILES, quantiles, strict=True)]
+    rows.append([f"{base} (baseline)",
+                 *map(float, totals.loc[[base], impacts].to_numpy(dtype=float)[0])])
     sheet.table(["Statistic", *headings], rows, [None, *formats])
     sheet.heading(f"Every variant, ranked by {report.labels[first].lower()} (1 = lowest)")
     ranked = pd.DataFrame({"rank": totals[first].rank(method="min").to_numpy(),
@@ -706,11 +707,12 @@ def _long_table(sheet: Sheet, headers: Sequence[str], rows: Sequence[Sequence[An
     block = sheet.table(headers, rows[:1], formats)
     if len(rows) < 2:
         return block
-    styles = [sheet.ws.cell(row=block.first, column=c)._style
-              for c in range(1, len(headers) + 1)]
+    first: list[Any] = [sheet.ws.cell(row=block.first, column=c)
+                        for c in range(1, len(headers) + 1)]
+    styles = [c._style for c in first]
     for offset, values in enumerate(rows[1:], start=block.first + 1):
         for col, value in enumerate(values, start=1):
-            cell = sheet.ws.cell(row=offset, column=col, value=cell_value(value))
+            cell: Any = sheet.ws.cell(row=offset, column=col, value=cell_value(value))
             cell._style = copy.copy(styles[col - 1])
     for col in range(1, len(headers) + 1):  # widths: the longest text of each column
         longest = max((str(r[col - 1]) for r in rows if isinstance(r[col - 1], str)),
