@@ -61,7 +61,9 @@ else:
         pass
     out = {}
 out["total"] = time.perf_counter() - start
-out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+usage = resource.getrusage(resource.RUSAGE_SELF)
+out["peak_mb"] = usage.ru_maxrss / 1024
+out["cpu"] = usage.ru_utime + usage.ru_stime
 print("BENCH " + json.dumps(out))
 """
 
@@ -126,28 +128,31 @@ def report(figures: dict[str, dict[str, dict[str, float]]]) -> None:
     print(f"date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; machine: {machine}")
     new = figures["new"]["api"]
     print(f"{int(new['variants'])} variants, {int(new['rows'])} rows in the scores frame")
-    print("| path | code | resolve | compare | whole (process) | peak RSS |")
-    print("|---|---|---|---|---|---|")
+    print("| path | code | resolve | compare | whole (process) | CPU (process) | peak RSS |")
+    print("|---|---|---|---|---|---|---|")
     for label, paths in figures.items():
         api = paths["api"]
         print(f"| compare_variants | {label} | {api['resolve']:.2f} s | {api['compare']:.2f} s "
-              f"| {api['total']:.2f} s | {api['peak_mb']:.0f} MB |")
+              f"| {api['total']:.2f} s | {api['cpu']:.2f} s | {api['peak_mb']:.0f} MB |")
         for mode, path in (("cli", "gpulca compare -o DIR"),
                            ("reports", "gpulca compare -o DIR --excel F --charts D")):
             if mode in paths:
                 cli = paths[mode]
-                print(f"| {path} | {label} | | | {cli['total']:.2f} s "
+                print(f"| {path} | {label} | | | {cli['total']:.2f} s | {cli['cpu']:.2f} s "
                       f"| {cli['peak_mb']:.0f} MB |")
     if "old" in figures:
         old, now = figures["old"]["api"], figures["new"]["api"]
-        print(f"compare step: {old['compare'] / now['compare']:.1f}x faster; whole "
-              f"compare_variants process {old['total'] / now['total']:.1f}x; peak memory "
+        print(f"compare step: {old['compare'] / now['compare']:.1f}x faster; resolve (with "
+              f"imports) {old['resolve'] / now['resolve']:.1f}x; whole compare_variants process "
+              f"{old['total'] / now['total']:.1f}x ({old['cpu'] / now['cpu']:.1f}x less CPU); "
+              "peak memory "
               f"{old['peak_mb'] / now['peak_mb']:.1f}x lower")
         for mode in ("cli", "reports"):
             if mode in figures["old"]:
                 old, now = figures["old"][mode], figures["new"][mode]
-                print(f"gpulca compare ({mode}): {old['total'] / now['total']:.1f}x faster, "
-                      f"peak memory {old['peak_mb'] / now['peak_mb']:.1f}x lower")
+                print(f"gpulca compare ({mode}): {old['total'] / now['total']:.1f}x faster "
+                      f"({old['cpu'] / now['cpu']:.1f}x less CPU), peak memory "
+                      f"{old['peak_mb'] / now['peak_mb']:.1f}x lower")
 
 
 def _cpu_name() -> str:
