@@ -47,11 +47,13 @@ def test_column_wise_csv_equals_pandas(tmp_path_factory: pytest.TempPathFactory,
                                                               missing)
 
 
-def test_unhandled_column_falls_back_to_pandas(tmp_path: Path) -> None:
+def test_unhandled_column_is_left_to_the_fallback(tmp_path: Path) -> None:
     frame = pd.DataFrame({"when": pd.to_datetime(["2024-01-01"]), "x": ["=1"]})
     assert table_csv_chunks(frame) is None
-    table_csv_writer(frame)(tmp_path / "a.csv")
+    table_csv_writer(frame, fallback=csv_writer(frame))(tmp_path / "a.csv")
     assert (tmp_path / "a.csv").read_bytes() == pandas_bytes(frame, tmp_path / "b.csv", "")
+    with pytest.raises(TypeError, match="does not handle"):
+        table_csv_writer(frame)(tmp_path / "c.csv")
 
 
 def test_chunks_cover_every_row(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -77,16 +77,18 @@ def comparison_writers(result: ComparisonResult, results_format: str = "csv"
             figures.append(comparison_figure(result))
         write_chart(result, path, figure=figures[0])
 
-    writers: dict[str, Callable[[Path], None]] = {
-        "comparison.csv": table_csv_writer(result.comparison)}
+    def table(frame: pd.DataFrame, missing: str = "") -> Writer:
+        return table_csv_writer(frame, missing, fallback=csv_writer(frame, missing))
+
+    writers: dict[str, Callable[[Path], None]] = {"comparison.csv": table(result.comparison)}
     if results_format in ("csv", "both"):
-        writers["results.csv"] = table_csv_writer(result.scores, NOT_ASSESSED)
+        writers["results.csv"] = table(result.scores, NOT_ASSESSED)
     if results_format in ("parquet", "both"):
         writers["results.parquet"] = table_parquet_writer(result.scores)
     writers.update({
-        "overrides.csv": table_csv_writer(result.overrides),
-        "parameters.csv": table_csv_writer(result.parameters),
-        "differences.csv": table_csv_writer(result.differences),
+        "overrides.csv": table(result.overrides),
+        "parameters.csv": table(result.parameters),
+        "differences.csv": table(result.differences),
         "comparison.png": chart,
         "comparison.svg": chart,
     })

@@ -4,9 +4,9 @@ A comparison of 10,000 variants has a scores table of about a million rows, near
 repeating a few texts and a few thousand distinct numbers. :func:`table_csv_writer` formats every
 distinct cell of a column once (text made formula-safe with :func:`gpulca.io.csvsafe.csv_text`
 and quoted by Python's :mod:`csv` rules; numbers with ``float_format``) and joins the rows, giving
-the same bytes as ``pandas.DataFrame.to_csv(index=False, float_format=..., na_rep=...)`` of the
-formula-safe frame, several times faster. A column of any other kind (mixed text and numbers,
-dates) makes it fall back to pandas for the whole table.
+the same bytes as pandas' ``DataFrame.to_csv`` (no index, ``float_format``, ``na_rep``) of the
+formula-safe frame, several times faster. A column of any other kind (dates, nullable
+integers) leaves the whole table to a fallback writer (the CLI's pandas ``csv_writer``).
 
 :func:`table_parquet_writer` writes the table as Parquet (pyarrow): the same columns and values,
 numbers at full precision, a stage that is not assessed as a missing value (null), and text as
@@ -130,27 +130,24 @@ def table_csv_chunks(frame: pd.DataFrame, missing: str = "",
 
 
 def table_csv_writer(frame: pd.DataFrame, missing: str = "",
-                     float_format: str = CSV_FLOAT_FORMAT) -> Writer:
+                     float_format: str = CSV_FLOAT_FORMAT,
+                     fallback: Writer | None = None) -> Writer:
     """Writes ``frame`` as CSV with every text cell formula-safe; ``missing`` for a missing
-    value. The bytes equal pandas' ``to_csv`` of the formula-safe frame."""
+    value. The bytes equal pandas' ``to_csv`` of the formula-safe frame (the CLI's
+    ``csv_writer``). A table with a column kind this writer does not handle is written by
+    ``fallback`` (the CLI passes its ``csv_writer``); without one, that raises TypeError."""
     def write(path: Path) -> None:
         pieces = table_csv_chunks(frame, missing, float_format)
         if pieces is None:
-            _pandas_csv(frame, path, missing, float_format)
+            if fallback is None:
+                raise TypeError("a column of a kind the column-wise CSV writer does not "
+                                f"handle: {dict(frame.dtypes.astype(str))}")
+            fallback(path)
             return
         with open(path, "w", encoding="utf-8", newline="") as handle:
             handle.writelines(pieces)
 
     return write
-
-
-def _pandas_csv(frame: pd.DataFrame, path: Path, missing: str, float_format: str) -> None:
-    safe = frame.copy()
-    for name in safe.columns:
-        if not pd.api.types.is_numeric_dtype(safe[name]):
-            safe[name] = safe[name].map(formula_safe_cell)
-    safe.columns = [formula_safe_cell(c) for c in safe.columns]
-    safe.to_csv(path, index=False, float_format=float_format, na_rep=missing)
 
 
 def table_parquet_writer(frame: pd.DataFrame) -> Writer:
