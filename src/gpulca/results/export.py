@@ -44,7 +44,12 @@ def _quoted(texts: list[Any]) -> list[str]:
     return out
 
 
-def _cells(column: pd.Series, missing: str, float_format: str) -> np.ndarray | None:
+Cells = tuple[np.ndarray, np.ndarray | None]
+"""A column's CSV fields: each distinct field and every row's index into them (taken a chunk
+of rows at a time, so no array of a million texts is held), or every row's field and None."""
+
+
+def _cells(column: pd.Series, missing: str, float_format: str) -> Cells | None:
     """Every cell of ``column`` as its CSV field text, or None for a column kind not handled."""
     dtype = column.dtype
     if isinstance(dtype, pd.CategoricalDtype):
@@ -54,7 +59,8 @@ def _cells(column: pd.Series, missing: str, float_format: str) -> np.ndarray | N
         texts = _quoted([csv_text(c) for c in categories])
         codes = column.cat.codes.to_numpy()
     elif pd.api.types.is_bool_dtype(dtype) and not column.hasnans:
-        return np.where(column.to_numpy(dtype=bool), "True", "False").astype(object)
+        return (np.array(["False", "True"], dtype=object),
+                column.to_numpy(dtype=bool).astype(np.intp))
     elif pd.api.types.is_integer_dtype(dtype) and dtype.kind in "iu":
         codes, uniques = pd.factorize(column.to_numpy())
         texts = [str(int(u)) for u in uniques]
@@ -68,7 +74,8 @@ def _cells(column: pd.Series, missing: str, float_format: str) -> np.ndarray | N
         safe = column.map(formula_safe_cell)  # as pandas' path: numbers alone become numbers
         if safe.dtype is not np.dtype(object):
             return _cells(safe, missing, float_format)
-        return _object_cells(safe.to_numpy(dtype=object), missing)
+        cells = _object_cells(safe.to_numpy(dtype=object), missing)
+        return None if cells is None else (cells, None)
     elif pd.api.types.is_string_dtype(dtype):
         codes, distinct = pd.factorize(column, use_na_sentinel=True)
         if not all(isinstance(u, str) for u in distinct):
@@ -77,7 +84,7 @@ def _cells(column: pd.Series, missing: str, float_format: str) -> np.ndarray | N
     else:
         return None
     table = np.array([*texts, _quoted([missing])[0]], dtype=object)
-    return table[codes]  # code -1 (missing) takes the last entry
+    return table, np.asarray(codes)  # code -1 (missing) takes the last entry
 
 
 def _object_cells(values: np.ndarray, missing: str) -> np.ndarray | None:
@@ -123,7 +130,9 @@ def table_csv_chunks(frame: pd.DataFrame, missing: str = "",
     def pieces() -> Iterator[str]:
         yield header + "\n"
         for start in range(0, len(frame), CHUNK_ROWS):
-            rows = zip(*(c[start:start + CHUNK_ROWS] for c in columns), strict=True)
+            stop = start + CHUNK_ROWS
+            rows = zip(*(table[start:stop] if codes is None else table[codes[start:stop]]
+                         for table, codes in columns), strict=True)
             yield "\n".join(map(",".join, rows)) + "\n"
 
     return pieces()
