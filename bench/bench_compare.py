@@ -8,12 +8,17 @@ values). Each measured path runs in a fresh child process (so its peak resident 
   (translation, unit scores, the score array, the frames);
 - ``cli``: the whole ``gpulca compare STUDY -o DIR`` without reports (everything a user waits
   for: resolve, compare, print, write the CSV files and the chart);
+- ``reports``: ``gpulca compare STUDY -o DIR --excel FILE --charts DIR`` (with ``--reports``);
 - with ``--old-src DIR`` (another checkout's ``src``, e.g. before the columnar refactor) the same
   steps with that code, side by side in the same run, and the ratio.
 
 Usage::
 
     PYTHONPATH=src python bench/bench_compare.py [--variants 10000] [--old-src /path/src]
+        [--reports]
+
+The old tree needs its ``inventories/`` and ``methods/`` beside ``src/`` (``git archive COMMIT
+src inventories methods``).
 """
 
 from __future__ import annotations
@@ -47,14 +52,18 @@ if mode == "api":
            "variants": len(variants.variants)}
 else:
     from gpulca.cli import main
+    out = sys.argv[4]
+    extra = ["--excel", out + ".xlsx", "--charts", out + "-charts"] if mode == "reports" else []
     try:
-        main(["compare", study, "--data-dir", data_dir, "-o", sys.argv[4]],
+        main(["compare", study, "--data-dir", data_dir, "-o", out, *extra],
              standalone_mode=False)
     except SystemExit:
         pass
     out = {}
 out["total"] = time.perf_counter() - start
-out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+usage = resource.getrusage(resource.RUSAGE_SELF)
+out["peak_mb"] = usage.ru_maxrss / 1024
+out["cpu"] = usage.ru_utime + usage.ru_stime
 print("BENCH " + json.dumps(out))
 """
 
@@ -67,7 +76,7 @@ def measure(src: Path, mode: str, study: Path, data_dir: Path, out: Path) -> dic
                            str(out)], env=env, capture_output=True, text=True, check=False)
     for line in done.stdout.splitlines():
         if line.startswith("BENCH "):
-            if mode == "cli" and not (out / "comparison.csv").exists():
+            if mode != "api" and not (out / "comparison.csv").exists():
                 raise RuntimeError(f"cli with {src} wrote nothing:\n{done.stdout[-3000:]}"
                                    f"\n{done.stderr[-3000:]}")
             return dict(json.loads(line[6:]))
@@ -80,6 +89,8 @@ def main() -> int:
     parser.add_argument("--old-src", default=None, help="another checkout's src to compare with")
     parser.add_argument("--data-dir", default=None, help="a Brightway directory already set up")
     parser.add_argument("--skip-cli", action="store_true")
+    parser.add_argument("--reports", action="store_true",
+                        help="also time the CLI with --excel FILE --charts DIR")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     sys.path.insert(0, str(ROOT / "bench"))
@@ -102,6 +113,9 @@ def main() -> int:
             if not args.skip_cli:
                 figures[label]["cli"] = measure(src, "cli", study, data_dir,
                                                 scratch / f"out-{label}")
+            if args.reports:
+                figures[label]["reports"] = measure(src, "reports", study, data_dir,
+                                                    scratch / f"reports-{label}")
         report(figures)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -114,25 +128,31 @@ def report(figures: dict[str, dict[str, dict[str, float]]]) -> None:
     print(f"date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; machine: {machine}")
     new = figures["new"]["api"]
     print(f"{int(new['variants'])} variants, {int(new['rows'])} rows in the scores frame")
-    print("| path | code | resolve | compare | whole (process) | peak RSS |")
-    print("|---|---|---|---|---|---|")
+    print("| path | code | resolve | compare | whole (process) | CPU (process) | peak RSS |")
+    print("|---|---|---|---|---|---|---|")
     for label, paths in figures.items():
         api = paths["api"]
         print(f"| compare_variants | {label} | {api['resolve']:.2f} s | {api['compare']:.2f} s "
-              f"| {api['total']:.2f} s | {api['peak_mb']:.0f} MB |")
-        if "cli" in paths:
-            cli = paths["cli"]
-            print(f"| gpulca compare -o DIR | {label} | | | {cli['total']:.2f} s "
-                  f"| {cli['peak_mb']:.0f} MB |")
+              f"| {api['total']:.2f} s | {api['cpu']:.2f} s | {api['peak_mb']:.0f} MB |")
+        for mode, path in (("cli", "gpulca compare -o DIR"),
+                           ("reports", "gpulca compare -o DIR --excel F --charts D")):
+            if mode in paths:
+                cli = paths[mode]
+                print(f"| {path} | {label} | | | {cli['total']:.2f} s | {cli['cpu']:.2f} s "
+                      f"| {cli['peak_mb']:.0f} MB |")
     if "old" in figures:
         old, now = figures["old"]["api"], figures["new"]["api"]
-        print(f"compare step: {old['compare'] / now['compare']:.1f}x faster; whole "
-              f"compare_variants process {old['total'] / now['total']:.1f}x; peak memory "
+        print(f"compare step: {old['compare'] / now['compare']:.1f}x faster; resolve (with "
+              f"imports) {old['resolve'] / now['resolve']:.1f}x; whole compare_variants process "
+              f"{old['total'] / now['total']:.1f}x ({old['cpu'] / now['cpu']:.1f}x less CPU); "
+              "peak memory "
               f"{old['peak_mb'] / now['peak_mb']:.1f}x lower")
-        if "cli" in figures["old"]:
-            old, now = figures["old"]["cli"], figures["new"]["cli"]
-            print(f"gpulca compare: {old['total'] / now['total']:.1f}x faster, peak memory "
-                  f"{old['peak_mb'] / now['peak_mb']:.1f}x lower")
+        for mode in ("cli", "reports"):
+            if mode in figures["old"]:
+                old, now = figures["old"][mode], figures["new"][mode]
+                print(f"gpulca compare ({mode}): {old['total'] / now['total']:.1f}x faster "
+                      f"({old['cpu'] / now['cpu']:.1f}x less CPU), peak memory "
+                      f"{old['peak_mb'] / now['peak_mb']:.1f}x lower")
 
 
 def _cpu_name() -> str:

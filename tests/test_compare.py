@@ -216,6 +216,65 @@ def test_cli_compare_writes_excel_with_scenarios_sheet(study: Path, module_bw: P
     assert any(p.suffix == ".svg" for p in charts.iterdir())
 
 
+def test_cli_compare_results_parquet_equals_the_csv(study: Path, module_bw: Path,
+                                                   tmp_path: Path) -> None:
+    from gpulca.io.csvsafe import unescape_formula_safe
+    from gpulca.results.export import read_table_parquet
+
+    out = tmp_path / "out"
+    run = CliRunner().invoke(main, ["compare", str(study), "-o", str(out), "--data-dir",
+                                    str(module_bw), "--results-format", "both"])
+    assert run.exit_code == 0, run.output
+    table = read_table_parquet(out / "results.parquet")
+    csv = pd.read_csv(out / "results.csv", keep_default_na=False, dtype=str)
+    assert list(table.columns) == list(csv.columns) and len(table) == len(csv) == 18 * 98
+    for name in csv.columns:
+        if name == "score":
+            parsed = [float("nan") if t == "not assessed" else float(t) for t in csv[name]]
+            np.testing.assert_allclose(parsed, table[name], rtol=1e-9)  # CSV: 10 digits
+            assert (csv[name] == "not assessed").tolist() == table[name].isna().tolist()
+        else:
+            assert [unescape_formula_safe(t) for t in csv[name]] == \
+                table[name].astype(str).tolist()
+    only = tmp_path / "only"
+    run = CliRunner().invoke(main, ["compare", str(study), "-o", str(only), "--data-dir",
+                                    str(module_bw), "--results-format", "parquet"])
+    assert run.exit_code == 0, run.output
+    assert (only / "results.parquet").exists() and not (only / "results.csv").exists()
+
+
+def test_cli_compare_large_sweep_reports_summarise(study: Path, module_bw: Path,
+                                                   tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond REPORTED_VARIANTS, the workbook and charts detail the lowest, the highest and the
+    baseline; the Comparison sheet ranks every variant and names the full table's file."""
+    import openpyxl
+
+    import gpulca.cli.compare as cli_compare
+
+    monkeypatch.setattr(cli_compare, "REPORTED_VARIANTS", 5)
+    book_path, charts, out = tmp_path / "c.xlsx", tmp_path / "charts", tmp_path / "out"
+    run = CliRunner().invoke(main, ["compare", str(study), "-o", str(out), "--data-dir",
+                                    str(module_bw), "--excel", str(book_path),
+                                    "--charts", str(charts), "--results-format", "parquet"])
+    assert run.exit_code == 0, run.output
+    book = openpyxl.load_workbook(book_path)
+    assert book.sheetnames[:2] == ["Summary", "Comparison"]
+    sheet = book["Comparison"]
+    cells = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert cells[0][0] == "All 18 variants compared"
+    assert str(out / "results.parquet") in str(cells[1][0])
+    ranked = [r for r in cells if isinstance(r[0], int)]
+    assert len(ranked) == 18 and {r[1] for r in ranked} >= {"base", "quebec", "poland"}
+    assert [r[0] for r in ranked] == sorted(r[0] for r in ranked)
+    summary = " ".join(str(c.value) for row in book["Summary"].iter_rows() for c in row)
+    assert "Ranking of the 18 variants" in summary and "all on Comparison" in summary
+    names = {str(r[1]) for r in ranked}
+    detailed = {c.value for c in book["Scenarios"]["A"] if c.value in names}
+    assert len(detailed) == 5 and "base" in detailed  # 5 variants detailed, not 18
+    assert (charts / "variants_relative.png").exists()
+
+
 def test_cli_compare_bad_input_exits_2_and_writes_nothing(module_bw: Path,
                                                          tmp_path: Path) -> None:
     study = write_study(tmp_path, "define:\n  x:\n    overrides: {site.grid_zone: CA-QQ}\n")

@@ -330,6 +330,27 @@ def variants_figure(report: rp.ReportData) -> Figure:
                            [r.variant for r in report.results])
 
 
+def totals_relative_figure(report: rp.ReportData, totals: pd.DataFrame) -> Figure:
+    """:func:`variants_figure` from every variant's totals (variants x impact ids, the base
+    among them) rather than from the report's results: for a comparison whose report details
+    only some variants (:attr:`~gpulca.reports.tables.ReportData.compared`), so the ranking
+    and the distribution row cover all of them."""
+    base = report.base.variant
+    impacts = [i for i in report.impacts if i in totals.columns]
+    baseline = totals.loc[base, impacts].replace(0.0, float("nan"))
+    relative = totals[impacts].div(baseline, axis=1) * 100
+    ranks = totals[impacts[0]].rank(method="min")
+    order = pd.DataFrame({"rank": ranks.to_numpy(), "variant": totals.index.astype(str)}
+                         ).sort_values(
+        ["rank", "variant"], kind="stable")["variant"].tolist()
+    first = report.labels[impacts[0]].lower()
+    title = (f"{chart_text(report.base.study.name, 60)}: {len(order):,} variants, each "
+             f"impact's total in % of {chart_text(base, 40)} (dashed line)\n"
+             f"ranked by {chart_text(first, 60)}")
+    headings = {i: impact_heading(report.labels[i], report.units.get(i, "")) for i in impacts}
+    return relative_figure(relative.reindex(order), base, headings, title)
+
+
 def figure_bytes(figure: Figure, fmt: str, text_as_paths: bool = False) -> bytes:
     """Render a figure as PNG or SVG, without dates (deterministic). An SVG keeps its text as
     text (searchable), or, with ``text_as_paths``, draws it as paths (laid out exactly as

@@ -89,7 +89,7 @@ def comparison_figure(result: ComparisonResult, max_variants: int = MAX_VARIANTS
     height = rows * (0.8 + 0.26 * len(names)) + 1.3
     figure = Figure(figsize=(4.6 * columns + 1.6, height), layout="constrained")
     grid = figure.subplots(rows, columns, sharey=True, squeeze=False)
-    stages = result.by_stage()
+    stages = result.by_stage(names)
     comparison = result.comparison
     for index, impact in enumerate(impacts):
         axes = grid[index // columns][index % columns]

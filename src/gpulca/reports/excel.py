@@ -23,6 +23,7 @@ Safety and stability rules:
 
 from __future__ import annotations
 
+import copy
 import importlib
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -214,10 +215,11 @@ def _ranking(sheet: Sheet, report: rp.ReportData) -> None:
     from openpyxl.styles import Font
 
     frame = rp.ranking(report)
-    total = len(report.results)
+    total = report.compared or len(report.results)
     first = report.labels[report.impacts[0]]
+    every = "Comparison" if report.compared else "Scenarios"
     shown = "" if len(frame) == total else \
-        f"; the {len(frame)} shown are the best, the worst and the base (all on Scenarios)"
+        f"; the {len(frame)} shown are the best, the worst and the base (all on {every})"
     sheet.heading(f"Ranking of the {total} variants by {first.lower()} (1 = lowest{shown})")
     lead = report.impacts[0]
     headers = ["Rank. Variant",
@@ -653,3 +655,70 @@ def write_workbook(path: str | Path, results: Sequence[StudyResult],
     """Write the workbook to ``path``, all or nothing (built in memory, then moved in place)."""
     content = report_workbook_bytes(results, overrides, run_date)
     return write_bytes_atomic(path, content)
+
+
+# -- a large comparison: every variant on one sheet ----------------------------------------------
+
+COMPARISON_QUANTILES = (("lowest", 0.0), ("5 %", 0.05), ("25 %", 0.25), ("median", 0.5),
+                        ("75 %", 0.75), ("95 %", 0.95), ("highest", 1.0))
+"""The distribution of every variant's total per impact on the Comparison sheet."""
+
+
+def add_comparison_sheet(workbook: Any, report: rp.ReportData, totals: pd.DataFrame,
+                         where: str) -> None:
+    """A "Comparison" sheet (second, after the Summary) for a comparison whose other sheets
+    detail only some variants (:attr:`ReportData.compared`): the distribution of every
+    variant's total per impact, then every variant ranked by the first impact with its totals.
+    ``totals``: variants (rows, baseline among them) x impact ids; ``where``: the files that
+    hold the full results table (by phase and stage), named on the sheet."""
+    impacts = [i for i in report.impacts if i in totals.columns]
+    first, base = impacts[0], report.base.variant
+    sheet = Sheet(workbook.create_sheet("Comparison", 1))
+    detailed = ", ".join(r.variant for r in report.results)
+    sheet.title(f"All {len(totals):,} variants compared",
+                f"The other sheets detail {len(report.results)} of them (the lowest and the "
+                f"highest by {report.labels[first].lower()}, and {base}): {detailed}. Every "
+                f"variant's scores by phase and life-cycle stage are in {where}.")
+    headings = [impact_heading(report.labels[i], report.units.get(i, "")) for i in impacts]
+    formats = [excel_number_format(totals[i], report.units.get(i, "")) for i in impacts]
+    sheet.heading("Distribution of the variants' totals")
+    quantiles = totals[impacts].quantile([q for _, q in COMPARISON_QUANTILES]).to_numpy()
+    rows: list[list[Any]] = [[label, *map(float, values)] for (label, _), values
+                             in zip(COMPARISON_QUANTILES, quantiles, strict=True)]
+    rows.append([f"{base} (baseline)",
+                 *map(float, totals.loc[[base], impacts].to_numpy(dtype=float)[0])])
+    sheet.table(["Statistic", *headings], rows, [None, *formats])
+    sheet.heading(f"Every variant, ranked by {report.labels[first].lower()} (1 = lowest)")
+    ranked = pd.DataFrame({"rank": totals[first].rank(method="min").to_numpy(),
+                           "variant": totals.index.astype(str),
+                           **{i: totals[i].to_numpy() for i in impacts}})
+    ranked = ranked.sort_values(["rank", "variant"], kind="stable")
+    rows = [[int(r[0]), str(r[1]), *map(float, r[2:])]
+            for r in ranked[["rank", "variant", *impacts]].itertuples(index=False)]
+    block = _long_table(sheet, ["Rank", "Variant", *headings], rows, ["0", None, *formats])
+    sheet.finish(block)
+
+
+def _long_table(sheet: Sheet, headers: Sequence[str], rows: Sequence[Sequence[Any]],
+                formats: Sequence[str | None]) -> Block:
+    """:meth:`Sheet.table` for thousands of rows: the first row is written as any table's, the
+    others take its cells' style (one style object per column, not one per cell); every value
+    still goes through :func:`cell_value` (no formula from user text)."""
+    block = sheet.table(headers, rows[:1], formats)
+    if len(rows) < 2:
+        return block
+    first: list[Any] = [sheet.ws.cell(row=block.first, column=c)
+                        for c in range(1, len(headers) + 1)]
+    styles = [c._style for c in first]
+    for offset, values in enumerate(rows[1:], start=block.first + 1):
+        for col, value in enumerate(values, start=1):
+            cell: Any = sheet.ws.cell(row=offset, column=col, value=cell_value(value))
+            cell._style = copy.copy(styles[col - 1])
+    for col in range(1, len(headers) + 1):  # widths: the longest text of each column
+        longest = max((str(r[col - 1]) for r in rows if isinstance(r[col - 1], str)),
+                      key=len, default=None)
+        if longest is not None:
+            sheet.measure(col, longest)
+    last = block.first + len(rows) - 1
+    sheet.row = last + 2
+    return Block(block.header, block.first, last, block.first_col, block.last_col)

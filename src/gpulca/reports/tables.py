@@ -87,6 +87,9 @@ class ReportData:
     reference: pd.DataFrame | None = None
     """The base study's published figures beside gpulca's values
     (:func:`gpulca.results.reference.compare_reference`); None or empty without a ``reference:``."""
+    compared: int | None = None
+    """How many variants the comparison has, when the report details only some of them (a
+    large sweep: the lowest, the highest and the baseline); None when it has them all."""
 
     def path(self, text: str) -> str:
         """A file name, or ``file:line``, relative to :attr:`root` when it lies under it."""

@@ -201,11 +201,14 @@ class ComparisonResult:
         return table.reindex(index=list(self.results),
                              columns=list(dict.fromkeys(self.comparison["impact"])))
 
-    def by_stage(self) -> pd.DataFrame:
+    def by_stage(self, variants: Sequence[str] | None = None) -> pd.DataFrame:
         """Long frame: variant, impact, stage, score (summed over phases; NaN for a stage
-        declared not assessed)."""
+        declared not assessed); of the given ``variants`` only, if any."""
         keys = ["variant", "impact", "stage"]
-        table = (self.scores.groupby(keys, sort=False, observed=True)["score"]
+        scores = self.scores
+        if variants is not None:
+            scores = scores[scores["variant"].isin(list(variants))]
+        table = (scores.groupby(keys, sort=False, observed=True)["score"]
                  .sum(min_count=1).reset_index())
         return table.astype(dict.fromkeys(keys, "str"))
 

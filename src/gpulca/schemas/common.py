@@ -271,8 +271,10 @@ class SourcedValue(Provenance):
 def check_uncertainty_fits(uncertainty: Uncertainty | None, value: float | str | None) -> None:
     """Raise ValueError when ``uncertainty`` does not fit the value as written (its mode or
     range around the number, in the written unit: ``"6 year"`` is 6)."""
+    if uncertainty is None:
+        return  # nothing to fit (and parsing the value's unit is slow)
     magnitude = written_magnitude(value)
-    if uncertainty is not None and magnitude is not None:
+    if magnitude is not None:
         message = uncertainty.problem_with(magnitude)
         if message is not None:
             raise ValueError(message)

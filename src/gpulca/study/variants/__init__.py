@@ -31,6 +31,7 @@ Every applied change is logged as an :class:`AppliedOverride` ("site.pue 1.56 ->
 """
 
 from gpulca.study.variants.apply import (
+    ResolutionCache,
     ResolvedVariant,
     VariantStudy,
     load_variants,
@@ -51,6 +52,7 @@ __all__ = [
     "CATALOGUE_SWITCHES",
     "CHECKS",
     "AppliedOverride",
+    "ResolutionCache",
     "ResolvedVariant",
     "Setting",
     "VariantPlan",

@@ -158,13 +158,100 @@ class _Applier:
                          "supplies its own")
 
 
-def _variant_lines(inputs: StudyInputs, origins: dict[str, PathKey]) -> LineMap:
+class ResolutionCache:
+    """What every variant of one study shares, worked out once (see :func:`load_variants`).
+
+    Variants of a sweep differ in a few values: each distinct section (``site``, ``hardware``)
+    and each distinct nested value (a sourced value such as ``{value: 1.2, source: ...}``) is
+    validated once, and the validated, immutable model is reused by every variant that has it.
+    A value that fails is validated again the ordinary way, so its problem reads exactly as
+    without the cache. The line map's entries under each ``section.key`` are indexed once.
+    """
+
+    def __init__(self, inputs: StudyInputs) -> None:
+        self.under: dict[PathKey, list[PathKey]] = {}
+        for key in inputs.lines.lines:
+            if len(key) > 2:
+                self.under.setdefault(key[:2], []).append(key)
+        self.base = {s: dict(inputs.data.get(s) or {}) for s in ("site", "hardware")}
+        self.sections: dict[Any, Any] = {}
+        self.values: dict[Any, Any] = {}
+
+    def key(self, section: str, name: str, value: Any) -> Any:
+        """A hashable key of a section's value: the base study's own value (the same object)
+        by its name, any other by its content; None for a value without one."""
+        if name in self.base[section] and value is self.base[section][name]:
+            return ("base", section, name)
+        return _frozen(value)
+
+    def section(self, model: type[BaseModel], section: str, data: dict[str, Any]) -> Any:
+        """``model.model_validate(data)``, remembered by value; raise ValidationError."""
+        keys = {name: self.key(section, name, value) for name, value in data.items()}
+        key = None if any(k is None for k in keys.values()) else \
+            (section, tuple(keys.items()))
+        if key is not None and key in self.sections:
+            return self.sections[key]
+        prepared = {name: self.nested(model, name, value, keys[name])
+                    for name, value in data.items()}
+        try:
+            validated = model.model_validate(prepared)
+        except ValidationError:
+            validated = model.model_validate(data)  # the ordinary path raises the same problem
+        if key is not None:
+            self.sections[key] = validated
+        return validated
+
+    def nested(self, model: type[BaseModel], name: str, value: Any, key: Any) -> Any:
+        """A nested model's value validated once per distinct value; the raw value when it
+        is no nested model's or does not validate (the section's validation reports it)."""
+        nested = _nested_model(model, name) if isinstance(value, dict) else None
+        if nested is None or key is None:
+            return value
+        key = (model.__name__, name, key)
+        if key not in self.values:
+            try:
+                self.values[key] = nested.model_validate(value)
+            except ValidationError:
+                self.values[key] = value
+        return self.values[key]
+
+
+def _nested_model(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    """The model class of field ``name`` of ``model`` (``X`` or ``X | None``), if one."""
+    field = model.model_fields.get(name)
+    if field is None:
+        return None
+    candidates = [field.annotation, *getattr(field.annotation, "__args__", ())]
+    models = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+    return models[0] if len(models) == 1 else None
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable key for a YAML value, keeping types apart (``1``, ``1.0``, ``true``); None
+    for a value that has none."""
+    if isinstance(value, dict):
+        items = tuple((k, _frozen(v)) for k, v in value.items())
+        return None if any(v is None for _, v in items) else ("dict", items)
+    if isinstance(value, list | tuple):
+        items = tuple(_frozen(v) for v in value)
+        return None if any(v is None for v in items) else (type(value).__name__, items)
+    if isinstance(value, float):
+        return ("float", repr(value))  # -0.0 and 0.0 apart (they compare equal)
+    if value is None or isinstance(value, str | int | bool):
+        return (type(value).__name__, value)
+    return None
+
+
+def _variant_lines(inputs: StudyInputs, origins: dict[str, PathKey],
+                   cache: ResolutionCache | None = None) -> LineMap:
     """The base study's line map with every overridden key pointing at its override."""
     lines = dict(inputs.lines.lines)
     for key, origin in origins.items():
         path = tuple(key.split("."))
-        for stale in [k for k in lines if k[:2] == path and len(k) > 2]:
-            del lines[stale]
+        stale = cache.under.get(path, []) if cache is not None else \
+            [k for k in lines if k[:2] == path and len(k) > 2]
+        for entry in stale:
+            lines.pop(entry, None)
         line = inputs.lines.line_of(origin)
         if line is not None:
             lines[path] = line
@@ -172,8 +259,10 @@ def _variant_lines(inputs: StudyInputs, origins: dict[str, PathKey]) -> LineMap:
 
 
 def _validate_section(model: type[BaseModel], section: str, applied: _Applied,
-                      lines: LineMap) -> Any:
+                      lines: LineMap, cache: ResolutionCache | None = None) -> Any:
     try:
+        if cache is not None:
+            return cache.section(model, section, applied.sections[section])
         return model.model_validate(applied.sections[section])
     except ValidationError as exc:
         raise InputError(problems_from_validation(exc, applied.sections[section], lines,
@@ -262,13 +351,14 @@ def _apply_extras(inputs: StudyInputs, applied: _Applied, site: SiteSpec, settin
 
 
 def _resolve_applied(inputs: StudyInputs, plan: VariantPlan, applier: _Applier,
-                     lines: LineMap, input_files: dict[str, str] | None) -> ResolvedVariant:
+                     lines: LineMap, input_files: dict[str, str] | None,
+                     cache: ResolutionCache | None = None) -> ResolvedVariant:
     applied = applier.state
     problems: list[Problem] = []
     parsed: dict[str, Any] = {}
     for model, section in ((SiteSpec, "site"), (HardwareSpec, "hardware")):
         try:
-            parsed[section] = _validate_section(model, section, applied, lines)
+            parsed[section] = _validate_section(model, section, applied, lines, cache)
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -300,17 +390,19 @@ def _resolve_applied(inputs: StudyInputs, plan: VariantPlan, applier: _Applier,
 
 
 def resolve_plan(inputs: StudyInputs, plan: VariantPlan,
-                 input_files: dict[str, str] | None = None) -> ResolvedVariant:
+                 input_files: dict[str, str] | None = None,
+                 cache: ResolutionCache | None = None) -> ResolvedVariant:
     """Apply a plan to the base study and resolve it like a study.
 
     Problems of a variant point at the override that caused them (message not yet naming the
-    variant; :func:`load_variants` adds the names).
+    variant; :func:`load_variants` adds the names). ``cache`` (one per study) shares the
+    validation of values several variants have; the result is the same without it.
     """
     applier = _Applier(inputs, plan)
     applier.run()
-    lines = _variant_lines(inputs, applier.state.origins)
+    lines = _variant_lines(inputs, applier.state.origins, cache)
     try:
-        return _resolve_applied(inputs, plan, applier, lines, input_files)
+        return _resolve_applied(inputs, plan, applier, lines, input_files, cache)
     except InputError as exc:
         if plan.kind == "base":
             raise
@@ -349,9 +441,10 @@ def load_variants(path: str | Path, flows: Any = None) -> VariantStudy:
     base = resolve_plan(inputs, plans[0])
     variants = {BASE: base}
     found: dict[Problem, list[str]] = {}
+    cache = ResolutionCache(inputs)
     for plan in plans[1:]:
         try:
-            variants[plan.name] = resolve_plan(inputs, plan, base.study.input_files)
+            variants[plan.name] = resolve_plan(inputs, plan, base.study.input_files, cache)
         except InputError as exc:
             for problem in exc.problems:
                 found.setdefault(problem, []).append(plan.name)

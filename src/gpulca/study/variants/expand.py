@@ -245,6 +245,11 @@ CHECKS = (check_reserved_names, check_parents_exist, check_no_cycles, check_swee
 
 def render_value(value: Any) -> str:
     """A short text for a value: a sourced value shows its value only."""
+    kind = type(value)
+    if kind is float:  # the usual cases first (isinstance of a pydantic model is slow)
+        return f"{value:g}"
+    if kind is str or kind is int:
+        return str(value)
     if isinstance(value, dict) and "value" in value:
         value = value["value"]
     if isinstance(value, SourcedValue):
