@@ -77,6 +77,8 @@ def write_inputs(directory: Path, rows: int) -> tuple[Path, Path]:
         "inventories: [" + ", ".join(str(FIXTURES / name) for name in (
             "cooling-water.yaml", "h100-hgx.yaml", "a100.yaml", "grids.yaml", "sites.yaml"))
         + "]\nshipped_inventories: false\n"
+        # the fixture library has no datacenter infrastructure (as tests/fixtures/siting)
+        "not_assessed: [building, network, storage]\n"
         "site:\n  grid_zone: FR\n  pue: {value: 1.58, source: test}\n"
         "  wue: {value: 1.8 L/kWh, source: test}\n"
         "hardware:\n  accelerator: h100_sxm_80gb\n  server: hgx_h100_host\n"
