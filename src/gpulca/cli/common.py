@@ -78,10 +78,13 @@ def print_warning(text: str, console: Console = stderr, **options: Any) -> None:
 def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every text cell (and column name) made formula-safe
     (:func:`gpulca.io.csvsafe.formula_safe`); numbers are left alone."""
-    safe = frame.copy()
-    for column in safe.columns:
-        if not pd.api.types.is_numeric_dtype(safe[column]):
-            safe[column] = _formula_safe_column(safe[column])
+    safe = frame.copy(deep=False)  # the columns that change are replaced, not written to
+    for position in range(len(safe.columns)):
+        column = safe.iloc[:, position]
+        if not pd.api.types.is_numeric_dtype(column):
+            changed = _formula_safe_column(column)
+            if changed is not column:
+                safe.isetitem(position, changed.array)
     safe.columns = [formula_safe_cell(c) for c in safe.columns]
     return safe
 
@@ -93,9 +96,11 @@ def _formula_safe_column(column: pd.Series) -> pd.Series:
     # written differently
     texts = isinstance(column.dtype, pd.CategoricalDtype) or \
         pd.api.types.is_string_dtype(column)
-    if not texts:
+    if not texts and column.dtype != np.dtype(object):
         return column.map(formula_safe_cell)
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if not texts and not all(isinstance(u, str) for u in uniques):
+        return column.map(formula_safe_cell)  # mixed cells (see above)
     if len(uniques) * 2 > len(column):
         return column.map(formula_safe_cell)
     safe_uniques = [formula_safe_cell(u) for u in uniques]
@@ -139,7 +144,9 @@ def write_frame_csv(frame: pd.DataFrame, path: Path, missing: str = "") -> None:
         out.write(header.getvalue().encode())
         for start in range(0, len(frame), CSV_CHUNK_ROWS):
             stop = min(start + CSV_CHUNK_ROWS, len(frame))
-            texts = [pa.array(column(start, stop), type=pa.large_string()) for column in cells]
+            texts = [column(start, stop) for column in cells]
+            if not any(isinstance(t, pa.Array) for t in texts):  # every column constant
+                texts[0] = pa.array([texts[0].as_py()] * (stop - start), pa.large_string())
             last = pc.binary_join_element_wise(texts[-1], _large(""), _large("\n"))
             lines = pc.binary_join_element_wise(*texts[:-1], last, _large(","))
             offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[
@@ -159,7 +166,9 @@ def _quoted(text: str) -> str:
     return buffer.getvalue()[:-2]
 
 
-CellColumn = Callable[[int, int], "np.ndarray | list[str]"]
+CellColumn = Callable[[int, int], "pa.Array | pa.Scalar"]
+"""The CSV cells of rows [start, stop) of a column, as an Arrow large string array (a scalar
+when the column holds one value)."""
 
 
 def _column_cells(frame: pd.DataFrame, missing: str) -> list[CellColumn] | None:
@@ -188,20 +197,37 @@ def _column_cells(frame: pd.DataFrame, missing: str) -> list[CellColumn] | None:
 
 def _plain_cells(values: np.ndarray) -> CellColumn:
     """``str`` of each integer or bool, as pandas writes them."""
-    return lambda start, stop: [str(x) for x in values[start:stop].tolist()]
+    return lambda start, stop: pa.array([str(x) for x in values[start:stop].tolist()],
+                                        type=pa.large_string())
+
+
+def _lookup_cells(codes: np.ndarray, texts: list[str]) -> CellColumn:
+    """The cells of a column of ``len(texts)`` distinct values: ``texts[code]`` of each."""
+    if len(codes) and (codes == codes[0]).all():  # one value: a scalar Arrow repeats
+        constant = _large(texts[int(codes[0])])
+        return lambda start, stop: constant
+    dictionary = pa.array(texts, type=pa.large_string())
+    return lambda start, stop: pc.take(dictionary, pa.array(codes[start:stop]))
 
 
 def _float_cells(values: np.ndarray, na: str) -> CellColumn:
     """:data:`CSV_FLOAT_FORMAT` of each number (once per distinct value when they repeat)."""
     # by bit pattern: 0.0 and -0.0 are written differently
-    codes, uniques = pd.factorize(np.ascontiguousarray(values).view(np.int64))
-    if len(uniques) * 2 > len(values):  # mostly distinct: format every value
-        def each(start: int, stop: int) -> list[str]:
-            return [na if v != v else CSV_FLOAT_FORMAT % v for v in values[start:stop].tolist()]
+    bits = np.ascontiguousarray(values).view(np.int64)
+    if len(bits) and (bits == bits[0]).all():
+        value = float(values[0])
+        return _lookup_cells(np.zeros(1, dtype=np.int64),
+                             [na if value != value else CSV_FLOAT_FORMAT % value])
+    sample = bits[:1000]
+    mostly_distinct = len(np.unique(sample)) * 2 > len(sample) and len(bits) > 2000
+    codes, uniques = (None, bits) if mostly_distinct else pd.factorize(bits)
+    if codes is None or len(uniques) * 2 > len(values):  # mostly distinct: format each value
+        def each(start: int, stop: int) -> pa.Array:
+            return pa.array([na if v != v else CSV_FLOAT_FORMAT % v
+                             for v in values[start:stop].tolist()], type=pa.large_string())
         return each
-    lookup = np.array([na if v != v else CSV_FLOAT_FORMAT % v
-                       for v in uniques.view(np.float64).tolist()], dtype=object)
-    return lambda start, stop: lookup[codes[start:stop]]
+    return _lookup_cells(codes, [na if v != v else CSV_FLOAT_FORMAT % v
+                                 for v in uniques.view(np.float64).tolist()])
 
 
 def _text_cells(series: pd.Series, na: str) -> CellColumn | None:
@@ -211,8 +237,8 @@ def _text_cells(series: pd.Series, na: str) -> CellColumn | None:
     distinct = list(uniques)
     if not all(isinstance(u, str) for u in distinct):
         return None
-    lookup = np.array([_quoted(u) for u in distinct] + [na], dtype=object)
-    return lambda start, stop: lookup[codes[start:stop]]
+    return _lookup_cells(np.where(codes < 0, len(distinct), codes),
+                         [_quoted(u) for u in distinct] + [na])
 
 
 NAME_WIDTH = 28

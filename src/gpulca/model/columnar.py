@@ -110,7 +110,7 @@ def _modelled(table: ActivityTable, index: npt.NDArray[np.int32],
     energy = gpu_hours * power_kw
     infra = site.infrastructure
     amortised = gpu_hours / life
-    zero = np.zeros(len(table))
+    zero = _constant(len(table), 0.0)
     network = gpu_hours * infra.network_power_per_gpu_w / 1000.0 if infra.network_process \
         else zero
     storage = gpu_hours * infra.storage_power_per_gpu_w / 1000.0 if infra.storage_process \
@@ -130,10 +130,15 @@ def _modelled(table: ActivityTable, index: npt.NDArray[np.int32],
         "storage_it_energy_kwh": storage,
         "rack_units": amortised if infra.rack_process else zero,
         "building_it_energy_kwh": energy + network + storage if infra.building_process else zero,
-        "pue": np.full(len(table), site.pue), "wue_l_per_kwh": np.full(len(table),
-                                                                         site.wue_l_per_kwh),
-        "wue_withdrawal_l_per_kwh": np.full(len(table), site.wue_withdrawal_l_per_kwh),
+        "pue": _constant(len(table), site.pue),
+        "wue_l_per_kwh": _constant(len(table), site.wue_l_per_kwh),
+        "wue_withdrawal_l_per_kwh": _constant(len(table), site.wue_withdrawal_l_per_kwh),
     }
+
+
+def _constant(n: int, value: float) -> FloatArray:
+    """``n`` times ``value``, as a read-only view of one number (no memory per row)."""
+    return np.broadcast_to(np.float64(value), (n,))
 
 
 def table_quantities(table: ActivityTable, hardware: Mapping[str, HardwareParameters],
@@ -155,7 +160,8 @@ def table_quantities(table: ActivityTable, hardware: Mapping[str, HardwareParame
     kind = _row_kinds(table)
     special = np.flatnonzero(kind >= OWN_POWER)
     n_rows, n_extra = len(table), len(extra)
-    numbers = {name: np.concatenate([numbers[name], np.zeros(n_extra)]) for name in numbers}
+    if n_extra or len(special):  # values to set: every array its own (some are shared)
+        numbers = {name: np.concatenate([numbers[name], np.zeros(n_extra)]) for name in numbers}
     measured = np.zeros(n_rows + n_extra, dtype=bool)
     loaded: dict[tuple[int, float], HardwareParameters] = {}
     exceptions: list[tuple[int, RowQuantities]] = []
