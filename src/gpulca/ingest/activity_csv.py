@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.csv as pacsv  # type: ignore[import-untyped]
@@ -208,6 +209,13 @@ _PLAIN_FLOAT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 reader (``inf``, ``1_000``, junk)."""
 
 
+def _unusual_line_breaks(raw: bytes) -> bool:
+    """Whether ``raw`` holds one of :data:`_UNUSUAL_LINE_BREAKS`."""
+    if any(b in raw for b in _UNUSUAL_LINE_BREAKS[:5]):  # single bytes: fast searches
+        return True
+    return not raw.isascii() and any(b in raw for b in _UNUSUAL_LINE_BREAKS[5:])
+
+
 def read_activity_table(path: str | Path) -> ActivityTable:
     """Read an activity CSV as columns; raise :class:`InputError` listing every bad line.
 
@@ -229,7 +237,8 @@ def _activity_bytes(path: Path) -> bytes:
         raise InputError(Problem(file, "", "activity file not found"))
     raw = read_input_bytes(path)
     try:
-        raw.decode("utf-8")
+        if not raw.isascii():  # ASCII is UTF-8 (the check is much faster)
+            raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(Problem(file, "", "activity file is not valid UTF-8")) from exc
     if b"\x00" in raw:
@@ -278,8 +287,9 @@ def _number_column(column: pa.ChunkedArray) -> tuple[npt.NDArray[np.float64],
 
 def _columnar(path: Path, raw: bytes) -> ActivityTable | None:
     """The columnar reading, or None when only the per-row reader can say (module docstring)."""
-    first = raw.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
-    if not first.strip() or any(b in raw for b in _UNUSUAL_LINE_BREAKS):
+    end = raw.find(b"\n")
+    first = (raw if end < 0 else raw[:end]).rstrip(b"\r").decode("utf-8")
+    if not first.strip() or _unusual_line_breaks(raw):
         return None
     header = next(csv.reader([first]), [])
     _header_problems(str(path), header)
@@ -297,8 +307,8 @@ def _columnar(path: Path, raw: bytes) -> ActivityTable | None:
         if name in header:
             numbers[name], bad = _number_column(strings.column(name))
             suspect |= bad
-        else:
-            numbers[name] = np.full(rows, np.nan)
+        else:  # not a column of the file: one NaN for every row (no memory per row)
+            numbers[name] = np.broadcast_to(np.float64(np.nan), (rows,))
     del strings
     suspect |= _out_of_bounds(numbers)
     suspect |= _refused_kinds(path, texts, numbers, suspect)
@@ -326,7 +336,7 @@ def _out_of_bounds(numbers: dict[str, npt.NDArray[np.float64]]) -> npt.NDArray[n
             suspect |= numbers[name] < low
         suspect |= numbers["gpu_count"] <= 0
     loads = numbers["gpu_load"]
-    distinct = np.unique(loads[~np.isnan(loads)])
+    distinct = pd.unique(loads[~np.isnan(loads)])
     refused = [v for v in distinct.tolist() if check_range(PARAMETERS[_ROW_LOAD], v)]
     if refused:
         suspect |= np.isin(loads, refused)
@@ -352,8 +362,8 @@ def _refused_kinds(path: Path, texts: dict[str, TextColumn],
         column = texts[name]
         key = key * (len(column.values) + 1) + (column.codes.astype(np.int64) + 1)
     candidates = np.flatnonzero(~suspect)  # a suspect row is checked on its own
-    kinds, first_rows, inverse = np.unique(key[candidates], return_index=True,
-                                           return_inverse=True)
+    inverse, kinds = pd.factorize(key[candidates])  # kinds in the order of their first row
+    first_rows = np.flatnonzero(np.diff(np.maximum.accumulate(inverse), prepend=-1) > 0)
     refused_kinds = np.zeros(len(kinds), dtype=bool)
     for kind, index in enumerate(candidates[first_rows].tolist()):
         record = {name: texts[name].text(index) or "" for name in texts if name != "comment"}
