@@ -3,7 +3,8 @@
 
 The CSV has N rows over the siting fixture library (tests/fixtures/siting): 5 phases, 3 models,
 H100 or A100, GPU-hours, a quarter of them with a measured GPU load, a tenth with a comment.
-Each measurement is a fresh Python process (its peak resident memory, ``ru_maxrss``, is its own)
+Each measurement is a fresh Python process (its peak resident memory, ``VmHWM`` of
+``/proc/self/status``, is its own: ``ru_maxrss`` would keep the bench's own resident size)
 over one Brightway directory set up first (not timed):
 
 - ``read_csv``: ``pandas.read_csv`` of the file (the floor);
@@ -52,11 +53,15 @@ else:
         main(["run", path, "--data-dir", data_dir, "-o", out], standalone_mode=False)
     except SystemExit:
         pass
-print("BENCH " + json.dumps({"seconds": time.perf_counter() - start,
-      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+try:  # this process's own peak (ru_maxrss keeps the forking parent's resident size)
+    with open("/proc/self/status") as status:
+        peak = next(int(l.split()[1]) for l in status if l.startswith("VmHWM")) / 1024
+except OSError:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print("BENCH " + json.dumps({"seconds": time.perf_counter() - start, "peak_mb": peak}))
 """
 STAGES = """
-import resource, sys, time
+import sys, time
 from pathlib import Path
 path, data_dir, out = sys.argv[1:4]
 last = time.perf_counter()
@@ -64,8 +69,9 @@ def stage(label):
     global last
     now = time.perf_counter()
     with open("/proc/self/status") as status:
-        current = next(int(l.split()[1]) for l in status if l.startswith("VmRSS")) / 1024
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        memory = {l.split(":")[0]: int(l.split()[1]) / 1024 for l in status
+                  if l.startswith(("VmRSS", "VmHWM"))}
+    current, peak = memory["VmRSS"], memory["VmHWM"]
     print(f"| {label} | {now - last:.2f} s | {current:.0f} MB | {peak:.0f} MB |", flush=True)
     last = time.perf_counter()
 print("| step | time | memory after | peak so far |\\n|---|---|---|---|")
