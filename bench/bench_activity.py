@@ -3,19 +3,24 @@
 
 The CSV has N rows over the siting fixture library (tests/fixtures/siting): 5 phases, 3 models,
 H100 or A100, GPU-hours, a quarter of them with a measured GPU load, a tenth with a comment.
-Each measurement is a fresh Python process (its peak resident memory, ``ru_maxrss``, is its own)
+Each measurement is a fresh Python process (its peak resident memory, ``VmHWM`` of
+``/proc/self/status``, is its own: ``ru_maxrss`` would keep the bench's own resident size)
 over one Brightway directory set up first (not timed):
 
 - ``read_csv``: ``pandas.read_csv`` of the file (the floor);
 - ``run``: ``gpulca run STUDY -o DIR`` (load and check the rows, translate, solve, write the
   results and the audit trail);
-- with ``--old-src DIR`` (another checkout's ``src``) the same run with that code, and the ratio.
+- with ``--old-src DIR`` (another checkout's ``src``) the same run with that code, and the ratio;
+- with ``--stages``, where this code's run spends its time and memory: the same steps as
+  ``gpulca run``, one after the other in one process, each with its time and the resident memory
+  after it (current and peak).
 
 Targets (issue 19): run at most 5 x read_csv, peak memory at most 10 x the file.
 
 Usage::
 
     PYTHONPATH=src python bench/bench_activity.py [--rows 1000000] [--old-src /path/src]
+        [--stages]
 """
 
 from __future__ import annotations
@@ -48,8 +53,40 @@ else:
         main(["run", path, "--data-dir", data_dir, "-o", out], standalone_mode=False)
     except SystemExit:
         pass
-print("BENCH " + json.dumps({"seconds": time.perf_counter() - start,
-      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+try:  # this process's own peak (ru_maxrss keeps the forking parent's resident size)
+    with open("/proc/self/status") as status:
+        peak = next(int(l.split()[1]) for l in status if l.startswith("VmHWM")) / 1024
+except OSError:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print("BENCH " + json.dumps({"seconds": time.perf_counter() - start, "peak_mb": peak}))
+"""
+STAGES = """
+import sys, time
+from pathlib import Path
+path, data_dir, out = sys.argv[1:4]
+last = time.perf_counter()
+def stage(label):
+    global last
+    now = time.perf_counter()
+    with open("/proc/self/status") as status:
+        memory = {l.split(":")[0]: int(l.split()[1]) / 1024 for l in status
+                  if l.startswith(("VmRSS", "VmHWM"))}
+    current, peak = memory["VmRSS"], memory["VmHWM"]
+    print(f"| {label} | {now - last:.2f} s | {current:.0f} MB | {peak:.0f} MB |", flush=True)
+    last = time.perf_counter()
+print("| step | time | memory after | peak so far |\\n|---|---|---|---|")
+import gpulca.cli.run
+stage("import gpulca (CLI, pandas, pyarrow)")
+from gpulca.study.resolve import load_study
+study = load_study(path)
+stage("load and check the study and its activity CSV")
+from gpulca.pipeline.run import run_resolved
+result = run_resolved(study, data_dir)
+stage("translate, Brightway (import, project, solve), result and audit frames")
+from gpulca.cli.run import write_results
+Path(out).mkdir(parents=True, exist_ok=True)
+write_results(result, Path(out))
+stage("write results.csv and audit.csv")
 """
 
 
@@ -77,6 +114,8 @@ def write_inputs(directory: Path, rows: int) -> tuple[Path, Path]:
         "inventories: [" + ", ".join(str(FIXTURES / name) for name in (
             "cooling-water.yaml", "h100-hgx.yaml", "a100.yaml", "grids.yaml", "sites.yaml"))
         + "]\nshipped_inventories: false\n"
+        # the fixture library has no datacenter infrastructure (as tests/fixtures/siting)
+        "not_assessed: [building, network, storage]\n"
         "site:\n  grid_zone: FR\n  pue: {value: 1.58, source: test}\n"
         "  wue: {value: 1.8 L/kWh, source: test}\n"
         "hardware:\n  accelerator: h100_sxm_80gb\n  server: hgx_h100_host\n"
@@ -104,6 +143,8 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--old-src", default=None, help="another checkout's src to compare with")
     parser.add_argument("--data-dir", default=None, help="a Brightway directory already set up")
+    parser.add_argument("--stages", action="store_true",
+                        help="also show where this code's run spends its time and memory")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "bench"))
     from bench_siting import _cores, _cpu
@@ -127,6 +168,13 @@ def main() -> int:
               f"{_cores()} cores, Python {platform.python_version()}; 1-min load average at "
               f"the end {os.getloadavg()[0]:.1f}")
         print(f"{args.rows} activity rows, CSV {size_mb:.1f} MB")
+        if args.stages:
+            env = {**os.environ, "PYTHONPATH": str(ROOT / "src"),
+                   "BRIGHTWAY2_DIR": str(data_dir)}
+            done = subprocess.run([sys.executable, "-c", STAGES, str(study), str(data_dir),
+                                   str(scratch / "out-stages")], env=env, capture_output=True,
+                                  text=True, check=True)
+            print(done.stdout)
         floor = figures["pandas.read_csv"]["seconds"]
         print("| step | time | x read_csv | peak RSS | x file |\n|---|---|---|---|---|")
         for label, f in figures.items():

@@ -44,7 +44,7 @@ def totals(result):
 
 
 def with_rows(study, rows):
-    return dataclasses.replace(study, rows=rows)
+    return dataclasses.replace(study, activity=rows)
 
 
 @SETTINGS

@@ -34,3 +34,15 @@ def quantities(i: int, extra: bool = False) -> RowQuantities:
 def test_audit_frame_equals_the_per_row_frame(rows: list[RowQuantities]) -> None:
     pd.testing.assert_frame_equal(audit_frame("s", "v", iter(rows)),
                                   per_row_audit("s", "v", rows))
+
+
+def test_the_audit_of_translated_columns_equals_the_per_row_audit() -> None:
+    """The audit frame from the columnar translator (gpulca.model.columnar) is the frame of its
+    rows: same columns, dtypes and values."""
+    from tests.model.test_columnar import ROWS, columns
+
+    table = columns(ROWS)
+    rows = [table.row(i) for i in range(len(table))]
+    got = audit_frame("s", "base", table)
+    pd.testing.assert_frame_equal(got, audit_frame("s", "base", rows))
+    pd.testing.assert_frame_equal(got, per_row_audit("s", "base", rows))

@@ -8,6 +8,12 @@ covers the GPU boards only), ``it_energy_gpu_hours`` (the GPU-hours the measured
 the rest of the row stays modelled), ``it_power_w`` (measured mean power of the whole job, W),
 ``gpu_load`` (the row's load, a fraction of rated power) and ``comment``. Problems name the CSV
 line.
+
+:func:`read_activity_table` reads the file as columns (pyarrow) and checks them with vectorised
+tests; each distinct combination of texts and of given columns is validated once by the row
+schema. A row a vectorised test cannot vouch for (junk in a number, a value out of range, a
+combination the schema refuses) is checked by the per-row reader, which names its line: the
+problems are the per-row reader's, the same messages for the same lines.
 """
 
 from __future__ import annotations
@@ -18,13 +24,21 @@ import math
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 from pydantic import ValidationError
 
 from gpulca.core.errors import InputError, Problem
+from gpulca.core.parameters import PARAMETERS, check_range
 from gpulca.core.units import magnitude_in, parse_quantity
 from gpulca.io.atomic import write_text_atomic
 from gpulca.io.csvsafe import csv_text, unescape_formula_safe
 from gpulca.io.limits import nul_byte_line, read_input_bytes
+from gpulca.schemas.activity_table import ActivityTable, TextColumn
 from gpulca.schemas.scenario import ActivityRow
 
 ACTIVITY_CSV_COLUMNS = (
@@ -34,6 +48,7 @@ ACTIVITY_CSV_COLUMNS = (
 )
 _NUMERIC = ("gpu_hours", "gpu_count", "wall_hours", "it_energy_kwh", "it_energy_gpu_hours",
             "it_power_w", "gpu_load")
+_ROW_LOAD = "activity.rows[].gpu_load"
 
 
 def _number(text: str) -> float | None:
@@ -100,10 +115,18 @@ def _activity_text(path: Path) -> str:
 
 def read_activity_csv(path: str | Path) -> list[ActivityRow]:
     """Read an activity CSV; raise :class:`InputError` listing every bad line."""
+    return read_activity_table(path).rows()
+
+
+def read_activity_rows(path: str | Path) -> list[ActivityRow]:
+    """Read an activity CSV row by row (one validated :class:`ActivityRow` per line): the
+    reference reader, and the one that locates every problem; raise :class:`InputError` listing
+    every bad line."""
     path = Path(path)
-    file = str(path)
-    reader = csv.DictReader(_activity_text(path).splitlines())
-    header = reader.fieldnames or []
+    return _rows_from_text(path, _activity_text(path))
+
+
+def _header_problems(file: str, header: list[str]) -> None:
     if not header:
         raise InputError(Problem(file, "", "the activity file is empty; expected a header row"))
     repeated = sorted({c for c in header if header.count(c) > 1})
@@ -115,6 +138,13 @@ def read_activity_csv(path: str | Path) -> list[ActivityRow]:
         raise InputError(Problem(
             file, "header", f"expected columns among {', '.join(ACTIVITY_CSV_COLUMNS)} "
             "including 'phase'", 1, ",".join(unknown) or ",".join(header)))
+
+
+def _rows_from_text(path: Path, text: str) -> list[ActivityRow]:
+    file = str(path)
+    reader = csv.DictReader(text.splitlines())
+    header = list(reader.fieldnames or [])
+    _header_problems(file, header)
     rows: list[ActivityRow] = []
     problems: list[Problem] = []
     for index, record in enumerate(reader):
@@ -168,3 +198,196 @@ def write_activity_csv(rows: Iterable[ActivityRow], path: str | Path) -> None:
     """Write the activity CSV atomically (:func:`gpulca.io.atomic.write_text_atomic`): a reader
     never sees a partial file, and an error leaves any previous file untouched."""
     write_text_atomic(path, activity_csv_text(rows))
+
+
+_UNUSUAL_LINE_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", "\x85".encode(),
+                        "\u2028".encode(), "\u2029".encode())
+"""Line breaks of :meth:`str.splitlines` (which the per-row reader splits on) that pyarrow does
+not split on: a file holding one is read by the per-row reader."""
+_PLAIN_FLOAT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+"""A number both readers parse alike (correctly rounded); anything else goes to the per-row
+reader (``inf``, ``1_000``, junk)."""
+
+
+def _unusual_line_breaks(raw: bytes) -> bool:
+    """Whether ``raw`` holds one of :data:`_UNUSUAL_LINE_BREAKS`."""
+    if any(b in raw for b in _UNUSUAL_LINE_BREAKS[:5]):  # single bytes: fast searches
+        return True
+    return not raw.isascii() and any(b in raw for b in _UNUSUAL_LINE_BREAKS[5:])
+
+
+def read_activity_table(path: str | Path) -> ActivityTable:
+    """Read an activity CSV as columns; raise :class:`InputError` listing every bad line.
+
+    The same rows and the same problems as :func:`read_activity_rows` (module docstring).
+    """
+    path = Path(path)
+    raw = _activity_bytes(path)
+    table = _columnar(path, raw)
+    if table is None:  # a file the columnar reader does not vouch for: the per-row reader
+        return ActivityTable.from_rows(_rows_from_text(path, raw.decode("utf-8")))
+    return table
+
+
+def _activity_bytes(path: Path) -> bytes:
+    """The bytes of an activity CSV, with :func:`_activity_text`'s checks (without keeping the
+    decoded text)."""
+    file = str(path)
+    if not path.exists():
+        raise InputError(Problem(file, "", "activity file not found"))
+    raw = read_input_bytes(path)
+    try:
+        if not raw.isascii():  # ASCII is UTF-8 (the check is much faster)
+            raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(file, "", "activity file is not valid UTF-8")) from exc
+    if b"\x00" in raw:
+        raise InputError(Problem(file, "", "NUL character (\\x00) in the text",
+                                 nul_byte_line(raw.decode("utf-8"))))
+    return raw
+
+
+def _arrow_strings(raw: bytes, header: list[str]) -> pa.Table | None:
+    """Every column of the CSV as strings, or None where pyarrow and :mod:`csv` could differ
+    (a row with another number of fields, a quoted line break)."""
+    options = pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()),
+                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
+    try:
+        table = pacsv.read_csv(pa.py_buffer(raw), convert_options=options,
+                               parse_options=pacsv.ParseOptions(newlines_in_values=False))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    return table if table.column_names == header else None
+
+
+def _text_column(column: pa.ChunkedArray) -> TextColumn:
+    """A text column: the per-row reader's cleaning (unescape, strip) of each distinct value."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    cleaned = [unescape_formula_safe(str(v)).strip() for v in encoded.dictionary.to_pylist()]
+    index: dict[str, int] = {}
+    mapping = np.array([index.setdefault(v, len(index)) if v else -1 for v in cleaned] + [-1],
+                       dtype=np.int32)
+    return TextColumn(mapping[encoded.indices.to_numpy(zero_copy_only=False)],
+                      tuple(index))
+
+
+def _number_column(column: pa.ChunkedArray) -> tuple[npt.NDArray[np.float64],
+                                                     npt.NDArray[np.bool_]]:
+    """A number column (NaN: empty) and the rows the vectorised parse cannot vouch for."""
+    trimmed = pc.utf8_trim(column, characters=" \t")
+    empty = pc.equal(pc.utf8_length(trimmed), 0)
+    plain = pc.match_substring_regex(trimmed, _PLAIN_FLOAT)
+    suspect = np.asarray(pc.invert(pc.or_(empty, plain)).to_numpy(zero_copy_only=False))
+    safe = pc.if_else(plain, trimmed, pa.scalar(None, pa.string()))
+    values = np.asarray(pc.cast(safe, pa.float64()).to_numpy(zero_copy_only=False),
+                        dtype=np.float64)
+    suspect |= np.isinf(values)  # 1e999: the per-row reader refuses it
+    return values, suspect
+
+
+def _columnar(path: Path, raw: bytes) -> ActivityTable | None:
+    """The columnar reading, or None when only the per-row reader can say (module docstring)."""
+    end = raw.find(b"\n")
+    first = (raw if end < 0 else raw[:end]).rstrip(b"\r").decode("utf-8")
+    if not first.strip() or _unusual_line_breaks(raw):
+        return None
+    header = next(csv.reader([first]), [])
+    _header_problems(str(path), header)
+    strings = _arrow_strings(raw, header)
+    if strings is None or strings.num_rows == 0:
+        return None
+    rows = strings.num_rows
+    texts = {name: _text_column(strings.column(name)) if name in header else
+             TextColumn(np.full(rows, -1, dtype=np.int32), ())
+             for name in ("phase", "accelerator", "model", "component", "comment",
+                          "it_energy_scope")}
+    numbers: dict[str, npt.NDArray[np.float64]] = {}
+    suspect = np.zeros(rows, dtype=bool)
+    for name in _NUMERIC:
+        if name in header:
+            numbers[name], bad = _number_column(strings.column(name))
+            suspect |= bad
+        else:  # not a column of the file: one NaN for every row (no memory per row)
+            numbers[name] = np.broadcast_to(np.float64(np.nan), (rows,))
+    del strings
+    suspect |= _out_of_bounds(numbers)
+    suspect |= _refused_kinds(path, texts, numbers, suspect)
+    if suspect.any():
+        _raise_suspects(path, raw, np.flatnonzero(suspect))
+        return None  # valid after all: the per-row reader reads the file
+    scope = texts["it_energy_scope"]
+    gpu_code = scope.values.index("gpu") if "gpu" in scope.values else -2
+    return ActivityTable(
+        texts["phase"], texts["accelerator"], texts["model"], texts["component"],
+        texts["comment"], gpu_hours=numbers["gpu_hours"], gpu_count=numbers["gpu_count"],
+        wall_hours=numbers["wall_hours"], it_energy_kwh=numbers["it_energy_kwh"],
+        it_energy_gpu_hours=numbers["it_energy_gpu_hours"], it_power_w=numbers["it_power_w"],
+        gpu_load=numbers["gpu_load"], gpu_scope=scope.codes == gpu_code)
+
+
+def _out_of_bounds(numbers: dict[str, npt.NDArray[np.float64]]) -> npt.NDArray[np.bool_]:
+    """The rows with a number outside the schema's bounds (a negative GPU-hours, a load out of
+    range...), vectorised: the per-row reader reports them."""
+    rows = len(numbers["gpu_hours"])
+    suspect = np.zeros(rows, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        for name, low in (("gpu_hours", 0.0), ("wall_hours", 0.0),
+                          ("it_energy_gpu_hours", 0.0)):
+            suspect |= numbers[name] < low
+        suspect |= numbers["gpu_count"] <= 0
+    loads = numbers["gpu_load"]
+    distinct = pd.unique(loads[~np.isnan(loads)])
+    refused = [v for v in distinct.tolist() if check_range(PARAMETERS[_ROW_LOAD], v)]
+    if refused:
+        suspect |= np.isin(loads, refused)
+    return suspect
+
+
+def _refused_kinds(path: Path, texts: dict[str, TextColumn],
+                   numbers: dict[str, npt.NDArray[np.float64]],
+                   suspect: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """The rows whose combination of texts and given columns the schema refuses, one
+    representative of each combination checked (a row already suspect is not)."""
+    rows = len(suspect)
+    # every other check depends on the texts and on which columns a row gives: one
+    # representative of each distinct combination is checked by the schema
+    given = np.zeros(rows, dtype=np.int64)
+    for bit, name in enumerate(_NUMERIC):
+        given |= (~np.isnan(numbers[name])).astype(np.int64) << bit
+    named = ("phase", "accelerator", "model", "component", "it_energy_scope")
+    if 2 ** len(_NUMERIC) * math.prod(len(texts[n].values) + 1 for n in named) >= 2**62:
+        return np.ones(rows, dtype=bool)  # too many combinations to number them: per row
+    key = given
+    for name in named:
+        column = texts[name]
+        key = key * (len(column.values) + 1) + (column.codes.astype(np.int64) + 1)
+    candidates = np.flatnonzero(~suspect)  # a suspect row is checked on its own
+    inverse, kinds = pd.factorize(key[candidates])  # kinds in the order of their first row
+    first_rows = np.flatnonzero(np.diff(np.maximum.accumulate(inverse), prepend=-1) > 0)
+    refused_kinds = np.zeros(len(kinds), dtype=bool)
+    for kind, index in enumerate(candidates[first_rows].tolist()):
+        record = {name: texts[name].text(index) or "" for name in texts if name != "comment"}
+        record.update({name: repr(float(numbers[name][index]))
+                       for name in _NUMERIC if not np.isnan(numbers[name][index])})
+        _, problems = _row_from_record(record, str(path), index + 2)
+        refused_kinds[kind] = bool(problems)
+    refused = np.zeros(rows, dtype=bool)
+    refused[candidates] = refused_kinds[inverse]
+    return refused
+
+
+def _raise_suspects(path: Path, raw: bytes, suspects: npt.NDArray[np.intp]) -> None:
+    """Check the rows the columnar reader could not vouch for with the per-row reader: raise its
+    problems of those lines (every other row is valid)."""
+    file = str(path)
+    wanted = set(suspects.tolist())
+    reader = csv.DictReader(io.StringIO(raw.decode("utf-8"), newline=""))
+    problems: list[Problem] = []
+    for index, record in enumerate(reader):
+        if index not in wanted:
+            continue
+        record = {k: unescape_formula_safe(v) if isinstance(v, str) else v
+                  for k, v in record.items()}
+        problems.extend(_row_from_record(record, file, index + 2)[1])
+    if problems:
+        raise InputError(problems)

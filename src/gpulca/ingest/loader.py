@@ -14,13 +14,14 @@ from pathlib import Path
 
 from gpulca.core.errors import InputError, Problem
 from gpulca.core.units import UnitProblem, magnitude_in, parse_quantity
-from gpulca.ingest.activity_csv import read_activity_csv
+from gpulca.ingest.activity_csv import read_activity_csv, read_activity_table
 from gpulca.ingest.coverage import IDLE_SHARE_OF_RATED, coverage_finding, implied_power_finding
 from gpulca.ingest.dcgm import read_dcgm
 from gpulca.ingest.energy import EnergyMeasurement, plausibility, read_codecarbon
 from gpulca.ingest.nvidia_smi import read_nvidia_smi
 from gpulca.ingest.rules import load_rules
 from gpulca.ingest.summary import IngestSummary, sacct_activity
+from gpulca.schemas.activity_table import ActivityTable
 from gpulca.schemas.scenario import ActivityRow, ActivitySpec, MeasuredEnergy
 
 log = logging.getLogger("gpulca.ingest")
@@ -54,6 +55,17 @@ def load_activity(spec: ActivitySpec, base_dir: Path,
         log_summary(result.summary)
         rows = result.rows
     return attach_measurements(rows, spec.energy, base_dir)
+
+
+def load_activity_table(spec: ActivitySpec, base_dir: Path,
+                        phases: Iterable[tuple[str, str]] = ()
+                        ) -> list[ActivityRow] | ActivityTable:
+    """:func:`load_activity`, except that an activity CSV without measured energy to attach is
+    returned as columns (:func:`gpulca.ingest.activity_csv.read_activity_table`): no Python
+    object per row."""
+    if spec.file is not None and not spec.energy:
+        return read_activity_table(Path(base_dir) / spec.file)
+    return load_activity(spec, base_dir, phases)
 
 
 def activity_phases(spec: ActivitySpec, base_dir: Path,

@@ -25,6 +25,7 @@ from gpulca.engine.gateway import open_session
 from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
 from gpulca.engine.solve import Scores
 from gpulca.library.water import withdrawal_gaps, withdrawal_is_consumption
+from gpulca.model.columnar import QuantityColumns, grouped_quantities, table_quantities
 from gpulca.model.operation import OperationModel, operation_model
 from gpulca.model.translate import (
     Demand,
@@ -76,6 +77,15 @@ def activity_quantities(study: ResolvedStudy,
     for extra, energy in zip(study.study.extra_energy, study.extra_energy_kwh, strict=True):
         quantities.append(extra_energy_quantities(extra.phase, energy, extra.scope, study.site))
     return quantities
+
+
+def activity_columns(study: ResolvedStudy) -> QuantityColumns:
+    """:func:`activity_quantities` as columns (:mod:`gpulca.model.columnar`): every quantity of
+    every activity row and extra-energy entry, one array each, no Python object per row."""
+    extra = [(e.phase, kwh, e.scope)
+             for e, kwh in zip(study.study.extra_energy, study.extra_energy_kwh, strict=True)]
+    return table_quantities(study.activity_table, study.hardware,
+                            study.study.hardware.accelerator, study.site, extra)
 
 
 def row_hardware(study: ResolvedStudy) -> list[HardwareParameters | None]:
@@ -216,9 +226,12 @@ def run_resolved(study: ResolvedStudy, data_dir: str | Path | None = None,
                  variant: str = "base", contributions: bool = False) -> StudyResult:
     """Solve a resolved study with bw2calc in the gpulca project of ``data_dir``; with
     ``contributions``, also the processes and flows that make each impact."""
-    quantities = activity_quantities(study)
-    demands = phase_demands(quantities)
-    operation = study_operation(study, quantities)
+    columns = activity_columns(study)
+    # rows summed by (phase, accelerator, kind of row): the same demands and operation model,
+    # whose size no longer grows with the number of rows
+    groups, cards = grouped_quantities(columns)
+    demands = phase_demands(groups)
+    operation = operation_model(groups, cards, study.site, assumption_sources(study))
     processes = {code: p.activity_data() for code, p in operation.processes.items()}
     with open_session(project, data_dir, progress) as session:
         prepared = session.prepare(study.library, study.methods, str(study.methods_file))
@@ -233,7 +246,7 @@ def run_resolved(study: ResolvedStudy, data_dir: str | Path | None = None,
         # disagreeing) removes a database this run wrote
         check_operation_scores(scores, demands, operation,
                                [c.id for c in study.methods.impact_categories])
-        result = study_result(study, quantities, demands, scores, prepared.method_units,
+        result = study_result(study, columns, demands, scores, prepared.method_units,
                               (prepared.database, project, session.data_dir), variant, (),
                               prepared.method_metadata)
     result.operation = operation
@@ -244,7 +257,7 @@ def run_resolved(study: ResolvedStudy, data_dir: str | Path | None = None,
     return result
 
 
-def study_result(study: ResolvedStudy, quantities: list[RowQuantities],
+def study_result(study: ResolvedStudy, quantities: list[RowQuantities] | QuantityColumns,
                  demands: dict[str, dict[str, Demand]], scores: Scores, units: dict[str, str],
                  where: tuple[str, str, Path], variant: str = "base",
                  overrides: Sequence[AppliedOverride] = (),

@@ -17,6 +17,8 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from gpulca.core.errors import InputError, Problem
 from gpulca.core.parameters import PARAMETERS, Parameter, checked_value
 from gpulca.core.phases import phase_labels, unknown_phase_message
@@ -37,10 +39,11 @@ from gpulca.library.methods import load_methods
 from gpulca.library.water import DEFAULT_COOLING, site_cooling_code
 from gpulca.model.translate import HardwareParameters, SiteParameters
 from gpulca.schemas import parse
+from gpulca.schemas.activity_table import ActivityTable
 from gpulca.schemas.common import SourcedValue
 from gpulca.schemas.methods import MethodSet
 from gpulca.schemas.reference import Selection
-from gpulca.schemas.scenario import ActivityRow, Study
+from gpulca.schemas.scenario import ActivityRow, MeasuredEnergy, Study
 from gpulca.study.deployment import ResolvedDeployment, resolve_deployment
 from gpulca.study.infrastructure import infrastructure_inside, resolve_infrastructure
 from gpulca.study.measured import implied_power_problems
@@ -74,7 +77,10 @@ class ResolvedStudy:
     site: SiteParameters
     hardware: dict[str, HardwareParameters]
     """By accelerator id: the study's default accelerator and any a row names."""
-    rows: list[ActivityRow]
+    activity: list[ActivityRow] | ActivityTable
+    """The activity rows: a list (inline rows, sacct, variants) or columns (an activity CSV,
+    :class:`~gpulca.schemas.activity_table.ActivityTable`); see :attr:`rows` and
+    :attr:`activity_table` for either form."""
     extra_energy_kwh: list[float]
     phases: dict[str, str]
     assumptions: list[AssumptionRecord] = field(default_factory=list)
@@ -83,10 +89,39 @@ class ResolvedStudy:
     """sha256 of every input file, by path."""
     deployment: ResolvedDeployment | None = None
     """What the study serves and which phases serve it (:mod:`gpulca.study.deployment`)."""
+    _forms: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
         return self.study.name
+
+    @property
+    def rows(self) -> list[ActivityRow]:
+        """The activity rows as :class:`ActivityRow` objects (made once from columns)."""
+        return _rows_of(self.activity, self._forms)
+
+    @property
+    def activity_table(self) -> ActivityTable:
+        """The activity rows as columns (made once from a list)."""
+        return _table_of(self.activity, self._forms)
+
+
+def _rows_of(activity: list[ActivityRow] | ActivityTable, forms: dict[str, Any]
+             ) -> list[ActivityRow]:
+    if isinstance(activity, list):
+        return activity
+    if "rows" not in forms:
+        forms["rows"] = activity.rows()
+    return forms["rows"]  # type: ignore[no-any-return]
+
+
+def _table_of(activity: list[ActivityRow] | ActivityTable, forms: dict[str, Any]
+              ) -> ActivityTable:
+    if isinstance(activity, ActivityTable):
+        return activity
+    if "table" not in forms:
+        forms["table"] = ActivityTable.from_rows(activity)
+    return forms["table"]  # type: ignore[no-any-return]
 
 
 def _close(value: str, known: Sequence[str]) -> str:
@@ -276,6 +311,61 @@ def _check_rows(r: _Resolver, rows: list[ActivityRow], phases: dict[str, str],
     return warnings
 
 
+def _row_accelerators(rows: list[ActivityRow] | ActivityTable) -> list[tuple[int, str]]:
+    """(index, accelerator) of the rows that name one: of each accelerator, its first row at
+    least (all of them for a list)."""
+    if isinstance(rows, list):
+        return [(i, row.accelerator) for i, row in enumerate(rows) if row.accelerator]
+    codes = rows.accelerator.codes
+    named = np.flatnonzero(codes >= 0)
+    _, first = np.unique(codes[named], return_index=True)
+    return sorted((int(named[f]), rows.accelerator.values[codes[named[f]]]) for f in first)
+
+
+def _check_table(r: _Resolver, table: ActivityTable, phases: dict[str, str],
+                 row_path: tuple[str | int, ...]) -> list[str]:
+    """:func:`_check_rows` of an activity table, column by column: the same problems and
+    warnings for the same rows, in the same order."""
+    found: list[tuple[int, int, tuple[str | int, ...], str, object]] = []
+    phase = table.phase
+    for code, name in enumerate(phase.values):
+        if name not in phases:
+            message = unknown_phase_message(name, phases)
+            found += [(i, 0, row_path + (i, "phase"), message, name)
+                      for i in np.flatnonzero(phase.codes == code).tolist()]
+    with np.errstate(invalid="ignore"):
+        negative = np.flatnonzero(table.it_energy_kwh < 0)
+        off = np.flatnonzero(table.it_power_w <= 0)
+    found += [(i, 1, row_path + (i, "it_energy"), "expected a non-negative energy",
+               f"{float(table.it_energy_kwh[i])} kWh") for i in negative.tolist()]
+    found += [(i, 2, row_path + (i, "it_power"), "expected a positive power",
+               f"{float(table.it_power_w[i])} W") for i in off.tolist()]
+    for _, _, path, message, value in sorted(found, key=lambda f: (f[0], f[1])):
+        r.problem(path, message, value)
+    zero = np.flatnonzero(table.total_gpu_hours == 0)
+    return [f"activity row {i + 1} ({phase.text(i)}) has 0 GPU-hours: it adds no hardware "
+            "amortisation" for i in zero.tolist()]
+
+
+def _implied_power_problems(rows: list[ActivityRow] | ActivityTable, default_accelerator: str,
+                            hardware: dict[str, HardwareParameters],
+                            entries: Sequence[MeasuredEnergy], row_path: tuple[str | int, ...]
+                            ) -> list[tuple[tuple[str | int, ...], str, str]]:
+    """:func:`implied_power_problems` of the rows that have a measured energy over part of
+    their GPU-hours (of a table: only those are made into rows)."""
+    if isinstance(rows, list):
+        return implied_power_problems(rows, default_accelerator, hardware, entries, row_path)
+    with np.errstate(invalid="ignore"):
+        measured = np.flatnonzero(~np.isnan(rows.it_energy_kwh) &
+                                  (rows.it_energy_gpu_hours > 0))
+    out = []
+    for i in measured.tolist():
+        for (*_, key), message, value in implied_power_problems(
+                [rows.row(i)], default_accelerator, hardware, entries, ()):
+            out.append(((*row_path, i, key), message, value))
+    return out
+
+
 def _extra_energy(r: _Resolver, phases: dict[str, str]) -> list[float]:
     values: list[float] = []
     for index, extra in enumerate(r.study.extra_energy):
@@ -339,14 +429,15 @@ def _file_hash(path: Path) -> str:
 
 
 def _activity_rows(study: Study, base: Path
-                   ) -> tuple[list[ActivityRow], tuple[str | int, ...], list[Path],
-                              list[tuple[str, str]]]:
-    """The study's activity rows, where to point problems about them, the files they were read
-    from (for provenance hashes) and the phases a rules file adds to the taxonomy."""
-    from gpulca.ingest import activity_files, activity_phases, load_activity
+                   ) -> tuple[list[ActivityRow] | ActivityTable, tuple[str | int, ...],
+                              list[Path], list[tuple[str, str]]]:
+    """The study's activity rows (columns for an activity CSV), where to point problems about
+    them, the files they were read from (for provenance hashes) and the phases a rules file adds
+    to the taxonomy."""
+    from gpulca.ingest.loader import activity_files, activity_phases, load_activity_table
 
     own = [(p.id, p.label) for p in study.phases]
-    rows = load_activity(study.activity, base, own)
+    rows = load_activity_table(study.activity, base, own)
     extra_phases = activity_phases(study.activity, base, own)
     source = "rows" if study.activity.rows is not None else \
         "file" if study.activity.file is not None else "sacct"
@@ -365,11 +456,18 @@ class StudyInputs:
     library: ResolvedLibrary
     methods: MethodSet
     methods_file: Path
-    rows: list[ActivityRow]
+    activity: list[ActivityRow] | ActivityTable
+    """The activity rows, a list or columns (an activity CSV)."""
     row_path: tuple[str | int, ...]
     activity_files: list[Path]
     rules_phases: list[tuple[str, str]] = field(default_factory=list)
     """Phases a tagging-rules file adds to the taxonomy."""
+    _forms: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @property
+    def rows(self) -> list[ActivityRow]:
+        """The activity rows as :class:`ActivityRow` objects (made once from columns)."""
+        return _rows_of(self.activity, self._forms)
 
 
 @dataclass(frozen=True)
@@ -430,7 +528,7 @@ def load_study(path: str | Path, flows: FlowIndex | None = None) -> ResolvedStud
     """Load, validate and resolve a study file; raise :class:`InputError` with every problem."""
     inputs = load_study_inputs(path, flows)
     return resolve_parsed(inputs.study, inputs.path, inputs.lines, inputs.library, inputs.methods,
-                    inputs.methods_file, inputs.rows, inputs.row_path, inputs.activity_files,
+                    inputs.methods_file, inputs.activity, inputs.row_path, inputs.activity_files,
                     inputs.rules_phases)
 
 
@@ -448,7 +546,8 @@ def resolve_study(study: Study | Mapping[str, Any], base_dir: str | Path = ".",
     path = Path(base_dir).resolve() / IN_MEMORY_FILE
     inputs = study_inputs_from_data(data, LineMap(IN_MEMORY_FILE), path, flows)
     resolved = resolve_parsed(inputs.study, inputs.path, inputs.lines, inputs.library,
-                              inputs.methods, inputs.methods_file, inputs.rows, inputs.row_path,
+                              inputs.methods, inputs.methods_file, inputs.activity,
+                              inputs.row_path,
                               inputs.activity_files, inputs.rules_phases)
     text = json.dumps(data, sort_keys=True, default=str).encode()
     resolved.input_files[IN_MEMORY_FILE] = hashlib.sha256(text).hexdigest()
@@ -485,7 +584,7 @@ def study_inputs_from_data(data: Any, lines: LineMap, path: Path,
         methods = load_methods(methods_file, known_method_names())
     except InputError as exc:
         problems.extend(exc.problems)
-    rows: list[ActivityRow] = []
+    rows: list[ActivityRow] | ActivityTable = []
     row_path: tuple[str | int, ...] = ("activity",)
     activity_files: list[Path] = []
     rules_phases: list[tuple[str, str]] = []
@@ -500,7 +599,7 @@ def study_inputs_from_data(data: Any, lines: LineMap, path: Path,
 
 
 def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLibrary,
-             methods: MethodSet, methods_file: Path, rows: list[ActivityRow],
+             methods: MethodSet, methods_file: Path, rows: list[ActivityRow] | ActivityTable,
              row_path: tuple[str | int, ...], activity_files: list[Path],
              rules_phases: Sequence[tuple[str, str]] = (),
              input_files: dict[str, str] | None = None, check_rows: bool = True
@@ -508,7 +607,8 @@ def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLi
     """Resolve a parsed study.
 
     ``input_files`` (path -> sha256) skips re-hashing the files and ``check_rows=False`` skips
-    the activity-row checks: variants of a study share its files and rows.
+    the activity-row checks: variants of a study share its files and rows. ``rows`` is a list
+    or columns (an activity CSV, checked column by column: :func:`_check_table`).
     """
     resolver = _Resolver(study, lines, library)
     # Precedence of labels: default taxonomy < the rules file's phases < the study's own.
@@ -518,20 +618,23 @@ def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLi
     site = _with_infrastructure(resolver, _resolve_site(resolver))
     hardware: dict[str, HardwareParameters] = {}
     wanted = [(study.hardware.accelerator, ("hardware", "accelerator"))] + [
-        (row.accelerator, row_path + (i, "accelerator"))
-        for i, row in enumerate(rows) if row.accelerator]
+        (accelerator, row_path + (i, "accelerator"))
+        for i, accelerator in _row_accelerators(rows)]
     for accelerator_id, where in wanted:
         if accelerator_id not in hardware:
             resolved = _resolve_hardware(resolver, accelerator_id, where)
             if resolved is not None:
                 hardware[accelerator_id] = resolved
-    warnings = _check_rows(resolver, rows, phases, row_path) if check_rows else []
+    warnings = (_check_rows(resolver, rows, phases, row_path) if isinstance(rows, list) else
+                _check_table(resolver, rows, phases, row_path)) if check_rows else []
     warnings += _replacements(resolver, study, library.library)
     if check_rows:
-        for where, message, value in implied_power_problems(
+        for where, message, value in _implied_power_problems(
                 rows, study.hardware.accelerator, hardware, study.activity.energy, row_path):
             resolver.problem(where, message, value)
-    rows = rows + serving_rows if serving_rows else rows
+    if serving_rows:
+        rows = rows + serving_rows if isinstance(rows, list) else \
+            rows.concat(ActivityTable.from_rows(serving_rows))
     _add_serving_hardware(resolver, study, hardware)
     if study.variants is not None:
         warnings.append("the study defines variants: `gpulca compare` computes them "
@@ -545,7 +648,7 @@ def resolve_parsed(study: Study, path: Path, lines: LineMap, library: ResolvedLi
         input_files = {str(f): _file_hash(f) for f in files if f.is_file()}
     return ResolvedStudy(
         study=study, file=path, library=library, methods=methods, methods_file=methods_file,
-        site=site, hardware=hardware, rows=rows, extra_energy_kwh=extra, phases=phases,
+        site=site, hardware=hardware, activity=rows, extra_energy_kwh=extra, phases=phases,
         assumptions=_dedupe(resolver.assumptions), warnings=warnings,
         input_files=dict(input_files), deployment=deployment)
 
