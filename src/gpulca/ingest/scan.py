@@ -6,6 +6,11 @@ file. :func:`exact_scan` finds, without a Python loop per line (numpy over chunk
 megabytes, so memory stays bounded), every line whose field count differs from the header's,
 every line that is not valid UTF-8 and every blank line, so that :func:`read_checked` can skip
 them (``skiprows``), report them with their line numbers, and map each parsed row to its line.
+
+:func:`read_text` is the fast path for the common case of a file with no bad line: pandas reads
+the whole file (in parallel threads when it is a large file on disk) with the text columns as
+Arrow strings, exactly as written; one count of the delimiter bytes then proves that every line
+has the header's field count, so the scan is needed only when that proof fails.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import warnings
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,11 +26,17 @@ from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
+from pandas.api.extensions import ExtensionDtype
 
 from gpulca.core.errors import InputError, Problem
 
 CHUNK_BYTES = 8 << 20
 """Bytes read per chunk by the scans (bounded memory for files of any size)."""
+Dtype = type[object] | ExtensionDtype
+"""A column dtype as :func:`read_checked` takes it."""
+ARROW_TEXT = pd.ArrowDtype(pa.string())
+"""The dtype of text columns read by :func:`read_text`: Arrow strings, exactly as written."""
 
 
 @dataclass
@@ -176,7 +187,7 @@ def _bad_utf8_lines(block: bytes, data: np.ndarray, starts: np.ndarray,
 
 
 def read_checked(path: Source, delimiter: str, columns: list[str], *,
-                 dtype: Mapping[str, type[object]] | None = None,
+                 dtype: Mapping[str, Dtype] | None = None,
                  skipinitialspace: bool = False,
                  names: list[str] | None = None,
                  name: str | None = None) -> tuple[pd.DataFrame, np.ndarray, LineScan]:
@@ -207,7 +218,7 @@ def read_checked(path: Source, delimiter: str, columns: list[str], *,
 
 
 def _read(path: Source, delimiter: str, columns: list[str],
-          dtype: Mapping[str, type[object]] | None, skipinitialspace: bool,
+          dtype: Mapping[str, Dtype] | None, skipinitialspace: bool,
           skip: np.ndarray | None, names: list[str] | None = None) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pd.errors.ParserWarning)
@@ -221,3 +232,74 @@ def _read(path: Source, delimiter: str, columns: list[str],
             names=names,
         )
     return frame
+
+
+def read_text(path: Source, delimiter: str, columns: list[str], *,
+              numeric: Collection[str] = (),
+              name: str | None = None) -> tuple[pd.DataFrame, np.ndarray, LineScan]:
+    """:func:`read_checked` with the text columns as Arrow strings (:data:`ARROW_TEXT`).
+
+    Every column but those in ``numeric`` is exact text (``"0012"``, ``"123_4"``, ``"nan"``
+    and ``""`` stay as written); ``numeric`` columns are left to pandas' inference. A file
+    without a bad line is read whole in one pass (:func:`_read_whole`); otherwise the lines
+    are scanned and the bad ones skipped and reported, as :func:`read_checked` does.
+    """
+    text: dict[str, Dtype] = {column: ARROW_TEXT for column in columns if column not in numeric}
+    whole = _read_whole(path, delimiter, columns, text, name)
+    if whole is not None:
+        return whole
+    return read_checked(path, delimiter, columns, dtype=text, name=name)
+
+
+def _read_whole(path: Source, delimiter: str, columns: list[str], text: Mapping[str, Dtype],
+                name: str | None) -> tuple[pd.DataFrame, np.ndarray, LineScan] | None:
+    """Read every line, or return None when a line may be bad (then the caller scans).
+
+    pandas refuses a line with too many fields, a byte that is not UTF-8, a field count that
+    makes it guess an index (``index_col=False``); with ``skip_blank_lines=False`` every line
+    is a row. But the extra fields of the *first* data line are dropped (pandas takes them
+    for an index, then drops them with ``index_col=False``), so that line is checked here; and
+    a line with too few fields is padded silently, so the delimiters are counted:
+    ``header fields - 1`` per row and header line, exactly, when no line is short or long.
+    Columns are not selected (``usecols``), which would let pandas drop extra fields and keep it
+    from reading in parallel.
+    """
+    if len(delimiter) != 1 or not delimiter.isascii():
+        return None
+    header, size = read_header(path, delimiter, name)
+    fields = header.count(delimiter) + 1
+    with _open(path) as handle:
+        handle.seek(size)
+        if handle.readline().count(delimiter.encode()) > fields - 1:
+            return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # mixed types in columns not used: not read as text
+            frame: pd.DataFrame = pd.read_csv(
+                io.BytesIO(path) if isinstance(path, bytes) else str(path), sep=delimiter,
+                dtype=dict(text), quoting=csv.QUOTE_NONE, na_filter=False, index_col=False,
+                engine="c", encoding="utf-8-sig", skip_blank_lines=False, on_bad_lines="error",
+            )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError,
+            OverflowError):
+        return None
+    if any(column not in frame.columns for column in columns) or \
+            count_byte(path, delimiter) != (fields - 1) * (len(frame) + 1):
+        return None
+    lines = np.arange(2, len(frame) + 2, dtype=np.int64)
+    return frame[columns], lines, LineScan(name or str(path), header, fields, len(frame) + 1)
+
+
+def count_byte(path: Source, char: str) -> int:
+    """How many times the one-byte ``char`` occurs in ``path`` (numpy, chunk by chunk)."""
+    code = ord(char)
+    if isinstance(path, bytes):
+        data = np.frombuffer(path, dtype=np.uint8)
+        return sum(int(np.count_nonzero(data[i:i + CHUNK_BYTES] == code))
+                   for i in range(0, len(data), CHUNK_BYTES))
+    total = 0
+    buffer = bytearray(CHUNK_BYTES)
+    with path.open("rb", buffering=0) as handle:
+        while size := handle.readinto(buffer):
+            total += int(np.count_nonzero(np.frombuffer(buffer, np.uint8, count=size) == code))
+    return total

@@ -36,7 +36,7 @@ from gpulca.ingest.sacct import (
     read_sacct,
     record_keys,
 )
-from gpulca.ingest.scan import read_checked, read_header
+from gpulca.ingest.scan import read_header, read_text
 from gpulca.ingest.summary import (
     _SACCT_COLUMN,
     EXAMPLES,
@@ -79,7 +79,6 @@ def iter_sacct_chunks(path: str | Path, text_columns: Iterable[str] = OPTIONAL_T
         return
     delimiter = delimiter or detect_delimiter(file, header)
     columns = _resolve_columns(file, header.split(delimiter), wanted, header)
-    text = {v: object for k, v in columns.items() if k != "ElapsedRaw"}
     found = False
     with path.open("rb") as handle:
         head = handle.readline()
@@ -93,7 +92,7 @@ def iter_sacct_chunks(path: str | Path, text_columns: Iterable[str] = OPTIONAL_T
             block, carry = data[:cut], data[cut:]
             if block.strip():
                 count = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
-                jobs = _block(head + block, before, file, delimiter, columns, text)
+                jobs = _block(head + block, before, file, delimiter, columns)
                 jobs.lines = count
                 found |= not jobs.frame.empty
                 yield jobs
@@ -107,11 +106,12 @@ def iter_sacct_chunks(path: str | Path, text_columns: Iterable[str] = OPTIONAL_T
                                  "with one job per line"))
 
 
-def _block(data: bytes, before: int, file: str, delimiter: str, columns: dict[str, str],
-           text: dict[str, type[object]]) -> SacctJobs:
-    """The allocations of one block of lines (header first); ``before`` lines precede it."""
-    raw, lines, scan = read_checked(data, delimiter, list(columns.values()), dtype=text,
-                                    name=file)
+def _block(data: bytes, before: int, file: str, delimiter: str,
+           columns: dict[str, str]) -> SacctJobs:
+    """The allocations of one block of lines (header first); ``before`` lines precede it:
+    the same columnar reading as the in-memory path (:func:`gpulca.ingest.scan.read_text`)."""
+    raw, lines, scan = read_text(data, delimiter, list(columns.values()),
+                                 numeric=[columns.get("ElapsedRaw", "")], name=file)
     lines = lines + before - 1
     jobs = _allocations(raw, columns, file, lines)
     shifted = [dataclasses.replace(p, line=p.line + before - 1) if p.line else p
