@@ -51,7 +51,14 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from gpulca.core.errors import InputError, Problem
-from gpulca.ingest.arrow_text import TextColumn, as_mask, factorize_text, text_columns, to_series
+from gpulca.ingest.arrow_text import (
+    TextColumn,
+    as_mask,
+    factorize_text,
+    id_codes,
+    text_columns,
+    to_series,
+)
 from gpulca.ingest.scan import read_header, read_text
 
 REQUIRED = ("JobID", "State")
@@ -180,7 +187,7 @@ def deduplicate(jobs: SacctJobs, seen: np.ndarray | None = None,
         return jobs
     codes = None
     if seen is None:  # in one go: no hashing; only records sharing a JobID can repeat
-        codes, _ = pd.factorize(frame["job_id"])
+        codes = id_codes(frame["job_id"])
         same_job = np.bincount(codes)[codes] > 1
         repeated = np.zeros(len(frame), dtype=bool)
         if same_job.any():
@@ -197,7 +204,7 @@ def deduplicate(jobs: SacctJobs, seen: np.ndarray | None = None,
     gpu = (frame["gpus"] > 0).to_numpy()
     if seen_jobs is None:
         if codes is None:
-            codes, _ = pd.factorize(frame["job_id"])
+            codes = id_codes(frame["job_id"])
         gpu_codes = codes[gpu]  # a JobID met again among GPU records: an earlier run
         jobs.requeued += len(gpu_codes) - int(np.count_nonzero(np.bincount(gpu_codes)))
         return jobs
@@ -233,7 +240,8 @@ def _read_one(path: Path, text_columns: tuple[str, ...], delimiter: str | None) 
         delimiter = delimiter or detect_delimiter(file, header)
         columns = _resolve_columns(file, header.split(delimiter), text_columns, header)
         raw, lines, scan = read_text(path, delimiter, list(columns.values()),
-                                     numeric=[columns.get("ElapsedRaw", "")])
+                                     numeric=[columns.get("ElapsedRaw", "")],
+                                     digits=[columns["JobID"]])
         data_lines, problems = scan.lines - 1, scan.problems
     jobs = _allocations(raw, columns, file, lines)
     jobs.lines = data_lines
@@ -383,18 +391,26 @@ def _filter(values: TextColumn, mask: np.ndarray) -> TextColumn:
     return values if mask.all() else values.filter(pa.array(mask))
 
 
-def _constant(value: str, n: int) -> pd.Series:
-    """A text column holding ``value`` ``n`` times (Arrow strings)."""
-    return pd.Series(pd.array([value], dtype="str").take(np.zeros(n, dtype=np.intp)))
+def _constant(value: str, n: int) -> pd.Categorical:
+    """A text column holding ``value`` ``n`` times."""
+    return _categorical(np.zeros(n, dtype=np.intp), [value])
 
 
-def _coded(codes: np.ndarray, values: list[str]) -> pd.Series:
-    """A text column whose value ``i`` is ``values[codes[i]]`` (Arrow strings, no Python object
-    per row)."""
-    return pd.Series(pd.array(values or [""], dtype="str").take(codes))
+def _categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
+    """Text values as codes into ``categories`` (each distinct value once)."""
+    dtype = pd.CategoricalDtype(pd.Index(categories, dtype="str"))
+    return pd.Categorical.from_codes(codes, dtype=dtype)
 
 
-def _first_word(states: TextColumn) -> pd.Series:
+def _coded(codes: np.ndarray, values: list[str]) -> pd.Categorical:
+    """A text column whose value ``i`` is ``values[codes[i]]`` (categorical: codes, and each
+    distinct value once)."""
+    index: dict[str, int] = {}
+    remap = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.intp)
+    return _categorical(remap[codes] if len(values) else codes, list(index) or [""])
+
+
+def _first_word(states: TextColumn) -> pd.Categorical:
     """The first word of each State, upper case (``CANCELLED by 1234`` -> ``CANCELLED``;
     ``CANCELLED+``, truncated by a fixed-width export, -> ``CANCELLED``)."""
     codes, distinct = factorize_text(states)
@@ -453,9 +469,10 @@ def _seconds(text: dict[str, TextColumn], elapsed_raw: pd.Series | None,
             # parsing on the hot path; the few candidates are checked to be times (Unknown,
             # None... are not)
             backwards = as_mask(pc.less(end, start))
-            for index in np.flatnonzero(backwards):
-                backwards[index] = _ISO_TIME.match(str(start[index])) is not None and \
-                    _ISO_TIME.match(str(end[index])) is not None
+            candidates = np.flatnonzero(backwards)
+            if len(candidates):
+                rows = pa.array(candidates)
+                backwards[candidates] = _is_time(start.take(rows)) & _is_time(end.take(rows))
         else:
             span = _times(end) - _times(start)
             backwards = span < 0
@@ -473,6 +490,14 @@ def _seconds(text: dict[str, TextColumn], elapsed_raw: pd.Series | None,
                                 int(line[index]), shown))
     bad |= backwards
     return np.where(bad, 0.0, seconds), bad
+
+
+def _is_time(values: TextColumn) -> np.ndarray:
+    """Whether each value is a sacct time (``2024-03-01T00:00:00``), checked once per distinct
+    value."""
+    codes, distinct = factorize_text(values)
+    table = np.array([_ISO_TIME.match(u) is not None for u in distinct], dtype=bool)
+    return table[codes] if len(distinct) else np.zeros(len(codes), dtype=bool)
 
 
 def _times(values: TextColumn) -> np.ndarray:

@@ -235,23 +235,35 @@ def _read(path: Source, delimiter: str, columns: list[str],
 
 
 def read_text(path: Source, delimiter: str, columns: list[str], *,
-              numeric: Collection[str] = (),
+              numeric: Collection[str] = (), digits: Collection[str] = (),
               name: str | None = None) -> tuple[pd.DataFrame, np.ndarray, LineScan]:
-    """:func:`read_checked` with the text columns as Arrow strings (:data:`ARROW_TEXT`).
+    """:func:`read_checked` with the text columns as Arrow strings.
 
     Every column but those in ``numeric`` is exact text (``"0012"``, ``"123_4"``, ``"nan"``
-    and ``""`` stay as written); ``numeric`` columns are left to pandas' inference. A file
+    and ``""`` stay as written); ``numeric`` columns are left to pandas' inference. ``digits``
+    names text columns often made of digits only (``JobID``), read as text up front. A file
     without a bad line is read whole in one pass (:func:`_read_whole`); otherwise the lines
     are scanned and the bad ones skipped and reported, as :func:`read_checked` does.
     """
-    text: dict[str, Dtype] = {column: ARROW_TEXT for column in columns if column not in numeric}
-    whole = _read_whole(path, delimiter, columns, text, name)
+    text = [column for column in columns if column not in numeric]
+    whole = _read_whole(path, delimiter, columns, text, [c for c in digits if c in text], name)
     if whole is not None:
         return whole
-    return read_checked(path, delimiter, columns, dtype=text, name=name)
+    return read_checked(path, delimiter, columns, dtype=dict.fromkeys(text, ARROW_TEXT),
+                        name=name)
 
 
-def _read_whole(path: Source, delimiter: str, columns: list[str], text: Mapping[str, Dtype],
+def is_text(dtype: object) -> bool:
+    """Whether a pandas dtype holds strings as Arrow strings (pandas' ``str``, or an
+    ``ArrowDtype`` of strings)."""
+    if isinstance(dtype, pd.StringDtype):
+        return dtype.storage == "pyarrow"
+    return isinstance(dtype, pd.ArrowDtype) and (pa.types.is_string(dtype.pyarrow_dtype) or
+                                                 pa.types.is_large_string(dtype.pyarrow_dtype))
+
+
+def _read_whole(path: Source, delimiter: str, columns: list[str], text: list[str],
+                digits: list[str],
                 name: str | None) -> tuple[pd.DataFrame, np.ndarray, LineScan] | None:
     """Read every line, or return None when a line may be bad (then the caller scans).
 
@@ -263,6 +275,10 @@ def _read_whole(path: Source, delimiter: str, columns: list[str], text: Mapping[
     ``header fields - 1`` per row and header line, exactly, when no line is short or long.
     Columns are not selected (``usecols``), which would let pandas drop extra fields and keep it
     from reading in parallel.
+
+    Text columns are left to pandas' inference, its fastest path: a column it keeps as text
+    (``str``) holds the fields exactly as written; one it read otherwise (numbers, booleans,
+    or a mix when parts of the file differ) is read again as text, alone.
     """
     if len(delimiter) != 1 or not delimiter.isascii():
         return None
@@ -272,22 +288,41 @@ def _read_whole(path: Source, delimiter: str, columns: list[str], text: Mapping[
         handle.seek(size)
         if handle.readline().count(delimiter.encode()) > fields - 1:
             return None
+    with ThreadPoolExecutor(max_workers=1) as pool:  # numpy and the C parser release the GIL
+        counting = pool.submit(count_byte, path, delimiter)
+        frame = _parse(path, delimiter, dict.fromkeys(digits, ARROW_TEXT))
+        count = counting.result()
+    if frame is None or any(column not in frame.columns for column in columns) or \
+            count != (fields - 1) * (len(frame) + 1):
+        return None
+    frame = frame[columns]
+    again = [column for column in text if not is_text(frame[column].dtype)]
+    if again:
+        exact = _parse(path, delimiter, dict.fromkeys(again, ARROW_TEXT), again)
+        if exact is None or len(exact) != len(frame):
+            return None
+        frame = frame.assign(**{column: exact[column] for column in again})
+    lines = np.arange(2, len(frame) + 2, dtype=np.int64)
+    return frame, lines, LineScan(name or str(path), header, fields, len(frame) + 1)
+
+
+def _parse(path: Source, delimiter: str, dtype: dict[str, Dtype],
+           usecols: list[str] | None = None) -> pd.DataFrame | None:
+    """pandas' strict read of a delimited file (no quoting, nothing taken for missing, every
+    line a row, UTF-8 only), or None when it fails."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # mixed types in columns not used: not read as text
+            warnings.simplefilter("ignore")  # mixed types: those columns are read again
             frame: pd.DataFrame = pd.read_csv(
                 io.BytesIO(path) if isinstance(path, bytes) else str(path), sep=delimiter,
-                dtype=dict(text), quoting=csv.QUOTE_NONE, na_filter=False, index_col=False,
-                engine="c", encoding="utf-8-sig", skip_blank_lines=False, on_bad_lines="error",
+                dtype=dtype, usecols=usecols, quoting=csv.QUOTE_NONE, na_filter=False,
+                index_col=False, engine="c", encoding="utf-8-sig", skip_blank_lines=False,
+                on_bad_lines="error",
             )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError,
             OverflowError):
         return None
-    if any(column not in frame.columns for column in columns) or \
-            count_byte(path, delimiter) != (fields - 1) * (len(frame) + 1):
-        return None
-    lines = np.arange(2, len(frame) + 2, dtype=np.int64)
-    return frame[columns], lines, LineScan(name or str(path), header, fields, len(frame) + 1)
+    return frame
 
 
 def count_byte(path: Source, char: str) -> int:

@@ -111,7 +111,8 @@ def _block(data: bytes, before: int, file: str, delimiter: str,
     """The allocations of one block of lines (header first); ``before`` lines precede it:
     the same columnar reading as the in-memory path (:func:`gpulca.ingest.scan.read_text`)."""
     raw, lines, scan = read_text(data, delimiter, list(columns.values()),
-                                 numeric=[columns.get("ElapsedRaw", "")], name=file)
+                                 numeric=[columns.get("ElapsedRaw", "")],
+                                 digits=[columns["JobID"]], name=file)
     lines = lines + before - 1
     jobs = _allocations(raw, columns, file, lines)
     shifted = [dataclasses.replace(p, line=p.line + before - 1) if p.line else p
