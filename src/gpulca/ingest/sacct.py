@@ -175,44 +175,28 @@ def job_keys(frame: pd.DataFrame) -> np.ndarray:
     return keys
 
 
-def deduplicate(jobs: SacctJobs, seen: np.ndarray | None = None,
-                seen_jobs: np.ndarray | None = None) -> SacctJobs:
+def deduplicate(jobs: SacctJobs) -> SacctJobs:
     """Drop repeated records of one run; count requeued runs (see the module docstring).
 
-    ``seen`` and ``seen_jobs`` (sorted record and GPU-job hashes of earlier chunks) make it
-    work chunk by chunk with the same result as over the whole input.
+    Over the whole input at once (:mod:`gpulca.ingest.streaming` does it chunk by chunk with
+    the hashes of :func:`record_keys` and :func:`job_keys`). Only records sharing a JobID can
+    repeat: JobIDs are compared by codes (:func:`gpulca.ingest.arrow_text.id_codes`), the few
+    records that share one by their run columns.
     """
     frame = jobs.frame
     if frame.empty:
         return jobs
-    codes = None
-    if seen is None:  # in one go: no hashing; only records sharing a JobID can repeat
-        codes = id_codes(frame["job_id"])
-        same_job = np.bincount(codes)[codes] > 1
+    codes = id_codes(frame["job_id"])
+    same_job = np.bincount(codes)[codes] > 1
+    if same_job.any():
         repeated = np.zeros(len(frame), dtype=bool)
-        if same_job.any():
-            repeated[same_job] = _run_columns(frame[same_job]).duplicated(keep="first").to_numpy()
-    else:
-        keys = record_keys(frame)
-        repeated = pd.Series(keys).duplicated(keep="first").to_numpy().copy()
-        if len(seen):
-            repeated |= np.isin(keys, seen, assume_unique=False)
-    if repeated.any():
-        jobs.duplicates += int(repeated.sum())
-        jobs.frame = frame = frame[~repeated].reset_index(drop=True)
-        codes = codes[~repeated] if codes is not None else None
-    gpu = (frame["gpus"] > 0).to_numpy()
-    if seen_jobs is None:
-        if codes is None:
-            codes = id_codes(frame["job_id"])
-        gpu_codes = codes[gpu]  # a JobID met again among GPU records: an earlier run
-        jobs.requeued += len(gpu_codes) - int(np.count_nonzero(np.bincount(gpu_codes)))
-        return jobs
-    ids = job_keys(frame)[gpu]
-    again = pd.Series(ids).duplicated(keep="first").to_numpy().copy()
-    if len(seen_jobs):
-        again |= np.isin(ids, seen_jobs)
-    jobs.requeued += int(again.sum())
+        repeated[same_job] = _run_columns(frame[same_job]).duplicated(keep="first").to_numpy()
+        if repeated.any():
+            jobs.duplicates += int(repeated.sum())
+            jobs.frame = frame = frame[~repeated].reset_index(drop=True)
+            codes = codes[~repeated]
+    gpu_codes = codes[(frame["gpus"] > 0).to_numpy()]  # a JobID met again: an earlier run
+    jobs.requeued += len(gpu_codes) - int(np.count_nonzero(np.bincount(gpu_codes)))
     return jobs
 
 

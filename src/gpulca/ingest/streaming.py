@@ -28,7 +28,6 @@ from gpulca.ingest.sacct import (
     _allocations,
     _resolve_columns,
     dedup_notes,
-    deduplicate,
     detect_delimiter,
     fixed_widths,
     iter_parquet_chunks,
@@ -223,13 +222,8 @@ def merge_partial(into: _Running, part: _Running) -> None:
 def add_chunk(state: _Running, chunk: SacctJobs, rules: Rules) -> None:
     """Fold one chunk into the running totals."""
     before = len(chunk.frame)
-    chunk = deduplicate(chunk, state.seen, state.seen_jobs)
-    kept = chunk.frame
-    if len(kept):
-        state.seen = np.union1d(state.seen, record_keys(kept))
-        gpu = (kept["gpus"] > 0).to_numpy()
-        state.seen_jobs = np.union1d(state.seen_jobs, job_keys(kept)[gpu])
-    state.duplicates += before - len(kept)
+    _deduplicate(state, chunk)
+    state.duplicates += before - len(chunk.frame)
     state.requeued += chunk.requeued
     state.notes += [n for n in chunk.notes if n not in state.notes]
     tagging = tag_jobs(chunk, rules)
@@ -253,6 +247,45 @@ def add_chunk(state: _Running, chunk: SacctJobs, rules: Rules) -> None:
         :EXAMPLES]
     for gres, count in part.unmapped_gres.items():
         total.unmapped_gres[gres] = total.unmapped_gres.get(gres, 0) + count
+
+
+def _deduplicate(state: _Running, chunk: SacctJobs) -> None:
+    """:func:`gpulca.ingest.sacct.deduplicate` across chunks: a record met in an earlier chunk
+    (its hash in ``state.seen``) is a duplicate; a GPU job met earlier (``state.seen_jobs``)
+    an earlier run. The hashes are sorted arrays, searched and merged (no re-sort of all)."""
+    frame = chunk.frame
+    if frame.empty:
+        return
+    keys = record_keys(frame)
+    repeated = pd.Series(keys).duplicated(keep="first").to_numpy() | _member(keys, state.seen)
+    if repeated.any():
+        chunk.duplicates += int(repeated.sum())
+        chunk.frame = frame = frame[~repeated].reset_index(drop=True)
+        keys = keys[~repeated]
+    state.seen = _merge(state.seen, np.sort(keys))
+    gpu = (frame["gpus"] > 0).to_numpy()
+    ids = job_keys(frame)[gpu]
+    again = pd.Series(ids).duplicated(keep="first").to_numpy() | _member(ids, state.seen_jobs)
+    chunk.requeued += int(again.sum())
+    state.seen_jobs = _merge(state.seen_jobs, np.unique(ids))
+
+
+def _member(keys: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Which ``keys`` are in ``seen`` (sorted)."""
+    if not len(seen):
+        return np.zeros(len(keys), dtype=bool)
+    found: np.ndarray = seen[np.minimum(np.searchsorted(seen, keys), len(seen) - 1)] == keys
+    return found
+
+
+def _merge(seen: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """The sorted union of two sorted arrays of distinct keys (a stable sort of two sorted runs
+    is a linear merge)."""
+    merged = np.concatenate([seen, new])
+    merged.sort(kind="stable")
+    if len(merged) > 1:
+        merged = merged[np.r_[True, merged[1:] != merged[:-1]]]
+    return merged
 
 
 def finish_streaming(state: _Running, rules: Rules, strict: bool) -> SacctActivity:
