@@ -59,31 +59,6 @@ def factorize_text(values: TextColumn) -> tuple[np.ndarray, list[str]]:
     return codes, [str(v) for v in encoded.dictionary.to_pylist()]
 
 
-def id_codes(values: pd.Series) -> np.ndarray:
-    """Codes of a text column of identifiers (``JobID``): equal exactly where the values are.
-
-    Hashing short strings is the slow part of factorising; identifiers that are whole numbers
-    written canonically (digits, no leading zero, at most 18) are read as those numbers, and
-    only the others (``123_4``, ``0012``...) are hashed as text.
-    """
-    text = pa.array(values, from_pandas=True)
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
-    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
-        text = pc.cast(text, pa.string())
-    length = pc.binary_length(text)
-    number = pc.and_(pc.and_(pc.ascii_is_decimal(text), pc.less_equal(length, 18)),
-                     pc.or_(pc.equal(length, 1), pc.invert(pc.starts_with(text, "0"))))
-    plain = as_mask(number)
-    keys = np.empty(len(text), dtype=np.int64)
-    keys[plain] = pc.cast(text.filter(number), pa.int64()).to_numpy(zero_copy_only=False)
-    if not plain.all():
-        other, _ = factorize_text(text.filter(pc.invert(number)))
-        keys[~plain] = -1 - other
-    codes, _ = pd.factorize(keys)
-    return np.asarray(codes, dtype=np.intp)
-
-
 def to_series(values: TextColumn) -> pd.Series:
     """A text column as a pandas string Series (Arrow-backed, no Python object per row)."""
     series: pd.Series = values.to_pandas()

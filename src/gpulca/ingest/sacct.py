@@ -55,7 +55,6 @@ from gpulca.ingest.arrow_text import (
     TextColumn,
     as_mask,
     factorize_text,
-    id_codes,
     text_columns,
     to_series,
 )
@@ -180,13 +179,13 @@ def deduplicate(jobs: SacctJobs) -> SacctJobs:
 
     Over the whole input at once (:mod:`gpulca.ingest.streaming` does it chunk by chunk with
     the hashes of :func:`record_keys` and :func:`job_keys`). Only records sharing a JobID can
-    repeat: JobIDs are compared by codes (:func:`gpulca.ingest.arrow_text.id_codes`), the few
-    records that share one by their run columns.
+    repeat: JobIDs are compared by codes, the few records that share one by their run
+    columns.
     """
     frame = jobs.frame
     if frame.empty:
         return jobs
-    codes = id_codes(frame["job_id"])
+    codes, _ = pd.factorize(frame["job_id"])  # Arrow strings: hashed without objects
     same_job = np.bincount(codes)[codes] > 1
     if same_job.any():
         repeated = np.zeros(len(frame), dtype=bool)
