@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gpulca.ingest import tagging
 from gpulca.ingest.rules import Rule, Rules, RulesFile
 from gpulca.ingest.sacct import SacctJobs
 from gpulca.ingest.tagging import combinations, tag_jobs
@@ -75,12 +77,17 @@ def test_columnar_tagging_equals_row_by_row(rule_list, jobs, failed_states):
     assert tagging.failed.tolist() == failed
 
 
+@pytest.mark.parametrize("limit", [8, 1 << 62])  # 8: the key is re-factorised every column
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 5)), min_size=1,
-                max_size=50))
-def test_combinations_group_equal_rows_only(rows):
+@given(rows=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 5)),
+                     min_size=1, max_size=50))
+def test_combinations_group_equal_rows_only(limit, rows):
     codes = [np.array([r[k] for r in rows], dtype=np.intp) for k in range(3)]
-    group, members = combinations(codes, [4, 3, 6])
+    saved, tagging._KEY_LIMIT = tagging._KEY_LIMIT, limit
+    try:
+        group, members = combinations(codes, [4, 3, 6])
+    finally:
+        tagging._KEY_LIMIT = saved
     for k in range(3):
         assert (members[k][group] == codes[k]).all()  # each group is one combination
     keys = [tuple(r) for r in rows]

@@ -87,23 +87,44 @@ class _Searches:
         return hits
 
 
+_KEY_LIMIT = 1 << 62
+"""Largest mixed-radix key built before it is re-factorised (int64 headroom)."""
+
+
 def combinations(codes: list[np.ndarray],
                  sizes: list[int]) -> tuple[np.ndarray, list[np.ndarray]]:
     """Group rows by their combination of codes (``codes[k]`` in ``0 .. sizes[k] - 1``).
 
     Returns ``(group, members)``: the group of each row, and for each column the code of each
-    group (``members[k][group[i]] == codes[k][i]``). Exact whatever the sizes: the combined key
-    is re-factorised after each column, so it stays below rows x size.
+    group (``members[k][group[i]] == codes[k][i]``). The codes are combined as digits of one
+    integer key, factorised once when it fits in 62 bits, or each time it would not (so the
+    key stays below the number of groups so far times one column's size).
     """
-    group = np.zeros(len(codes[0]), dtype=np.int64)
+    key = np.zeros(len(codes[0]), dtype=np.int64)
     members: list[np.ndarray] = []
+    pending: list[int] = []  # radixes of the columns in the key since the last factorisation
+    span = 1  # the key is below this
+
+    def factorise() -> None:
+        nonlocal key, members, pending, span
+        found, unique = pd.factorize(key)
+        rest = np.asarray(unique, dtype=np.int64)
+        digits = []
+        for radix in reversed(pending):
+            rest, digit = np.divmod(rest, radix)
+            digits.append(digit)
+        members = [m[rest] for m in members] + digits[::-1]
+        key, pending, span = found.astype(np.int64, copy=False), [], max(len(unique), 1)
+
     for column, size in zip(codes, sizes, strict=True):
-        width = max(size, 1)
-        found, unique = pd.factorize(group * width + column)
-        group = found.astype(np.int64, copy=False)
-        before, mine = np.divmod(np.asarray(unique, dtype=np.int64), width)
-        members = [m[before] for m in members] + [mine]
-    return group, members
+        radix = max(size, 1)
+        if span * radix >= _KEY_LIMIT:
+            factorise()
+        key = key * radix + column
+        pending.append(radix)
+        span *= radix
+    factorise()
+    return key, members
 
 
 def tag_jobs(jobs: SacctJobs, rules: Rules) -> Tagging:
