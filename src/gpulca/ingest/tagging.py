@@ -74,15 +74,21 @@ class _Searches:
 
     def __init__(self, distinct: dict[str, np.ndarray]) -> None:
         self._distinct = distinct
+        self._text: dict[str, list[str]] = {}
         self._done: dict[tuple[str, str], np.ndarray] = {}
 
     def hits(self, column: str, pattern: SafePattern, codes: np.ndarray) -> np.ndarray:
         """Whether ``pattern`` matches ``distinct[column][c]`` for each code ``c`` of ``codes``."""
-        values = self._distinct[column]
+        if column not in self._text:
+            self._text[column] = [str(v) for v in self._distinct[column]]
+        values = self._text[column]
         done = self._done.setdefault((column, pattern.pattern),
                                      np.full(len(values), -1, dtype=np.int8))
-        for code in np.unique(codes[done[codes] < 0]).tolist():
-            done[code] = pattern.search(str(values[code])) is not None
+        needed = np.zeros(len(values), dtype=bool)  # each code not searched yet, once
+        needed[codes[done[codes] < 0]] = True
+        todo = np.flatnonzero(needed)
+        if len(todo):
+            done[todo] = pattern.matches([values[code] for code in todo.tolist()])
         hits: np.ndarray = done[codes] == 1
         return hits
 
