@@ -17,6 +17,7 @@ row loop would stop too). The outcome of each job is an integer:
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,11 +61,22 @@ class _Columns:
         self._frame = frame
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
+    def prefetch(self, columns: list[str]) -> None:
+        """Factorise ``columns`` in two threads (Arrow's hashing releases the GIL)."""
+        todo = [c for c in dict.fromkeys(columns) if c not in self._cache]
+        if len(todo) > 1:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                for column, found in zip(todo, pool.map(self._factorize, todo), strict=True):
+                    self._cache[column] = found
+
+    def _factorize(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        codes, uniques = pd.factorize(self._frame[column])  # Arrow strings: no object
+        return codes, np.asarray(uniques, dtype=object)
+
     def get(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         """``(codes, distinct values)`` of ``column``."""
         if column not in self._cache:
-            codes, uniques = pd.factorize(self._frame[column])  # Arrow strings: no object
-            self._cache[column] = (codes, np.asarray(uniques, dtype=object))
+            self._cache[column] = self._factorize(column)
         return self._cache[column]
 
 
@@ -140,6 +152,7 @@ def tag_jobs(jobs: SacctJobs, rules: Rules) -> Tagging:
     count = len(rules.spec.rules)
     patterns = [rule.patterns() for rule in rules.spec.rules]
     keys = list(dict.fromkeys(["state", *(k for p in patterns for k in p)]))
+    columns.prefetch([*keys, "gres_type", "partition"])
     factorised = [columns.get(key) for key in keys]
     group, members = combinations([c for c, _ in factorised], [len(u) for _, u in factorised])
     code_of = dict(zip(keys, members, strict=True))
