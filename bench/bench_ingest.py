@@ -211,9 +211,17 @@ def _section(rows: int, size: int, timing: dict[str, float], memory: dict[str, f
     cpu_ratio = timing["ingest_cpu_s"] / timing["bare_cpu_s"]
     idle = (timing["read_cpu_s"] + 2 * (timing["ingest_cpu_s"] - timing["read_cpu_s"])) / \
         timing["bare_cpu_s"]
-    verdict = (f"**The time target is met**: {ratio:.2f} times a bare `read_csv`." if ratio <= 2
-               else f"**The time target is not met**: {ratio:.2f} times a bare `read_csv` "
-               "(target 2 times); issue 13 stays open on it.")
+    pairs = timing["pair_ratio"]
+    # the best-of times of the two sides can come from different moments of a shared machine's
+    # load: the target counts as met only when the back-to-back pairs agree and the estimate
+    # for an idle machine does too
+    met = ratio <= 2 and pairs <= 2 and idle <= 2
+    verdict = (f"**The time target is met**: {ratio:.2f} times a bare `read_csv` (median of the "
+               f"pairs {pairs:.2f}, idle-machine estimate {idle:.1f})." if met else
+               f"**The time target is not met throughout**: {ratio:.2f} times a bare `read_csv` "
+               f"best of {repeat}, {pairs:.2f} times in the median of the back-to-back pairs, "
+               f"CPU time {cpu_ratio:.2f} times, and about {idle:.1f} times expected on an idle "
+               "machine (target 2 times); issue 13 stays open on it.")
     why = f"""How it is read. The text columns stay Arrow strings from the read to the tags: no
 Python object per row. pandas' C parser reads the whole file (in parallel threads, as the bare
 read does) and keeps the fields exactly as written (a column it would read as numbers, such as
@@ -225,21 +233,23 @@ the End/Start check are Arrow kernels over the rows; AllocTRES, Elapsed and Stat
 once per distinct value; the rules run once per distinct combination of the columns they read,
 each pattern searched once per distinct value still undecided (property-tested equal to
 tagging row by row)."""
-    if ratio > 2:
+    if not met:
         why += f"""
 
-What remains above the target ({ratio:.2f} x, CPU time {cpu_ratio:.2f} x) is the work after the
-read, {timing['ingest_cpu_s'] - read:.2f} s of CPU time here: the column work and the
-de-duplication (filtering nine text columns from all the lines to the allocations, hashing
-their JobIDs, AllocTRES and State), the tagging (time-bounded regex searches over the distinct
-job names, and grouping the rows by their combination of rule columns) and the summary. That
-work runs on one core, while the bare read runs on both; so the wall-time ratio is above the
-CPU-time ratio on an idle machine and nearer to it when the machine is loaded (load average
+What remains above the target is the work after the read, \
+{timing['ingest_cpu_s'] - read:.2f} s of CPU time here: the column work and the
+de-duplication (filtering nine text columns from all the lines to the allocations, in two
+threads; hashing their JobIDs, AllocTRES and State), the tagging (time-bounded regex searches
+over the distinct job names; the rule columns factorised in two threads; grouping the rows by
+their combination of rule columns) and the summary. Most of that work runs on one core, while
+the bare read keeps both busy: so the wall-time ratio is above the CPU-time ratio on an idle
+machine and nearer to it, or below it, when the machine is loaded (load average
 {timing['load_end']:.1f} on 2 cores here). On an idle machine expect about {idle:.1f} times
-(the read in proportion to its CPU time, the rest on one core while the bare read keeps two
-busy). The way to the target is to run the column work of
-the two halves of a file in two threads (the streamed path already reads a file in blocks that
-way) and to overlap the tagging's factorisations with it."""
+(the read in proportion to its CPU time, the rest counted as if on one core while the bare read
+keeps two busy: an upper estimate, since the filters and factorisations use two threads). The
+way to the target is to run the column work of the two halves of a file in two threads (the
+streamed path already reads a file in blocks that way) and to overlap the de-duplication's and
+the tagging's factorisations with it."""
     return f"""{HEADING}
 
 Measured by `python bench/bench_ingest.py --repeat {repeat}` on {dt.date.today().isoformat()};
