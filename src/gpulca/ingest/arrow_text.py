@@ -26,14 +26,27 @@ def text_columns(frame: pd.DataFrame, names: list[str]) -> dict[str, TextColumn]
     Columns already held as Arrow strings (``read_text``) are not copied; object columns of
     ``str`` (fixed-width and Parquet reads) are converted.
     """
-    table = pa.Table.from_pandas(frame[list(dict.fromkeys(names))], preserve_index=False)
     out: dict[str, TextColumn] = {}
+    converted = [n for n in dict.fromkeys(names) if not _arrow_backed(frame[n].dtype)]
+    table = pa.Table.from_pandas(frame[converted], preserve_index=False)
     for name in names:
-        column = table.column(name)
+        column = table.column(name) if name in converted else \
+            _as_chunked(pa.array(frame[name].array))  # the column's own Arrow data, no copy
         if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
             column = pc.cast(column, pa.string())
         out[name] = pc.fill_null(column, "") if column.null_count else column
     return out
+
+
+def _arrow_backed(dtype: object) -> bool:
+    if isinstance(dtype, pd.StringDtype):
+        return dtype.storage == "pyarrow"
+    return isinstance(dtype, pd.ArrowDtype) and (pa.types.is_string(dtype.pyarrow_dtype) or
+                                                 pa.types.is_large_string(dtype.pyarrow_dtype))
+
+
+def _as_chunked(values: pa.Array | pa.ChunkedArray) -> TextColumn:
+    return values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
 
 
 def as_mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
