@@ -90,3 +90,19 @@ def test_large_file_read_in_parallel_keeps_text_exactly(write, mixed):
     assert columns["ElapsedRaw"][-1] == rows - 1
     assert set(columns["Comment"]) == {""}
     assert numbers == list(range(2, rows + 2)) and problems == []
+
+
+@pytest.mark.parametrize("steps_first", [True, False])
+def test_a_digits_column_is_exact_whatever_its_first_lines_show(write, steps_first):
+    """``digits`` columns are forced to text only when the first lines hold digits only; when
+    they do not, pandas infers them, and a later part of digits only (read as numbers) makes
+    the column be read again: the text is exact either way."""
+    rows = 150_000
+    lines = [HEADER]
+    for i in range(rows):
+        step = (i < 1000) == steps_first
+        lines.append(f"{i:07d}{'.batch' if step else ''}|job|group|{i}|")
+    path = write("big.txt", "\n".join(lines) + "\n")
+    columns, numbers, problems = _read(path, ["JobID", "ElapsedRaw"], digits=["JobID"])
+    assert columns["JobID"] == [line.split("|")[0] for line in lines[1:]]
+    assert numbers == list(range(2, rows + 2)) and problems == []

@@ -243,9 +243,10 @@ def read_text(path: Source, delimiter: str, columns: list[str], *,
 
     Every column but those in ``numeric`` is exact text (``"0012"``, ``"123_4"``, ``"nan"``
     and ``""`` stay as written); ``numeric`` columns are left to pandas' inference. ``digits``
-    names text columns often made of digits only (``JobID``), read as text up front. A file
-    without a bad line is read whole in one pass (:func:`_read_whole`); otherwise the lines
-    are scanned and the bad ones skipped and reported, as :func:`read_checked` does.
+    names text columns often made of digits only (``JobID``), read as text up front when
+    they are digits only in the first lines (forcing the type costs more than inferring it).
+    A file without a bad line is read whole in one pass (:func:`_read_whole`); otherwise the
+    lines are scanned and the bad ones skipped and reported, as :func:`read_checked` does.
     """
     text = [column for column in columns if column not in numeric]
     whole = _read_whole(path, delimiter, columns, text, [c for c in digits if c in text], name)
@@ -288,8 +289,13 @@ def _read_whole(path: Source, delimiter: str, columns: list[str], text: list[str
     fields = header.count(delimiter) + 1
     with _open(path) as handle:
         handle.seek(size)
-        if handle.readline().count(delimiter.encode()) > fields - 1:
-            return None
+        first = handle.readline()
+        head = first + handle.read(HEAD_BYTES)
+    if first.count(delimiter.encode()) > fields - 1:
+        return None
+    names = header.split(delimiter)
+    digits = [c for c in digits if c in names and _digits_only(head, delimiter, fields,
+                                                                  names.index(c))]
     with ThreadPoolExecutor(max_workers=1) as pool:  # numpy and the C parser release the GIL
         counting = pool.submit(count_byte, path, delimiter)
         frame = _parse(path, delimiter, dict.fromkeys(digits, ARROW_TEXT))
@@ -306,6 +312,21 @@ def _read_whole(path: Source, delimiter: str, columns: list[str], text: list[str
         frame = frame.assign(**{column: exact[column] for column in again})
     lines = np.arange(2, len(frame) + 2, dtype=np.int64)
     return frame, lines, LineScan(name or str(path), header, fields, len(frame) + 1)
+
+
+HEAD_BYTES = 64 << 10
+"""Bytes of the first data lines looked at before the whole read (:func:`_digits_only`)."""
+
+
+def _digits_only(head: bytes, delimiter: str, fields: int, index: int) -> bool:
+    """Whether field ``index`` is made of digits on every whole line of ``head`` (then pandas
+    would read it as numbers, and it is read as text up front; otherwise pandas' inference
+    keeps it as text at no cost, or the column is read again when a later part of the file
+    differs)."""
+    lines = head.split(b"\n")[:-1] or [head]
+    values = [parts[index] for parts in (line.rstrip(b"\r").split(delimiter.encode())
+                                         for line in lines) if len(parts) == fields]
+    return all(value.isdigit() for value in values)
 
 
 def _parse(path: Source, delimiter: str, dtype: dict[str, Dtype],
