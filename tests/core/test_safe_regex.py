@@ -23,3 +23,12 @@ def test_re_semantics_are_kept():
     with pytest.raises(RegexSyntaxError) as caught:
         compile_safe("(unclosed")
     assert caught.value.pos == 0 and "missing )" in caught.value.msg
+
+
+def test_matches_is_search_over_a_list_and_names_the_slow_text():
+    pattern = compile_safe(r"^(hp|sweep)[-_]")
+    texts = ["hp-1", "HP-1", "sweep_2", "x hp-1", ""]
+    assert pattern.matches(texts) == [pattern.search(t) is not None for t in texts]
+    slow = compile_safe(r"^(a|aa)+$", timeout_s=0.05)
+    with pytest.raises(RegexTimeout, match="aaaa"):
+        slow.matches(["b", "a" * 5000 + "!"])

@@ -212,3 +212,26 @@ def test_parse_gres():
     assert parse_gres("gpu:a100:2(IDX:0-1),mps:100") == (2, "a100")
     assert parse_gres("") == (0, "")
     assert parse_gres("gpu:a100:x:y") is None
+
+
+def test_values_are_kept_exactly_as_written(write):
+    """Text columns are never inferred: JobIDs "0012" and "12" are two jobs, an all-digit
+    Account stays text, an empty field stays empty."""
+    path = write("s.txt", f"{HEADER}|Comment\n0012|nan|0012|gpu|COMPLETED|3600|gres/gpu=1|\n"
+                          "12|True|12|gpu|COMPLETED|3600|gres/gpu=1|NA\n")
+    jobs = read_sacct(path)
+    frame = jobs.frame
+    assert frame["job_id"].tolist() == ["0012", "12"]
+    assert frame["name"].tolist() == ["nan", "True"]
+    assert frame["account"].tolist() == ["0012", "12"]
+    assert frame["comment"].tolist() == ["", "NA"]
+    assert frame["user"].tolist() == ["", ""]  # column absent
+    assert jobs.duplicates == 0 and jobs.requeued == 0
+
+
+def test_allocation_only_export_keeps_job_ids_as_text(write):
+    """sacct -X: no steps, every JobID all digits."""
+    rows = "".join(f"{job:04d}|a|lab|gpu|COMPLETED|60|gres/gpu=1\n" for job in (7, 7, 70))
+    jobs = read_sacct(write("s.txt", f"{HEADER}\n{rows}"))
+    assert jobs.frame["job_id"].tolist() == ["0007", "0070"]
+    assert jobs.duplicates == 1 and jobs.steps == 0

@@ -54,11 +54,31 @@ class SafePattern:
         try:
             return self.compiled.search(text, timeout=self.timeout_s)
         except TimeoutError as exc:
-            shown = text if len(text) <= 60 else text[:57] + "..."
-            raise RegexTimeout(Problem(
-                None, "", f"the regular expression {self.pattern!r} took longer than "
-                f"{self.timeout_s:g} s on {shown!r} (catastrophic backtracking? e.g. '(a+)+' "
-                "nests repetitions); simplify it")) from exc
+            raise self._timeout(text) from exc
+
+    def matches(self, texts: list[str]) -> list[bool]:
+        """Whether the pattern is found in each of ``texts``: :meth:`search` over a list, each
+        search time-bounded alike, without a Python call per text beyond the search itself.
+
+        Raises:
+            RegexTimeout: when one search takes longer than ``timeout_s``.
+        """
+        search, timeout = self.compiled.search, self.timeout_s
+        found: list[bool] = []
+        append = found.append
+        for text in texts:
+            try:
+                append(search(text, timeout=timeout) is not None)
+            except TimeoutError as exc:
+                raise self._timeout(text) from exc
+        return found
+
+    def _timeout(self, text: str) -> RegexTimeout:
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        return RegexTimeout(Problem(
+            None, "", f"the regular expression {self.pattern!r} took longer than "
+            f"{self.timeout_s:g} s on {shown!r} (catastrophic backtracking? e.g. '(a+)+' "
+            "nests repetitions); simplify it"))
 
 
 def compile_safe(pattern: str, timeout_s: float = SEARCH_TIMEOUT_S) -> SafePattern:

@@ -42,14 +42,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from gpulca.core.errors import InputError, Problem
-from gpulca.ingest.scan import read_checked, read_header
+from gpulca.ingest.arrow_text import (
+    TextColumn,
+    as_mask,
+    factorize_text,
+    text_columns,
+    to_series,
+)
+from gpulca.ingest.scan import read_header, read_text
 
 REQUIRED = ("JobID", "State")
 GPU_COLUMNS = ("AllocTRES", "AllocGRES", "ReqTRES")
@@ -165,40 +175,28 @@ def job_keys(frame: pd.DataFrame) -> np.ndarray:
     return keys
 
 
-def deduplicate(jobs: SacctJobs, seen: np.ndarray | None = None,
-                seen_jobs: np.ndarray | None = None) -> SacctJobs:
+def deduplicate(jobs: SacctJobs) -> SacctJobs:
     """Drop repeated records of one run; count requeued runs (see the module docstring).
 
-    ``seen`` and ``seen_jobs`` (sorted record and GPU-job hashes of earlier chunks) make it
-    work chunk by chunk with the same result as over the whole input.
+    Over the whole input at once (:mod:`gpulca.ingest.streaming` does it chunk by chunk with
+    the hashes of :func:`record_keys` and :func:`job_keys`). Only records sharing a JobID can
+    repeat: JobIDs are compared by codes, the few records that share one by their run
+    columns.
     """
     frame = jobs.frame
     if frame.empty:
         return jobs
-    if seen is None:  # in one go: no hashing; only records sharing a JobID can repeat
-        same_job = pd.Series(frame["job_id"].to_numpy(dtype=object),
-                             dtype=object).duplicated(keep=False).to_numpy()
+    codes, _ = pd.factorize(frame["job_id"])  # Arrow strings: hashed without objects
+    same_job = np.bincount(codes)[codes] > 1
+    if same_job.any():
         repeated = np.zeros(len(frame), dtype=bool)
-        if same_job.any():
-            repeated[same_job] = _run_columns(frame[same_job]).duplicated(keep="first").to_numpy()
-    else:
-        keys = record_keys(frame)
-        repeated = pd.Series(keys).duplicated(keep="first").to_numpy().copy()
-        if len(seen):
-            repeated |= np.isin(keys, seen, assume_unique=False)
-    if repeated.any():
-        jobs.duplicates += int(repeated.sum())
-        jobs.frame = frame = frame[~repeated].reset_index(drop=True)
-    gpu = (frame["gpus"] > 0).to_numpy()
-    if seen_jobs is None:
-        again = pd.Series(frame["job_id"].to_numpy(dtype=object)[gpu],
-                          dtype=object).duplicated(keep="first").to_numpy()
-    else:
-        ids = job_keys(frame)[gpu]
-        again = pd.Series(ids).duplicated(keep="first").to_numpy().copy()
-        if len(seen_jobs):
-            again |= np.isin(ids, seen_jobs)
-    jobs.requeued += int(again.sum())
+        repeated[same_job] = _run_columns(frame[same_job]).duplicated(keep="first").to_numpy()
+        if repeated.any():
+            jobs.duplicates += int(repeated.sum())
+            jobs.frame = frame = frame[~repeated].reset_index(drop=True)
+            codes = codes[~repeated]
+    gpu_codes = codes[(frame["gpus"] > 0).to_numpy()]  # a JobID met again: an earlier run
+    jobs.requeued += len(gpu_codes) - int(np.count_nonzero(np.bincount(gpu_codes)))
     return jobs
 
 
@@ -225,8 +223,9 @@ def _read_one(path: Path, text_columns: tuple[str, ...], delimiter: str | None) 
     else:
         delimiter = delimiter or detect_delimiter(file, header)
         columns = _resolve_columns(file, header.split(delimiter), text_columns, header)
-        text = {v: object for k, v in columns.items() if k != "ElapsedRaw"}
-        raw, lines, scan = read_checked(path, delimiter, list(columns.values()), dtype=text)
+        raw, lines, scan = read_text(path, delimiter, list(columns.values()),
+                                     numeric=[columns.get("ElapsedRaw", "")],
+                                     digits=[columns["JobID"]])
         data_lines, problems = scan.lines - 1, scan.problems
     jobs = _allocations(raw, columns, file, lines)
     jobs.lines = data_lines
@@ -335,61 +334,93 @@ def _resolve_columns(file: str, header: list[str], text_columns: tuple[str, ...]
 
 def _allocations(raw: pd.DataFrame, columns: dict[str, str], file: str,
                  line: np.ndarray) -> SacctJobs:
-    """Keep allocation rows, compute GPUs and hours; collect per-line problems."""
-    job_id = raw[columns["JobID"]].to_numpy(dtype=object)
-    repeated = job_id == columns["JobID"]
-    step = contains_char(job_id, ".") & ~repeated
+    """Keep allocation rows, compute GPUs and hours; collect per-line problems.
+
+    Columnar: the text columns are Arrow strings; per-row work is Arrow kernels and numpy,
+    Python runs once per distinct value of a column (TRES strings, Elapsed, State).
+    """
+    names = {c: n for c, n in columns.items() if c != "ElapsedRaw"}
+    text = text_columns(raw, list(names.values()))
+    job_id = text[columns["JobID"]]
+    repeated = as_mask(pc.equal(job_id, columns["JobID"]))
+    # find_substring is a third faster than match_substring on a million JobIDs
+    step = as_mask(pc.greater_equal(pc.find_substring(job_id, "."), 0)) & ~repeated
     keep = ~(step | repeated)
+    kept = _filter_all({c: text[n] for c, n in names.items()}, keep)
     problems: list[Problem] = []
     notes: list[str] = []
-    gpus, gres_type, tres_bad = _gpus(raw, columns, keep, file, line[keep], problems, notes)
-    seconds, time_bad = _seconds(raw, columns, keep, file, line, problems)
-    never = _never_started(raw, columns, keep)
+    gpus, gres_type, gres_types, tres_bad = _gpus(kept, columns, file, line[keep], problems,
+                                                  notes)
+    elapsed_raw = raw[columns["ElapsedRaw"]][keep] if "ElapsedRaw" in columns else None
+    seconds, time_bad = _seconds(kept, elapsed_raw, columns, file, line[keep], problems)
+    never = _never_started(kept, len(seconds))
     seconds = np.where(never, 0.0, seconds)
     ok = ~(tres_bad | time_bad)
-    start = raw[columns["Start"]].to_numpy(dtype=object)[keep][ok] if "Start" in columns else ""
+    final = {c: _filter(v, ok) for c, v in kept.items()}
+    n = int(ok.sum())
     frame = pd.DataFrame({
-        "job_id": job_id[keep][ok],
-        "state": _first_word(raw[columns["State"]].to_numpy(dtype=object)[keep][ok]),
+        "job_id": to_series(final["JobID"]), "state": _first_word(final["State"]),
         "gpus": gpus[ok], "seconds": seconds[ok], "gpu_hours": gpus[ok] * seconds[ok] / 3600.0,
-        "gres_type": gres_type[ok], "line": line[keep][ok], "file": file, "start": start,
+        "gres_type": _coded(gres_type[ok], gres_types), "line": line[keep][ok],
+        "file": _constant(file, n),
+        "start": to_series(final["Start"]) if "Start" in final else _constant("", n),
     })
     for canonical in OPTIONAL_TEXT:
-        source = columns.get(canonical)
-        frame[_COLUMN_NAMES[canonical]] = (raw[source].to_numpy(dtype=object)[keep][ok]
-                                           if source else "")
+        frame[_COLUMN_NAMES[canonical]] = to_series(final[canonical]) if canonical in final \
+            else _constant("", n)
     return SacctJobs(frame, [file], steps=int(step.sum()), repeated_headers=int(repeated.sum()),
                      never_started=int((never & ok).sum()), problems=problems, notes=notes)
 
 
-def contains_char(values: np.ndarray, char: str) -> np.ndarray:
-    """Mask of the strings in ``values`` that contain ``char``, without a Python call per value.
-
-    The strings are joined with newlines (which no parsed field contains) into one buffer; the
-    positions of ``char`` in it are mapped to strings by the positions of the newlines.
-    """
-    if not len(values):
-        return np.zeros(0, dtype=bool)
-    buffer = np.frombuffer("\n".join(values.tolist()).encode("utf-8"), dtype=np.uint8)
-    ends = np.flatnonzero(buffer == 10)
-    hits = np.flatnonzero(buffer == ord(char))
-    mask = np.zeros(len(values), dtype=bool)
-    mask[np.searchsorted(ends, hits)] = True
-    return mask
+def _filter(values: TextColumn, mask: np.ndarray) -> TextColumn:
+    return values if mask.all() else values.filter(pa.array(mask))
 
 
-def _first_word(states: np.ndarray) -> np.ndarray:
-    codes, uniques = pd.factorize(states)
-    first = np.array([str(u).split(" ", 1)[0].strip().rstrip("+").upper() for u in uniques],
-                     dtype=object)  # "CANCELLED+": truncated by a fixed-width export
-    return first[codes] if len(uniques) else states
+FILTER_THREADS = 2
+"""Threads filtering the text columns (Arrow's filter of a column releases the GIL)."""
 
 
-def _never_started(raw: pd.DataFrame, columns: dict[str, str], keep: np.ndarray) -> np.ndarray:
-    if "Start" not in columns:
-        return np.zeros(int(keep.sum()), dtype=bool)
-    start = pd.Series(raw[columns["Start"]].to_numpy(dtype=object)[keep], dtype=object)
-    return start.isin(NOT_STARTED).to_numpy(dtype=bool)
+def _filter_all(columns: dict[str, TextColumn], mask: np.ndarray) -> dict[str, TextColumn]:
+    """Each column filtered by ``mask``, the columns in :data:`FILTER_THREADS` threads (most
+    lines of a sacct export are job steps: this copies the text of the allocations)."""
+    if mask.all():
+        return columns
+    selected = pa.array(mask)
+    with ThreadPoolExecutor(max_workers=FILTER_THREADS) as pool:
+        filtered = list(pool.map(lambda values: values.filter(selected), columns.values()))
+    return dict(zip(columns, filtered, strict=True))
+
+
+def _constant(value: str, n: int) -> pd.Categorical:
+    """A text column holding ``value`` ``n`` times."""
+    return _categorical(np.zeros(n, dtype=np.intp), [value])
+
+
+def _categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
+    """Text values as codes into ``categories`` (each distinct value once)."""
+    dtype = pd.CategoricalDtype(pd.Index(categories, dtype="str"))
+    return pd.Categorical.from_codes(codes, dtype=dtype)
+
+
+def _coded(codes: np.ndarray, values: list[str]) -> pd.Categorical:
+    """A text column whose value ``i`` is ``values[codes[i]]`` (categorical: codes, and each
+    distinct value once)."""
+    index: dict[str, int] = {}
+    remap = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.intp)
+    return _categorical(remap[codes] if len(values) else codes, list(index) or [""])
+
+
+def _first_word(states: TextColumn) -> pd.Categorical:
+    """The first word of each State, upper case (``CANCELLED by 1234`` -> ``CANCELLED``;
+    ``CANCELLED+``, truncated by a fixed-width export, -> ``CANCELLED``)."""
+    codes, distinct = factorize_text(states)
+    return _coded(codes, [u.split(" ", 1)[0].strip().rstrip("+").upper() for u in distinct])
+
+
+def _never_started(text: dict[str, TextColumn], n: int) -> np.ndarray:
+    if "Start" not in text:
+        return np.zeros(n, dtype=bool)
+    return as_mask(pc.is_in(text["Start"], value_set=pa.array(sorted(NOT_STARTED))))
 
 
 def parse_elapsed(text: str) -> float | None:
@@ -405,62 +436,74 @@ def parse_elapsed(text: str) -> float | None:
     return float(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
 
 
-def _seconds(raw: pd.DataFrame, columns: dict[str, str], keep: np.ndarray, file: str,
-             line: np.ndarray, problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
+def _elapsed_raw_seconds(values: pd.Series) -> np.ndarray:
+    """``ElapsedRaw`` as float seconds, NaN where it is not a number."""
+    if values.dtype.kind in "iuf":
+        return values.to_numpy(dtype=float)
+    return pd.to_numeric(pd.Series(values.to_numpy(dtype=object), dtype=object),
+                         errors="coerce").to_numpy(dtype=float)
+
+
+def _seconds(text: dict[str, TextColumn], elapsed_raw: pd.Series | None,
+             columns: dict[str, str], file: str, line: np.ndarray,
+             problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
     """Duration of each kept row in seconds, and a mask of rows whose duration is unusable.
 
     ``ElapsedRaw``, else ``Elapsed``, else ``End - Start``; an ``End`` before its ``Start`` is an
     error whichever gives the duration.
     """
-    n = int(keep.sum())
+    n = len(line)
     seconds = np.full(n, np.nan)
-    if "ElapsedRaw" in columns:
-        values = raw[columns["ElapsedRaw"]]
-        if values.dtype.kind in "iuf":
-            seconds = values.to_numpy(dtype=float)[keep]
-        else:
-            seconds = pd.to_numeric(pd.Series(values.to_numpy(dtype=object)[keep]),
-                                    errors="coerce").to_numpy(dtype=float)
+    if elapsed_raw is not None:
+        seconds = _elapsed_raw_seconds(elapsed_raw)
     missing = np.isnan(seconds)
-    if "Elapsed" in columns and missing.any():
-        text = raw[columns["Elapsed"]].to_numpy(dtype=object)[keep][missing]
-        codes, uniques = pd.factorize(text)
-        parsed = np.array([parse_elapsed(str(u)) for u in uniques], dtype=float)
-        seconds[missing] = parsed[codes] if len(uniques) else seconds[missing]
+    if "Elapsed" in text and missing.any():
+        codes, distinct = factorize_text(_filter(text["Elapsed"], missing))
+        parsed = np.array([parse_elapsed(u) for u in distinct], dtype=float)
+        seconds[missing] = parsed[codes] if len(distinct) else seconds[missing]
     backwards = np.zeros(n, dtype=bool)
-    if "Start" in columns and "End" in columns:
-        shown_start = raw[columns["Start"]].to_numpy(dtype=object)[keep]
-        shown_end = raw[columns["End"]].to_numpy(dtype=object)[keep]
-        if "ElapsedRaw" in columns or "Elapsed" in columns:
-            # ISO 8601 times compare as text: no date parsing on the hot path; the few
-            # candidates are checked to be times (Unknown, None... are not)
-            backwards = shown_end < shown_start
-            for index in np.flatnonzero(backwards):
-                backwards[index] = _ISO_TIME.match(str(shown_start[index])) is not None and \
-                    _ISO_TIME.match(str(shown_end[index])) is not None
+    if "Start" in text and "End" in text:
+        start, end = text["Start"], text["End"]
+        if elapsed_raw is not None or "Elapsed" in text:
+            # ISO 8601 times compare as text (UTF-8 byte order is code point order): no date
+            # parsing on the hot path; the few candidates are checked to be times (Unknown,
+            # None... are not)
+            backwards = as_mask(pc.less(end, start))
+            candidates = np.flatnonzero(backwards)
+            if len(candidates):
+                rows = pa.array(candidates)
+                backwards[candidates] = _is_time(start.take(rows)) & _is_time(end.take(rows))
         else:
-            span = _times(shown_end) - _times(shown_start)
+            span = _times(end) - _times(start)
             backwards = span < 0
             fill = np.isnan(seconds) & ~np.isnan(span) & ~backwards
             seconds[fill] = span[fill]
         for index in np.flatnonzero(backwards):
             problems.append(Problem(file, columns["End"], f"End is before Start "
-                                    f"({shown_start[index]})", int(line[keep][index]),
-                                    shown_end[index]))
+                                    f"({start[index]})", int(line[index]), str(end[index])))
     bad = (np.isnan(seconds) | (seconds < 0)) & ~backwards
     name = columns.get("Elapsed") or columns.get("ElapsedRaw") or columns["End"]
-    shown = raw[name].to_numpy(dtype=object)[keep]
     for index in np.flatnonzero(bad):
+        shown = elapsed_raw.iloc[index] if elapsed_raw is not None else \
+            str(text["Elapsed" if "Elapsed" in text else "End"][index])
         problems.append(Problem(file, name, "expected a duration: seconds, [D-]HH:MM:SS or MM:SS",
-                                int(line[keep][index]), shown[index]))
+                                int(line[index]), shown))
     bad |= backwards
     return np.where(bad, 0.0, seconds), bad
 
 
-def _times(values: np.ndarray) -> np.ndarray:
+def _is_time(values: TextColumn) -> np.ndarray:
+    """Whether each value is a sacct time (``2024-03-01T00:00:00``), checked once per distinct
+    value."""
+    codes, distinct = factorize_text(values)
+    table = np.array([_ISO_TIME.match(u) is not None for u in distinct], dtype=bool)
+    return table[codes] if len(distinct) else np.zeros(len(codes), dtype=bool)
+
+
+def _times(values: TextColumn) -> np.ndarray:
     """Seconds since 1970 of sacct times (``2024-03-01T00:00:00``); NaN for Unknown/None."""
-    parsed = pd.to_datetime(pd.Series(values, dtype=object), format="%Y-%m-%dT%H:%M:%S",
-                            errors="coerce")
+    parsed = pd.to_datetime(pd.Series(values.to_numpy(), dtype=object),
+                            format="%Y-%m-%dT%H:%M:%S", errors="coerce")
     return ((parsed - pd.Timestamp("1970-01-01")).dt.total_seconds()).to_numpy(dtype=float)
 
 
@@ -530,59 +573,64 @@ def parse_gres(text: str) -> tuple[int, str] | None:
 _PARSERS = {"AllocTRES": parse_tres, "AllocGRES": parse_gres, "ReqTRES": parse_tres}
 
 
-def _gpus(raw: pd.DataFrame, columns: dict[str, str], keep: np.ndarray, file: str,
-          line: np.ndarray, problems: list[Problem],
-          notes: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """GPUs, gres type and a bad mask per kept row, from the first non-empty GPU column
-    (:data:`GPU_COLUMNS`), parsing each distinct string once."""
-    n = int(keep.sum())
+def _gpus(text: dict[str, TextColumn], columns: dict[str, str], file: str, line: np.ndarray,
+          problems: list[Problem],
+          notes: list[str]) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """GPUs, gres type (an index into the list of types returned) and a bad mask per kept row,
+    from the first non-empty GPU column (:data:`GPU_COLUMNS`), parsing each distinct string
+    once."""
+    n = len(line)
     gpus = np.zeros(n, dtype=np.int64)
-    kinds = np.full(n, "", dtype=object)
+    kinds = np.zeros(n, dtype=np.intp)  # index into kind_names
+    kind_names: dict[str, int] = {"": 0}
     bad = np.zeros(n, dtype=bool)
     todo = np.ones(n, dtype=bool)
     for canonical in GPU_COLUMNS:
-        name = columns.get(canonical)
-        if name is None or not todo.any():
+        if canonical not in text or not todo.any():
             continue
-        text = raw[name].to_numpy(dtype=object)[keep]
-        codes, uniques = pd.factorize(text)
-        filled = np.array([bool(str(u).strip()) for u in uniques], dtype=bool)
-        here = todo & (filled[codes] if len(uniques) else np.zeros(n, dtype=bool))
+        codes, distinct = factorize_text(text[canonical])
+        filled = np.array([bool(u.strip()) for u in distinct], dtype=bool)
+        here = todo & (filled[codes] if len(distinct) else np.zeros(n, dtype=bool))
         before = [c for c in GPU_COLUMNS[:GPU_COLUMNS.index(canonical)] if c in columns]
         if before and here.any():
             notes.append(f"{int(here.sum()):,} allocations with an empty {'/'.join(before)} "
                          f"read from {canonical}")
         elif canonical == "ReqTRES" and here.any():
             notes.append("no AllocTRES or AllocGRES: GPUs are the requested ones (ReqTRES)")
-        counts, types, wrong = _parse_column(text[here], _PARSERS[canonical], file, name,
-                                             line[here], problems)
-        gpus[here], kinds[here], bad[here] = counts, types, wrong
+        counts, types, wrong = _parse_distinct(codes[here], distinct, _PARSERS[canonical],
+                                               file, columns[canonical], line[here], problems)
+        type_index = np.array([kind_names.setdefault(t, len(kind_names)) for t in types],
+                              dtype=np.intp)
+        gpus[here], bad[here] = counts, wrong
+        kinds[here] = type_index[codes[here]] if len(types) else 0
         todo &= ~here
-    return gpus, kinds, bad
+    return gpus, kinds, list(kind_names), bad
 
 
-def _parse_column(values: np.ndarray, parser: Callable[[str], tuple[int, str] | None],
-                  file: str, column: str, line: np.ndarray,
-                  problems: list[Problem]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    codes, uniques = pd.factorize(values)
-    if not len(uniques):
-        return (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), np.zeros(0, dtype=bool))
-    parsed = [parser(str(u)) for u in uniques]
+def _parse_distinct(codes: np.ndarray, distinct: list[str],
+                    parser: Callable[[str], tuple[int, str] | None], file: str, column: str,
+                    line: np.ndarray,
+                    problems: list[Problem]) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Parse each distinct value once. Per row (value ``distinct[codes[i]]``): the GPU count and
+    a bad mask; per distinct value: the gres type."""
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64), [], np.zeros(0, dtype=bool)
+    parsed = [parser(u) for u in distinct]
     absurd = np.array([p is not None and p[0] > MAX_GPUS_PER_ALLOCATION for p in parsed],
                       dtype=bool)
     malformed = np.array([p is None for p in parsed], dtype=bool)
     counts = np.array([p[0] if p and not a else 0 for p, a in zip(parsed, absurd, strict=True)],
                       dtype=np.int64)
-    kinds = np.array([p[1] if p else "" for p in parsed], dtype=object)
+    kinds = [p[1] if p else "" for p in parsed]
     for index in np.flatnonzero(malformed[codes]):
         problems.append(Problem(file, column, "expected TRES as name=count pairs separated "
                                 "by ',' (e.g. cpu=8,gres/gpu:a100=4,mem=64G)"
                                 if parser is parse_tres else "expected GRES such as gpu:4 or "
-                                "gpu:a100:4", int(line[index]), values[index]))
+                                "gpu:a100:4", int(line[index]), distinct[codes[index]]))
     for index in np.flatnonzero(absurd[codes]):
         problems.append(Problem(file, column, f"more than {MAX_GPUS_PER_ALLOCATION:,} GPUs in "
-                                "one allocation", int(line[index]), values[index]))
-    return counts[codes], kinds[codes], (malformed | absurd)[codes]
+                                "one allocation", int(line[index]), distinct[codes[index]]))
+    return counts[codes], kinds, (malformed | absurd)[codes]
 
 # sacct accounting as Parquet (a partitioned data set of a year's exports, one file per part).
 # The columns are sacct's field names; text columns as strings, ElapsedRaw as an integer,
@@ -596,7 +644,6 @@ BATCH_ROWS = 500_000
 def iter_parquet_chunks(path: Path, text_columns: tuple[str, ...],
                         batch_rows: int = BATCH_ROWS) -> Iterator[SacctJobs]:
     """The allocations of one Parquet file, batch by batch (not de-duplicated)."""
-    import pyarrow as pa  # type: ignore[import-untyped]
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     file = str(path)

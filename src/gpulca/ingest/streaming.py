@@ -28,7 +28,6 @@ from gpulca.ingest.sacct import (
     _allocations,
     _resolve_columns,
     dedup_notes,
-    deduplicate,
     detect_delimiter,
     fixed_widths,
     iter_parquet_chunks,
@@ -36,7 +35,7 @@ from gpulca.ingest.sacct import (
     read_sacct,
     record_keys,
 )
-from gpulca.ingest.scan import read_checked, read_header
+from gpulca.ingest.scan import read_header, read_text
 from gpulca.ingest.summary import (
     _SACCT_COLUMN,
     EXAMPLES,
@@ -79,7 +78,6 @@ def iter_sacct_chunks(path: str | Path, text_columns: Iterable[str] = OPTIONAL_T
         return
     delimiter = delimiter or detect_delimiter(file, header)
     columns = _resolve_columns(file, header.split(delimiter), wanted, header)
-    text = {v: object for k, v in columns.items() if k != "ElapsedRaw"}
     found = False
     with path.open("rb") as handle:
         head = handle.readline()
@@ -93,7 +91,7 @@ def iter_sacct_chunks(path: str | Path, text_columns: Iterable[str] = OPTIONAL_T
             block, carry = data[:cut], data[cut:]
             if block.strip():
                 count = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
-                jobs = _block(head + block, before, file, delimiter, columns, text)
+                jobs = _block(head + block, before, file, delimiter, columns)
                 jobs.lines = count
                 found |= not jobs.frame.empty
                 yield jobs
@@ -107,11 +105,13 @@ def iter_sacct_chunks(path: str | Path, text_columns: Iterable[str] = OPTIONAL_T
                                  "with one job per line"))
 
 
-def _block(data: bytes, before: int, file: str, delimiter: str, columns: dict[str, str],
-           text: dict[str, type[object]]) -> SacctJobs:
-    """The allocations of one block of lines (header first); ``before`` lines precede it."""
-    raw, lines, scan = read_checked(data, delimiter, list(columns.values()), dtype=text,
-                                    name=file)
+def _block(data: bytes, before: int, file: str, delimiter: str,
+           columns: dict[str, str]) -> SacctJobs:
+    """The allocations of one block of lines (header first); ``before`` lines precede it:
+    the same columnar reading as the in-memory path (:func:`gpulca.ingest.scan.read_text`)."""
+    raw, lines, scan = read_text(data, delimiter, list(columns.values()),
+                                 numeric=[columns.get("ElapsedRaw", "")],
+                                 digits=[columns["JobID"]], name=file)
     lines = lines + before - 1
     jobs = _allocations(raw, columns, file, lines)
     shifted = [dataclasses.replace(p, line=p.line + before - 1) if p.line else p
@@ -222,13 +222,8 @@ def merge_partial(into: _Running, part: _Running) -> None:
 def add_chunk(state: _Running, chunk: SacctJobs, rules: Rules) -> None:
     """Fold one chunk into the running totals."""
     before = len(chunk.frame)
-    chunk = deduplicate(chunk, state.seen, state.seen_jobs)
-    kept = chunk.frame
-    if len(kept):
-        state.seen = np.union1d(state.seen, record_keys(kept))
-        gpu = (kept["gpus"] > 0).to_numpy()
-        state.seen_jobs = np.union1d(state.seen_jobs, job_keys(kept)[gpu])
-    state.duplicates += before - len(kept)
+    _deduplicate(state, chunk)
+    state.duplicates += before - len(chunk.frame)
     state.requeued += chunk.requeued
     state.notes += [n for n in chunk.notes if n not in state.notes]
     tagging = tag_jobs(chunk, rules)
@@ -252,6 +247,45 @@ def add_chunk(state: _Running, chunk: SacctJobs, rules: Rules) -> None:
         :EXAMPLES]
     for gres, count in part.unmapped_gres.items():
         total.unmapped_gres[gres] = total.unmapped_gres.get(gres, 0) + count
+
+
+def _deduplicate(state: _Running, chunk: SacctJobs) -> None:
+    """:func:`gpulca.ingest.sacct.deduplicate` across chunks: a record met in an earlier chunk
+    (its hash in ``state.seen``) is a duplicate; a GPU job met earlier (``state.seen_jobs``)
+    an earlier run. The hashes are sorted arrays, searched and merged (no re-sort of all)."""
+    frame = chunk.frame
+    if frame.empty:
+        return
+    keys = record_keys(frame)
+    repeated = pd.Series(keys).duplicated(keep="first").to_numpy() | _member(keys, state.seen)
+    if repeated.any():
+        chunk.duplicates += int(repeated.sum())
+        chunk.frame = frame = frame[~repeated].reset_index(drop=True)
+        keys = keys[~repeated]
+    state.seen = _merge(state.seen, np.sort(keys))
+    gpu = (frame["gpus"] > 0).to_numpy()
+    ids = job_keys(frame)[gpu]
+    again = pd.Series(ids).duplicated(keep="first").to_numpy() | _member(ids, state.seen_jobs)
+    chunk.requeued += int(again.sum())
+    state.seen_jobs = _merge(state.seen_jobs, np.unique(ids))
+
+
+def _member(keys: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Which ``keys`` are in ``seen`` (sorted)."""
+    if not len(seen):
+        return np.zeros(len(keys), dtype=bool)
+    found: np.ndarray = seen[np.minimum(np.searchsorted(seen, keys), len(seen) - 1)] == keys
+    return found
+
+
+def _merge(seen: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """The sorted union of two sorted arrays of distinct keys (a stable sort of two sorted runs
+    is a linear merge)."""
+    merged = np.concatenate([seen, new])
+    merged.sort(kind="stable")
+    if len(merged) > 1:
+        merged = merged[np.r_[True, merged[1:] != merged[:-1]]]
+    return merged
 
 
 def finish_streaming(state: _Running, rules: Rules, strict: bool) -> SacctActivity:

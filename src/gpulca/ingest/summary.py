@@ -216,8 +216,13 @@ def _summary(jobs: SacctJobs, tagging: Tagging, rules: Rules) -> IngestSummary:
 
 def _examples(frame: pd.DataFrame, mask: np.ndarray) -> list[dict[str, object]]:
     """The unmatched jobs with the most GPU-hours, then in file order."""
-    picked = frame.loc[mask].nlargest(EXAMPLES, "gpu_hours", keep="first")
+    rows = np.flatnonzero(mask)
+    hours = frame["gpu_hours"].to_numpy(dtype=float)[rows]
+    # nlargest(keep="first") over the rows' indices only: the other columns are gathered for
+    # the few examples, not for every unmatched job
+    rows = rows[np.argsort(-hours, kind="stable")[:EXAMPLES]]
     columns = ["job_id", "file", "line", "name", "account", "partition", "state", "gpu_hours"]
+    picked = frame.iloc[rows]
     return [{str(k): (round(v, 3) if isinstance(v, float) else v) for k, v in record.items()}
             for record in picked[columns].to_dict("records")]
 

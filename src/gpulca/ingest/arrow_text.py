@@ -1,0 +1,78 @@
+"""Text columns as Arrow strings: the per-row work of sacct ingestion without Python objects.
+
+A column is a ``pyarrow.ChunkedArray`` of strings (``""`` where a value is missing). Per-row work
+is an Arrow compute kernel or numpy on integer codes; Python runs once per *distinct* value,
+through :func:`factorize_text` (a million jobs with a thousand distinct ``AllocTRES`` strings cost
+a thousand parses).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+TextColumn: TypeAlias = Any
+"""One text column: a ``pyarrow.ChunkedArray`` of strings, no nulls (pyarrow has no type
+stubs)."""
+
+
+def text_columns(frame: pd.DataFrame, names: list[str]) -> dict[str, TextColumn]:
+    """The columns ``names`` of ``frame`` as Arrow strings, ``""`` for a missing value.
+
+    Columns already held as Arrow strings (``read_text``) are not copied; object columns of
+    ``str`` (fixed-width and Parquet reads) are converted.
+    """
+    out: dict[str, TextColumn] = {}
+    converted = [n for n in dict.fromkeys(names) if not _arrow_backed(frame[n].dtype)]
+    table = pa.Table.from_pandas(frame[converted], preserve_index=False)
+    for name in names:
+        column = table.column(name) if name in converted else \
+            _as_chunked(pa.array(frame[name].array))  # the column's own Arrow data, no copy
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            column = pc.cast(column, pa.string())
+        out[name] = pc.fill_null(column, "") if column.null_count else column
+    return out
+
+
+def _arrow_backed(dtype: object) -> bool:
+    if isinstance(dtype, pd.StringDtype):
+        return dtype.storage == "pyarrow"
+    return isinstance(dtype, pd.ArrowDtype) and (pa.types.is_string(dtype.pyarrow_dtype) or
+                                                 pa.types.is_large_string(dtype.pyarrow_dtype))
+
+
+def _as_chunked(values: pa.Array | pa.ChunkedArray) -> TextColumn:
+    return values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
+
+
+def as_mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A boolean Arrow column as a numpy mask (a null is False)."""
+    if values.null_count:
+        values = pc.fill_null(values, False)
+    mask: np.ndarray = np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
+    return mask
+
+
+def factorize_text(values: TextColumn) -> tuple[np.ndarray, list[str]]:
+    """``(codes, distinct)``: ``distinct[codes[i]]`` is value ``i``; distinct values in order of
+    first appearance. One hash of each value (Arrow), one Python string per distinct value."""
+    if isinstance(values, pa.ChunkedArray):
+        if values.num_chunks == 0:
+            return np.zeros(0, dtype=np.intp), []
+        try:  # one array, one dictionary (unifying per-chunk dictionaries is far slower)
+            values = values.combine_chunks()
+        except pa.ArrowInvalid:  # more than 2 GiB of text: 64-bit offsets
+            values = pc.cast(values, pa.large_string()).combine_chunks()
+    encoded = pc.dictionary_encode(values)
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+    return codes, [str(v) for v in encoded.dictionary.to_pylist()]
+
+
+def to_series(values: TextColumn) -> pd.Series:
+    """A text column as a pandas string Series (Arrow-backed, no Python object per row)."""
+    series: pd.Series = values.to_pandas()
+    return series
