@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from gpulca.core.collection import collection_paused
 from gpulca.core.vocabulary import STAGES
 from gpulca.engine.gateway import open_session
 from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
@@ -76,6 +77,12 @@ def compare_variants(variants: VariantStudy, data_dir: str | Path | None = None,
     scores (:func:`score_array`); the scores and comparison frames are built column-wise from
     it. A variant's own :class:`StudyResult` (frames, audit trail) is built when it is read.
     """
+    with collection_paused():  # every variant's demands and frames are kept
+        return _compare_variants(variants, data_dir, project, progress)
+
+
+def _compare_variants(variants: VariantStudy, data_dir: str | Path | None,
+                      project: str, progress: ProgressCallback | None) -> ComparisonResult:
     translated = variant_demands(variants)
     codes = {code for _, demands in translated.values() for stages in demands.values()
              for demand in stages.values() for code in demand}

@@ -607,9 +607,10 @@ def resolve_site_change(base: ResolvedStudy, study: Study, lines: LineMap
     ``check_rows=False`` and ``base``'s input files, resolving the site part alone and reusing
     the rest (hardware, activity rows, deployment, extra energy, phases) from ``base``.
 
-    Raises :class:`InputError` with the site part's problems (the rest of ``base`` resolved
-    without any); None when an assumption key of the variant's site part is outside
-    :data:`SITE_PART_KEYS` (resolve it in full)."""
+    The parts it shares with ``base`` are ``base``'s own objects (not copies): read them, do
+    not change them. Raises :class:`InputError` with the site part's problems (the rest of
+    ``base`` resolved without any); None when an assumption key of the variant's site part
+    is outside :data:`SITE_PART_KEYS` (resolve it in full)."""
     resolver = _Resolver(study, lines, base.library)
     site = _with_infrastructure(resolver, _resolve_site(resolver))
     warnings = _replacements(resolver, study, base.library.library)
@@ -618,9 +619,11 @@ def resolve_site_change(base: ResolvedStudy, study: Study, lines: LineMap
     if not all(record.key.startswith(SITE_PART_KEYS) for record in resolver.assumptions):
         return None
     rest = [record for record in base.assumptions if not record.key.startswith(SITE_PART_KEYS)]
+    # what the variant does not change is the base's own (equal to what resolving it anew
+    # gives), shared rather than copied: thousands of variants hold their differences only
     return ResolvedStudy(
         study=study, file=base.file, library=base.library, methods=base.methods,
-        methods_file=base.methods_file, site=site, hardware=dict(base.hardware),
-        rows=list(base.rows), extra_energy_kwh=list(base.extra_energy_kwh),
-        phases=dict(base.phases), assumptions=_dedupe(resolver.assumptions + rest),
-        warnings=warnings, input_files=dict(base.input_files), deployment=base.deployment)
+        methods_file=base.methods_file, site=site, hardware=base.hardware, rows=base.rows,
+        extra_energy_kwh=base.extra_energy_kwh, phases=base.phases,
+        assumptions=_dedupe(resolver.assumptions + rest), warnings=warnings,
+        input_files=base.input_files, deployment=base.deployment)

@@ -8,15 +8,13 @@ is reported as it would be in the base study, at the line of the override that c
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from gpulca.core.collection import collection_paused
 from gpulca.core.errors import InputError, Problem, format_path
 from gpulca.core.parameters import PARAMETERS, check_range, checked_value
 from gpulca.io.yamlio import LineMap
@@ -461,20 +459,6 @@ def _name_variants(found: dict[Problem, list[str]]) -> list[Problem]:
     return named
 
 
-@contextmanager
-def _collection_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused: every resolved variant is kept, and each full
-    collection would walk all those made so far again (a third of resolving 10,000 variants);
-    what the loop leaves behind is collected after it as usual."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def load_variants(path: str | Path, flows: Any = None) -> VariantStudy:
     """Load a study and resolve its base and every variant; raise with every problem.
 
@@ -487,7 +471,7 @@ def load_variants(path: str | Path, flows: Any = None) -> VariantStudy:
     variants = {BASE: base}
     found: dict[Problem, list[str]] = {}
     cache = ResolutionCache(inputs, base.study)
-    with _collection_paused():
+    with collection_paused():
         for plan in plans[1:]:
             try:
                 variants[plan.name] = resolve_plan(inputs, plan, base.study.input_files, cache)
