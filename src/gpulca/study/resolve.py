@@ -619,11 +619,16 @@ def resolve_site_change(base: ResolvedStudy, study: Study, lines: LineMap
     if not all(record.key.startswith(SITE_PART_KEYS) for record in resolver.assumptions):
         return None
     rest = [record for record in base.assumptions if not record.key.startswith(SITE_PART_KEYS)]
+    # a record equal to the base's (the infrastructure's, an unchanged zone's) is the base's
+    same = {record.key: record for record in base.assumptions}
+    records = [same[r.key] if same.get(r.key) == r else r for r in resolver.assumptions]
+    if site.infrastructure == base.site.infrastructure:
+        site = dataclasses.replace(site, infrastructure=base.site.infrastructure)
     # what the variant does not change is the base's own (equal to what resolving it anew
     # gives), shared rather than copied: thousands of variants hold their differences only
     return ResolvedStudy(
         study=study, file=base.file, library=base.library, methods=base.methods,
         methods_file=base.methods_file, site=site, hardware=base.hardware, rows=base.rows,
         extra_energy_kwh=base.extra_energy_kwh, phases=base.phases,
-        assumptions=_dedupe(resolver.assumptions + rest), warnings=warnings,
+        assumptions=_dedupe(records + rest), warnings=warnings,
         input_files=base.input_files, deployment=base.deployment)

@@ -8,6 +8,7 @@ is reported as it would be in the base study, at the line of the override that c
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -106,8 +107,8 @@ class _Applier:
         self.state = _Applied({s: dict(inputs.data.get(s) or {}) for s in ("site", "hardware")})
         self.from_base = {f"{s}.{k}" for s, keys in self.state.sections.items() for k in keys}
 
-    def origin(self, path: PathKey) -> str:
-        return f"{self.inputs.lines.file}:{self.inputs.lines.line_of(path)}"
+    def origin(self, path: PathKey) -> str:  # one text per line over thousands of variants
+        return sys.intern(f"{self.inputs.lines.file}:{self.inputs.lines.line_of(path)}")
 
     def log(self, key: str, old: str, new: str, setting: Setting, note: str = "") -> None:
         self.state.log.append(AppliedOverride(
