@@ -146,6 +146,10 @@ def _drawn(figures: Iterable[Any]) -> Iterator[tuple[str, str]]:
             for container in axes.containers:
                 for patch in container.patches:
                     yield container.get_label(), _hex(patch.get_facecolor())
+            for collection in axes.collections:  # bars drawn as one collection per stage
+                if not collection.get_label().startswith("_"):
+                    for colour in collection.get_facecolor():
+                        yield collection.get_label(), _hex(colour)
         legends = [*figure.legends, *(a.get_legend() for a in figure.axes if a.get_legend())]
         for legend in legends:
             for text, handle in zip(legend.get_texts(), legend.legend_handles, strict=True):

@@ -1,6 +1,7 @@
-"""The shared validation of a sweep's values (``ResolutionCache``) resolves every variant exactly
-as resolving it alone does: the same resolved study and override log, or the same located
-problems (file, key path, line, value, message)."""
+"""The shared validation of a sweep's values (``ResolutionCache``), and a site-only variant built
+from the resolved base (``resolve_site_change``), resolve every variant exactly as resolving it
+alone does: the same resolved study and override log, or the same located problems (file, key
+path, line, value, message)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gpulca.core.errors import InputError
-from gpulca.study.resolve import load_study_inputs
+from gpulca.study.resolve import load_study_inputs, resolve_parsed
 from gpulca.study.variants import ResolutionCache, expand, load_variants, resolve_plan
 from gpulca.study.variants.apply import _frozen
 from tests.test_variants import write_study
@@ -34,7 +36,7 @@ def assert_cache_changes_nothing(path: Path) -> int:
     assert inputs.study.variants is not None
     plans = expand(inputs.study.variants, inputs.lines)
     base = resolve_plan(inputs, plans[0])
-    cache = ResolutionCache(inputs)
+    cache = ResolutionCache(inputs, base.study)  # a site-only variant: from the base's parts
     for plan in plans[1:]:
         alone = _outcome(lambda p=plan: resolve_plan(inputs, p, base.study.input_files))
         shared = _outcome(lambda p=plan: resolve_plan(inputs, p, base.study.input_files,
@@ -73,6 +75,37 @@ def test_a_value_is_validated_once_per_distinct_value(tmp_path: Path) -> None:
     assert len(hardware) == 1  # the base hardware section, validated once
 
 
+def test_a_site_only_variant_is_built_from_the_base(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Site-only variants resolve their site part alone; one changing the hardware (or a
+    practice shorthand) is resolved in full."""
+    import gpulca.study.variants.apply as apply
+
+    study = write_study(tmp_path, """
+        sweeps:
+          s:
+            axes:
+              site.grid_zone: [FR, PL]
+              site.wue: [0.5 L/kWh, 1 L/kWh]
+        define:
+          long-life:
+            overrides: {hardware.lifetime: 8 year}
+          quebec-site:
+            overrides: {site.site: test-quebec}
+    """)
+    full: list[str] = []
+
+    def counted(study: Any, *args: Any, **kwargs: Any) -> Any:
+        full.append(study.name)
+        return resolve_parsed(study, *args, **kwargs)
+
+    monkeypatch.setattr(apply, "resolve_parsed", counted)
+    variants = load_variants(study).variants
+    assert len(variants) == 7 and len(full) == 2  # the base and long-life
+    monkeypatch.undo()
+    assert_cache_changes_nothing(study)
+
+
 def test_frozen_keeps_yaml_types_apart() -> None:
     keys = [_frozen(v) for v in (1, 1.0, True, "1", [1], {"value": 1}, {"value": 1.0},
                                  0.0, -0.0, None)]
@@ -97,11 +130,12 @@ LIFETIMES = st.sampled_from(["5 year", "8 year", "3 h", {"value": "6 year", "sou
 @given(zones=st.lists(ZONES, min_size=1, max_size=3, unique=True),
        pues=st.lists(PUES, min_size=1, max_size=3, unique_by=lambda v: json.dumps(v)),
        wues=st.lists(WUES, min_size=1, max_size=3, unique=True),
-       lifetimes=st.lists(LIFETIMES, min_size=1, max_size=2, unique_by=lambda v: json.dumps(v)))
+       lifetimes=st.lists(LIFETIMES, min_size=0, max_size=2, unique_by=lambda v: json.dumps(v)))
 def test_generated_sweep_resolves_the_same(zones: list[str], pues: list[Any],
                                            wues: list[str], lifetimes: list[Any]) -> None:
     axes = {"site.grid_zone": zones, "site.pue": pues, "site.wue": wues,
-            "hardware.lifetime": lifetimes}
+            "hardware.lifetime": lifetimes}  # without lifetimes: site-only variants
+    axes = {key: values for key, values in axes.items() if values}
     block = "sweeps:\n  s:\n    axes:\n" + "".join(
         f"      {key}: {json.dumps(values)}\n" for key, values in axes.items())
     with tempfile.TemporaryDirectory() as folder:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from gpulca.core.collection import collection_paused
 from gpulca.core.vocabulary import STAGES
 from gpulca.engine.gateway import open_session
 from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
@@ -56,15 +57,25 @@ def compare_study(path: str | Path, data_dir: str | Path | None = None,
 
 def variant_demands(variants: VariantStudy) -> dict[str, tuple[list[Any], dict[str, Any]]]:
     """Translate every variant: ``{name: (row quantities, {phase: {stage: demand}})}``."""
+    translate = variant_translator(variants)
+    return {name: translate(name) for name in variants.variants}
+
+
+def variant_translator(variants: VariantStudy
+                       ) -> Callable[[str], tuple[list[Any], dict[str, Any]]]:
+    """A function translating one variant by name: (row quantities, {phase: {stage:
+    demand}}); the base study's measured energies are read once."""
     measured = measured_energies_kwh(variants.base.study)
-    out = {}
     base_rows = variants.base.study.rows
-    for name, variant in variants.variants.items():
+
+    def translate(name: str) -> tuple[list[Any], dict[str, Any]]:
+        study = variants.variants[name].study
         # rows changed by a variant (practice overrides, serving) get their own energies
-        same = variant.study.rows is base_rows or variant.study.rows == base_rows
-        quantities = activity_quantities(variant.study, measured if same else None)
-        out[name] = (quantities, phase_demands(quantities))
-    return out
+        same = study.rows is base_rows or study.rows == base_rows
+        quantities = activity_quantities(study, measured if same else None)
+        return quantities, phase_demands(quantities)
+
+    return translate
 
 
 def compare_variants(variants: VariantStudy, data_dir: str | Path | None = None,
@@ -76,7 +87,14 @@ def compare_variants(variants: VariantStudy, data_dir: str | Path | None = None,
     scores (:func:`score_array`); the scores and comparison frames are built column-wise from
     it. A variant's own :class:`StudyResult` (frames, audit trail) is built when it is read.
     """
-    translated = variant_demands(variants)
+    with collection_paused():  # every variant's demands and frames are kept
+        return _compare_variants(variants, data_dir, project, progress)
+
+
+def _compare_variants(variants: VariantStudy, data_dir: str | Path | None,
+                      project: str, progress: ProgressCallback | None) -> ComparisonResult:
+    translate = variant_translator(variants)
+    translated = {name: translate(name) for name in variants.variants}
     codes = {code for _, demands in translated.values() for stages in demands.values()
              for demand in stages.values() for code in demand}
     methods = variants.base.study.methods
@@ -88,8 +106,8 @@ def compare_variants(variants: VariantStudy, data_dir: str | Path | None = None,
     array = score_array(variants, translated, table, prepared.method_units)
     position = {name: v for v, name in enumerate(array.variants)}
 
-    def build(name: str) -> StudyResult:
-        quantities, demands = translated[name]
+    def build(name: str) -> StudyResult:  # translated again: not every variant's kept
+        quantities, demands = translate(name)
         variant = variants.variants[name]
         return study_result(variant.study, quantities, demands,
                             array.variant_scores(position[name]),
@@ -111,6 +129,7 @@ def compare_variants(variants: VariantStudy, data_dir: str | Path | None = None,
     values[~assessed] = np.nan  # a stage declared not assessed is NaN, never 0
     base = variants.base.study
     warnings = variant_warnings(variants, translated)
+    del translated  # a result read later translates its variant again (the same demands)
     parameters = all_variant_parameters(variants)
     return ComparisonResult(
         name=base.name, file=base.file, baseline=variants.baseline, variants=variants,

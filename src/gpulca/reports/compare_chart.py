@@ -32,6 +32,7 @@ from gpulca.reports.tables import stage_heading
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.collections import PolyCollection
     from matplotlib.figure import Figure
 
     from gpulca.results.comparison import ComparisonResult
@@ -49,6 +50,24 @@ def chart_variants(result: ComparisonResult, max_variants: int = MAX_VARIANTS) -
     return summarised(ordered, result.baseline, max(1, (max_variants - 1) // 2))[0]
 
 
+BAR_HEIGHT = 0.72
+"""Of a bar, in rows (1 = one row of the panel)."""
+
+
+def _bars(positions: np.ndarray, left: np.ndarray, widths: np.ndarray, colour: str,
+          label: str) -> PolyCollection:
+    """One stage's horizontal bars of a panel as one artist (not a patch per bar): rectangles
+    from ``left`` to ``left + widths`` centred on ``positions``, :data:`BAR_HEIGHT` high."""
+    from matplotlib.collections import PolyCollection
+
+    bottom, top = positions - BAR_HEIGHT / 2, positions + BAR_HEIGHT / 2
+    right = left + widths
+    corners = np.stack([np.column_stack(corner) for corner in
+                        ((left, bottom), (left, top), (right, top), (right, bottom))], axis=1)
+    return PolyCollection(list(corners), facecolors=colour, edgecolors="none", linewidths=0,
+                          label=label)
+
+
 def _panel(axes: Axes, stages: pd.DataFrame, totals: pd.Series, changes: pd.Series,
            baseline_total: float, title: str, baseline: str) -> None:
     names = list(totals.index)
@@ -58,17 +77,20 @@ def _panel(axes: Axes, stages: pd.DataFrame, totals: pd.Series, changes: pd.Seri
         column = stages.reindex(index=names, columns=[stage])[stage]
         missing = [stage] if stage in stages and bool(column.isna().all()) else []
         values = column.fillna(0.0).to_numpy()  # not assessed: drawn as nothing, legend says so
-        axes.barh(positions, values, left=left, color=hex_colour(stage_colour(stage)),
-                  height=0.72, label=stage_heading(stage, missing))
+        axes.add_collection(_bars(positions, left, values, hex_colour(stage_colour(stage)),
+                                  stage_heading(stage, missing)))
         left = left + values
+    axes.autoscale_view()
     axes.axvline(baseline_total, color="#333333", linestyle="--", linewidth=0.9)
     span = max(float(np.nanmax(left)), 1e-300)
     for y, name in enumerate(names):
         change = changes[name]
         text = "baseline" if name == baseline else format_percent(
             None if pd.isna(change) else change / 100, decimals=0, signed=True)
-        axes.text(left[y] + 0.012 * span, y, text, va="center", fontsize=7.5, color="#222222",
-                  bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85})
+        label = axes.text(left[y] + 0.012 * span, y, text, va="center", fontsize=7.5,
+                          color="#222222", bbox={"facecolor": "white", "edgecolor": "none",
+                                                 "pad": 0.6, "alpha": 0.85})
+        label.set_in_layout(False)  # inside the panel (its x range leaves room): no layout
     axes.set_xlim(0, span * 1.22)
     axes.set_title(title, fontsize=9.5, loc="left")
     axes.xaxis.set_major_formatter(lambda value, _: format_short(value))
@@ -136,3 +158,14 @@ def write_chart(result: ComparisonResult, path: str | Path, max_variants: int = 
             figure.savefig(path, format="svg", metadata={"Date": None})
     else:
         figure.savefig(path, format="png", dpi=150, metadata={"Software": None})
+    _keep_layout(figure)
+
+
+def _keep_layout(figure: Figure) -> None:
+    """After the first save, keep the constrained layout it computed: a figure saved in
+    several formats is laid out once (the layout is in inches and points, the same at any
+    dpi)."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    if isinstance(figure.get_layout_engine(), ConstrainedLayoutEngine):
+        figure.set_layout_engine("none")

@@ -74,6 +74,12 @@ def _accepts(model: type[BaseModel], field: str) -> frozenset[Any]:
     return frozenset(_leaf_types(info.annotation)) if info is not None else frozenset()
 
 
+@cache
+def _accepts_sourced(model: type[BaseModel], field: str) -> bool:
+    return any(isinstance(t, type) and issubclass(t, SourcedValue)
+               for t in _accepts(model, field))
+
+
 def _has_binary(value: object) -> bool:
     if isinstance(value, bytes | bytearray):
         return True
@@ -96,7 +102,7 @@ def yaml_type_problem(model: type[BaseModel], field: str, value: object) -> str 
         return "binary data (!!binary) is not accepted: write the value as plain text or a number"
     accepts = _accepts(model, field)
     numeric = bool(accepts & {float, int})
-    sourced = any(isinstance(t, type) and issubclass(t, SourcedValue) for t in accepts)
+    sourced = _accepts_sourced(model, field)
     if isinstance(value, bool):
         if numeric:
             return "expected a number, got a YAML boolean (true/false, yes/no, on/off)"

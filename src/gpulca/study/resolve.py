@@ -679,3 +679,59 @@ def _dedupe(records: list[AssumptionRecord]) -> list[AssumptionRecord]:
     for record in records:
         seen.setdefault(record.key, record)
     return list(seen.values())
+
+
+# -- a variant that changes the site only (gpulca.study.variants) ------------------------------
+
+SITE_PART_KEYS = ("site.", "infrastructure.")
+"""The assumption keys the site part of a resolution records (:func:`_resolve_site` and the
+datacenter infrastructure); no other part records a key starting with one of these."""
+
+
+def site_part_keys(base: ResolvedStudy, lines: LineMap) -> frozenset[str] | None:
+    """The assumption keys ``base``'s site part records (resolving it again with ``lines``),
+    or None when :func:`resolve_site_change` cannot rebuild a variant of it exactly: a key of
+    the site part outside :data:`SITE_PART_KEYS`, or one inside them from another part."""
+    resolver = _Resolver(base.study, lines, base.library)
+    _with_infrastructure(resolver, _resolve_site(resolver))
+    keys = frozenset(record.key for record in resolver.assumptions)
+    others = {record.key for record in base.assumptions if record.key.startswith(SITE_PART_KEYS)}
+    if resolver.problems or others != keys or \
+            not all(key.startswith(SITE_PART_KEYS) for key in keys):
+        return None
+    return keys
+
+
+def resolve_site_change(base: ResolvedStudy, study: Study, lines: LineMap
+                        ) -> ResolvedStudy | None:
+    """A variant of ``base`` (resolved with ``check_rows`` and its own line map; its
+    :func:`site_part_keys` not None) that differs from it in its ``site`` section only (and in
+    the line map under ``site``): the same as :func:`resolve_parsed` of ``study`` with
+    ``check_rows=False`` and ``base``'s input files, resolving the site part alone and reusing
+    the rest (hardware, activity rows, deployment, extra energy, phases) from ``base``.
+
+    The parts it shares with ``base`` are ``base``'s own objects (not copies): read them, do
+    not change them. Raises :class:`InputError` with the site part's problems (the rest of
+    ``base`` resolved without any); None when an assumption key of the variant's site part
+    is outside :data:`SITE_PART_KEYS` (resolve it in full)."""
+    resolver = _Resolver(study, lines, base.library)
+    site = _with_infrastructure(resolver, _resolve_site(resolver))
+    warnings = _replacements(resolver, study, base.library.library)
+    if resolver.problems:
+        raise InputError(resolver.problems)
+    if not all(record.key.startswith(SITE_PART_KEYS) for record in resolver.assumptions):
+        return None
+    rest = [record for record in base.assumptions if not record.key.startswith(SITE_PART_KEYS)]
+    # a record equal to the base's (the infrastructure's, an unchanged zone's) is the base's
+    same = {record.key: record for record in base.assumptions}
+    records = [same[r.key] if same.get(r.key) == r else r for r in resolver.assumptions]
+    if site.infrastructure == base.site.infrastructure:
+        site = dataclasses.replace(site, infrastructure=base.site.infrastructure)
+    # what the variant does not change is the base's own (equal to what resolving it anew
+    # gives), shared rather than copied: thousands of variants hold their differences only
+    return ResolvedStudy(
+        study=study, file=base.file, library=base.library, methods=base.methods,
+        methods_file=base.methods_file, site=site, hardware=base.hardware, rows=base.rows,
+        extra_energy_kwh=base.extra_energy_kwh, phases=base.phases,
+        assumptions=_dedupe(records + rest), warnings=warnings,
+        input_files=base.input_files, deployment=base.deployment)

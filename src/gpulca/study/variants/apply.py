@@ -8,12 +8,14 @@ is reported as it would be in the base study, at the line of the override that c
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from gpulca.core.collection import collection_paused
 from gpulca.core.errors import InputError, Problem, format_path
 from gpulca.core.parameters import PARAMETERS, check_range, checked_value
 from gpulca.io.yamlio import LineMap
@@ -27,6 +29,8 @@ from gpulca.study.resolve import (
     StudyInputs,
     load_study_inputs,
     resolve_parsed,
+    resolve_site_change,
+    site_part_keys,
 )
 from gpulca.study.variants.expand import (
     CATALOGUE_SWITCHES,
@@ -103,8 +107,8 @@ class _Applier:
         self.state = _Applied({s: dict(inputs.data.get(s) or {}) for s in ("site", "hardware")})
         self.from_base = {f"{s}.{k}" for s, keys in self.state.sections.items() for k in keys}
 
-    def origin(self, path: PathKey) -> str:
-        return f"{self.inputs.lines.file}:{self.inputs.lines.line_of(path)}"
+    def origin(self, path: PathKey) -> str:  # one text per line over thousands of variants
+        return sys.intern(f"{self.inputs.lines.file}:{self.inputs.lines.line_of(path)}")
 
     def log(self, key: str, old: str, new: str, setting: Setting, note: str = "") -> None:
         self.state.log.append(AppliedOverride(
@@ -166,16 +170,38 @@ class ResolutionCache:
     validated once, and the validated, immutable model is reused by every variant that has it.
     A value that fails is validated again the ordinary way, so its problem reads exactly as
     without the cache. The line map's entries under each ``section.key`` are indexed once.
+
+    Given the resolved ``base`` study, a variant that changes the ``site`` section only is
+    built from it with the site part resolved again (:func:`resolve_site_change`), not
+    resolved in full: the same resolved study.
     """
 
-    def __init__(self, inputs: StudyInputs) -> None:
+    def __init__(self, inputs: StudyInputs, base: ResolvedStudy | None = None) -> None:
         self.under: dict[PathKey, list[PathKey]] = {}
         for key in inputs.lines.lines:
             if len(key) > 2:
                 self.under.setdefault(key[:2], []).append(key)
         self.base = {s: dict(inputs.data.get(s) or {}) for s in ("site", "hardware")}
+        self.rows = inputs.rows
         self.sections: dict[Any, Any] = {}
         self.values: dict[Any, Any] = {}
+        self.resolved_base = base
+        self.site_keys = site_part_keys(base, inputs.lines) if base is not None else None
+
+    def site_change_base(self, applied: _Applied, study: Study, rows: list[ActivityRow]
+                         ) -> ResolvedStudy | None:
+        """The resolved base study when the variant ``study`` (with ``rows``) differs from it
+        in its ``site`` section only, else None."""
+        base = self.resolved_base
+        if base is None or self.site_keys is None or applied.extras:
+            return None
+        if any(key.startswith("hardware.") for key in applied.origins):
+            return None  # the line map differs under hardware: its origins would
+        same = study.hardware == base.study.hardware and \
+            study.deployment == base.study.deployment and \
+            study.not_assessed == base.study.not_assessed and \
+            study.extra_energy == base.study.extra_energy and rows is self.rows
+        return base if same else None
 
     def key(self, section: str, name: str, value: Any) -> Any:
         """A hashable key of a section's value: the base study's own value (the same object)
@@ -374,10 +400,14 @@ def _resolve_applied(inputs: StudyInputs, plan: VariantPlan, applier: _Applier,
     if plan.kind != "base" and "reference" in Study.model_fields:
         update["reference"] = None  # published figures describe the study as written
     study: Study = inputs.study.model_copy(update=update)
-    resolved = resolve_parsed(study, inputs.path, lines, inputs.library, inputs.methods,
-                        inputs.methods_file, rows, inputs.row_path, inputs.activity_files,
-                        inputs.rules_phases, input_files=input_files,
-                        check_rows=plan.kind == "base")
+    base = cache.site_change_base(applied, study, rows) \
+        if cache is not None and plan.kind != "base" and input_files is not None else None
+    resolved = resolve_site_change(base, study, lines) if base is not None else None
+    if resolved is None:
+        resolved = resolve_parsed(study, inputs.path, lines, inputs.library, inputs.methods,
+                                  inputs.methods_file, rows, inputs.row_path,
+                                  inputs.activity_files, inputs.rules_phases,
+                                  input_files=input_files, check_rows=plan.kind == "base")
     if "activity.gpu_hours_scale" in applied.extras:
         setting = applied.extras["activity.gpu_hours_scale"]
         sourced = SourcedValue.model_validate(_document_value(setting))
@@ -441,13 +471,14 @@ def load_variants(path: str | Path, flows: Any = None) -> VariantStudy:
     base = resolve_plan(inputs, plans[0])
     variants = {BASE: base}
     found: dict[Problem, list[str]] = {}
-    cache = ResolutionCache(inputs)
-    for plan in plans[1:]:
-        try:
-            variants[plan.name] = resolve_plan(inputs, plan, base.study.input_files, cache)
-        except InputError as exc:
-            for problem in exc.problems:
-                found.setdefault(problem, []).append(plan.name)
+    cache = ResolutionCache(inputs, base.study)
+    with collection_paused():
+        for plan in plans[1:]:
+            try:
+                variants[plan.name] = resolve_plan(inputs, plan, base.study.input_files, cache)
+            except InputError as exc:
+                for problem in exc.problems:
+                    found.setdefault(problem, []).append(plan.name)
     if found:
         raise InputError(_name_variants(found))
     return VariantStudy(inputs, spec, variants, spec.baseline if spec else BASE)
