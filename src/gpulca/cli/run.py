@@ -89,8 +89,9 @@ def audit_writer(result: StudyResult) -> Writer:
     return csv_writer(trail)
 
 
-AUDIT_CHUNK_ROWS = 65_536
-"""Rows of the audit trail built and written at a time (bounded memory)."""
+AUDIT_CHUNK_ROWS = 16_384
+"""Rows of the audit trail built and written at a time: 16,384 keep the write under the
+reading's peak at a million rows (65,536: 50 MB more, for 5% less CPU time)."""
 
 SUMMARY_COLUMNS = ("phase", "gpu_hours", "facility_energy_kwh", "it_energy_kwh",
                    "it_energy_measured", "measured_gpu_hours", "measured_it_energy_kwh")
