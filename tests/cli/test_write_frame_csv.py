@@ -93,7 +93,26 @@ def test_chunked_writer_of_a_run_audit_trail(tmp_path) -> None:
     common.csv_writer(trail.frame())(whole)
     common.chunked_csv_writer(lambda: trail.chunks(2))(chunked)
     assert chunked.read_bytes() == whole.read_bytes()
+    common.chunked_csv_writer(lambda: trail.chunks(3, categorical=True))(chunked)
+    assert chunked.read_bytes() == whole.read_bytes()
     empty = AuditColumns("s", "base", columns([]))
     common.csv_writer(empty.frame())(whole)
     common.chunked_csv_writer(lambda: empty.chunks(2))(chunked)
     assert chunked.read_bytes() == whole.read_bytes()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 12).flatmap(lambda n: st.tuples(
+    st.lists(floats, min_size=n, max_size=n),
+    st.lists(st.sampled_from(["a", "b,c", 'q"q', "=1+1", None]), min_size=n, max_size=n))),
+    st.sampled_from(["", "not assessed"]))
+def test_categories_and_adjacent_constant_columns(tmp_path_factory, columns, missing) -> None:
+    """Text columns as categories (the audit trail's chunks) and runs of constant columns
+    (joined once before Arrow joins the rest) write what pandas writes."""
+    numbers, words = columns
+    n = len(numbers)
+    frame = pd.DataFrame({"c1": ["same"] * n, "c2": [2.5] * n, "x": numbers,
+                          "kind": pd.Categorical(words), "c3": ["one, two"] * n,
+                          "c4": [None] * n, "c5": [0.0] * n})
+    path = tmp_path_factory.mktemp("csv") / "out.csv"
+    assert ours(frame, path, missing) == pandas_bytes(frame, path, missing)

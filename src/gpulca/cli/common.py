@@ -180,7 +180,13 @@ def _header(frame: pd.DataFrame) -> bytes:
 
 def _write_cells(out: BinaryIO, cells: list[CellColumn], start: int, stop: int) -> None:
     """Rows [start, stop) of the columns ``cells``, joined by Arrow, written to ``out``."""
-    texts = [column(start, stop) for column in cells]
+    texts: list[pa.Array | pa.Scalar] = []
+    for column in cells:  # adjacent constant columns joined once: fewer columns for Arrow
+        cell = column(start, stop)
+        if texts and not isinstance(cell, pa.Array) and not isinstance(texts[-1], pa.Array):
+            cell = _large(f"{texts[-1].as_py()},{cell.as_py()}")
+            texts.pop()
+        texts.append(cell)
     if not any(isinstance(t, pa.Array) for t in texts):  # every column constant
         texts[0] = pa.array([texts[0].as_py()] * (stop - start), pa.large_string())
     last = pc.binary_join_element_wise(texts[-1], _large(""), _large("\n"))
@@ -221,6 +227,11 @@ def _column_cells(frame: pd.DataFrame, missing: str) -> list[CellColumn] | None:
             out.append(_float_cells(series.to_numpy(), na))
         elif dtype == np.int64 or dtype == np.bool_:
             out.append(_plain_cells(series.to_numpy()))
+        elif isinstance(dtype, pd.CategoricalDtype) and \
+                all(isinstance(c, str) for c in dtype.categories):
+            codes = series.cat.codes.to_numpy()
+            out.append(_lookup_cells(np.where(codes < 0, len(dtype.categories), codes),
+                                     [_quoted(c) for c in dtype.categories] + [na]))
         elif dtype == np.dtype(object) or pd.api.types.is_string_dtype(dtype):
             cells = _text_cells(series, na)
             if cells is None:

@@ -85,7 +85,7 @@ def audit_writer(result: StudyResult) -> Writer:
     still columns (a million activity rows never make one frame), else from the frame."""
     trail = result.audit_trail
     if isinstance(trail, AuditColumns):
-        return chunked_csv_writer(lambda: trail.chunks(AUDIT_CHUNK_ROWS))
+        return chunked_csv_writer(lambda: trail.chunks(AUDIT_CHUNK_ROWS, categorical=True))
     return csv_writer(trail)
 
 

@@ -121,8 +121,9 @@ def audit_frame(scenario: str, variant: str,
 
 def _audit_from_columns(scenario: str, variant: str, columns: QuantityColumns,
                         names: Sequence[str] | None = None, start: int = 0,
-                        stop: int | None = None) -> pd.DataFrame:
-    """The audit frame (or its columns ``names``) of rows [start, stop) of ``columns``."""
+                        stop: int | None = None, categorical: bool = False) -> pd.DataFrame:
+    """The audit frame (or its columns ``names``) of rows [start, stop) of ``columns``; with
+    ``categorical``, the texts as categories of their codes (the same cells, no strings)."""
     stop = len(columns) if stop is None else min(stop, len(columns))
     n = max(stop - start, 0)
     if len(columns) == 0:
@@ -132,6 +133,10 @@ def _audit_from_columns(scenario: str, variant: str, columns: QuantityColumns,
     for name in wanted:
         if name in ("scenario", "variant"):
             data[name] = np.full(n, scenario if name == "scenario" else variant, dtype=object)
+        elif name in columns.codes and categorical and columns.values[name]:
+            categories = pd.CategoricalDtype(list(columns.values[name]))
+            data[name] = pd.Categorical.from_codes(columns.codes[name][start:stop],
+                                                   dtype=categories)
         elif name in columns.codes:
             data[name] = _text_series(columns.codes[name][start:stop], columns.values[name])
         elif name == "it_energy_measured":
@@ -156,19 +161,20 @@ class AuditColumns:
         return len(self.columns)
 
     def frame(self, names: Sequence[str] | None = None, start: int = 0,
-              stop: int | None = None) -> pd.DataFrame:
+              stop: int | None = None, categorical: bool = False) -> pd.DataFrame:
         """The audit frame (only the columns ``names``, in that order, when given) of rows
-        [start, stop): equal to those rows and columns of :func:`audit_frame`."""
+        [start, stop): equal to those rows and columns of :func:`audit_frame`; with
+        ``categorical``, its texts as categories (the same cells, for writing)."""
         return _audit_from_columns(self.scenario, self.variant, self.columns, names, start,
-                                   stop)
+                                   stop, categorical)
 
-    def chunks(self, rows: int) -> Iterator[pd.DataFrame]:
+    def chunks(self, rows: int, categorical: bool = False) -> Iterator[pd.DataFrame]:
         """The audit frame, ``rows`` rows at a time (one empty frame when there are none)."""
         if len(self) == 0:
             yield self.frame()
             return
         for start in range(0, len(self), rows):
-            yield self.frame(start=start, stop=start + rows)
+            yield self.frame(start=start, stop=start + rows, categorical=categorical)
 
 
 def _text_series(codes: np.ndarray, values: tuple[str, ...]) -> pd.Series:
