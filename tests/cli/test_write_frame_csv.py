@@ -63,3 +63,56 @@ def test_other_kinds_fall_back_to_pandas(tmp_path) -> None:
     assert ours(frame, path, "") == pandas_bytes(frame, path, "")
     single = pd.DataFrame({"only": ["", None]})
     assert ours(single, path, "") == pandas_bytes(single, path, "")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 12).flatmap(lambda n: st.tuples(
+    st.lists(floats, min_size=n, max_size=n), st.lists(texts, min_size=n, max_size=n))),
+    st.integers(1, 5), st.sampled_from(["", "not assessed"]))
+def test_chunks_written_in_turn_are_the_whole_frame(tmp_path_factory, columns, size,
+                                                    missing) -> None:
+    """write_chunks_csv of consecutive chunks of rows writes the CSV of the whole frame."""
+    numbers, words = columns
+    frame = pd.DataFrame({"x": numbers, "name, quoted": words,
+                          "constant": [1.25] * len(numbers)})
+    path = tmp_path_factory.mktemp("csv") / "out.csv"
+    expected = pandas_bytes(frame, path, missing)
+    chunks = [frame.iloc[start:start + size] for start in range(0, len(frame), size)]
+    common.write_chunks_csv(iter(chunks), path, missing)
+    assert path.read_bytes() == expected
+
+
+def test_chunked_writer_of_a_run_audit_trail(tmp_path) -> None:
+    """The audit trail kept as columns is written a chunk at a time, byte for byte its frame's
+    CSV (with formula-safe texts)."""
+    from gpulca.results.frames import AuditColumns
+    from tests.model.test_columnar import ROWS, columns
+
+    trail = AuditColumns("s", "base", columns(ROWS))
+    whole, chunked = tmp_path / "whole.csv", tmp_path / "chunked.csv"
+    common.csv_writer(trail.frame())(whole)
+    common.chunked_csv_writer(lambda: trail.chunks(2))(chunked)
+    assert chunked.read_bytes() == whole.read_bytes()
+    common.chunked_csv_writer(lambda: trail.chunks(3, categorical=True))(chunked)
+    assert chunked.read_bytes() == whole.read_bytes()
+    empty = AuditColumns("s", "base", columns([]))
+    common.csv_writer(empty.frame())(whole)
+    common.chunked_csv_writer(lambda: empty.chunks(2))(chunked)
+    assert chunked.read_bytes() == whole.read_bytes()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 12).flatmap(lambda n: st.tuples(
+    st.lists(floats, min_size=n, max_size=n),
+    st.lists(st.sampled_from(["a", "b,c", 'q"q', "=1+1", None]), min_size=n, max_size=n))),
+    st.sampled_from(["", "not assessed"]))
+def test_categories_and_adjacent_constant_columns(tmp_path_factory, columns, missing) -> None:
+    """Text columns as categories (the audit trail's chunks) and runs of constant columns
+    (joined once before Arrow joins the rest) write what pandas writes."""
+    numbers, words = columns
+    n = len(numbers)
+    frame = pd.DataFrame({"c1": ["same"] * n, "c2": [2.5] * n, "x": numbers,
+                          "kind": pd.Categorical(words), "c3": ["one, two"] * n,
+                          "c4": [None] * n, "c5": [0.0] * n})
+    path = tmp_path_factory.mktemp("csv") / "out.csv"
+    assert ours(frame, path, missing) == pandas_bytes(frame, path, missing)

@@ -6,10 +6,10 @@ import csv
 import io
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import click
 import numpy as np
@@ -138,21 +138,63 @@ def write_frame_csv(frame: pd.DataFrame, path: Path, missing: str = "") -> None:
     if cells is None:
         frame.to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT, na_rep=missing)
         return
+    with open(path, "wb") as out:
+        out.write(_header(frame))
+        for start in range(0, len(frame), CSV_CHUNK_ROWS):
+            _write_cells(out, cells, start, min(start + CSV_CHUNK_ROWS, len(frame)))
+
+
+def chunked_csv_writer(chunks: Callable[[], Iterable[pd.DataFrame]], missing: str = ""
+                       ) -> Writer:
+    """Like :func:`csv_writer` for a frame given as consecutive chunks of rows (``chunks()``
+    yields them, each of the same columns; one empty frame for none), each made formula-safe
+    and written in turn: byte for byte the CSV of their concatenation, without it in memory."""
+    def write(path: Path) -> None:
+        write_chunks_csv((formula_safe_frame(chunk) for chunk in chunks()), path, missing)
+
+    return write
+
+
+def write_chunks_csv(chunks: Iterable[pd.DataFrame], path: Path, missing: str = "") -> None:
+    """:func:`write_frame_csv` of the concatenation of ``chunks`` (frames of the same columns,
+    in order), one chunk in memory at a time."""
+    with open(path, "wb") as out:
+        for number, chunk in enumerate(chunks):
+            cells = _column_cells(chunk, missing)
+            if cells is None:  # a kind of column only pandas writes (or no rows)
+                out.write(chunk.to_csv(index=False, header=number == 0,
+                                       float_format=CSV_FLOAT_FORMAT,
+                                       na_rep=missing).encode())
+                continue
+            if number == 0:
+                out.write(_header(chunk))
+            for start in range(0, len(chunk), CSV_CHUNK_ROWS):
+                _write_cells(out, cells, start, min(start + CSV_CHUNK_ROWS, len(chunk)))
+
+
+def _header(frame: pd.DataFrame) -> bytes:
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow([str(c) for c in frame.columns])
-    with open(path, "wb") as out:
-        out.write(header.getvalue().encode())
-        for start in range(0, len(frame), CSV_CHUNK_ROWS):
-            stop = min(start + CSV_CHUNK_ROWS, len(frame))
-            texts = [column(start, stop) for column in cells]
-            if not any(isinstance(t, pa.Array) for t in texts):  # every column constant
-                texts[0] = pa.array([texts[0].as_py()] * (stop - start), pa.large_string())
-            last = pc.binary_join_element_wise(texts[-1], _large(""), _large("\n"))
-            lines = pc.binary_join_element_wise(*texts[:-1], last, _large(","))
-            offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[
-                lines.offset:lines.offset + len(lines) + 1]
-            data = lines.buffers()[2]
-            out.write(memoryview(data)[int(offsets[0]):int(offsets[-1])])
+    return header.getvalue().encode()
+
+
+def _write_cells(out: BinaryIO, cells: list[CellColumn], start: int, stop: int) -> None:
+    """Rows [start, stop) of the columns ``cells``, joined by Arrow, written to ``out``."""
+    texts: list[pa.Array | pa.Scalar] = []
+    for column in cells:  # adjacent constant columns joined once: fewer columns for Arrow
+        cell = column(start, stop)
+        if texts and not isinstance(cell, pa.Array) and not isinstance(texts[-1], pa.Array):
+            cell = _large(f"{texts[-1].as_py()},{cell.as_py()}")
+            texts.pop()
+        texts.append(cell)
+    if not any(isinstance(t, pa.Array) for t in texts):  # every column constant
+        texts[0] = pa.array([texts[0].as_py()] * (stop - start), pa.large_string())
+    last = pc.binary_join_element_wise(texts[-1], _large(""), _large("\n"))
+    lines = pc.binary_join_element_wise(*texts[:-1], last, _large(","))
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[
+        lines.offset:lines.offset + len(lines) + 1]
+    data = lines.buffers()[2]
+    out.write(memoryview(data)[int(offsets[0]):int(offsets[-1])])
 
 
 def _large(text: str) -> pa.Scalar:
@@ -185,6 +227,11 @@ def _column_cells(frame: pd.DataFrame, missing: str) -> list[CellColumn] | None:
             out.append(_float_cells(series.to_numpy(), na))
         elif dtype == np.int64 or dtype == np.bool_:
             out.append(_plain_cells(series.to_numpy()))
+        elif isinstance(dtype, pd.CategoricalDtype) and \
+                all(isinstance(c, str) for c in dtype.categories):
+            codes = series.cat.codes.to_numpy()
+            out.append(_lookup_cells(np.where(codes < 0, len(dtype.categories), codes),
+                                     [_quoted(c) for c in dtype.categories] + [na]))
         elif dtype == np.dtype(object) or pd.api.types.is_string_dtype(dtype):
             cells = _text_cells(series, na)
             if cells is None:

@@ -9,12 +9,24 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from functools import lru_cache
 from typing import Any
 
-import pint
-
 from gpulca.core.errors import GpulcaError
+
+# pint imports ``dask.base`` whenever dask is installed (to wrap dask arrays in quantities,
+# which gpulca never does): about 0.1 s of every command's start. pint is imported with dask
+# hidden (find_spec then says it is not installed); dask stays importable (gpulca's Dask paths
+# import it themselves), and pint imported after dask sees it as usual.
+_HIDE_DASK = "dask" not in sys.modules and "pint" not in sys.modules
+if _HIDE_DASK:
+    sys.modules["dask"] = None  # type: ignore[assignment]
+try:
+    import pint  # noqa: E402
+finally:
+    if _HIDE_DASK:
+        del sys.modules["dask"]
 
 # Brightway (ecoinvent) spells units out; this maps them to pint expressions. Units that are
 # not physical quantities ("unit", "item") are counts: pint's dimensionless.

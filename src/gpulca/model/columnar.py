@@ -230,9 +230,11 @@ def _texts(table: ActivityTable, index: npt.NDArray[np.int32],
             ("rack_process", infra.rack_process, False),
             ("building_process", infra.building_process, True)):
         code = 0 if value is not None else -1
-        codes[name] = np.concatenate([np.full(len(table), code, dtype=np.int32),
-                                      np.full(n_extra, code if for_extra else -1,
-                                              dtype=np.int32)])
+        if for_extra or code < 0 or not n_extra:  # one code for every row: one number
+            codes[name] = np.broadcast_to(np.int32(code), (len(table) + n_extra,))
+        else:
+            codes[name] = np.concatenate([np.full(len(table), code, dtype=np.int32),
+                                          np.full(n_extra, -1, dtype=np.int32)])
         values[name] = (value,) if value is not None else ()
     return codes, values
 

@@ -36,7 +36,12 @@ from gpulca.model.translate import (
     row_quantities,
 )
 from gpulca.results.contributions import STUDY_DEMAND, contributions_frame
-from gpulca.results.frames import audit_frame, functional_unit_name, scores_frame
+from gpulca.results.frames import (
+    AuditColumns,
+    audit_frame,
+    functional_unit_name,
+    scores_frame,
+)
 from gpulca.results.result import StudyResult
 from gpulca.results.sanity import score_problems
 from gpulca.schemas.scenario import Study
@@ -272,7 +277,10 @@ def study_result(study: ResolvedStudy, quantities: list[RowQuantities] | Quantit
     if problems:  # not finite, or negative without an intended negative flow behind it
         raise InputError(problems)
     database, project, data_dir = where
-    return StudyResult(study, frame, audit_frame(study.name, variant, quantities), demands,
+    # an activity CSV's rows stay columns: audit.csv is written from them a chunk at a time
+    audit = AuditColumns(study.name, variant, quantities) \
+        if isinstance(quantities, QuantityColumns) else audit_frame(study.name, variant, quantities)
+    return StudyResult(study, frame, audit, demands,
                        database, project, data_dir, variant, result_warnings(study, demands),
                        list(overrides), dict(method_metadata or {}))
 
