@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpulca.cli.common import csv_writer
+from gpulca.core.vocabulary import CSV_FLOAT_FORMAT
 from gpulca.io.csvsafe import unescape_formula_safe
 from gpulca.results.export import (
+    csv_writer,
+    formula_safe_frame,
     read_table_parquet,
-    table_csv_chunks,
-    table_csv_writer,
     table_parquet_writer,
 )
 
@@ -27,7 +27,9 @@ FLOATS = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
 
 
 def pandas_bytes(frame: pd.DataFrame, path: Path, missing: str) -> bytes:
-    csv_writer(frame, missing)(path)
+    """What pandas writes for the formula-safe frame: the bytes csv_writer must give."""
+    formula_safe_frame(frame).to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT,
+                                     na_rep=missing)
     return path.read_bytes()
 
 
@@ -42,26 +44,23 @@ def test_column_wise_csv_equals_pandas(tmp_path_factory: pytest.TempPathFactory,
     frame = frame.astype({"text": object, "category": "category", "score": float,
                           "count": "int64", "flag": bool, "mixed": object})
     folder = tmp_path_factory.mktemp("csv")
-    table_csv_writer(frame, missing)(folder / "fast.csv")
+    csv_writer(frame, missing)(folder / "fast.csv")
     assert (folder / "fast.csv").read_bytes() == pandas_bytes(frame, folder / "slow.csv",
                                                               missing)
 
 
-def test_unhandled_column_is_left_to_the_fallback(tmp_path: Path) -> None:
+def test_unhandled_column_is_written_by_pandas(tmp_path: Path) -> None:
     frame = pd.DataFrame({"when": pd.to_datetime(["2024-01-01"]), "x": ["=1"]})
-    assert table_csv_chunks(frame) is None
-    table_csv_writer(frame, fallback=csv_writer(frame))(tmp_path / "a.csv")
+    csv_writer(frame)(tmp_path / "a.csv")
     assert (tmp_path / "a.csv").read_bytes() == pandas_bytes(frame, tmp_path / "b.csv", "")
-    with pytest.raises(TypeError, match="does not handle"):
-        table_csv_writer(frame)(tmp_path / "c.csv")
 
 
 def test_chunks_cover_every_row(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import gpulca.results.export as export
 
-    monkeypatch.setattr(export, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(export, "CSV_CHUNK_ROWS", 3)
     frame = pd.DataFrame({"a": [f"r{i}" for i in range(10)], "b": np.arange(10.0)})
-    table_csv_writer(frame)(tmp_path / "a.csv")
+    csv_writer(frame)(tmp_path / "a.csv")
     assert (tmp_path / "a.csv").read_bytes() == pandas_bytes(frame, tmp_path / "b.csv", "")
 
 
@@ -77,7 +76,7 @@ def scores_frame() -> pd.DataFrame:
 def test_parquet_round_trip_equals_the_csv(tmp_path: Path) -> None:
     frame = scores_frame()
     table_parquet_writer(frame)(tmp_path / "results.parquet")
-    table_csv_writer(frame, "not assessed")(tmp_path / "results.csv")
+    csv_writer(frame, "not assessed")(tmp_path / "results.csv")
     back = read_table_parquet(tmp_path / "results.parquet")
     pd.testing.assert_frame_equal(back, frame)  # exact: values, dtypes, user text as typed
     csv = pd.read_csv(tmp_path / "results.csv", keep_default_na=False, dtype=str)

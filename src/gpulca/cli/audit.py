@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
-from gpulca.cli.common import csv_writer
 from gpulca.cli.errors import EXIT_INPUT, report_errors
 from gpulca.core.vocabulary import format_number
 from gpulca.io.atomic import write_atomic
 from gpulca.library.alternatives import AuditRow
 from gpulca.pipeline.audit import audit_library
 from gpulca.reports.audit import write_audit_workbook
+from gpulca.results.export import csv_writer
 
 SHORT_UNITS = {"kilogram": "kg", "dimensionless": ""}
 

@@ -27,7 +27,6 @@ from rich.markup import escape
 
 from gpulca.cli.common import (
     brightway_options,
-    csv_writer,
     print_columns,
     print_warning,
     setup_progress,
@@ -52,7 +51,7 @@ from gpulca.reports.compare_chart import (
     write_chart,
 )
 from gpulca.results.comparison import ComparisonResult
-from gpulca.results.export import table_csv_writer, table_parquet_writer
+from gpulca.results.export import csv_writer, table_parquet_writer
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -82,7 +81,7 @@ def comparison_writers(result: ComparisonResult, results_format: str = "csv"
         write_chart(result, path, figure=figures[0])
 
     def table(frame: pd.DataFrame, missing: str = "") -> Writer:
-        return table_csv_writer(frame, missing, fallback=csv_writer(frame, missing))
+        return csv_writer(frame, missing)
 
     writers: dict[str, Callable[[Path], None]] = {"comparison.csv": table(result.comparison)}
     if results_format in ("csv", "both"):

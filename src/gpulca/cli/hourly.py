@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from gpulca.cli.common import csv_writer
 from gpulca.cli.errors import report_errors
 from gpulca.core.vocabulary import format_number
 from gpulca.io.atomic import write_atomic
 from gpulca.pipeline.hourly import hourly_study
+from gpulca.results.export import csv_writer
 
 
 @click.command()

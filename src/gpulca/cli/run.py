@@ -10,15 +10,7 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
-from gpulca.cli.common import (
-    brightway_options,
-    chunked_csv_writer,
-    csv_writer,
-    print_table,
-    print_warning,
-    setup_progress,
-    stdout,
-)
+from gpulca.cli.common import brightway_options, print_table, print_warning, setup_progress, stdout
 from gpulca.cli.contributions import print_contributions
 from gpulca.cli.errors import report_errors
 from gpulca.cli.example import study_argument
@@ -41,6 +33,7 @@ from gpulca.core.vocabulary import (
 )
 from gpulca.io.atomic import Writer, bytes_writer, staged_outputs, write_all
 from gpulca.pipeline.run import run_study
+from gpulca.results.export import chunked_csv_writer, csv_writer
 from gpulca.results.frames import (
     AuditColumns,
     development_multiplier,

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import click
 
-from gpulca.cli.common import brightway_options, csv_writer, print_warning, setup_progress
+from gpulca.cli.common import brightway_options, print_warning, setup_progress
 from gpulca.cli.errors import report_errors
 from gpulca.core.vocabulary import format_number
 from gpulca.io.atomic import write_atomic
 from gpulca.pipeline.run import run_study
 from gpulca.pipeline.scope2 import scope2_frame
 from gpulca.reports.scope2 import write_scope2_workbook
+from gpulca.results.export import csv_writer
 
 
 @click.command()

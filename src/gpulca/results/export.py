@@ -1,14 +1,16 @@
-"""Large result tables as files, column by column: CSV (exactly as pandas writes it) and Parquet.
+"""Result tables as files: CSV, column by column, and Parquet; one writer for every CSV gpulca
+writes.
 
-A comparison of 10,000 variants has a scores table of about a million rows, nearly all of them
-repeating a few texts and a few thousand distinct numbers. :func:`table_csv_writer` formats every
-distinct cell of a column once (text made formula-safe with :func:`gpulca.io.csvsafe.csv_text`
-and quoted by Python's :mod:`csv` rules; numbers with ``float_format``) and joins the rows, giving
-the same bytes as pandas' ``DataFrame.to_csv`` (no index, ``float_format``, ``na_rep``) of the
-formula-safe frame, several times faster. A column of any other kind (dates, nullable
-integers) leaves the whole table to a fallback writer (the CLI's pandas ``csv_writer``).
+:func:`csv_writer` writes a frame as pandas' ``to_csv(index=False, float_format=CSV_FLOAT_FORMAT,
+na_rep=missing)`` of its formula-safe copy (:func:`formula_safe_frame`) writes it, byte for byte,
+several times faster: each column's distinct values are formatted (and quoted as :mod:`csv`
+quotes them) once, and the rows are joined by Arrow a chunk at a time. A table of a million rows
+repeats a few texts and numbers; formatting a float with ``%`` is the floor (about 0.3 us a
+cell). A frame with a column of another kind (dates, mixed objects ...) is written by pandas.
+:func:`chunked_csv_writer` writes a table given as consecutive chunks (an audit trail of a
+million rows) without the whole of it in memory.
 
-:func:`table_parquet_writer` writes the table as Parquet (pyarrow): the same columns and values,
+:func:`table_parquet_writer` writes a table as Parquet (pyarrow): the same columns and values,
 numbers at full precision, a stage that is not assessed as a missing value (null), and text as
 the user typed it (Parquet has no formulas, so nothing is escaped).
 """
@@ -17,152 +19,236 @@ from __future__ import annotations
 
 import csv
 import io
-import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from gpulca.core.vocabulary import CSV_FLOAT_FORMAT
 from gpulca.io.atomic import Writer
-from gpulca.io.csvsafe import csv_text, formula_safe_cell
+from gpulca.io.csvsafe import formula_safe_cell
 
 
-def _quoted(texts: list[Any]) -> list[str]:
-    """Each value as one CSV field, as Python's csv writer (and so pandas) writes it: text
-    quoted when it must be, a float by its ``repr``, anything else by its ``str``."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    out = []
-    for text in texts:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([text, ""])  # two fields: an empty text is written empty, not ""
-        out.append(buffer.getvalue()[:-2])
-    return out
+def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell (and column name) made formula-safe
+    (:func:`gpulca.io.csvsafe.formula_safe`); numbers are left alone."""
+    safe = frame.copy(deep=False)  # the columns that change are replaced, not written to
+    for position in range(len(safe.columns)):
+        column = safe.iloc[:, position]
+        if not pd.api.types.is_numeric_dtype(column):
+            changed = _formula_safe_column(column)
+            if changed is not column:
+                safe.isetitem(position, changed.array)
+    safe.columns = [formula_safe_cell(c) for c in safe.columns]
+    return safe
 
 
-Cells = tuple[np.ndarray, np.ndarray | None]
-"""A column's CSV fields: each distinct field and every row's index into them (taken a chunk
-of rows at a time, so no array of a million texts is held), or every row's field and None."""
+def _formula_safe_column(column: pd.Series) -> pd.Series:
+    """:func:`formula_safe_cell` of every cell, computed once per distinct value (a column of
+    a million rows repeats a few texts)."""
+    # only texts (or categories): factorising mixed cells would merge 8 and 8.0, which are
+    # written differently
+    texts = isinstance(column.dtype, pd.CategoricalDtype) or \
+        pd.api.types.is_string_dtype(column)
+    if not texts and column.dtype != np.dtype(object):
+        return column.map(formula_safe_cell)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if not texts and not all(isinstance(u, str) for u in uniques):
+        return column.map(formula_safe_cell)  # mixed cells (see above)
+    if len(uniques) * 2 > len(column):
+        return column.map(formula_safe_cell)
+    safe_uniques = [formula_safe_cell(u) for u in uniques]
+    if all(a == b for a, b in zip(safe_uniques, uniques, strict=True)):
+        return column  # nothing to escape (the usual case): the column as it is
+    safe = np.array(safe_uniques + [None], dtype=object)
+    values = safe[codes]  # code -1 (missing) takes the last entry
+    missing = codes < 0
+    if missing.any():
+        values[missing] = column.to_numpy(dtype=object)[missing]
+    return pd.Series(values, index=column.index, name=column.name).infer_objects()
 
 
-def _cells(column: pd.Series, missing: str, float_format: str) -> Cells | None:
-    """Every cell of ``column`` as its CSV field text, or None for a column kind not handled."""
-    dtype = column.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        categories = list(dtype.categories)
-        if not all(isinstance(c, str) for c in categories):
-            return None
-        texts = _quoted([csv_text(c) for c in categories])
-        codes = column.cat.codes.to_numpy()
-    elif pd.api.types.is_bool_dtype(dtype) and not column.hasnans:
-        return (np.array(["False", "True"], dtype=object),
-                column.to_numpy(dtype=bool).astype(np.intp))
-    elif pd.api.types.is_integer_dtype(dtype) and dtype.kind in "iu":
-        codes, uniques = pd.factorize(column.to_numpy())
-        texts = [str(int(u)) for u in uniques]
-    elif pd.api.types.is_float_dtype(dtype) and isinstance(dtype, np.dtype):
-        values = column.to_numpy(dtype=np.float64)  # by bit pattern: 0.0 and -0.0 apart
-        codes, bits = pd.factorize(values.view(np.int64))
-        absent = _quoted([missing])[0]
-        texts = [absent if math.isnan(u) else float_format % u
-                 for u in np.asarray(bits, dtype=np.int64).view(np.float64).tolist()]
-    elif dtype is np.dtype(object):
-        safe = column.map(formula_safe_cell)  # as pandas' path: numbers alone become numbers
-        if safe.dtype is not np.dtype(object):
-            return _cells(safe, missing, float_format)
-        cells = _object_cells(safe.to_numpy(dtype=object), missing)
-        return None if cells is None else (cells, None)
-    elif pd.api.types.is_string_dtype(dtype):
-        codes, distinct = pd.factorize(column, use_na_sentinel=True)
-        if not all(isinstance(u, str) for u in distinct):
-            return None
-        texts = _quoted([csv_text(u) for u in distinct])
-    else:
-        return None
-    table = np.array([*texts, _quoted([missing])[0]], dtype=object)
-    return table, np.asarray(codes)  # code -1 (missing) takes the last entry
-
-
-def _object_cells(values: np.ndarray, missing: str) -> np.ndarray | None:
-    """Cells of a column of mixed values (text already formula-safe): every value as the csv
-    writer writes it (pandas leaves such a column to it), each distinct value once."""
-    absent = pd.isna(values)
-    fields: dict[tuple[type, Any], str] = {}
-    out = np.empty(len(values), dtype=object)
-    try:
-        for index, value in enumerate(values):
-            if absent[index]:
-                out[index] = None
-                continue
-            key = (float, repr(value)) if isinstance(value, float) else (type(value), value)
-            if key not in fields:
-                fields[key] = _quoted([value])[0]
-            out[index] = fields[key]
-    except TypeError:  # an unhashable value: left to pandas
-        return None
-    out[absent] = _quoted([missing])[0]
-    return out
-
-
-CHUNK_ROWS = 65_536
-"""Rows joined and written at a time (bounds the memory of the text)."""
-
-
-def table_csv_chunks(frame: pd.DataFrame, missing: str = "",
-                     float_format: str = CSV_FLOAT_FORMAT) -> Iterator[str] | None:
-    """``frame`` as CSV text in pieces (the header, then lines of up to :data:`CHUNK_ROWS`
-    rows), or None when a column is of a kind this writer does not handle (see the module's
-    description)."""
-    if len(frame.columns) < 2:
-        return None
-    columns = []
-    for name in frame.columns:
-        cells = _cells(frame[name], missing, float_format)
-        if cells is None:
-            return None
-        columns.append(cells)
-    header = ",".join(_quoted([str(formula_safe_cell(str(c))) for c in frame.columns]))
-
-    def pieces() -> Iterator[str]:
-        yield header + "\n"
-        for start in range(0, len(frame), CHUNK_ROWS):
-            stop = start + CHUNK_ROWS
-            rows = zip(*(table[start:stop] if codes is None else table[codes[start:stop]]
-                         for table, codes in columns), strict=True)
-            yield "\n".join(map(",".join, rows)) + "\n"
-
-    return pieces()
-
-
-def table_csv_writer(frame: pd.DataFrame, missing: str = "",
-                     float_format: str = CSV_FLOAT_FORMAT,
-                     fallback: Writer | None = None) -> Writer:
-    """Writes ``frame`` as CSV with every text cell formula-safe; ``missing`` for a missing
-    value. The bytes equal pandas' ``to_csv`` of the formula-safe frame (the CLI's
-    ``csv_writer``). A table with a column kind this writer does not handle is written by
-    ``fallback`` (the CLI passes its ``csv_writer``); without one, that raises TypeError."""
+def csv_writer(frame: pd.DataFrame, missing: str = "") -> Writer:
+    """Writes ``frame`` as one of the CSV files of a run or a comparison; no text cell can be
+    read as a formula by a spreadsheet. ``missing`` is written for a missing number (results:
+    "not assessed")."""
     def write(path: Path) -> None:
-        pieces = table_csv_chunks(frame, missing, float_format)
-        if pieces is None:
-            if fallback is None:
-                raise TypeError("a column of a kind the column-wise CSV writer does not "
-                                f"handle: {dict(frame.dtypes.astype(str))}")
-            fallback(path)
-            return
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.writelines(pieces)
+        write_frame_csv(formula_safe_frame(frame), path, missing)
 
     return write
+
+
+CSV_CHUNK_ROWS = 65_536
+"""Rows formatted and written at a time by :func:`write_frame_csv` (bounded memory)."""
+
+
+def write_frame_csv(frame: pd.DataFrame, path: Path, missing: str = "") -> None:
+    """``frame.to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT, na_rep=missing)``,
+    byte for byte, column by column: each column's distinct values are formatted (and quoted
+    as :mod:`csv` quotes them) once, numbers with ``%`` in one pass, and the rows are joined
+    by Arrow, a chunk of :data:`CSV_CHUNK_ROWS` rows at a time. A frame with a column of
+    another kind (dates, mixed objects...) or a single column is written by pandas."""
+    cells = _column_cells(frame, missing)
+    if cells is None:
+        frame.to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT, na_rep=missing)
+        return
+    with open(path, "wb") as out:
+        out.write(_header(frame))
+        for start in range(0, len(frame), CSV_CHUNK_ROWS):
+            _write_cells(out, cells, start, min(start + CSV_CHUNK_ROWS, len(frame)))
+
+
+def chunked_csv_writer(chunks: Callable[[], Iterable[pd.DataFrame]], missing: str = ""
+                       ) -> Writer:
+    """Like :func:`csv_writer` for a frame given as consecutive chunks of rows (``chunks()``
+    yields them, each of the same columns; one empty frame for none), each made formula-safe
+    and written in turn: byte for byte the CSV of their concatenation, without it in memory."""
+    def write(path: Path) -> None:
+        write_chunks_csv((formula_safe_frame(chunk) for chunk in chunks()), path, missing)
+
+    return write
+
+
+def write_chunks_csv(chunks: Iterable[pd.DataFrame], path: Path, missing: str = "") -> None:
+    """:func:`write_frame_csv` of the concatenation of ``chunks`` (frames of the same columns,
+    in order), one chunk in memory at a time."""
+    with open(path, "wb") as out:
+        for number, chunk in enumerate(chunks):
+            cells = _column_cells(chunk, missing)
+            if cells is None:  # a kind of column only pandas writes (or no rows)
+                out.write(chunk.to_csv(index=False, header=number == 0,
+                                       float_format=CSV_FLOAT_FORMAT,
+                                       na_rep=missing).encode())
+                continue
+            if number == 0:
+                out.write(_header(chunk))
+            for start in range(0, len(chunk), CSV_CHUNK_ROWS):
+                _write_cells(out, cells, start, min(start + CSV_CHUNK_ROWS, len(chunk)))
+
+
+def _header(frame: pd.DataFrame) -> bytes:
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow([str(c) for c in frame.columns])
+    return header.getvalue().encode()
+
+
+def _write_cells(out: BinaryIO, cells: list[CellColumn], start: int, stop: int) -> None:
+    """Rows [start, stop) of the columns ``cells``, joined by Arrow, written to ``out``."""
+    texts: list[pa.Array | pa.Scalar] = []
+    for column in cells:  # adjacent constant columns joined once: fewer columns for Arrow
+        cell = column(start, stop)
+        if texts and not isinstance(cell, pa.Array) and not isinstance(texts[-1], pa.Array):
+            cell = _large(f"{texts[-1].as_py()},{cell.as_py()}")
+            texts.pop()
+        texts.append(cell)
+    if not any(isinstance(t, pa.Array) for t in texts):  # every column constant
+        texts[0] = pa.array([texts[0].as_py()] * (stop - start), pa.large_string())
+    last = pc.binary_join_element_wise(texts[-1], _large(""), _large("\n"))
+    lines = pc.binary_join_element_wise(*texts[:-1], last, _large(","))
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[
+        lines.offset:lines.offset + len(lines) + 1]
+    data = lines.buffers()[2]
+    out.write(memoryview(data)[int(offsets[0]):int(offsets[-1])])
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+def _quoted(text: str) -> str:
+    """``text`` as :mod:`csv` (pandas' writer) writes it in a row of several cells."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([text, ""])
+    return buffer.getvalue()[:-2]
+
+
+CellColumn = Callable[[int, int], "pa.Array | pa.Scalar"]
+"""The CSV cells of rows [start, stop) of a column, as an Arrow large string array (a scalar
+when the column holds one value)."""
+
+
+def _column_cells(frame: pd.DataFrame, missing: str) -> list[CellColumn] | None:
+    """For each column, a function giving the CSV cells of rows [start, stop); None when a
+    column is of a kind only pandas writes (see :func:`write_frame_csv`)."""
+    if len(frame.columns) < 2 or len(frame) == 0:
+        return None
+    na = _quoted(missing)
+    out: list[CellColumn] = []
+    for position in range(len(frame.columns)):
+        series = frame.iloc[:, position]
+        dtype = series.dtype
+        if dtype == np.float64:
+            out.append(_float_cells(series.to_numpy(), na))
+        elif dtype == np.int64 or dtype == np.bool_:
+            out.append(_plain_cells(series.to_numpy()))
+        elif isinstance(dtype, pd.CategoricalDtype) and \
+                all(isinstance(c, str) for c in dtype.categories):
+            codes = series.cat.codes.to_numpy()
+            out.append(_lookup_cells(np.where(codes < 0, len(dtype.categories), codes),
+                                     [_quoted(c) for c in dtype.categories] + [na]))
+        elif dtype == np.dtype(object) or pd.api.types.is_string_dtype(dtype):
+            cells = _text_cells(series, na)
+            if cells is None:
+                return None
+            out.append(cells)
+        else:
+            return None
+    return out
+
+
+def _plain_cells(values: np.ndarray) -> CellColumn:
+    """``str`` of each integer or bool, as pandas writes them."""
+    return lambda start, stop: pa.array([str(x) for x in values[start:stop].tolist()],
+                                        type=pa.large_string())
+
+
+def _lookup_cells(codes: np.ndarray, texts: list[str]) -> CellColumn:
+    """The cells of a column of ``len(texts)`` distinct values: ``texts[code]`` of each."""
+    if len(codes) and (codes == codes[0]).all():  # one value: a scalar Arrow repeats
+        constant = _large(texts[int(codes[0])])
+        return lambda start, stop: constant
+    dictionary = pa.array(texts, type=pa.large_string())
+    return lambda start, stop: pc.take(dictionary, pa.array(codes[start:stop]))
+
+
+def _float_cells(values: np.ndarray, na: str) -> CellColumn:
+    """:data:`CSV_FLOAT_FORMAT` of each number (once per distinct value when they repeat)."""
+    # by bit pattern: 0.0 and -0.0 are written differently
+    bits = np.ascontiguousarray(values).view(np.int64)
+    if len(bits) and (bits == bits[0]).all():
+        value = float(values[0])
+        return _lookup_cells(np.zeros(1, dtype=np.int64),
+                             [na if value != value else CSV_FLOAT_FORMAT % value])
+    sample = bits[:1000]
+    mostly_distinct = len(np.unique(sample)) * 2 > len(sample) and len(bits) > 2000
+    codes, uniques = (None, bits) if mostly_distinct else pd.factorize(bits)
+    if codes is None or len(uniques) * 2 > len(values):  # mostly distinct: format each value
+        def each(start: int, stop: int) -> pa.Array:
+            return pa.array([na if v != v else CSV_FLOAT_FORMAT % v
+                             for v in values[start:stop].tolist()], type=pa.large_string())
+        return each
+    return _lookup_cells(codes, [na if v != v else CSV_FLOAT_FORMAT % v
+                                 for v in uniques.view(np.float64).tolist()])
+
+
+def _text_cells(series: pd.Series, na: str) -> CellColumn | None:
+    """Each text quoted once per distinct value; None when a cell is not a text (pandas writes
+    numbers in a text column its own way)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    distinct = list(uniques)
+    if not all(isinstance(u, str) for u in distinct):
+        return None
+    return _lookup_cells(np.where(codes < 0, len(distinct), codes),
+                         [_quoted(u) for u in distinct] + [na])
 
 
 def table_parquet_writer(frame: pd.DataFrame) -> Writer:
     """Writes ``frame`` as Parquet (pyarrow, zstd-compressed; categories as dictionaries)."""
     def write(path: Path) -> None:
-        import pyarrow as pa  # type: ignore[import-untyped]
         import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
         table = pa.Table.from_pandas(frame, preserve_index=False)

@@ -731,7 +731,7 @@ def resolve_site_change(base: ResolvedStudy, study: Study, lines: LineMap
     # gives), shared rather than copied: thousands of variants hold their differences only
     return ResolvedStudy(
         study=study, file=base.file, library=base.library, methods=base.methods,
-        methods_file=base.methods_file, site=site, hardware=base.hardware, rows=base.rows,
+        methods_file=base.methods_file, site=site, hardware=base.hardware, activity=base.activity,
         extra_energy_kwh=base.extra_energy_kwh, phases=base.phases,
         assumptions=_dedupe(records + rest), warnings=warnings,
         input_files=base.input_files, deployment=base.deployment)

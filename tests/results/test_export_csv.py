@@ -1,4 +1,4 @@
-"""The column-wise CSV writer (gpulca.cli.common.write_frame_csv) writes what pandas'
+"""The column-wise CSV writer (gpulca.results.export.write_frame_csv) writes what pandas'
 ``to_csv(float_format="%.10g", na_rep=...)`` writes, byte for byte."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpulca.cli import common
+from gpulca.results import export
 from gpulca.core.vocabulary import CSV_FLOAT_FORMAT
 
 EDGE_FLOATS = [0.0, -0.0, math.nan, math.inf, -math.inf, 1e-5, 1e-4, 1e16, 1e15, 9999999999.5,
@@ -26,7 +26,7 @@ def pandas_bytes(frame: pd.DataFrame, path, missing: str) -> bytes:
 
 
 def ours(frame: pd.DataFrame, path, missing: str) -> bytes:
-    common.write_frame_csv(frame, path, missing)
+    export.write_frame_csv(frame, path, missing)
     return path.read_bytes()
 
 
@@ -45,7 +45,7 @@ def test_same_bytes_as_pandas(tmp_path_factory, columns, missing) -> None:
 
 
 def test_chunks_and_repeated_values(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(common, "CSV_CHUNK_ROWS", 7)
+    monkeypatch.setattr(export, "CSV_CHUNK_ROWS", 7)
     rng = np.random.default_rng(3)
     n = 50
     frame = pd.DataFrame({"phase": rng.choice(["a", "b", None], n),
@@ -78,7 +78,7 @@ def test_chunks_written_in_turn_are_the_whole_frame(tmp_path_factory, columns, s
     path = tmp_path_factory.mktemp("csv") / "out.csv"
     expected = pandas_bytes(frame, path, missing)
     chunks = [frame.iloc[start:start + size] for start in range(0, len(frame), size)]
-    common.write_chunks_csv(iter(chunks), path, missing)
+    export.write_chunks_csv(iter(chunks), path, missing)
     assert path.read_bytes() == expected
 
 
@@ -90,14 +90,14 @@ def test_chunked_writer_of_a_run_audit_trail(tmp_path) -> None:
 
     trail = AuditColumns("s", "base", columns(ROWS))
     whole, chunked = tmp_path / "whole.csv", tmp_path / "chunked.csv"
-    common.csv_writer(trail.frame())(whole)
-    common.chunked_csv_writer(lambda: trail.chunks(2))(chunked)
+    export.csv_writer(trail.frame())(whole)
+    export.chunked_csv_writer(lambda: trail.chunks(2))(chunked)
     assert chunked.read_bytes() == whole.read_bytes()
-    common.chunked_csv_writer(lambda: trail.chunks(3, categorical=True))(chunked)
+    export.chunked_csv_writer(lambda: trail.chunks(3, categorical=True))(chunked)
     assert chunked.read_bytes() == whole.read_bytes()
     empty = AuditColumns("s", "base", columns([]))
-    common.csv_writer(empty.frame())(whole)
-    common.chunked_csv_writer(lambda: empty.chunks(2))(chunked)
+    export.csv_writer(empty.frame())(whole)
+    export.chunked_csv_writer(lambda: empty.chunks(2))(chunked)
     assert chunked.read_bytes() == whole.read_bytes()
 
 

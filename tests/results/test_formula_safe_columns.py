@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from gpulca.cli.common import formula_safe_frame
+from gpulca.results.export import formula_safe_frame
 from gpulca.core.vocabulary import CSV_FLOAT_FORMAT
 from gpulca.io.csvsafe import formula_safe_cell
 
