@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from gpulca.cli import main
-from gpulca.results.export import csv_writer
 from gpulca.ingest.activity_csv import activity_csv_text, read_activity_csv
 from gpulca.io.csvsafe import FORMULA_TRIGGERS, formula_safe, unescape_formula_safe
+from gpulca.results.export import csv_writer
 from gpulca.schemas.scenario import ActivityRow
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "gpulca"

@@ -10,8 +10,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpulca.results import export
 from gpulca.core.vocabulary import CSV_FLOAT_FORMAT
+from gpulca.results import export
 
 EDGE_FLOATS = [0.0, -0.0, math.nan, math.inf, -math.inf, 1e-5, 1e-4, 1e16, 1e15, 9999999999.5,
                123456789012.0, 0.1, 2.5, -1.5e-7, 5e-324, 1.7976931348623157e308, 1e100]

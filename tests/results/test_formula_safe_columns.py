@@ -7,9 +7,9 @@ import io
 import numpy as np
 import pandas as pd
 
-from gpulca.results.export import formula_safe_frame
 from gpulca.core.vocabulary import CSV_FLOAT_FORMAT
 from gpulca.io.csvsafe import formula_safe_cell
+from gpulca.results.export import formula_safe_frame
 
 
 def cell_by_cell(frame: pd.DataFrame) -> pd.DataFrame:
