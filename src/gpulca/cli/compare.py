@@ -34,7 +34,7 @@ from gpulca.cli.common import (
 )
 from gpulca.cli.errors import report_errors
 from gpulca.cli.output import output_options
-from gpulca.cli.reports import PendingWrite, prepare_reports, report_options
+from gpulca.cli.reports import PendingWrite, pending_files, prepare_reports, report_options
 from gpulca.cli.service import print_service_ranking, service_ranking
 from gpulca.cli.uncertainty import (
     dask_arguments,
@@ -42,7 +42,7 @@ from gpulca.cli.uncertainty import (
     print_variant_uncertainty,
 )
 from gpulca.core.vocabulary import NOT_ASSESSED, format_number, format_percent, impact_heading
-from gpulca.io.atomic import Writer, staged_outputs, write_all, write_bytes_atomic, write_files
+from gpulca.io.atomic import Writer, staged_outputs, write_all
 from gpulca.pipeline.compare import compare_study
 from gpulca.reports.compare_chart import (
     MAX_VARIANTS,
@@ -163,13 +163,7 @@ def prepare_comparison_reports(result: ComparisonResult, excel_file: str | None,
 
         files[Path(html_file)] = html_bytes(report)
 
-    def write() -> list[Path]:
-        written = [write_bytes_atomic(path, content) for path, content in files.items()]
-        if charts_dir:
-            written += write_files(charts_dir, charts)
-        return written
-
-    return write
+    return pending_files(files, charts_dir, charts)
 
 
 def write_comparison(result: ComparisonResult, directory: Path,

@@ -63,6 +63,13 @@ def prepare_reports(results: Sequence[StudyResult], excel_file: str | None,
 
         files[Path(html_file)] = html_bytes(report)
 
+    return pending_files(files, charts_dir, charts)
+
+
+def pending_files(files: Mapping[Path, bytes], charts_dir: str | None,
+                  charts: Mapping[str, bytes]) -> PendingWrite:
+    """What writes report files built in memory: each of ``files`` atomically, the ``charts``
+    (by file name) into ``charts_dir`` all or nothing."""
     def write() -> list[Path]:
         from gpulca.io.atomic import write_bytes_atomic, write_files
 

@@ -519,7 +519,7 @@ def assumption_rows(study: ResolvedStudy) -> list[AssumptionRow]:
 def activity_frame(result: StudyResult) -> pd.DataFrame:
     """The audit frame with the source of each row (activity rows, then extra energy)."""
     study = result.study.study
-    sources = [study.activity.source] * len(result.study.rows) + \
+    sources = [study.activity.source] * len(result.study.activity) + \
         [extra.source for extra in study.extra_energy]
     frame = result.audit.copy()
     frame["source"] = sources[:len(frame)] + [""] * (len(frame) - len(sources))
