@@ -58,8 +58,7 @@ def write_results(result: StudyResult, directory: Path,
     """Write ``results.csv`` (tidy scores) and ``audit.csv`` (intermediates), all or nothing;
     also ``reference.csv`` when the study has published figures (``comparison``) and the
     ``extra`` frames by file name (a Monte Carlo's)."""
-    frames: dict[str, pd.DataFrame | None] = {"results.csv": result.scores,
-                                              "audit.csv": None, **(extra or {})}
+    frames: dict[str, pd.DataFrame] = dict(extra or {})
     if result.contributions is not None:
         frames["contributions.csv"] = result.contributions
     if comparison is not None and len(comparison):
@@ -67,9 +66,9 @@ def write_results(result: StudyResult, directory: Path,
     if result.study.deployment is not None:  # per unit of service (gpulca.results.service)
         frames["service.csv"] = service_frame(result)
         frames["service-traffic.csv"] = traffic_frame(result)
-    writers = {name: audit_writer(result) if frame is None else
-               csv_writer(frame, NOT_ASSESSED if name == "results.csv" else "")
-               for name, frame in frames.items()}
+    writers = {"results.csv": csv_writer(result.scores, NOT_ASSESSED),
+               "audit.csv": audit_writer(result),
+               **{name: csv_writer(frame) for name, frame in frames.items()}}
     if result.study.deployment is not None:  # levelised vs lifetime traffic, drawn in memory
         from gpulca.reports.deployment import service_chart_bytes
 
