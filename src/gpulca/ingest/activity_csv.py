@@ -98,19 +98,8 @@ def _row_from_record(record: dict[str, str], file: str, line: int) -> tuple[Acti
 
 
 def _activity_text(path: Path) -> str:
-    """The text of an activity CSV: a regular file of bounded size (a pipe would hang), UTF-8,
-    without NUL characters."""
-    file = str(path)
-    if not path.exists():
-        raise InputError(Problem(file, "", "activity file not found"))
-    raw = read_input_bytes(path)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(Problem(file, "", "activity file is not valid UTF-8")) from exc
-    if (nul := nul_byte_line(text)) is not None:
-        raise InputError(Problem(file, "", "NUL character (\\x00) in the text", nul))
-    return text
+    """The text of an activity CSV, with :func:`_activity_bytes`'s checks."""
+    return _activity_bytes(path).decode("utf-8")
 
 
 def read_activity_csv(path: str | Path) -> list[ActivityRow]:
@@ -233,8 +222,8 @@ def read_activity_table(path: str | Path) -> ActivityTable:
 
 
 def _activity_bytes(path: Path) -> bytes:
-    """The bytes of an activity CSV, with :func:`_activity_text`'s checks (without keeping the
-    decoded text)."""
+    """The bytes of an activity CSV: a regular file of bounded size (a pipe would hang), UTF-8,
+    without NUL characters."""
     file = str(path)
     if not path.exists():
         raise InputError(Problem(file, "", "activity file not found"))
