@@ -27,7 +27,7 @@ def text_columns(frame: pd.DataFrame, names: list[str]) -> dict[str, TextColumn]
     ``str`` (fixed-width and Parquet reads) are converted.
     """
     out: dict[str, TextColumn] = {}
-    converted = [n for n in dict.fromkeys(names) if not _arrow_backed(frame[n].dtype)]
+    converted = [n for n in dict.fromkeys(names) if not is_text(frame[n].dtype)]
     table = pa.Table.from_pandas(frame[converted], preserve_index=False)
     for name in names:
         column = table.column(name) if name in converted else \
@@ -38,7 +38,9 @@ def text_columns(frame: pd.DataFrame, names: list[str]) -> dict[str, TextColumn]
     return out
 
 
-def _arrow_backed(dtype: object) -> bool:
+def is_text(dtype: object) -> bool:
+    """Whether a pandas dtype holds strings as Arrow strings (pandas' ``str``, or an
+    ``ArrowDtype`` of strings)."""
     if isinstance(dtype, pd.StringDtype):
         return dtype.storage == "pyarrow"
     return isinstance(dtype, pd.ArrowDtype) and (pa.types.is_string(dtype.pyarrow_dtype) or

@@ -32,6 +32,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 from pandas.api.extensions import ExtensionDtype
 
 from gpulca.core.errors import InputError, Problem
+from gpulca.ingest.arrow_text import is_text
 
 CHUNK_BYTES = 8 << 20
 """Bytes read per chunk by the scans (bounded memory for files of any size)."""
@@ -254,15 +255,6 @@ def read_text(path: Source, delimiter: str, columns: list[str], *,
         return whole
     return read_checked(path, delimiter, columns, dtype=dict.fromkeys(text, ARROW_TEXT),
                         name=name)
-
-
-def is_text(dtype: object) -> bool:
-    """Whether a pandas dtype holds strings as Arrow strings (pandas' ``str``, or an
-    ``ArrowDtype`` of strings)."""
-    if isinstance(dtype, pd.StringDtype):
-        return dtype.storage == "pyarrow"
-    return isinstance(dtype, pd.ArrowDtype) and (pa.types.is_string(dtype.pyarrow_dtype) or
-                                                 pa.types.is_large_string(dtype.pyarrow_dtype))
 
 
 def _read_whole(path: Source, delimiter: str, columns: list[str], text: list[str],
