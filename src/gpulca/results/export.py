@@ -4,9 +4,10 @@ writes.
 :func:`csv_writer` writes a frame as pandas' ``to_csv(index=False, float_format=CSV_FLOAT_FORMAT,
 na_rep=missing)`` of its formula-safe copy (:func:`formula_safe_frame`) writes it, byte for byte,
 several times faster: each column's distinct values are formatted (and quoted as :mod:`csv`
-quotes them) once, and the rows are joined by Arrow a chunk at a time. A table of a million rows
-repeats a few texts and numbers; formatting a float with ``%`` is the floor (about 0.3 us a
-cell). A frame with a column of another kind (dates, mixed objects ...) is written by pandas.
+quotes them) once, columns of mostly distinct numbers by numpy
+(:func:`gpulca.results.number_text.g_format_texts`, not ``%`` a cell at about 0.3 us), and
+the rows are joined by Arrow a chunk at a time, on a thread beside the one writing. A frame
+with a column of another kind (dates, mixed objects ...) is written by pandas.
 :func:`chunked_csv_writer` writes a table given as consecutive chunks (an audit trail of a
 million rows) without the whole of it in memory.
 
@@ -19,7 +20,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -31,14 +35,14 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 from gpulca.core.vocabulary import CSV_FLOAT_FORMAT
 from gpulca.io.atomic import Writer
 from gpulca.io.csvsafe import formula_safe_cell
+from gpulca.results.number_text import g_format_texts, g_precision
 
 
 def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every text cell (and column name) made formula-safe
     (:func:`gpulca.io.csvsafe.formula_safe`); numbers are left alone."""
     safe = frame.copy(deep=False)  # the columns that change are replaced, not written to
-    for position in range(len(safe.columns)):
-        column = safe.iloc[:, position]
+    for position, (_, column) in enumerate(frame.items()):  # items(): cheaper than iloc
         if not pd.api.types.is_numeric_dtype(column):
             changed = _formula_safe_column(column)
             if changed is not column:
@@ -54,6 +58,10 @@ def _formula_safe_column(column: pd.Series) -> pd.Series:
     # written differently
     texts = isinstance(column.dtype, pd.CategoricalDtype) or \
         pd.api.types.is_string_dtype(column)
+    if isinstance(column.dtype, pd.CategoricalDtype) and \
+            all(isinstance(c, str) and formula_safe_cell(c) == c
+                for c in column.dtype.categories):
+        return column  # categories with nothing to escape: no cell to look at
     if not texts and column.dtype != np.dtype(object):
         return column.map(formula_safe_cell)
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
@@ -89,17 +97,19 @@ CSV_CHUNK_ROWS = 65_536
 def write_frame_csv(frame: pd.DataFrame, path: Path, missing: str = "") -> None:
     """``frame.to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT, na_rep=missing)``,
     byte for byte, column by column: each column's distinct values are formatted (and quoted
-    as :mod:`csv` quotes them) once, numbers with ``%`` in one pass, and the rows are joined
-    by Arrow, a chunk of :data:`CSV_CHUNK_ROWS` rows at a time. A frame with a column of
-    another kind (dates, mixed objects...) or a single column is written by pandas."""
+    as :mod:`csv` quotes them) once, numbers by :func:`g_format_texts`, and the rows are
+    joined by Arrow, a chunk of :data:`CSV_CHUNK_ROWS` rows at a time, on a thread beside
+    the writing one (:func:`_write_in_order`). A frame with a column of another kind (dates, mixed
+    objects...) or a single column is written by pandas."""
     cells = _column_cells(frame, missing)
     if cells is None:
         frame.to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT, na_rep=missing)
         return
     with open(path, "wb") as out:
         out.write(_header(frame))
-        for start in range(0, len(frame), CSV_CHUNK_ROWS):
-            _write_cells(out, cells, start, min(start + CSV_CHUNK_ROWS, len(frame)))
+        _write_in_order(out, (partial(_lines, cells, start,
+                                      min(start + CSV_CHUNK_ROWS, len(frame)))
+                              for start in range(0, len(frame), CSV_CHUNK_ROWS)))
 
 
 def chunked_csv_writer(chunks: Callable[[], Iterable[pd.DataFrame]], missing: str = ""
@@ -108,26 +118,65 @@ def chunked_csv_writer(chunks: Callable[[], Iterable[pd.DataFrame]], missing: st
     yields them, each of the same columns; one empty frame for none), each made formula-safe
     and written in turn: byte for byte the CSV of their concatenation, without it in memory."""
     def write(path: Path) -> None:
-        write_chunks_csv((formula_safe_frame(chunk) for chunk in chunks()), path, missing)
+        write_chunks_csv(chunks(), path, missing, formula_safe=True)
 
     return write
 
 
-def write_chunks_csv(chunks: Iterable[pd.DataFrame], path: Path, missing: str = "") -> None:
+def write_chunks_csv(chunks: Iterable[pd.DataFrame], path: Path, missing: str = "",
+                     formula_safe: bool = False) -> None:
     """:func:`write_frame_csv` of the concatenation of ``chunks`` (frames of the same columns,
-    in order), one chunk in memory at a time."""
+    in order; each made formula-safe first with ``formula_safe``), a few chunks in memory at
+    a time, formatted on a thread beside the one building them (:func:`_write_in_order`)."""
     with open(path, "wb") as out:
-        for number, chunk in enumerate(chunks):
-            cells = _column_cells(chunk, missing)
-            if cells is None:  # a kind of column only pandas writes (or no rows)
-                out.write(chunk.to_csv(index=False, header=number == 0,
-                                       float_format=CSV_FLOAT_FORMAT,
-                                       na_rep=missing).encode())
-                continue
-            if number == 0:
-                out.write(_header(chunk))
-            for start in range(0, len(chunk), CSV_CHUNK_ROWS):
-                _write_cells(out, cells, start, min(start + CSV_CHUNK_ROWS, len(chunk)))
+        _write_in_order(out, (partial(_chunk_text, chunk, missing, number == 0, formula_safe)
+                              for number, chunk in enumerate(chunks)))
+
+
+def _chunk_text(chunk: pd.DataFrame, missing: str, header: bool, formula_safe: bool
+                ) -> bytes | memoryview:
+    """The CSV text of one chunk of rows (with the header line when ``header``)."""
+    if formula_safe:
+        chunk = formula_safe_frame(chunk)
+    cells = _column_cells(chunk, missing)
+    if cells is None:  # a kind of column only pandas writes (or no rows)
+        return chunk.to_csv(index=False, header=header, float_format=CSV_FLOAT_FORMAT,
+                            na_rep=missing).encode()
+    parts = [_header(chunk)] if header else []
+    parts += [_lines(cells, start, min(start + CSV_CHUNK_ROWS, len(chunk)))
+              for start in range(0, len(chunk), CSV_CHUNK_ROWS)]
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+FORMAT_THREADS = 1
+"""Threads formatting chunks beside the caller's, which meanwhile builds the next chunk and
+writes the last (numpy, Arrow and file writes release the GIL). One: a second formatting
+thread is faster on two idle cores but keeps about 40 MB more (each thread's allocator
+arena), which a million-row run cannot spare under its 10x-the-file target."""
+
+
+def _write_in_order(out: BinaryIO, texts: Iterable[Callable[[], bytes | memoryview]]) -> None:
+    """Writes the bytes of each of ``texts`` (functions giving them), in order, computing them
+    on :data:`FORMAT_THREADS` threads (at most one each in memory) while the caller takes the
+    next; the first error is raised (the caller's file is then discarded whole,
+    :mod:`gpulca.io.atomic`). Without threads (0), one after the other."""
+    threads = FORMAT_THREADS
+    if threads < 1:
+        for text in texts:
+            out.write(text())
+        return
+    with ThreadPoolExecutor(threads, thread_name_prefix="gpulca-csv") as pool:
+        pending: deque[Future[bytes | memoryview]] = deque()
+        try:
+            for text in texts:
+                if len(pending) == threads:
+                    out.write(pending.popleft().result())
+                pending.append(pool.submit(text))
+            while pending:
+                out.write(pending.popleft().result())
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def _header(frame: pd.DataFrame) -> bytes:
@@ -136,8 +185,8 @@ def _header(frame: pd.DataFrame) -> bytes:
     return header.getvalue().encode()
 
 
-def _write_cells(out: BinaryIO, cells: list[CellColumn], start: int, stop: int) -> None:
-    """Rows [start, stop) of the columns ``cells``, joined by Arrow, written to ``out``."""
+def _lines(cells: list[CellColumn], start: int, stop: int) -> memoryview:
+    """Rows [start, stop) of the columns ``cells`` as CSV lines, joined by Arrow."""
     texts: list[pa.Array | pa.Scalar] = []
     for column in cells:  # adjacent constant columns joined once: fewer columns for Arrow
         cell = column(start, stop)
@@ -151,8 +200,7 @@ def _write_cells(out: BinaryIO, cells: list[CellColumn], start: int, stop: int) 
     lines = pc.binary_join_element_wise(*texts[:-1], last, _large(","))
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[
         lines.offset:lines.offset + len(lines) + 1]
-    data = lines.buffers()[2]
-    out.write(memoryview(data)[int(offsets[0]):int(offsets[-1])])
+    return memoryview(lines.buffers()[2])[int(offsets[0]):int(offsets[-1])]
 
 
 def _large(text: str) -> pa.Scalar:
@@ -178,8 +226,7 @@ def _column_cells(frame: pd.DataFrame, missing: str) -> list[CellColumn] | None:
         return None
     na = _quoted(missing)
     out: list[CellColumn] = []
-    for position in range(len(frame.columns)):
-        series = frame.iloc[:, position]
+    for _, series in frame.items():  # by position (names may repeat), cheaper than iloc
         dtype = series.dtype
         if dtype == np.float64:
             out.append(_float_cells(series.to_numpy(), na))
@@ -206,33 +253,42 @@ def _plain_cells(values: np.ndarray) -> CellColumn:
                                         type=pa.large_string())
 
 
-def _lookup_cells(codes: np.ndarray, texts: list[str]) -> CellColumn:
+def _lookup_cells(codes: np.ndarray, texts: list[str] | pa.Array) -> CellColumn:
     """The cells of a column of ``len(texts)`` distinct values: ``texts[code]`` of each."""
+    dictionary = texts if isinstance(texts, pa.Array) else \
+        pa.array(texts, type=pa.large_string())
     if len(codes) and (codes == codes[0]).all():  # one value: a scalar Arrow repeats
-        constant = _large(texts[int(codes[0])])
+        constant = dictionary[int(codes[0])]
         return lambda start, stop: constant
-    dictionary = pa.array(texts, type=pa.large_string())
     return lambda start, stop: pc.take(dictionary, pa.array(codes[start:stop]))
 
 
 def _float_cells(values: np.ndarray, na: str) -> CellColumn:
-    """:data:`CSV_FLOAT_FORMAT` of each number (once per distinct value when they repeat)."""
+    """:data:`CSV_FLOAT_FORMAT` of each number: once per distinct value when they repeat,
+    else a chunk at a time by :func:`g_format_texts` (numpy, not a Python string each)."""
     # by bit pattern: 0.0 and -0.0 are written differently
     bits = np.ascontiguousarray(values).view(np.int64)
     if len(bits) and (bits == bits[0]).all():
-        value = float(values[0])
-        return _lookup_cells(np.zeros(1, dtype=np.int64),
-                             [na if value != value else CSV_FLOAT_FORMAT % value])
+        return _lookup_cells(np.zeros(1, dtype=np.int64), _float_texts(values[:1], na))
     sample = bits[:1000]
     mostly_distinct = len(np.unique(sample)) * 2 > len(sample) and len(bits) > 2000
     codes, uniques = (None, bits) if mostly_distinct else pd.factorize(bits)
     if codes is None or len(uniques) * 2 > len(values):  # mostly distinct: format each value
-        def each(start: int, stop: int) -> pa.Array:
-            return pa.array([na if v != v else CSV_FLOAT_FORMAT % v
-                             for v in values[start:stop].tolist()], type=pa.large_string())
-        return each
-    return _lookup_cells(codes, [na if v != v else CSV_FLOAT_FORMAT % v
-                                 for v in uniques.view(np.float64).tolist()])
+        return lambda start, stop: _float_texts(values[start:stop], na)
+    return _lookup_cells(codes, _float_texts(uniques.view(np.float64), na))
+
+
+def _float_texts(values: np.ndarray, na: str) -> pa.Array:
+    """:data:`CSV_FLOAT_FORMAT` of each value (``na`` for NaN), as Arrow texts."""
+    precision = g_precision(CSV_FLOAT_FORMAT)
+    if precision is None or len(values) < _FEW_VALUES:  # an unknown format, or a few values
+        return pa.array([na if v != v else CSV_FLOAT_FORMAT % v for v in values.tolist()],
+                        type=pa.large_string())
+    return g_format_texts(values, precision, na)
+
+
+_FEW_VALUES = 64
+"""Fewer numbers than this are formatted by ``%`` (cheaper than the vectorised path's set-up)."""
 
 
 def _text_cells(series: pd.Series, na: str) -> CellColumn | None:
