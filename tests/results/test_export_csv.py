@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -116,3 +117,48 @@ def test_categories_and_adjacent_constant_columns(tmp_path_factory, columns, mis
                           "c4": [None] * n, "c5": [0.0] * n})
     path = tmp_path_factory.mktemp("csv") / "out.csv"
     assert ours(frame, path, missing) == pandas_bytes(frame, path, missing)
+
+
+@pytest.mark.parametrize("threads", [0, 1, 2])
+def test_numbers_formatted_by_numpy_on_threads(tmp_path, monkeypatch, threads) -> None:
+    """Columns long enough for the vectorised number formatting, several chunks formatted on
+    threads (or none), the categorical texts of an audit trail: pandas' bytes, in order."""
+    monkeypatch.setattr(export, "CSV_CHUNK_ROWS", 700)
+    monkeypatch.setattr(export, "FORMAT_THREADS", threads)
+    rng = np.random.default_rng(11)
+    n = 5_000
+    wide = rng.standard_normal(n) * 10.0 ** rng.integers(-12, 14, n)
+    wide[rng.integers(0, n, 50)] = np.nan
+    frame = pd.DataFrame({
+        "phase": pd.Categorical(rng.choice(["a", "=b", "c,d"], n)),
+        "hours": np.round(rng.uniform(0, 1000, n), 3), "wide": wide,
+        "mostly_zero": np.where(rng.uniform(size=n) < 0.75, 0.0, rng.uniform(size=n)),
+        "edges": rng.choice(EDGE_FLOATS, n), "count": rng.integers(0, 10, n)})
+    path = tmp_path / "out.csv"
+    expected = pandas_bytes(export.formula_safe_frame(frame), path, "NA")
+    export.csv_writer(frame, "NA")(path)
+    assert path.read_bytes() == expected
+    chunks = [frame.iloc[start:start + 900] for start in range(0, n, 900)]
+    export.chunked_csv_writer(lambda: iter(chunks), "NA")(path)
+    assert path.read_bytes() == expected
+
+
+def test_a_failing_chunk_stops_the_writing(tmp_path, monkeypatch) -> None:
+    """An error while a chunk is built or formatted reaches the caller (whose atomic write
+    then keeps nothing), whichever thread met it."""
+    monkeypatch.setattr(export, "FORMAT_THREADS", 1)
+    good = pd.DataFrame({"x": np.arange(100.0), "y": ["a"] * 100})
+
+    def chunks():
+        yield good
+        yield good
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        export.chunked_csv_writer(chunks)(tmp_path / "out.csv")
+
+    def bad_text() -> bytes:
+        raise ValueError("bad chunk")
+
+    with pytest.raises(ValueError, match="bad chunk"), open(tmp_path / "o.csv", "wb") as out:
+        export._write_in_order(out, [lambda: b"a\n", bad_text, lambda: b"c\n"])

@@ -142,7 +142,7 @@ def _chunk_text(chunk: pd.DataFrame, missing: str, header: bool, formula_safe: b
     if cells is None:  # a kind of column only pandas writes (or no rows)
         return chunk.to_csv(index=False, header=header, float_format=CSV_FLOAT_FORMAT,
                             na_rep=missing).encode()
-    parts = [_header(chunk)] if header else []
+    parts: list[bytes | memoryview] = [_header(chunk)] if header else []
     parts += [_lines(cells, start, min(start + CSV_CHUNK_ROWS, len(chunk)))
               for start in range(0, len(chunk), CSV_CHUNK_ROWS)]
     return parts[0] if len(parts) == 1 else b"".join(parts)

@@ -50,7 +50,7 @@ def g_format_texts(values: np.ndarray, precision: int, missing: str = "") -> pa.
     array in the values' order: the texts Python's ``%`` gives, byte for byte."""
     values = np.ascontiguousarray(values, dtype=np.float64)
     if not 1 <= precision <= MAX_FAST_PRECISION:
-        return pa.array([missing if v != v else "%.*g" % (precision, v)
+        return pa.array([missing if v != v else "%.*g" % (precision, v)  # noqa: UP031
                          for v in values.tolist()], type=pa.large_string())
     count = len(values)
     if count == 0:
@@ -71,7 +71,7 @@ def g_format_texts(values: np.ndarray, precision: int, missing: str = "") -> pa.
     for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
         layout = _Layout.of(int(sorted_key[start]), precision)
         if layout.kind == 3:  # inf, or a value the arithmetic cannot round surely
-            texts = [("%.*g" % (precision, v)).encode()
+            texts = [("%.*g" % (precision, v)).encode()  # noqa: UP031 (the reference)
                      for v in values[order[start:stop]].tolist()]
             widths[start:stop] = [len(t) for t in texts]
             pieces.append(np.frombuffer(b"".join(texts), dtype=np.uint8))
@@ -119,8 +119,8 @@ def _decimal_digits(values: np.ndarray, precision: int
 
 def _digit_matrix(integers: np.ndarray, precision: int) -> tuple[np.ndarray, np.ndarray]:
     """The decimal digits (ASCII) of each integer below 10**P (given as exact floats), five
-    in the first bytes of each 8-byte word, lowest word last (see :func:`_digit_bytes`), and the count of digits up
-    to the last non-zero one (0 for 0)."""
+    in the first bytes of each 8-byte word, lowest word last (see :func:`_digit_bytes`), and
+    the count of digits up to the last non-zero one (0 for 0)."""
     table, trailing_zeros = _five_digit_tables()
     words = _words(precision)
     matrix = np.empty((len(integers), words), dtype=np.uint64)
