@@ -313,6 +313,27 @@ def table_parquet_writer(frame: pd.DataFrame) -> Writer:
     return write
 
 
+def chunked_parquet_writer(chunks: Callable[[], Iterable[pd.DataFrame]]) -> Writer:
+    """Like :func:`table_parquet_writer` for a table given as consecutive chunks of rows (an
+    audit trail of a million rows): one row group per chunk, one chunk in memory at a time,
+    each with the first chunk's column types."""
+    def write(path: Path) -> None:
+        import pyarrow.parquet as pq
+
+        writer = None
+        try:
+            for chunk in chunks():
+                table = pa.Table.from_pandas(chunk, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(path, table.schema, compression="zstd")
+                writer.write_table(table.cast(writer.schema))
+        finally:
+            if writer is not None:
+                writer.close()
+
+    return write
+
+
 def read_table_parquet(path: str | Path) -> pd.DataFrame:
     """A table written by :func:`table_parquet_writer`, as a data frame."""
     import pyarrow.parquet as pq
