@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gpulca.core.vocabulary import CSV_FLOAT_FORMAT
+from gpulca.io.csvsafe import formula_safe_cell
 from gpulca.results import export
 
 EDGE_FLOATS = [0.0, -0.0, math.nan, math.inf, -math.inf, 1e-5, 1e-4, 1e16, 1e15, 9999999999.5,
@@ -162,3 +163,22 @@ def test_a_failing_chunk_stops_the_writing(tmp_path, monkeypatch) -> None:
 
     with pytest.raises(ValueError, match="bad chunk"), open(tmp_path / "o.csv", "wb") as out:
         export._write_in_order(out, [lambda: b"a\n", bad_text, lambda: b"c\n"])
+
+
+mixed_cells = st.one_of(texts, floats, st.integers(-10**6, 10**6), st.booleans(),
+                        st.sampled_from([np.float64(2.5), np.int64(3), 8, 8.0, True, 1,
+                                         pd.NA, "8", "=SUM(A1)", "-3", "a\nb"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(mixed_cells, min_size=1, max_size=40), st.sampled_from(["", "not assessed"]))
+def test_mixed_cells_as_pandas_writes_them(tmp_path_factory, cells, missing) -> None:
+    """A column of texts with numbers among them (a parameters table's values) is written
+    as pandas writes it, each cell by its own type: 8 and 8.0, 1 and True stay apart."""
+    frame = pd.DataFrame({"value": pd.Series(cells, dtype=object), "unit": "kg"})
+    path = tmp_path_factory.mktemp("csv") / "out.csv"
+    safe = pd.DataFrame({"value": pd.Series([formula_safe_cell(c) for c in cells], dtype=object),
+                         "unit": "kg"})  # cell by cell: the definition
+    expected = pandas_bytes(safe, path, missing)
+    export.csv_writer(frame, missing)(path)
+    assert path.read_bytes() == expected

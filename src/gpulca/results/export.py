@@ -65,19 +65,24 @@ def _formula_safe_column(column: pd.Series) -> pd.Series:
     if not texts and column.dtype != np.dtype(object):
         return column.map(formula_safe_cell)
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    if not texts and not all(isinstance(u, str) for u in uniques):
-        return column.map(formula_safe_cell)  # mixed cells (see above)
+    mixed = not texts and not all(isinstance(u, str) for u in uniques)
+    if mixed:  # kept as objects: a float among them is written by its str, as pandas does
+        codes, uniques = _typed_factorize(column)
     if len(uniques) * 2 > len(column):
-        return column.map(formula_safe_cell)
+        cells = [formula_safe_cell(v) for v in column.tolist()]
+        safe_column = pd.Series(cells, index=column.index, name=column.name, dtype=object)
+        return safe_column if mixed else safe_column.infer_objects()
     safe_uniques = [formula_safe_cell(u) for u in uniques]
-    if all(a == b for a, b in zip(safe_uniques, uniques, strict=True)):
+    if all(a is b or a == b for a, b in zip(safe_uniques, uniques, strict=True)):
         return column  # nothing to escape (the usual case): the column as it is
-    safe = np.array(safe_uniques + [None], dtype=object)
+    safe = np.empty(len(safe_uniques) + 1, dtype=object)
+    safe[:-1] = safe_uniques
     values = safe[codes]  # code -1 (missing) takes the last entry
     missing = codes < 0
     if missing.any():
         values[missing] = column.to_numpy(dtype=object)[missing]
-    return pd.Series(values, index=column.index, name=column.name).infer_objects()
+    safe_column = pd.Series(values, index=column.index, name=column.name, dtype=object)
+    return safe_column if mixed else safe_column.infer_objects()
 
 
 def csv_writer(frame: pd.DataFrame, missing: str = "") -> Writer:
@@ -291,15 +296,41 @@ _FEW_VALUES = 64
 """Fewer numbers than this are formatted by ``%`` (cheaper than the vectorised path's set-up)."""
 
 
-def _text_cells(series: pd.Series, na: str) -> CellColumn | None:
-    """Each text quoted once per distinct value; None when a cell is not a text (pandas writes
-    numbers in a text column its own way)."""
+def _text_cells(series: pd.Series, na: str) -> CellColumn:
+    """Each distinct cell formatted (and quoted) once: texts as they are; a column of mixed
+    cells (numbers among texts) as pandas writes them, each cell by its own ``str``."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     distinct = list(uniques)
-    if not all(isinstance(u, str) for u in distinct):
-        return None
-    return _lookup_cells(np.where(codes < 0, len(distinct), codes),
-                         [_quoted(u) for u in distinct] + [na])
+    if all(isinstance(u, str) for u in distinct):
+        return _lookup_cells(np.where(codes < 0, len(distinct), codes),
+                             [_quoted(u) for u in distinct] + [na])
+    codes, cells = _typed_factorize(series)
+    texts = _pandas_cells(cells, na)
+    return _lookup_cells(np.where(codes < 0, len(texts), codes), texts + [na])
+
+
+def _typed_factorize(column: pd.Series) -> tuple[np.ndarray, list[object]]:
+    """Codes of a column of mixed cells by each cell's type and text (8 and 8.0, 1 and True
+    stay apart, as pandas writes them differently; -1 for a missing cell), and one cell of
+    each code."""
+    values = column.to_numpy(dtype=object)
+    keys = np.array([f"{type(v).__qualname__}\0{v}" for v in values.tolist()], dtype=object)
+    codes, uniques = pd.factorize(keys)
+    codes[pd.isna(values)] = -1
+    present, first = np.unique(codes, return_index=True)
+    cells: list[object] = [None] * len(uniques)  # a code with only missing cells: never read
+    for code, position in zip(present.tolist(), first.tolist(), strict=True):
+        if code >= 0:
+            cells[code] = values[position]
+    return codes, cells
+
+
+def _pandas_cells(cells: list[object], na: str) -> list[str]:
+    """Each of ``cells`` (of an object column) as pandas writes it in a row of several."""
+    text = pd.DataFrame({"cell": pd.Series(cells, dtype=object), "next": ""}).to_csv(
+        index=False, header=False, float_format=CSV_FLOAT_FORMAT, na_rep=na,
+        lineterminator="\n")
+    return [_quoted(row[0]) for row in csv.reader(io.StringIO(text))]
 
 
 def table_parquet_writer(frame: pd.DataFrame) -> Writer:
