@@ -64,7 +64,8 @@ def _formula_safe_column(column: pd.Series) -> pd.Series:
         return column  # categories with nothing to escape: no cell to look at
     if not texts and column.dtype != np.dtype(object):
         return column.map(formula_safe_cell)
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes, found = pd.factorize(column, use_na_sentinel=True)
+    uniques: list[object] = list(found)
     mixed = not texts and not all(isinstance(u, str) for u in uniques)
     if mixed:  # kept as objects: a float among them is written by its str, as pandas does
         codes, uniques = _typed_factorize(column)
