@@ -97,6 +97,14 @@ def test_chunked_writer_of_a_run_audit_trail(tmp_path) -> None:
     assert chunked.read_bytes() == whole.read_bytes()
     export.chunked_csv_writer(lambda: trail.chunks(3, categorical=True))(chunked)
     assert chunked.read_bytes() == whole.read_bytes()
+    for rows in (1, 2, 1000):  # whole columns, never a frame, a few rows at a time
+        export.columns_csv_writer(trail.table_columns, len(trail), chunk_rows=rows)(chunked)
+        assert chunked.read_bytes() == whole.read_bytes()
+    unsafe = AuditColumns("=s", "+base", columns(ROWS))
+    export.csv_writer(unsafe.frame())(whole)
+    export.columns_csv_writer(unsafe.table_columns, len(unsafe), chunk_rows=2)(chunked)
+    assert chunked.read_bytes() == whole.read_bytes()
+    assert b"'=s" in chunked.read_bytes()
     empty = AuditColumns("s", "base", columns([]))
     export.csv_writer(empty.frame())(whole)
     export.chunked_csv_writer(lambda: empty.chunks(2))(chunked)
@@ -182,3 +190,25 @@ def test_mixed_cells_as_pandas_writes_them(tmp_path_factory, cells, missing) -> 
     expected = pandas_bytes(safe, path, missing)
     export.csv_writer(frame, missing)(path)
     assert path.read_bytes() == expected
+
+
+def test_whole_columns_of_every_kind(tmp_path) -> None:
+    """columns_csv_writer's table (texts as categories or one text, numbers, flags) is
+    written as the frame of those columns is."""
+    rng = np.random.default_rng(5)
+    n = 3_000
+    codes = rng.integers(-1, 3, n)
+    table = {"=name": "=one", "none": None,
+             "kind": pd.Categorical.from_codes(codes, categories=["a", "=b", "c,d"]),
+             "x": rng.standard_normal(n) * 1e3, "zero": np.zeros(n), "flag": codes > 0,
+             "count": rng.integers(0, 5, n)}
+    frame = pd.DataFrame({name: np.full(n, v, dtype=object) if v is None or isinstance(v, str)
+                          else v for name, v in table.items()})
+    whole, columns = tmp_path / "whole.csv", tmp_path / "columns.csv"
+    export.csv_writer(frame, "NA")(whole)
+    export.columns_csv_writer(lambda: table, n, "NA", chunk_rows=700)(columns)
+    assert columns.read_bytes() == whole.read_bytes()
+    one = {"only": rng.standard_normal(4)}
+    export.csv_writer(pd.DataFrame(one))(whole)
+    export.columns_csv_writer(lambda: one, 4)(columns)
+    assert columns.read_bytes() == whole.read_bytes()

@@ -33,7 +33,7 @@ from gpulca.core.vocabulary import (
 )
 from gpulca.io.atomic import Writer, bytes_writer, staged_outputs, write_all
 from gpulca.pipeline.run import run_study
-from gpulca.results.export import chunked_csv_writer, csv_writer
+from gpulca.results.export import chunked_csv_writer, columns_csv_writer, csv_writer
 from gpulca.results.frames import (
     AuditColumns,
     development_multiplier,
@@ -81,6 +81,8 @@ def audit_writer(result: StudyResult) -> Writer:
     """``audit.csv``: from the translated columns a chunk of rows at a time when the trail is
     still columns (a million activity rows never make one frame), else from the frame."""
     trail = result.audit_trail
+    if isinstance(trail, AuditColumns) and len(trail):
+        return columns_csv_writer(trail.table_columns, len(trail), chunk_rows=AUDIT_CHUNK_ROWS)
     if isinstance(trail, AuditColumns):
         return chunked_csv_writer(lambda: trail.chunks(AUDIT_CHUNK_ROWS, categorical=True))
     return csv_writer(trail)

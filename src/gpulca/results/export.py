@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -35,7 +35,7 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 from gpulca.core.vocabulary import CSV_FLOAT_FORMAT
 from gpulca.io.atomic import Writer
 from gpulca.io.csvsafe import formula_safe_cell
-from gpulca.results.number_text import g_format_texts, g_precision
+from gpulca.results.number_text import arrow_pool, g_format_texts, g_precision
 
 
 def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -154,6 +154,62 @@ def _chunk_text(chunk: pd.DataFrame, missing: str, header: bool, formula_safe: b
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
+TableColumn = "str | None | np.ndarray | pd.Categorical"
+"""A column of :func:`columns_csv_writer`'s table: one text for every row (str or None), an
+array of numbers (float64, int64 or bool), or texts as categories of their codes."""
+
+
+def columns_csv_writer(columns: Callable[[], Mapping[str, Any]], rows: int,
+                       missing: str = "", chunk_rows: int = CSV_CHUNK_ROWS) -> Writer:
+    """Like :func:`csv_writer` for a table given as whole columns (:data:`TableColumn`, by
+    name, in order) of ``rows`` rows, not as a frame: each column is looked at once (its
+    texts made formula-safe and quoted, its numbers' repetition measured), then the rows are
+    formatted and written ``chunk_rows`` at a time. Byte for byte the CSV of the frame of
+    those columns (a million-row audit trail never becomes one)."""
+    def write(path: Path) -> None:
+        table = columns()
+        cells = [_table_cells(column, rows, missing) for column in table.values()]
+        with open(path, "wb") as out:
+            out.write(_header_line([formula_safe_cell(name) for name in table]))
+            if rows and len(cells) < 2:  # as pandas writes one column (see _column_cells)
+                frame = formula_safe_frame(pd.DataFrame(
+                    {name: _frame_column(column, rows) for name, column in table.items()}))
+                out.write(frame.to_csv(index=False, header=False,
+                                       float_format=CSV_FLOAT_FORMAT,
+                                       na_rep=missing).encode())
+                return
+            _write_in_order(out, (partial(_lines, cells, start, min(start + chunk_rows, rows))
+                                  for start in range(0, rows, chunk_rows)))
+
+    return write
+
+
+def _table_cells(column: Any, rows: int, missing: str) -> CellColumn:
+    """The cells of one :data:`TableColumn` (see :func:`_column_cells`)."""
+    na = _quoted(missing)
+    if column is None or isinstance(column, str):
+        text = na if column is None else _quoted(str(formula_safe_cell(column)))
+        return _lookup_cells(np.zeros(1, dtype=np.int64), [text])
+    if isinstance(column, pd.Categorical):
+        texts = [_quoted(str(formula_safe_cell(c))) for c in column.categories]
+        return _lookup_cells(np.asarray(column.codes), [*texts, na])  # -1: the last, na
+    if column.dtype == np.float64:
+        return _float_cells(column, na)
+    if column.dtype == np.bool_:
+        return _lookup_cells(column.view(np.uint8), ["False", "True"])
+    if column.dtype == np.int64:
+        return _plain_cells(column)
+    raise TypeError(f"a table column of {column.dtype} (expected float64, int64, bool, "
+                    "categories or one text)")
+
+
+def _frame_column(column: Any, rows: int) -> Any:
+    """A :data:`TableColumn` as a frame's column."""
+    if column is None or isinstance(column, str):
+        return np.full(rows, column, dtype=object)
+    return column
+
+
 FORMAT_THREADS = 1
 """Threads formatting chunks beside the caller's, which meanwhile builds the next chunk and
 writes the last (numpy, Arrow and file writes release the GIL). One: a second formatting
@@ -186,8 +242,12 @@ def _write_in_order(out: BinaryIO, texts: Iterable[Callable[[], bytes | memoryvi
 
 
 def _header(frame: pd.DataFrame) -> bytes:
+    return _header_line([str(c) for c in frame.columns])
+
+
+def _header_line(names: list[str]) -> bytes:
     header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow([str(c) for c in frame.columns])
+    csv.writer(header, lineterminator="\n").writerow(names)
     return header.getvalue().encode()
 
 
@@ -202,8 +262,9 @@ def _lines(cells: list[CellColumn], start: int, stop: int) -> memoryview:
         texts.append(cell)
     if not any(isinstance(t, pa.Array) for t in texts):  # every column constant
         texts[0] = pa.array([texts[0].as_py()] * (stop - start), pa.large_string())
-    last = pc.binary_join_element_wise(texts[-1], _large(""), _large("\n"))
-    lines = pc.binary_join_element_wise(*texts[:-1], last, _large(","))
+    pool = arrow_pool()
+    last = pc.binary_join_element_wise(texts[-1], _large(""), _large("\n"), memory_pool=pool)
+    lines = pc.binary_join_element_wise(*texts[:-1], last, _large(","), memory_pool=pool)
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[
         lines.offset:lines.offset + len(lines) + 1]
     return memoryview(lines.buffers()[2])[int(offsets[0]):int(offsets[-1])]
@@ -260,13 +321,25 @@ def _plain_cells(values: np.ndarray) -> CellColumn:
 
 
 def _lookup_cells(codes: np.ndarray, texts: list[str] | pa.Array) -> CellColumn:
-    """The cells of a column of ``len(texts)`` distinct values: ``texts[code]`` of each."""
+    """The cells of a column of ``len(texts)`` distinct values: ``texts[code]`` of each (a
+    negative code: the last text, the missing one); codes kept in their own (small) type."""
     dictionary = texts if isinstance(texts, pa.Array) else \
         pa.array(texts, type=pa.large_string())
     if len(codes) and (codes == codes[0]).all():  # one value: a scalar Arrow repeats
-        constant = dictionary[int(codes[0])]
+        constant = dictionary[int(codes[0]) if codes[0] >= 0 else len(dictionary) - 1]
         return lambda start, stop: constant
-    return lambda start, stop: pc.take(dictionary, pa.array(codes[start:stop]))
+    if codes.dtype.kind == "i" and (codes < 0).any():
+        last = len(dictionary) - 1
+        return lambda start, stop: pc.take(dictionary, pa.array(
+            np.where(codes[start:stop] < 0, last, codes[start:stop])),
+            memory_pool=arrow_pool())
+    return lambda start, stop: pc.take(dictionary, pa.array(codes[start:stop]),
+                                       memory_pool=arrow_pool())
+
+
+def _small_codes(codes: np.ndarray, count: int) -> np.ndarray:
+    """``codes`` (into ``count`` values) in the smallest integer type holding them."""
+    return codes.astype(np.min_scalar_type(-count - 1))
 
 
 def _float_cells(values: np.ndarray, na: str) -> CellColumn:
@@ -276,12 +349,19 @@ def _float_cells(values: np.ndarray, na: str) -> CellColumn:
     bits = np.ascontiguousarray(values).view(np.int64)
     if len(bits) and (bits == bits[0]).all():
         return _lookup_cells(np.zeros(1, dtype=np.int64), _float_texts(values[:1], na))
-    sample = bits[:1000]
-    mostly_distinct = len(np.unique(sample)) * 2 > len(sample) and len(bits) > 2000
-    codes, uniques = (None, bits) if mostly_distinct else pd.factorize(bits)
-    if codes is None or len(uniques) * 2 > len(values):  # mostly distinct: format each value
+    sample = bits[::max(1, len(bits) // 1000)]
+    varied = len(np.unique(sample)) * _FEW_DISTINCT > len(sample) and len(bits) > 2000
+    codes, uniques = (None, bits) if varied else pd.factorize(bits)
+    if codes is None or len(uniques) * _FEW_DISTINCT > len(values):  # format each value
         return lambda start, stop: _float_texts(values[start:stop], na)
-    return _lookup_cells(codes, _float_texts(uniques.view(np.float64), na))
+    return _lookup_cells(_small_codes(codes, len(uniques)),
+                         _float_texts(uniques.view(np.float64), na))
+
+
+_FEW_DISTINCT = 20
+"""A column of numbers with at most one distinct value in this many is formatted once per
+distinct value and looked up; any other a chunk at a time (no codes and texts of a million
+rows kept while writing)."""
 
 
 def _float_texts(values: np.ndarray, na: str) -> pa.Array:

@@ -168,6 +168,22 @@ class AuditColumns:
         return _audit_from_columns(self.scenario, self.variant, self.columns, names, start,
                                    stop, categorical)
 
+    def table_columns(self) -> dict[str, object]:
+        """The audit frame's columns, whole and without a frame: the scenario and variant as
+        one text each, the other texts as categories of their codes, the numbers as arrays
+        (:func:`gpulca.results.export.columns_csv_writer`'s table)."""
+        columns: dict[str, object] = {"scenario": self.scenario, "variant": self.variant}
+        for name in AUDIT_FIELDS:
+            if name in self.columns.codes:
+                columns[name] = pd.Categorical.from_codes(
+                    self.columns.codes[name], categories=list(self.columns.values[name]),
+                    validate=False) if self.columns.values[name] else None
+            elif name == "it_energy_measured":
+                columns[name] = self.columns.measured
+            else:
+                columns[name] = self.columns.numbers[name]
+        return columns
+
     def chunks(self, rows: int, categorical: bool = False) -> Iterator[pd.DataFrame]:
         """The audit frame, ``rows`` rows at a time (one empty frame when there are none)."""
         if len(self) == 0:
