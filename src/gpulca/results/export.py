@@ -170,7 +170,7 @@ def columns_csv_writer(columns: Callable[[], Mapping[str, Any]], rows: int,
         table = columns()
         cells = [_table_cells(column, rows, missing) for column in table.values()]
         with open(path, "wb") as out:
-            out.write(_header_line([formula_safe_cell(name) for name in table]))
+            out.write(_header_line([str(formula_safe_cell(name)) for name in table]))
             if rows and len(cells) < 2:  # as pandas writes one column (see _column_cells)
                 frame = formula_safe_frame(pd.DataFrame(
                     {name: _frame_column(column, rows) for name, column in table.items()}))

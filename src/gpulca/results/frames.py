@@ -176,7 +176,8 @@ class AuditColumns:
         for name in AUDIT_FIELDS:
             if name in self.columns.codes:
                 columns[name] = pd.Categorical.from_codes(
-                    self.columns.codes[name], categories=list(self.columns.values[name]),
+                    self.columns.codes[name],
+                    dtype=pd.CategoricalDtype(list(self.columns.values[name])),
                     validate=False) if self.columns.values[name] else None
             elif name == "it_energy_measured":
                 columns[name] = self.columns.measured
