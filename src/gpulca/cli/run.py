@@ -33,7 +33,14 @@ from gpulca.core.vocabulary import (
 )
 from gpulca.io.atomic import Writer, bytes_writer, staged_outputs, write_all
 from gpulca.pipeline.run import run_study
-from gpulca.results.export import chunked_csv_writer, columns_csv_writer, csv_writer
+from gpulca.results.export import (
+    RESULTS_FORMATS,
+    chunked_csv_writer,
+    chunked_parquet_writer,
+    columns_csv_writer,
+    csv_writer,
+    table_parquet_writer,
+)
 from gpulca.results.frames import (
     AuditColumns,
     development_multiplier,
@@ -54,10 +61,14 @@ def default_output_dir(study_name: str) -> Path:
 
 def write_results(result: StudyResult, directory: Path,
                   comparison: pd.DataFrame | None = None,
-                  extra: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+                  extra: dict[str, pd.DataFrame] | None = None,
+                  results_format: str = "csv") -> list[Path]:
     """Write ``results.csv`` (tidy scores) and ``audit.csv`` (intermediates), all or nothing;
     also ``reference.csv`` when the study has published figures (``comparison``) and the
-    ``extra`` frames by file name (a Monte Carlo's)."""
+    ``extra`` frames by file name (a Monte Carlo's). ``results_format``
+    (:data:`gpulca.results.export.RESULTS_FORMATS`): ``parquet`` writes ``results.parquet``
+    and ``audit.parquet`` instead of the two CSV files (the same columns and values), ``both``
+    writes all four."""
     frames: dict[str, pd.DataFrame] = dict(extra or {})
     if result.contributions is not None:
         frames["contributions.csv"] = result.contributions
@@ -66,9 +77,14 @@ def write_results(result: StudyResult, directory: Path,
     if result.study.deployment is not None:  # per unit of service (gpulca.results.service)
         frames["service.csv"] = service_frame(result)
         frames["service-traffic.csv"] = traffic_frame(result)
-    writers = {"results.csv": csv_writer(result.scores, NOT_ASSESSED),
-               "audit.csv": audit_writer(result),
-               **{name: csv_writer(frame) for name, frame in frames.items()}}
+    writers: dict[str, Writer] = {}
+    if results_format in ("csv", "both"):
+        writers["results.csv"] = csv_writer(result.scores, NOT_ASSESSED)
+        writers["audit.csv"] = audit_writer(result)
+    if results_format in ("parquet", "both"):
+        writers["results.parquet"] = table_parquet_writer(result.scores)
+        writers["audit.parquet"] = audit_parquet_writer(result)
+    writers.update({name: csv_writer(frame) for name, frame in frames.items()})
     if result.study.deployment is not None:  # levelised vs lifetime traffic, drawn in memory
         from gpulca.reports.deployment import service_chart_bytes
 
@@ -87,6 +103,18 @@ def audit_writer(result: StudyResult) -> Writer:
         return chunked_csv_writer(lambda: trail.chunks(AUDIT_CHUNK_ROWS, categorical=True))
     return csv_writer(trail)
 
+
+def audit_parquet_writer(result: StudyResult) -> Writer:
+    """``audit.parquet``: the audit trail's columns, a row group per chunk of rows."""
+    trail = result.audit_trail
+    if isinstance(trail, AuditColumns):
+        return chunked_parquet_writer(lambda: trail.chunks(PARQUET_CHUNK_ROWS,
+                                                           categorical=True))
+    return table_parquet_writer(trail)
+
+
+PARQUET_CHUNK_ROWS = 131_072
+"""Rows of the audit trail in one Parquet row group (and in memory at a time)."""
 
 AUDIT_CHUNK_ROWS = 16_384
 """Rows of the audit trail built and written at a time: 16,384 keep the write under the
@@ -201,6 +229,11 @@ def print_measured_split(audit: pd.DataFrame) -> None:
               help="Run a shipped example study instead of STUDY (see `gpulca example`).")
 @click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
               help="Folder for results.csv and audit.csv (default: gpulca-results/<study>).")
+@click.option("--results-format", type=click.Choice(RESULTS_FORMATS), default="csv",
+              show_default=True,
+              help="results.csv and audit.csv, or results.parquet and audit.parquet (the "
+                   "same columns and values; smaller and faster for a million activity "
+                   "rows), or both.")
 @click.option("--contributions", is_flag=True, default=False,
               help="Also the processes and elementary flows that make each impact, per phase "
                    "and for the whole study (contributions.csv; a workbook sheet with --excel).")
@@ -211,7 +244,8 @@ def print_measured_split(audit: pd.DataFrame) -> None:
 @report_errors
 def run(study: str | None, example_name: str | None, output: str | None, data_dir: str | None,
         project: str, excel_file: str | None, charts_dir: str | None,
-        html_file: str | None, contributions: bool = False, iterations: int | None = None,
+        html_file: str | None, results_format: str = "csv", contributions: bool = False,
+        iterations: int | None = None,
         seed: int = 0, sobol: int = 0, use_dask: bool = False,
         scheduler: str | None = None) -> StudyResult:
     """Compute the footprint of STUDY (a scenarios/*.yaml file)."""
@@ -243,7 +277,8 @@ def run(study: str | None, example_name: str | None, output: str | None, data_di
     directory = Path(output) if output else default_output_dir(result.study.name)
     with staged_outputs():  # every output appears together, or none does
         written = write_results(result, directory, comparison,
-                                uncertainty_frames(uncertain) if uncertain is not None else None)
+                                uncertainty_frames(uncertain) if uncertain is not None else None,
+                                results_format)
         written += reports()
     stdout.print(escape("Wrote " + ", ".join(str(p) for p in written)))
     return result

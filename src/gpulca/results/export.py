@@ -414,6 +414,12 @@ def _pandas_cells(cells: list[object], na: str) -> list[str]:
     return [_quoted(row[0]) for row in csv.reader(io.StringIO(text))]
 
 
+RESULTS_FORMATS = ("csv", "parquet", "both")
+"""``--results-format``: the full result tables as CSV, as Parquet (the same columns and
+values: numbers at full precision, a stage not assessed as a missing value, text as typed),
+or both."""
+
+
 def table_parquet_writer(frame: pd.DataFrame) -> Writer:
     """Writes ``frame`` as Parquet (pyarrow, zstd-compressed; categories as dictionaries)."""
     def write(path: Path) -> None:
