@@ -90,15 +90,16 @@ def test_parquet_round_trip_equals_the_csv(tmp_path: Path) -> None:
             assert float(text) == pytest.approx(value, rel=1e-9)  # CSV: 10 significant digits
 
 
-def test_chunked_parquet_is_the_whole_table(tmp_path: Path) -> None:
-    """An audit trail written a chunk at a time as Parquet reads back as its whole frame:
-    numbers at full precision, texts as typed, missing values missing."""
-    from gpulca.results.export import chunked_parquet_writer
+def test_parquet_of_whole_columns_is_the_whole_table(tmp_path: Path) -> None:
+    """An audit trail written from its columns as Parquet, a row group per two rows, reads
+    back as its whole frame: numbers at full precision, texts as typed, missing values
+    missing."""
+    from gpulca.results.export import columns_parquet_writer
     from gpulca.results.frames import AuditColumns
     from tests.model.test_columnar import ROWS, columns
 
     trail = AuditColumns("s", "=base", columns(ROWS))
-    chunked_parquet_writer(lambda: trail.chunks(2, categorical=True))(tmp_path / "a.parquet")
+    columns_parquet_writer(trail.table_columns, len(trail), 2)(tmp_path / "a.parquet")
     back = read_table_parquet(tmp_path / "a.parquet")
     whole = trail.frame()
     assert list(back.columns) == list(whole.columns)

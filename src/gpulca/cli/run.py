@@ -36,8 +36,8 @@ from gpulca.pipeline.run import run_study
 from gpulca.results.export import (
     RESULTS_FORMATS,
     chunked_csv_writer,
-    chunked_parquet_writer,
     columns_csv_writer,
+    columns_parquet_writer,
     csv_writer,
     table_parquet_writer,
 )
@@ -107,10 +107,9 @@ def audit_writer(result: StudyResult) -> Writer:
 def audit_parquet_writer(result: StudyResult) -> Writer:
     """``audit.parquet``: the audit trail's columns, a row group per chunk of rows."""
     trail = result.audit_trail
-    if isinstance(trail, AuditColumns):
-        return chunked_parquet_writer(lambda: trail.chunks(PARQUET_CHUNK_ROWS,
-                                                           categorical=True))
-    return table_parquet_writer(trail)
+    if isinstance(trail, AuditColumns) and len(trail):
+        return columns_parquet_writer(trail.table_columns, len(trail), PARQUET_CHUNK_ROWS)
+    return table_parquet_writer(trail.frame() if isinstance(trail, AuditColumns) else trail)
 
 
 PARQUET_CHUNK_ROWS = 131_072
