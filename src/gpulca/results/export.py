@@ -211,34 +211,39 @@ def _frame_column(column: Any, rows: int) -> Any:
 
 
 FORMAT_THREADS = 1
-"""Threads formatting chunks beside the caller's, which meanwhile builds the next chunk and
-writes the last (numpy, Arrow and file writes release the GIL). One: a second formatting
-thread is faster on two idle cores but keeps about 40 MB more (each thread's allocator
-arena), which a million-row run cannot spare under its 10x-the-file target."""
+"""1: a second thread formats every other chunk while the caller's formats the others and
+writes (numpy, Arrow and file writes release the GIL); 0: one thread. Never more: each
+thread's allocator arena keeps what it freed (about 20 MB a thread at a million rows), which
+a million-row run cannot spare under its 10x-the-file target."""
 
 
 def _write_in_order(out: BinaryIO, texts: Iterable[Callable[[], bytes | memoryview]]) -> None:
-    """Writes the bytes of each of ``texts`` (functions giving them), in order, computing them
-    on :data:`FORMAT_THREADS` threads (at most one each in memory) while the caller takes the
-    next; the first error is raised (the caller's file is then discarded whole,
-    :mod:`gpulca.io.atomic`). Without threads (0), one after the other."""
-    threads = FORMAT_THREADS
-    if threads < 1:
-        for text in texts:
+    """Writes the bytes of each of ``texts`` (functions giving them), in order: with
+    :data:`FORMAT_THREADS` (1), one thread computes every other text while this one computes
+    the others and writes (a few texts in memory at a time); the first error is raised (the
+    caller's file is then discarded whole, :mod:`gpulca.io.atomic`). Without (0), one after
+    the other."""
+    jobs = iter(texts)
+    if FORMAT_THREADS < 1:
+        for text in jobs:
             out.write(text())
         return
-    with ThreadPoolExecutor(threads, thread_name_prefix="gpulca-csv") as pool:
-        pending: deque[Future[bytes | memoryview]] = deque()
+    with ThreadPoolExecutor(1, thread_name_prefix="gpulca-csv") as pool:
+        first = next(jobs, None)
+        pending = pool.submit(first) if first is not None else None
         try:
-            for text in texts:
-                if len(pending) == threads:
-                    out.write(pending.popleft().result())
-                pending.append(pool.submit(text))
-            while pending:
-                out.write(pending.popleft().result())
+            while pending is not None:
+                mine = next(jobs, None)
+                own = mine() if mine is not None else None  # while the thread computes its own
+                theirs = pending.result()
+                after = next(jobs, None)
+                pending = pool.submit(after) if after is not None and own is not None else None
+                out.write(theirs)
+                if own is not None:
+                    out.write(own)
         finally:
-            for future in pending:
-                future.cancel()
+            if pending is not None:
+                pending.cancel()
 
 
 def _header(frame: pd.DataFrame) -> bytes:
