@@ -177,19 +177,22 @@ def print_comparison(result: ComparisonResult, top: int) -> None:
     first = comparison[comparison["impact"] == impacts[0]].sort_values(["rank", "variant"])
     names = first["variant"].tolist()
     shown = names[:top] + ([result.baseline] if result.baseline not in names[:top] else [])
-    by_key = comparison.set_index(["variant", "impact"])
+    # the cells shown, by (variant, impact): looked up in a dict, not a frame's index
+    wanted = comparison[comparison["variant"].isin(shown)]
+    cell = {(str(v), str(i)): (float(s), float(c), r) for v, i, s, c, r in zip(
+        wanted["variant"], wanted["impact"], wanted["score"], wanted["change_pct"],
+        wanted["rank"], strict=True)}
     columns = []
     for impact in impacts:
         row = comparison[comparison["impact"] == impact].iloc[0]
         cells = []
         for name in shown:
-            score = float(by_key.loc[(name, impact), "score"])
-            change = float(by_key.loc[(name, impact), "change_pct"])
+            score, change, _ = cell[(name, impact)]
             delta = "" if name == result.baseline or math.isnan(change) else \
                 f"\n({format_percent(change / 100, decimals=0, signed=True)})"
             cells.append(format_number(score) + delta)
         columns.append((impact_heading(row["impact_label"], row["unit"], "\n"), cells))
-    index = [("rank", [str(by_key.loc[(name, impacts[0]), "rank"]) for name in shown]),
+    index = [("rank", [str(cell[(name, impacts[0])][2]) for name in shown]),
              ("variant", list(shown))]
     print_columns(f"{result.name}: {len(names)} variants, ranked by "
                   f"{first['impact_label'].iloc[0].lower()} (change vs {result.baseline})",

@@ -29,6 +29,7 @@ frames and audit trail) is built only when it is read (:class:`VariantResults`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -303,17 +304,24 @@ def variant_parameters(variant: ResolvedVariant,
     defaults = {"site.wue_withdrawal": "equal to wue"}
     rows: dict[str, tuple[Any, str, str | None]] = {}
     for key, (value, source_key) in values.items():
-        parameter = PARAMETERS[key]
+        name, unit = _name_and_unit(key)
         source = None if source_key is None else sources.get(source_key, defaults.get(key))
         if shown is None:
-            display = display_value(parameter, value)
+            display = display_value(PARAMETERS[key], value)
         else:  # by type too: 8 and 8.0 are equal keys but are written differently
             memo = (key, type(value), value)
             if memo not in shown:
-                shown[memo] = display_value(parameter, value)
+                shown[memo] = display_value(PARAMETERS[key], value)
             display = shown[memo]
-        rows[parameter.name] = (display, parameter.unit_symbol, source)
+        rows[name] = (display, unit, source)
     return rows
+
+
+@functools.cache
+def _name_and_unit(key: str) -> tuple[str, str]:
+    """A parameter's name and unit column (:data:`PARAMETERS`, a constant table)."""
+    parameter = PARAMETERS[key]
+    return parameter.name, parameter.unit_symbol
 
 
 def all_variant_parameters(variants: VariantStudy) -> dict[str, VariantParameters]:
