@@ -50,6 +50,41 @@ if mode == "api":
     rows = len(result.scores)
     out = {"resolve": resolved, "compare": time.perf_counter() - t, "rows": rows,
            "variants": len(variants.variants)}
+elif mode == "stages":
+    # the steps of `gpulca compare -o DIR` (cli/compare.py) one by one, in one process
+    import contextlib, io
+    from pathlib import Path
+    def cpu():
+        u = resource.getrusage(resource.RUSAGE_SELF)
+        return u.ru_utime + u.ru_stime
+    steps = []
+    def step(name, since):
+        steps.append((name, time.perf_counter() - since[0], cpu() - since[1]))
+        return (time.perf_counter(), cpu())
+    now = (start, cpu())
+    import gpulca.cli.compare as cc
+    from gpulca.pipeline.compare import compare_variants
+    from gpulca.reports.chart_worker import chart_worker
+    from gpulca.study.variants import load_variants
+    now = step("import gpulca.cli.compare", now)
+    with chart_worker() as charts:
+        now = step("start the chart helper", now)
+        variants = load_variants(study)
+        now = step("resolve (load_variants)", now)
+        result = compare_variants(variants, data_dir)
+        now = step("compare_variants (with Brightway's import)", now)
+        charts.submit(cc.chart_data(result))
+        now = step("chart data, handed to the helper", now)
+        with contextlib.redirect_stdout(io.StringIO()):
+            cc.print_comparison(result, 20)
+            cc.print_service_ranking(cc.service_ranking(result))
+        now = step("print the table", now)
+        Path(sys.argv[4]).mkdir(parents=True)
+        for name, write in cc.comparison_writers(result, "csv", charts).items():
+            write(Path(sys.argv[4]) / name)
+            now = step("write " + name + (" (waits for the helper)"
+                                         if name == "comparison.png" else ""), now)
+    out = {"steps": steps}
 else:
     from gpulca.cli import main
     out = sys.argv[4]
@@ -63,6 +98,9 @@ else:
 out["total"] = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_SELF)
 out["peak_mb"] = usage.ru_maxrss / 1024
+children = resource.getrusage(resource.RUSAGE_CHILDREN)
+out["children_peak_mb"] = children.ru_maxrss / 1024
+out["children_cpu"] = children.ru_utime + children.ru_stime
 out["cpu"] = usage.ru_utime + usage.ru_stime
 print("BENCH " + json.dumps(out))
 """
@@ -91,6 +129,8 @@ def main() -> int:
     parser.add_argument("--skip-cli", action="store_true")
     parser.add_argument("--reports", action="store_true",
                         help="also time the CLI with --excel FILE --charts DIR")
+    parser.add_argument("--stages", action="store_true",
+                        help="also time the steps of `compare -o DIR` one by one (new code)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     sys.path.insert(0, str(ROOT / "bench"))
@@ -117,6 +157,10 @@ def main() -> int:
                 figures[label]["reports"] = measure(src, "reports", study, data_dir,
                                                     scratch / f"reports-{label}")
         report(figures)
+        if args.stages:
+            (scratch / "stages").mkdir()
+            report_stages(measure(ROOT / "src", "stages", study, data_dir,
+                                  scratch / "stages" / "out"))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
@@ -140,6 +184,9 @@ def report(figures: dict[str, dict[str, dict[str, float]]]) -> None:
                 cli = paths[mode]
                 print(f"| {path} | {label} | | | {cli['total']:.2f} s | {cli['cpu']:.2f} s "
                       f"| {cli['peak_mb']:.0f} MB |")
+                if cli.get("children_cpu"):
+                    print(f"| (its helper processes) | {label} | | | | "
+                          f"{cli['children_cpu']:.2f} s | {cli['children_peak_mb']:.0f} MB |")
     if "old" in figures:
         old, now = figures["old"]["api"], figures["new"]["api"]
         print(f"compare step: {old['compare'] / now['compare']:.1f}x faster; resolve (with "
@@ -153,6 +200,20 @@ def report(figures: dict[str, dict[str, dict[str, float]]]) -> None:
                 print(f"gpulca compare ({mode}): {old['total'] / now['total']:.1f}x faster "
                       f"({old['cpu'] / now['cpu']:.1f}x less CPU), peak memory "
                       f"{old['peak_mb'] / now['peak_mb']:.1f}x lower")
+
+
+def report_stages(figures: dict[str, object]) -> None:
+    """The steps of ``compare -o DIR`` (wall and CPU time of this process; the chart helper's
+    CPU and peak memory are its own)."""
+    print("| step of `gpulca compare -o DIR` | wall | CPU |")
+    print("|---|---|---|")
+    steps = figures["steps"]
+    assert isinstance(steps, list)
+    for name, wall, cpu in steps:
+        print(f"| {name} | {wall:.2f} s | {cpu:.2f} s |")
+    print(f"| whole process | {figures['total']:.2f} s | {figures['cpu']:.2f} s |")
+    print(f"peak RSS {figures['peak_mb']:.0f} MB; the chart helper process: "
+          f"{figures['children_cpu']:.2f} s CPU, peak RSS {figures['children_peak_mb']:.0f} MB")
 
 
 def _cpu_name() -> str:
