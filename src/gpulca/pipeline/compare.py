@@ -172,9 +172,9 @@ def assessed_rows(variants: VariantStudy, array: VariantScores) -> np.ndarray:
     assessed = np.ones(len(array.stages), dtype=bool)
     groups: dict[tuple[str, ...], list[int]] = {}  # variants by the stages they skip
     for v, name in enumerate(array.variants):
-        skipped = tuple(variants.variants[name].study.study.not_assessed)
-        if skipped:
-            groups.setdefault(skipped, []).append(v)
+        stages = tuple(str(s) for s in variants.variants[name].study.study.not_assessed)
+        if stages:
+            groups.setdefault(stages, []).append(v)
     variant_of_row = np.repeat(np.arange(len(array.variants)), np.diff(array.offsets))
     for skipped, members in groups.items():
         member = np.zeros(len(array.variants), dtype=bool)
