@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import site
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -100,9 +101,12 @@ def _end(process: subprocess.Popen[bytes]) -> None:
 
 def start_chart_worker() -> ChartWorker:
     """Start the helper process (a worker drawing in this process when it cannot start)."""
-    package_root = str(Path(__file__).resolve().parents[2])
-    path = os.environ.get("PYTHONPATH")
-    env = {**os.environ, "PYTHONPATH": package_root + (os.pathsep + path if path else "")}
+    env = dict(os.environ)
+    package_root = Path(__file__).resolve().parents[2]
+    installed = {Path(p).resolve() for p in [*site.getsitepackages(), site.getusersitepackages()]}
+    if package_root not in installed:  # a source tree on this process's path: the helper's too
+        path = env.get("PYTHONPATH")
+        env["PYTHONPATH"] = str(package_root) + (os.pathsep + path if path else "")
     try:
         process = subprocess.Popen(  # noqa: S603 - this interpreter, this module
             [sys.executable, "-m", "gpulca.reports.chart_worker"], stdin=subprocess.PIPE,
