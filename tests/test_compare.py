@@ -8,6 +8,7 @@ H100 GPU-hours in France at PUE 1.58 and WUE 1.8 L/kWh.
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -199,6 +200,18 @@ def test_cli_compare_writes_table_csv_and_charts(study: Path, module_bw: Path,
     assert len(pd.read_csv(out / "comparison.csv")) == 18 * 7
     assert (out / "comparison.png").read_bytes()[:4] == b"\x89PNG"
     assert b"<svg" in (out / "comparison.svg").read_bytes()[:500]
+
+
+def test_by_stage_of_some_variants_from_the_array_equals_the_frame_filtered(
+        result: ComparisonResult) -> None:
+    names = list(result.results)[::3]
+    fresh = replace(result)  # its scores frame not built: the array's rows of those variants
+    assert "scores" not in fresh.__dict__
+    from_array = fresh.by_stage(names)
+    assert "scores" not in fresh.__dict__
+    result.scores  # noqa: B018 - built: the frame filtered
+    pd.testing.assert_frame_equal(from_array, result.by_stage(names))
+    assert set(from_array["variant"]) == set(names)
 
 
 def test_chart_of_the_helper_process_equals_the_chart_written_here(
