@@ -9,13 +9,16 @@ values). Each measured path runs in a fresh child process (so its peak resident 
 - ``cli``: the whole ``gpulca compare STUDY -o DIR`` without reports (everything a user waits
   for: resolve, compare, print, write the CSV files and the chart);
 - ``reports``: ``gpulca compare STUDY -o DIR --excel FILE --charts DIR`` (with ``--reports``);
+- with ``--stages``: the steps of ``compare -o DIR`` one by one in one process (import, resolve,
+  compare, chart data, print, each file), of each code; the chart helper process's CPU and peak
+  memory (``RUSAGE_CHILDREN``) beside the process's own;
 - with ``--old-src DIR`` (another checkout's ``src``, e.g. before the columnar refactor) the same
   steps with that code, side by side in the same run, and the ratio.
 
 Usage::
 
     PYTHONPATH=src python bench/bench_compare.py [--variants 10000] [--old-src /path/src]
-        [--reports]
+        [--reports] [--stages]
 
 The old tree needs its ``inventories/`` and ``methods/`` beside ``src/`` (``git archive COMMIT
 src inventories methods``).
@@ -33,6 +36,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CHILD = """
@@ -50,6 +54,48 @@ if mode == "api":
     rows = len(result.scores)
     out = {"resolve": resolved, "compare": time.perf_counter() - t, "rows": rows,
            "variants": len(variants.variants)}
+elif mode == "stages":
+    # the steps of `gpulca compare -o DIR` (cli/compare.py) one by one, in one process; with
+    # code before the chart helper (--old-src), the chart is drawn in this process
+    import contextlib, io
+    from pathlib import Path
+    def cpu():
+        u = resource.getrusage(resource.RUSAGE_SELF)
+        return u.ru_utime + u.ru_stime
+    steps = []
+    def step(name, since):
+        steps.append((name, time.perf_counter() - since[0], cpu() - since[1]))
+        return (time.perf_counter(), cpu())
+    now = (start, cpu())
+    import gpulca.cli.compare as cc
+    from gpulca.pipeline.compare import compare_variants
+    from gpulca.study.variants import load_variants
+    try:
+        from gpulca.reports.chart_worker import chart_worker
+    except ImportError:
+        chart_worker = None
+    now = step("import gpulca.cli.compare", now)
+    with chart_worker() if chart_worker else contextlib.nullcontext() as charts:
+        if charts is not None:
+            now = step("start the chart helper", now)
+        variants = load_variants(study)
+        now = step("resolve (load_variants)", now)
+        result = compare_variants(variants, data_dir)
+        now = step("compare_variants (with Brightway's import)", now)
+        if charts is not None:
+            charts.submit(cc.chart_data(result))
+            now = step("chart data, handed to the helper", now)
+        with contextlib.redirect_stdout(io.StringIO()):
+            cc.print_comparison(result, 20)
+            cc.print_service_ranking(cc.service_ranking(result))
+        now = step("print the table", now)
+        Path(sys.argv[4]).mkdir(parents=True)
+        writers = cc.comparison_writers(result, "csv", charts) if charts is not None else \
+            cc.comparison_writers(result, "csv")
+        for name, write in writers.items():
+            write(Path(sys.argv[4]) / name)
+            now = step("write " + name, now)
+    out = {"steps": steps}
 else:
     from gpulca.cli import main
     out = sys.argv[4]
@@ -63,6 +109,9 @@ else:
 out["total"] = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_SELF)
 out["peak_mb"] = usage.ru_maxrss / 1024
+children = resource.getrusage(resource.RUSAGE_CHILDREN)
+out["children_peak_mb"] = children.ru_maxrss / 1024
+out["children_cpu"] = children.ru_utime + children.ru_stime
 out["cpu"] = usage.ru_utime + usage.ru_stime
 print("BENCH " + json.dumps(out))
 """
@@ -91,6 +140,8 @@ def main() -> int:
     parser.add_argument("--skip-cli", action="store_true")
     parser.add_argument("--reports", action="store_true",
                         help="also time the CLI with --excel FILE --charts DIR")
+    parser.add_argument("--stages", action="store_true",
+                        help="also time the steps of `compare -o DIR` one by one (new code)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     sys.path.insert(0, str(ROOT / "bench"))
@@ -117,6 +168,11 @@ def main() -> int:
                 figures[label]["reports"] = measure(src, "reports", study, data_dir,
                                                     scratch / f"reports-{label}")
         report(figures)
+        if args.stages:
+            (scratch / "stages").mkdir()
+            report_stages({label: measure(src, "stages", study, data_dir,
+                                          scratch / "stages" / label)
+                           for label, src in sources.items()})
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
@@ -140,6 +196,9 @@ def report(figures: dict[str, dict[str, dict[str, float]]]) -> None:
                 cli = paths[mode]
                 print(f"| {path} | {label} | | | {cli['total']:.2f} s | {cli['cpu']:.2f} s "
                       f"| {cli['peak_mb']:.0f} MB |")
+                if cli.get("children_cpu"):
+                    print(f"| (its helper processes) | {label} | | | | "
+                          f"{cli['children_cpu']:.2f} s | {cli['children_peak_mb']:.0f} MB |")
     if "old" in figures:
         old, now = figures["old"]["api"], figures["new"]["api"]
         print(f"compare step: {old['compare'] / now['compare']:.1f}x faster; resolve (with "
@@ -153,6 +212,29 @@ def report(figures: dict[str, dict[str, dict[str, float]]]) -> None:
                 print(f"gpulca compare ({mode}): {old['total'] / now['total']:.1f}x faster "
                       f"({old['cpu'] / now['cpu']:.1f}x less CPU), peak memory "
                       f"{old['peak_mb'] / now['peak_mb']:.1f}x lower")
+
+
+def report_stages(figures: dict[str, dict[str, Any]]) -> None:
+    """The steps of ``compare -o DIR``, by code (wall and CPU time of the process; the chart
+    helper's CPU and peak memory are its own)."""
+    labels = list(figures)
+    names = list(dict.fromkeys(name for f in figures.values() for name, _, _ in f["steps"]))
+    print("| step of `gpulca compare -o DIR` | "
+          + " | ".join(f"{label}: wall | {label}: CPU" for label in labels) + " |")
+    print("|---|" + "---|---|" * len(labels))
+    for name in names:
+        cells = []
+        for label in labels:
+            found = [(w, c) for n, w, c in figures[label]["steps"] if n == name]
+            cells += [f"{found[0][0]:.2f} s", f"{found[0][1]:.2f} s"] if found else ["", ""]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    print("| whole process | " + " | ".join(
+        f"{figures[label]['total']:.2f} s | {figures[label]['cpu']:.2f} s" for label in labels)
+        + " |")
+    for label in labels:
+        f = figures[label]
+        print(f"{label}: peak RSS {f['peak_mb']:.0f} MB; helper processes "
+              f"{f['children_cpu']:.2f} s CPU, peak RSS {f['children_peak_mb']:.0f} MB")
 
 
 def _cpu_name() -> str:

@@ -7,6 +7,8 @@ H100 GPU-hours in France at PUE 1.58 and WUE 1.8 L/kWh.
 
 from __future__ import annotations
 
+import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,9 @@ from gpulca.cli import main
 from gpulca.library.water import aware_factors
 from gpulca.pipeline.compare import compare_study
 from gpulca.pipeline.run import run_resolved
+from gpulca.reports import chart_worker as chart_worker_module
+from gpulca.reports.chart_worker import ChartWorker, chart_worker
+from gpulca.reports.compare_chart import chart_data, comparison_figure, write_chart
 from gpulca.results.comparison import (
     ComparisonResult,
     VariantResults,
@@ -195,6 +200,53 @@ def test_cli_compare_writes_table_csv_and_charts(study: Path, module_bw: Path,
     assert len(pd.read_csv(out / "comparison.csv")) == 18 * 7
     assert (out / "comparison.png").read_bytes()[:4] == b"\x89PNG"
     assert b"<svg" in (out / "comparison.svg").read_bytes()[:500]
+
+
+def test_by_stage_of_some_variants_from_the_array_equals_the_frame_filtered(
+        result: ComparisonResult) -> None:
+    names = list(result.results)[::3]
+    fresh = replace(result)  # its scores frame not built: the array's rows of those variants
+    assert "scores" not in fresh.__dict__
+    from_array = fresh.by_stage(names)
+    assert "scores" not in fresh.__dict__
+    result.scores  # noqa: B018 - built: the frame filtered
+    pd.testing.assert_frame_equal(from_array, result.by_stage(names))
+    assert set(from_array["variant"]) == set(names)
+
+
+def test_chart_of_the_helper_process_equals_the_chart_written_here(
+        result: ComparisonResult, tmp_path: Path) -> None:
+    data = chart_data(result)
+    with chart_worker() as worker:
+        worker.submit(data)
+        files = worker.files()
+    figure = comparison_figure(result)  # one figure, laid out by its first save (PNG)
+    for fmt in ("png", "svg"):
+        write_chart(result, tmp_path / f"comparison.{fmt}", figure=figure)
+        assert files[fmt] == (tmp_path / f"comparison.{fmt}").read_bytes()
+
+
+@pytest.mark.parametrize("blocked", ["results.csv", "comparison.svg"])
+def test_cli_compare_writes_nothing_when_a_file_fails_and_ends_its_helper(
+        study: Path, module_bw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        blocked: str) -> None:
+    out = tmp_path / "out"
+    (out / blocked).mkdir(parents=True)  # before the chart is read, or the chart itself
+    started: list[subprocess.Popen[bytes] | None] = []
+    start = chart_worker_module.start_chart_worker
+
+    def starting() -> ChartWorker:
+        worker = start()
+        started.append(worker._process)
+        return worker
+
+    monkeypatch.setattr(chart_worker_module, "start_chart_worker", starting)
+    run = CliRunner().invoke(main, ["compare", str(study), "-o", str(out), "--data-dir",
+                                    str(module_bw)])
+    assert run.exit_code != 0
+    assert [p.name for p in out.iterdir()] == [blocked]
+    assert len(started) == 1 and started[0] is not None
+    assert started[0].returncode is not None  # the helper was ended and waited for
 
 
 def test_cli_compare_writes_excel_with_scenarios_sheet(study: Path, module_bw: Path,

@@ -19,7 +19,6 @@ import math
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 import pandas as pd
@@ -44,17 +43,11 @@ from gpulca.cli.uncertainty import (
 from gpulca.core.vocabulary import NOT_ASSESSED, format_number, format_percent, impact_heading
 from gpulca.io.atomic import Writer, staged_outputs, write_all
 from gpulca.pipeline.compare import compare_study
-from gpulca.reports.compare_chart import (
-    MAX_VARIANTS,
-    chart_variants,
-    comparison_figure,
-    write_chart,
-)
+from gpulca.reports.chart_worker import ChartWorker, chart_worker
+from gpulca.reports.compare_chart import MAX_VARIANTS, chart_data, chart_variants
+from gpulca.reports.compare_draw import chart_bytes
 from gpulca.results.comparison import ComparisonResult
 from gpulca.results.export import csv_writer, table_parquet_writer
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 
 def default_output_dir(study_name: str) -> Path:
@@ -66,19 +59,23 @@ RESULTS_FORMATS = ("csv", "parquet", "both")
 is written."""
 
 
-def comparison_writers(result: ComparisonResult, results_format: str = "csv"
-                       ) -> dict[str, Writer]:
+def comparison_writers(result: ComparisonResult, results_format: str = "csv",
+                       charts: ChartWorker | None = None) -> dict[str, Writer]:
     """The files of a comparison by name; other writers (e.g. Excel) may be added to it.
 
     The tables are written column by column (:mod:`gpulca.results.export`: the same bytes as
     pandas' CSV writer, several times faster for a sweep's million rows); ``results_format``
-    (:data:`RESULTS_FORMATS`) picks CSV and/or Parquet for the full results table."""
-    figures: list[Figure] = []
+    (:data:`RESULTS_FORMATS`) picks CSV and/or Parquet for the full results table. The chart
+    is drawn once for both formats, on first use; with ``charts`` (a helper process the chart
+    was submitted to, see :mod:`gpulca.reports.chart_worker`) it is the helper's (the chart
+    files are written last, so the helper draws while the tables are written)."""
+    drawn: list[dict[str, bytes]] = []
 
-    def chart(path: Path) -> None:  # one figure, drawn on first use, for both formats
-        if not figures:
-            figures.append(comparison_figure(result))
-        write_chart(result, path, figure=figures[0])
+    def chart(path: Path) -> None:
+        if not drawn:
+            drawn.append(charts.files() if charts is not None else
+                         chart_bytes(chart_data(result)))
+        path.write_bytes(drawn[0][path.suffix.lstrip(".")])
 
     def table(frame: pd.DataFrame, missing: str = "") -> Writer:
         return csv_writer(frame, missing)
@@ -180,19 +177,22 @@ def print_comparison(result: ComparisonResult, top: int) -> None:
     first = comparison[comparison["impact"] == impacts[0]].sort_values(["rank", "variant"])
     names = first["variant"].tolist()
     shown = names[:top] + ([result.baseline] if result.baseline not in names[:top] else [])
-    by_key = comparison.set_index(["variant", "impact"])
+    # the cells shown, by (variant, impact): looked up in a dict, not a frame's index
+    wanted = comparison[comparison["variant"].isin(shown)]
+    cell = {(str(v), str(i)): (float(s), float(c), r) for v, i, s, c, r in zip(
+        wanted["variant"], wanted["impact"], wanted["score"], wanted["change_pct"],
+        wanted["rank"], strict=True)}
     columns = []
     for impact in impacts:
         row = comparison[comparison["impact"] == impact].iloc[0]
         cells = []
         for name in shown:
-            score = float(by_key.loc[(name, impact), "score"])
-            change = float(by_key.loc[(name, impact), "change_pct"])
+            score, change, _ = cell[(name, impact)]
             delta = "" if name == result.baseline or math.isnan(change) else \
                 f"\n({format_percent(change / 100, decimals=0, signed=True)})"
             cells.append(format_number(score) + delta)
         columns.append((impact_heading(row["impact_label"], row["unit"], "\n"), cells))
-    index = [("rank", [str(by_key.loc[(name, impacts[0]), "rank"]) for name in shown]),
+    index = [("rank", [str(cell[(name, impacts[0])][2]) for name in shown]),
              ("variant", list(shown))]
     print_columns(f"{result.name}: {len(names)} variants, ranked by "
                   f"{first['impact_label'].iloc[0].lower()} (change vs {result.baseline})",
@@ -243,6 +243,18 @@ def compare(study: str, output: str | None, top: int, results_format: str,
             seed: int = 0, use_dask: bool = False, scheduler: str | None = None
             ) -> ComparisonResult:
     """Compare the variants of STUDY (its `variants:` block) side by side."""
+    # the chart is drawn by a helper process (started now: it imports matplotlib while the
+    # variants are resolved) while this one prints and writes the tables
+    with chart_worker() as charts:
+        return _compare(study, output, top, results_format, data_dir, project, excel_file,
+                        charts_dir, html_file, iterations, seed, use_dask, scheduler, charts)
+
+
+def _compare(study: str, output: str | None, top: int, results_format: str,
+             data_dir: str | None, project: str, excel_file: str | None,
+             charts_dir: str | None, html_file: str | None, iterations: int | None,
+             seed: int, use_dask: bool, scheduler: str | None, charts: ChartWorker
+             ) -> ComparisonResult:
     cluster = dask_arguments(iterations, use_dask, scheduler)
     extra: dict[str, Writer] = {}
     uncertain = None
@@ -259,6 +271,7 @@ def compare(study: str, output: str | None, top: int, results_format: str,
         else:
             result = compare_study(study, data_dir=data_dir, project=project,
                                    progress=progress)
+    charts.submit(chart_data(result))
     for warning in result.warnings:
         print_warning(warning)
     print_comparison(result, top)
@@ -273,7 +286,7 @@ def compare(study: str, output: str | None, top: int, results_format: str,
     table = "results.parquet" if results_format == "parquet" else "results.csv"
     reports = prepare_comparison_reports(result, excel_file, charts_dir, html_file,
                                          str(directory / table))
-    writers = {**comparison_writers(result, results_format), **extra}
+    writers = {**comparison_writers(result, results_format, charts), **extra}
     if not ranking.empty:
         writers["service.csv"] = csv_writer(ranking)
     with staged_outputs():  # every output appears together, or none does

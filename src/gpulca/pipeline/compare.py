@@ -170,11 +170,16 @@ def assessed_rows(variants: VariantStudy, array: VariantScores) -> np.ndarray:
     """Which rows of ``array`` are assessed: False for a stage its variant's study declares
     not assessed (``not_assessed:``), whose scores are then NaN like a run's."""
     assessed = np.ones(len(array.stages), dtype=bool)
+    groups: dict[tuple[str, ...], list[int]] = {}  # variants by the stages they skip
     for v, name in enumerate(array.variants):
-        skipped = list(variants.variants[name].study.study.not_assessed)
-        if skipped:
-            rows = array.rows_of(v)
-            assessed[rows] = ~np.isin(array.stages[rows], skipped)
+        stages = tuple(str(s) for s in variants.variants[name].study.study.not_assessed)
+        if stages:
+            groups.setdefault(stages, []).append(v)
+    variant_of_row = np.repeat(np.arange(len(array.variants)), np.diff(array.offsets))
+    for skipped, members in groups.items():
+        member = np.zeros(len(array.variants), dtype=bool)
+        member[members] = True
+        assessed[member[variant_of_row] & np.isin(array.stages, list(skipped))] = False
     return assessed
 
 
@@ -194,15 +199,14 @@ def score_array(variants: VariantStudy,
     labels: list[str] = []
     stages: list[str] = []
     vectors: list[Demand] = []
+    each = len(STAGES)
     for name in names:
         study = variants.variants[name].study
         for phase, by_stage in translated[name][1].items():
-            label = study.phases.get(phase, phase)
-            for stage in STAGES:
-                phases.append(phase)
-                labels.append(label)
-                stages.append(stage)
-                vectors.append(by_stage.get(stage, {}))
+            phases.extend([phase] * each)
+            labels.extend([study.phases.get(phase, phase)] * each)
+            stages.extend(STAGES)
+            vectors.extend([by_stage.get(stage, {}) for stage in STAGES])
         offsets.append(len(phases))
     demand = table.demand_matrix(vectors)
     scores = np.zeros((len(vectors), len(table.impacts)))

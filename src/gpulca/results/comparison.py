@@ -29,6 +29,7 @@ frames and audit trail) is built only when it is read (:class:`VariantResults`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -120,6 +121,19 @@ class VariantScores:
                                                        strict=True))
                 for m, impact in enumerate(self.impacts)}
 
+    def subset(self, variants: Sequence[int]) -> VariantScores:
+        """The rows of the given variants (indices, in increasing order) only."""
+        rows = [np.arange(self.offsets[v], self.offsets[v + 1]) for v in variants]
+        taken = np.concatenate(rows) if rows else np.array([], dtype=int)
+        counts = np.array([len(r) for r in rows], dtype=int)
+        return VariantScores(
+            variants=tuple(self.variants[v] for v in variants),
+            scenarios=tuple(self.scenarios[v] for v in variants),
+            offsets=np.concatenate([[0], np.cumsum(counts)]).astype(self.offsets.dtype),
+            phases=self.phases[taken], phase_labels=self.phase_labels[taken],
+            stages=self.stages[taken], impacts=self.impacts, impact_labels=self.impact_labels,
+            methods=self.methods, units=self.units, scores=self.scores[taken])
+
     def frame(self) -> pd.DataFrame:
         """The tidy scores frame of every variant (columns :data:`SCORE_COLUMNS` of
         :mod:`gpulca.results.frames`), built column-wise: equal to the per-variant frames
@@ -205,9 +219,17 @@ class ComparisonResult:
         """Long frame: variant, impact, stage, score (summed over phases; NaN for a stage
         declared not assessed); of the given ``variants`` only, if any."""
         keys = ["variant", "impact", "stage"]
-        scores = self.scores
-        if variants is not None:
-            scores = scores[scores["variant"].isin(list(variants))]
+        array = self.score_array
+        if variants is not None and array is not None and "scores" not in self.__dict__:
+            # a few variants of a large comparison: their rows of the array, not the whole
+            # frame (not built yet) filtered; the same rows in the same order
+            wanted = set(variants)
+            scores = array.subset([v for v, name in enumerate(array.variants)
+                                   if name in wanted]).frame()
+        else:
+            scores = self.scores
+            if variants is not None:
+                scores = scores[scores["variant"].isin(list(variants))]
         table = (scores.groupby(keys, sort=False, observed=True)["score"]
                  .sum(min_count=1).reset_index())
         return table.astype(dict.fromkeys(keys, "str"))
@@ -303,17 +325,24 @@ def variant_parameters(variant: ResolvedVariant,
     defaults = {"site.wue_withdrawal": "equal to wue"}
     rows: dict[str, tuple[Any, str, str | None]] = {}
     for key, (value, source_key) in values.items():
-        parameter = PARAMETERS[key]
+        name, unit = _name_and_unit(key)
         source = None if source_key is None else sources.get(source_key, defaults.get(key))
         if shown is None:
-            display = display_value(parameter, value)
+            display = display_value(PARAMETERS[key], value)
         else:  # by type too: 8 and 8.0 are equal keys but are written differently
             memo = (key, type(value), value)
             if memo not in shown:
-                shown[memo] = display_value(parameter, value)
+                shown[memo] = display_value(PARAMETERS[key], value)
             display = shown[memo]
-        rows[parameter.name] = (display, parameter.unit_symbol, source)
+        rows[name] = (display, unit, source)
     return rows
+
+
+@functools.cache
+def _name_and_unit(key: str) -> tuple[str, str]:
+    """A parameter's name and unit column (:data:`PARAMETERS`, a constant table)."""
+    parameter = PARAMETERS[key]
+    return parameter.name, parameter.unit_symbol
 
 
 def all_variant_parameters(variants: VariantStudy) -> dict[str, VariantParameters]:

@@ -187,6 +187,13 @@ class ResolutionCache:
         self.values: dict[Any, Any] = {}
         self.resolved_base = base
         self.site_keys = site_part_keys(base, inputs.lines) if base is not None else None
+        key = self.section_key("hardware", self.base["hardware"])
+        if base is not None and key is not None:
+            # the base's hardware as validated when it was resolved (the same model, so a
+            # variant keeping it is told apart by identity, not by comparing its fields)
+            validated = HardwareSpec.model_validate(self.base["hardware"])
+            if validated == base.study.hardware:
+                self.sections[key] = base.study.hardware
 
     def site_change_base(self, applied: _Applied, study: Study, rows: list[ActivityRow]
                          ) -> ResolvedStudy | None:
@@ -197,10 +204,11 @@ class ResolutionCache:
             return None
         if any(key.startswith("hardware.") for key in applied.origins):
             return None  # the line map differs under hardware: its origins would
-        same = study.hardware == base.study.hardware and \
-            study.deployment == base.study.deployment and \
-            study.not_assessed == base.study.not_assessed and \
-            study.extra_energy == base.study.extra_energy and rows is self.rows
+        same = rows is self.rows and all(
+            mine is theirs or mine == theirs for mine, theirs in (
+                (study.hardware, base.study.hardware), (study.deployment, base.study.deployment),
+                (study.not_assessed, base.study.not_assessed),
+                (study.extra_energy, base.study.extra_energy)))
         return base if same else None
 
     def key(self, section: str, name: str, value: Any) -> Any:
@@ -209,6 +217,12 @@ class ResolutionCache:
         if name in self.base[section] and value is self.base[section][name]:
             return ("base", section, name)
         return _frozen(value)
+
+    def section_key(self, section: str, data: dict[str, Any]) -> Any:
+        """A hashable key of a section's content (None when a value has none)."""
+        keys = {name: self.key(section, name, value) for name, value in data.items()}
+        return None if any(k is None for k in keys.values()) else \
+            (section, tuple(keys.items()))
 
     def section(self, model: type[BaseModel], section: str, data: dict[str, Any]) -> Any:
         """``model.model_validate(data)``, remembered by value; raise ValidationError."""
