@@ -34,6 +34,8 @@ from gpulca.engine.project import (
     gpulca_project,
     import_brightway,
 )
+from gpulca.engine.project import finish_brightway_import as finish_brightway_import
+from gpulca.engine.project import start_brightway_import as start_brightway_import
 from gpulca.engine.solve import (
     Scores,
     check_methods_installed,
