@@ -109,3 +109,29 @@ def test_the_background_import_leaves_the_process_as_the_foreground_one(
     assert json.loads(state[0][6:]) == [True, False, 30, [True]]
     assert "Using environment variable" not in done.stderr
     assert (tmp_path / "out" / "results.csv").is_file()
+
+
+def test_brightways_pint_registry_from_the_cache_is_pints_default(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The registry bw2parameters makes while Brightway is imported
+    (:func:`gpulca.engine.project.cached_pint_definitions`): parsed, then read back from the
+    cache, it converts every unit as pint's default registry does."""
+    import pint
+
+    monkeypatch.setenv("GPULCA_CACHE_DIR", str(tmp_path))
+    default = pint.UnitRegistry()
+    made = []
+    for _ in range(2):  # the first writes the cache, the second reads it
+        with project.cached_pint_definitions():
+            made.append(pint.UnitRegistry())
+        assert pint.UnitRegistry is type(default)
+    assert any((tmp_path / project.PINT_CACHE).iterdir())
+    units = ["kilowatt hour", "megajoule", "kilogram", "cubic meter", "ton kilometer", "year",
+             "hour", "kilobecquerel", "square meter * year", "liter", "kelvin",
+             "mile", "calorie", "bar", "ppm"]
+    for registry in made:
+        assert type(registry) is not type(default) and isinstance(registry, pint.UnitRegistry)
+        for unit in units:
+            expected = (3 * default(unit)).to_base_units()
+            got = (3 * registry(unit)).to_base_units()
+            assert (got.magnitude, str(got.units)) == (expected.magnitude, str(expected.units))
