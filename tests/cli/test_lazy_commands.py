@@ -49,7 +49,7 @@ def test_a_wrong_registration_is_refused() -> None:
 
 def test_run_imports_only_what_it_needs() -> None:
     """``gpulca run --help`` (as ``gpulca run`` starts) imports no other command, nor the
-    libraries only they need (the alternatives of ``gpulca audit``, comparisons)."""
+    libraries only they need (the alternatives of ``gpulca audit``), nor Brightway."""
     script = ("import json, sys\n"
               "from gpulca.cli import main\n"
               "before = set(sys.modules)\n"
@@ -65,5 +65,4 @@ def test_run_imports_only_what_it_needs() -> None:
     others = {module.partition(":")[0] for name, module in COMMANDS.items() if name != "run"}
     assert not others & set(after) - {"gpulca.cli.example"}  # run --example reads examples
     assert "gpulca.library.alternatives" not in after
-    assert "gpulca.results.comparison" not in after
     assert "bw2data" not in after  # Brightway: when a run solves, not to show its help

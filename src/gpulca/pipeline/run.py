@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gpulca.core.errors import GpulcaError, InputError
 from gpulca.core.units import cached_magnitude, magnitude_in, parse_quantity
@@ -46,7 +46,9 @@ from gpulca.results.result import StudyResult
 from gpulca.results.sanity import score_problems
 from gpulca.schemas.scenario import Study
 from gpulca.study.resolve import ResolvedStudy, load_study, resolve_study
-from gpulca.study.variants.expand import AppliedOverride
+
+if TYPE_CHECKING:  # (a variant's: imported by the comparison that makes them)
+    from gpulca.study.variants.expand import AppliedOverride
 
 
 def measured_energies_kwh(study: ResolvedStudy) -> list[float | None]:
