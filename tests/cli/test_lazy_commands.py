@@ -66,3 +66,23 @@ def test_run_imports_only_what_it_needs() -> None:
     assert not others & set(after) - {"gpulca.cli.example"}  # run --example reads examples
     assert "gpulca.library.alternatives" not in after
     assert "bw2data" not in after  # Brightway: when a run solves, not to show its help
+
+
+def test_the_garbage_collector_is_as_it_was_after_a_command_loads(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command's module is imported with the cyclic collector paused, then resumed (or left
+    off when it was off)."""
+    import gc
+
+    seen = []
+    monkeypatch.setattr("importlib.import_module",
+                        lambda name: seen.append(gc.isenabled()) or sys.modules[name])
+    for enabled in (True, False):
+        group = LazyGroup(name="g", lazy={"run": "gpulca.cli.run:run"})
+        (gc.enable if enabled else gc.disable)()
+        try:
+            assert group.get_command(click.Context(group), "run") is not None
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
+    assert seen == [False, False]

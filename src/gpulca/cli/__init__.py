@@ -11,6 +11,7 @@ still lists them all, importing each to read its short help).
 
 from __future__ import annotations
 
+import gc
 import importlib
 
 import click
@@ -48,11 +49,24 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy and cmd_name not in self.commands:
             module, _, attribute = self.lazy[cmd_name].partition(":")
-            command = getattr(importlib.import_module(module), attribute)
+            command = getattr(_import_quickly(module), attribute)
             if not isinstance(command, click.Command) or command.name != cmd_name:
                 raise TypeError(f"{self.lazy[cmd_name]} is not the command {cmd_name!r}")
             self.add_command(command)
         return super().get_command(ctx, cmd_name)
+
+
+def _import_quickly(module: str) -> object:
+    """Import ``module`` with the cyclic garbage collector paused: a command's import makes
+    hundreds of thousands of objects that live as long as the process and no garbage, and the
+    collector's passes over them cost about 0.06 s of ``gpulca run``'s start."""
+    if not gc.isenabled():
+        return importlib.import_module(module)
+    gc.disable()
+    try:
+        return importlib.import_module(module)
+    finally:
+        gc.enable()
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS,
