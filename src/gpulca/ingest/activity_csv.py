@@ -318,7 +318,7 @@ def _columnar(path: Path, raw: bytes) -> ActivityTable | None:
         return None
     rows = strings.num_rows
     texts = {name: _text_column(strings.column(name)) if name in header else
-             TextColumn(np.full(rows, -1, dtype=np.int32), ())
+             TextColumn(np.broadcast_to(np.int32(-1), (rows,)), ())  # (no memory per row)
              for name in ("phase", "accelerator", "model", "component", "comment",
                           "it_energy_scope")}
     numbers: dict[str, npt.NDArray[np.float64]] = {}
@@ -342,7 +342,8 @@ def _columnar(path: Path, raw: bytes) -> ActivityTable | None:
         texts["comment"], gpu_hours=numbers["gpu_hours"], gpu_count=numbers["gpu_count"],
         wall_hours=numbers["wall_hours"], it_energy_kwh=numbers["it_energy_kwh"],
         it_energy_gpu_hours=numbers["it_energy_gpu_hours"], it_power_w=numbers["it_power_w"],
-        gpu_load=numbers["gpu_load"], gpu_scope=scope.codes == gpu_code)
+        gpu_load=numbers["gpu_load"],
+        gpu_scope=scope.codes == gpu_code if scope.values else np.broadcast_to(False, (rows,)))
 
 
 def _out_of_bounds(numbers: dict[str, npt.NDArray[np.float64]]) -> npt.NDArray[np.bool_]:
