@@ -85,7 +85,8 @@ def test_the_background_import_leaves_the_process_as_the_foreground_one(
         bw_shipped_dir: Path, repo: Path, tmp_path: Path) -> None:
     """A fresh process (Brightway not imported): ``gpulca run --json`` prints JSON alone on
     stdout (the import's messages neither reach stdout nor stderr), and the import leaves
-    BRIGHTWAY2_DIR and bw2data's feedback logger as the foreground import does."""
+    BRIGHTWAY2_DIR and bw2data's feedback logger as the foreground import does, and gpulca's
+    unit registry pint's own class."""
     script = (
         "import json, logging, os, sys\n"
         "from gpulca.cli import main\n"
@@ -94,10 +95,13 @@ def test_the_background_import_leaves_the_process_as_the_foreground_one(
         "try:\n"
         "    main(sys.argv[1:], standalone_mode=False)\n"
         "finally:\n"
+        "    import pint\n"
+        "    from gpulca.core.units import registry\n"
         "    log = logging.getLogger(project.FEEDBACK_LOGGER)\n"
         "    sys.stderr.write('STATE ' + json.dumps([\n"
         "        os.environ.get('BRIGHTWAY2_DIR') == before, log.disabled, log.level,\n"
-        "        [getattr(h, 'stream', None) is sys.stderr for h in log.handlers]]) + '\\n')\n")
+        "        [getattr(h, 'stream', None) is sys.stderr for h in log.handlers],\n"
+        "        type(registry()) is pint.UnitRegistry]) + '\\n')\n")
     env = {**os.environ, "BRIGHTWAY2_DIR": str(bw_shipped_dir), "COLUMNS": "80"}
     done = subprocess.run([sys.executable, "-c", script, "run",
                            str(repo / "scenarios" / "example.yaml"), "--json", "-o",
@@ -106,7 +110,7 @@ def test_the_background_import_leaves_the_process_as_the_foreground_one(
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["study"]
     state = [line for line in done.stderr.splitlines() if line.startswith("STATE ")]
-    assert json.loads(state[0][6:]) == [True, False, 30, [True]]
+    assert json.loads(state[0][6:]) == [True, False, 30, [True], True]
     assert "Using environment variable" not in done.stderr
     assert (tmp_path / "out" / "results.csv").is_file()
 

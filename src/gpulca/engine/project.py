@@ -207,6 +207,11 @@ def start_brightway_import() -> None:
         if "bw2data" in sys.modules or _background is not None:
             return
         _quiet_environment()  # warning filters: set here, not while the caller may use them
+        # gpulca's own unit registry is made here, before pint.UnitRegistry is swapped for
+        # the import's cached one (cached_pint_definitions): it stays pint's own class
+        from gpulca.core.units import registry
+
+        registry()
         error: list[BaseException] = []
         thread = threading.Thread(target=_import_in_background, args=(error,),
                                   name="gpulca-brightway-import", daemon=True)
