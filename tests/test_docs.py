@@ -55,7 +55,20 @@ def top_level_names(path: Path) -> set[str]:
             names |= {t.id for t in targets if isinstance(t, ast.Name)}
         elif isinstance(node, ast.ImportFrom | ast.Import):
             names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    if "__getattr__" in names:  # a lazy module: what it imports for type checkers it exports
+        names |= type_checking_names(path)
     return names
+
+
+def type_checking_names(path: Path) -> set[str]:
+    """Names a module imports or declares in its top-level ``if TYPE_CHECKING:`` blocks."""
+    items = [item for node in ast.parse(path.read_text(encoding="utf-8")).body
+             if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+             for item in node.body]
+    return {(a.asname or a.name).split(".")[0] for item in items
+            if isinstance(item, ast.ImportFrom | ast.Import) for a in item.names} | \
+        {item.target.id for item in items
+         if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)}
 
 
 def public_names() -> set[str]:

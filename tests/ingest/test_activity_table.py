@@ -95,7 +95,11 @@ def test_wrong_field_counts_and_odd_files_take_the_per_row_reader(tmp_path: Path
 
 
 cells = st.one_of(st.sampled_from(["", " ", "1", "0", "-1", "2.5", "1e3", "abc", "'-1", "x y",
-                                   "exploration", "h100", "gpu", "it", "0.5", "1.5", "nan"]),
+                                   "exploration", "h100", "gpu", "it", "0.5", "1.5", "nan",
+                                   # what pyarrow reads as a number, or refuses, when the
+                                   # number columns are read as numbers
+                                   "+1", "inf", "-Infinity", "NaN", "-nan", "1e999", ".5", "5.",
+                                   "\t3", " 2.5 ", "1e-400", "-0", "1E+2", "0x10", "1d5"]),
                   st.text(alphabet="ab1.-, e", max_size=4))
 COLUMNS = ["phase", "gpu_hours", "gpu_count", "wall_hours", "accelerator", "it_energy_kwh",
            "it_energy_scope", "it_power_w", "gpu_load", "comment"]
@@ -116,3 +120,17 @@ def test_random_files_read_alike(tmp_path: Path, rows: list[list[str]]) -> None:
     path = tmp_path / "random.csv"
     path.write_text(buffer.getvalue())
     same(path)
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "-nan", "inf", "Infinity", "1e999", "+inf"])
+def test_a_number_pyarrow_reads_but_python_refuses_is_located(tmp_path: Path,
+                                                               value: str) -> None:
+    """The number columns are read as numbers by pyarrow: a cell it reads as NaN or infinity
+    (which the per-row reader refuses) is still reported on its line, never read as empty."""
+    path = tmp_path / "activity.csv"
+    path.write_text("phase,gpu_hours,gpu_load\nexploration,1,0.5\nablation,2,"
+                    f"{value}\nablation,3,\n")
+    with pytest.raises(InputError) as caught:
+        read_activity_table(path)
+    assert [str(p) for p in caught.value.problems] == outcome(read_activity_rows, path)
+    assert str(caught.value.problems[0]).startswith(f"{path}:3: ")

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gpulca.model import columnar as c
 from gpulca.model import operation as op
@@ -124,3 +126,14 @@ def test_a_shipped_study_as_columns_equals_its_rows() -> None:
         study = load_study(Path(__file__).parents[2] / "scenarios" / name)
         table = activity_columns(study)
         assert [table.row(i) for i in range(len(table))] == activity_quantities(study), name
+
+
+@given(st.lists(st.integers(min_value=0, max_value=70), min_size=1, max_size=60),
+       st.booleans())
+def test_groups_of_keys_equal_numpys_unique(keys: list[int], wide: bool) -> None:
+    """The counted groups (a small range of keys) and the sorted ones (a wide range) are
+    ``np.unique``'s: distinct keys, the first row of each, each row's group."""
+    key = np.array(keys, dtype=np.int64) * (10**9 if wide else 1)
+    expected = np.unique(key, return_index=True, return_inverse=True)
+    for got, want in zip(c._groups(key), expected, strict=True):
+        assert got.tolist() == want.reshape(-1).tolist()

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import pandas as pd
 
 from gpulca.cli.common import stdout
-from gpulca.results.comparison import ComparisonResult
 from gpulca.results.result import StudyResult
+
+if TYPE_CHECKING:  # imported where used: `gpulca run` does not compare
+    from gpulca.results.comparison import ComparisonResult
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -60,8 +63,11 @@ def to_json(value: Any) -> str:
     """A command's return value as JSON text (strict JSON: no NaN)."""
     if isinstance(value, StudyResult):
         value = study_json(value)
-    elif isinstance(value, ComparisonResult):
-        value = comparison_json(value)
+    elif "gpulca.results.comparison" in sys.modules:  # (else no comparison was made)
+        from gpulca.results.comparison import ComparisonResult
+
+        if isinstance(value, ComparisonResult):
+            value = comparison_json(value)
     return json.dumps(_finite(value), indent=2, ensure_ascii=False, allow_nan=False, default=str)
 
 

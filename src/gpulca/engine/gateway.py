@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gpulca.engine.background import ensure_background
 from gpulca.engine.contributions import Contribution, contributions
@@ -26,7 +26,6 @@ from gpulca.engine.database import (
     operation_database_name,
 )
 from gpulca.engine.lock import Notify
-from gpulca.engine.montecarlo import ExchangeKey, MatrixModel, matrix_model
 from gpulca.engine.project import (
     BUILT_BY_GPULCA,
     DEFAULT_PROJECT,
@@ -34,6 +33,8 @@ from gpulca.engine.project import (
     gpulca_project,
     import_brightway,
 )
+from gpulca.engine.project import finish_brightway_import as finish_brightway_import
+from gpulca.engine.project import start_brightway_import as start_brightway_import
 from gpulca.engine.solve import (
     Scores,
     check_methods_installed,
@@ -44,6 +45,9 @@ from gpulca.engine.solve import (
 from gpulca.engine.unitscores import UnitScores, unit_scores
 from gpulca.library.inventory import ResolvedLibrary
 from gpulca.schemas.methods import MethodSet
+
+if TYPE_CHECKING:  # Monte Carlo's: imported when one runs
+    from gpulca.engine.montecarlo import ExchangeKey, MatrixModel
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,8 @@ class Session:
                      exchanges: Sequence[ExchangeKey] = ()) -> MatrixModel:
         """The matrices' elements and uncertainty arrays, for Monte Carlo on ``codes``, and
         where ``exchanges`` are among the elements."""
+        from gpulca.engine.montecarlo import matrix_model
+
         return matrix_model(self.bd, import_brightway()[1], database, list(codes), methods,
                             exchanges)
 

@@ -22,10 +22,13 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from gpulca.core.errors import ProjectError
 from gpulca.engine.lock import Notify, data_dir_lock, default_purpose
@@ -76,42 +79,164 @@ def import_brightway() -> tuple[ModuleType, ModuleType]:
 
     bw2data reads ``BRIGHTWAY2_DIR`` at import and creates a ``default`` project there, so the
     first import points it at a private scratch directory; :func:`use_data_dir` then switches to
-    the real one.
+    the real one. When :func:`start_brightway_import` began the import in the background, this
+    waits for it, and raises here the error it met (the same error as importing here).
     """
-    global _bootstrap_dir
+    finish_brightway_import()
     if "bw2data" not in sys.modules:
-        _quiet_environment()
-        # pid in the name: a killed process's folder is swept by the next one (atexit is not run)
-        sweep_stale_stages(Path(tempfile.gettempdir()), BOOTSTRAP_PREFIX)
-        _bootstrap_dir = tempfile.mkdtemp(prefix=f"{BOOTSTRAP_PREFIX}{os.getpid()}-")
-        atexit.register(shutil.rmtree, _bootstrap_dir, True)
-        saved = os.environ.get("BRIGHTWAY2_DIR")
-        os.environ["BRIGHTWAY2_DIR"] = _bootstrap_dir
-        logging.disable(logging.WARNING)
-        try:
-            with contextlib.redirect_stdout(sys.stderr):
-                import bw2calc  # noqa: F401
-                import bw2data  # noqa: F401
-        finally:
-            logging.disable(logging.NOTSET)
-            if saved is None:
-                os.environ.pop("BRIGHTWAY2_DIR", None)
-            else:
-                os.environ["BRIGHTWAY2_DIR"] = saved
-        # Everything imported so far lives as long as the process. Freezing it keeps the garbage
-        # collector off it: bw2data calls gc.collect() on every switch of data directory (twice
-        # per run), which otherwise walks the whole heap of bw2calc, scipy and pandas (0.3 to
-        # 1 s of a warm run).
-        gc.freeze()
-        feedback = logging.getLogger("brightway-stdout-feedback")
-        feedback.setLevel(logging.WARNING)
-        for handler in feedback.handlers:
-            if hasattr(handler, "setStream"):
-                handler.setStream(sys.stderr)
+        _import_quietly(in_background=False)
     import bw2calc
     import bw2data
 
     return bw2data, bw2calc
+
+
+FEEDBACK_LOGGER = "brightway-stdout-feedback"
+"""bw2data's logger of messages for the user (INFO on stdout as it comes)."""
+
+
+def _import_quietly(in_background: bool) -> None:
+    """Import bw2calc and bw2data against a scratch data directory, quietly.
+
+    In the foreground, everything the import says is silenced (stdout goes to stderr, logging
+    below ERROR is off). In the background (:func:`start_brightway_import`) nothing global that
+    the foreground may be using is touched: only bw2data's own feedback logger is silenced, and
+    its handler (which bw2data opens on ``sys.stdout``) is pointed at stderr afterwards.
+    """
+    global _bootstrap_dir
+    if not in_background:  # (the background's caller did, before it started)
+        _quiet_environment()
+    # pid in the name: a killed process's folder is swept by the next one (atexit is not run)
+    sweep_stale_stages(Path(tempfile.gettempdir()), BOOTSTRAP_PREFIX)
+    _bootstrap_dir = tempfile.mkdtemp(prefix=f"{BOOTSTRAP_PREFIX}{os.getpid()}-")
+    atexit.register(shutil.rmtree, _bootstrap_dir, True)
+    saved = os.environ.get("BRIGHTWAY2_DIR")
+    os.environ["BRIGHTWAY2_DIR"] = _bootstrap_dir
+    feedback = logging.getLogger(FEEDBACK_LOGGER)
+    quiet: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+    if in_background:
+        feedback.disabled = True
+    else:
+        logging.disable(logging.WARNING)
+        quiet = contextlib.redirect_stdout(sys.stderr)
+    try:
+        with quiet, cached_pint_definitions():
+            import bw2calc  # noqa: F401
+            import bw2data  # noqa: F401
+    finally:
+        feedback.disabled = False
+        if not in_background:
+            logging.disable(logging.NOTSET)
+        if saved is None:
+            os.environ.pop("BRIGHTWAY2_DIR", None)
+        else:
+            os.environ["BRIGHTWAY2_DIR"] = saved
+    # Everything imported so far lives as long as the process. Freezing it keeps the garbage
+    # collector off it: bw2data calls gc.collect() on every switch of data directory (twice
+    # per run), which otherwise walks the whole heap of bw2calc, scipy and pandas (0.3 to
+    # 1 s of a warm run).
+    gc.freeze()
+    feedback.setLevel(logging.WARNING)
+    for handler in feedback.handlers:
+        if hasattr(handler, "setStream"):
+            handler.setStream(sys.stderr)
+
+
+PINT_CACHE = "pint-brightway"
+"""Folder of gpulca's cache (:func:`gpulca.core.cache.cache_dir`) where the unit definitions
+of Brightway's pint registry are cached (:func:`cached_pint_definitions`)."""
+
+
+@contextlib.contextmanager
+def cached_pint_definitions() -> Iterator[None]:
+    """While Brightway is imported, a pint registry made without a cache folder caches its
+    parsed unit definitions in gpulca's cache (:data:`PINT_CACHE`).
+
+    bw2parameters (imported by bw2data) builds a default pint registry as it is imported:
+    parsing pint's unit definitions, 0.18 s of every run, for the same definitions each time.
+    pint reads them back from its cache in 0.01 s; the registry is otherwise pint's default
+    (the same units and conversions; tests/engine/test_background_import.py).
+    """
+    import pint
+
+    from gpulca.core.cache import cache_dir
+
+    folder = cache_dir() / PINT_CACHE
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # no cache: pint parses them, as without gpulca
+        yield
+        return
+    default = pint.UnitRegistry
+
+    class CachedUnitRegistry(default):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("cache_folder", str(folder))
+            super().__init__(*args, **kwargs)
+
+    setattr(pint, "UnitRegistry", CachedUnitRegistry)  # noqa: B010 - (a class)
+    try:
+        yield
+    finally:
+        setattr(pint, "UnitRegistry", default)  # noqa: B010
+
+
+@dataclass
+class _BackgroundImport:
+    thread: threading.Thread
+    error: list[BaseException] = field(default_factory=list)
+
+
+_background: _BackgroundImport | None = None
+_background_lock = threading.Lock()
+
+
+def start_brightway_import() -> None:
+    """Begin importing bw2data and bw2calc (about half a second of Python) in a background
+    thread, while the caller does other work, e.g. reads an activity CSV, whose parsing
+    (pyarrow, numpy) leaves the interpreter free: on two cores, the two overlap.
+
+    :func:`import_brightway` waits for it, and raises the error it met, where it would have
+    raised it without a background thread. A caller that may stop before importing Brightway
+    (an input error) calls :func:`finish_brightway_import` ``(raise_error=False)`` as it
+    leaves: nothing of the import outlives the call. Nothing happens when Brightway is
+    imported or being imported already.
+    """
+    global _background
+    with _background_lock:
+        if "bw2data" in sys.modules or _background is not None:
+            return
+        _quiet_environment()  # warning filters: set here, not while the caller may use them
+        # gpulca's own unit registry is made here, before pint.UnitRegistry is swapped for
+        # the import's cached one (cached_pint_definitions): it stays pint's own class
+        from gpulca.core.units import registry
+
+        registry()
+        error: list[BaseException] = []
+        thread = threading.Thread(target=_import_in_background, args=(error,),
+                                  name="gpulca-brightway-import", daemon=True)
+        _background = _BackgroundImport(thread, error)
+        thread.start()
+
+
+def _import_in_background(error: list[BaseException]) -> None:
+    try:
+        _import_quietly(in_background=True)
+    except BaseException as exc:  # noqa: BLE001 - raised again by finish_brightway_import
+        error.append(exc)
+
+
+def finish_brightway_import(raise_error: bool = True) -> None:
+    """Wait for the import :func:`start_brightway_import` began (if any); raise its error
+    (unless ``raise_error`` is False: a caller leaving with an error of its own)."""
+    global _background
+    with _background_lock:
+        background, _background = _background, None
+    if background is None:
+        return
+    background.thread.join()
+    if background.error and raise_error:
+        raise background.error[0]
 
 
 def check_project_name(name: str) -> str:

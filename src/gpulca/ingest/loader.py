@@ -11,24 +11,37 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from gpulca.core.errors import InputError, Problem
 from gpulca.core.units import UnitProblem, magnitude_in, parse_quantity
 from gpulca.ingest.activity_csv import read_activity_csv, read_activity_table
 from gpulca.ingest.coverage import IDLE_SHARE_OF_RATED, coverage_finding, implied_power_finding
-from gpulca.ingest.dcgm import read_dcgm
-from gpulca.ingest.energy import EnergyMeasurement, plausibility, read_codecarbon
-from gpulca.ingest.nvidia_smi import read_nvidia_smi
-from gpulca.ingest.rules import load_rules
-from gpulca.ingest.summary import IngestSummary, sacct_activity
 from gpulca.schemas.activity_table import ActivityTable
 from gpulca.schemas.scenario import ActivityRow, ActivitySpec, MeasuredEnergy
 
+if TYPE_CHECKING:  # sacct logs, rules, energy logs: their readers imported when a study has them
+    from gpulca.ingest.energy import EnergyMeasurement
+    from gpulca.ingest.summary import IngestSummary
+
+    READERS: dict[str, Callable[..., EnergyMeasurement]]
+
 log = logging.getLogger("gpulca.ingest")
 
-READERS: dict[str, Callable[..., EnergyMeasurement]] = {
-    "nvidia_smi": read_nvidia_smi, "dcgm": read_dcgm, "codecarbon": read_codecarbon}
-"""Energy readers by the key a study or the CLI names them with."""
+
+def __getattr__(name: str) -> Any:
+    if name == "READERS":  # (imports every energy reader)
+        return _readers()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _readers() -> dict[str, Callable[..., EnergyMeasurement]]:
+    """Energy readers by the key a study or the CLI names them with (``READERS``)."""
+    from gpulca.ingest.dcgm import read_dcgm
+    from gpulca.ingest.energy import read_codecarbon
+    from gpulca.ingest.nvidia_smi import read_nvidia_smi
+
+    return {"nvidia_smi": read_nvidia_smi, "dcgm": read_dcgm, "codecarbon": read_codecarbon}
 
 
 def load_activity(spec: ActivitySpec, base_dir: Path,
@@ -50,6 +63,8 @@ def load_activity(spec: ActivitySpec, base_dir: Path,
         rows = read_activity_csv(base_dir / spec.file)
     else:
         assert spec.sacct is not None  # ActivitySpec requires one of the three
+        from gpulca.ingest.summary import sacct_activity
+
         result = sacct_activity([base_dir / p for p in spec.sacct.logs],
                                 base_dir / spec.sacct.rules, phases, strict=spec.sacct.strict)
         log_summary(result.summary)
@@ -76,6 +91,8 @@ def activity_phases(spec: ActivitySpec, base_dir: Path,
     """
     if spec.sacct is None:
         return []
+    from gpulca.ingest.rules import load_rules
+
     rules = load_rules(Path(base_dir) / spec.sacct.rules, phases)
     return [(p.id, p.label) for p in rules.spec.phases]
 
@@ -110,6 +127,9 @@ def log_summary(summary: IngestSummary) -> None:
 
 def measure(entry: MeasuredEnergy, base_dir: Path) -> EnergyMeasurement:
     """Read the energy log of one ``energy`` entry."""
+    readers = _readers()
+    read_codecarbon, read_dcgm, read_nvidia_smi = (
+        readers["codecarbon"], readers["dcgm"], readers["nvidia_smi"])
     path = Path(base_dir) / entry.path
     if entry.tool == "codecarbon":
         return read_codecarbon(path, entry.column, project_name=entry.project_name,
@@ -163,6 +183,8 @@ def attachment_findings(rows: list[ActivityRow], energy_kwh: float,
                         rated_power_w: float | None) -> list[str]:
     """What looks wrong when ``energy_kwh`` is attached to ``rows``: zero, negative, above rated
     power per GPU-hour, or a measurement covering a very different number of GPU-hours."""
+    from gpulca.ingest.energy import plausibility
+
     total = sum(r.total_gpu_hours for r in rows)
     findings = plausibility(energy_kwh, total, rated_power_w)
     if measured_gpu_hours and total and \

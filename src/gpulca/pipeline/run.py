@@ -16,12 +16,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gpulca.core.errors import GpulcaError, InputError
 from gpulca.core.units import cached_magnitude, magnitude_in, parse_quantity
 from gpulca.engine.bundled import WITHDRAWAL_METHOD
-from gpulca.engine.gateway import open_session
+from gpulca.engine.gateway import finish_brightway_import, open_session, start_brightway_import
 from gpulca.engine.project import DEFAULT_PROJECT, ProgressCallback
 from gpulca.engine.solve import Scores
 from gpulca.library.water import withdrawal_gaps, withdrawal_is_consumption
@@ -46,7 +46,9 @@ from gpulca.results.result import StudyResult
 from gpulca.results.sanity import score_problems
 from gpulca.schemas.scenario import Study
 from gpulca.study.resolve import ResolvedStudy, load_study, resolve_study
-from gpulca.study.variants.expand import AppliedOverride
+
+if TYPE_CHECKING:  # (a variant's: imported by the comparison that makes them)
+    from gpulca.study.variants.expand import AppliedOverride
 
 
 def measured_energies_kwh(study: ResolvedStudy) -> list[float | None]:
@@ -302,6 +304,12 @@ def run_study(study: str | Path | Study | Mapping[str, Any],
     :class:`~gpulca.schemas.scenario.Study` or mapping whose relative paths start at
     ``base_dir``. With ``contributions``, ``result.contributions`` holds the processes and
     elementary flows that make each impact (per phase and for the whole study)."""
-    resolved = load_study(study) if isinstance(study, str | Path) else \
-        resolve_study(study, base_dir)
-    return run_resolved(resolved, data_dir, project, progress, contributions=contributions)
+    # Brightway's import (Python work) overlaps the reading of the study's activity (pyarrow
+    # and numpy work that leaves the interpreter free): see engine.project
+    start_brightway_import()
+    try:
+        resolved = load_study(study) if isinstance(study, str | Path) else \
+            resolve_study(study, base_dir)
+        return run_resolved(resolved, data_dir, project, progress, contributions=contributions)
+    finally:  # (the run waited for it, unless it stopped before: then its error is the one)
+        finish_brightway_import(raise_error=False)

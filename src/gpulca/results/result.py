@@ -14,10 +14,10 @@ from gpulca.model.operation import OperationModel
 from gpulca.model.translate import Demand
 from gpulca.results.frames import AuditColumns
 from gpulca.study.resolve import ResolvedStudy
-from gpulca.study.variants.expand import AppliedOverride
 
 if TYPE_CHECKING:
     from gpulca.results.uncertainty import UncertaintyResult
+    from gpulca.study.variants.expand import AppliedOverride
 
 
 @dataclass

@@ -316,10 +316,12 @@ def _row_accelerators(rows: list[ActivityRow] | ActivityTable) -> list[tuple[int
     least (all of them for a list)."""
     if isinstance(rows, list):
         return [(i, row.accelerator) for i, row in enumerate(rows) if row.accelerator]
-    codes = rows.accelerator.codes
+    codes, values = rows.accelerator.codes, rows.accelerator.values
     named = np.flatnonzero(codes >= 0)
-    _, first = np.unique(codes[named], return_index=True)
-    return sorted((int(named[f]), rows.accelerator.values[codes[named[f]]]) for f in first)
+    first = np.full(len(values), len(codes), dtype=np.int64)  # each value's first row
+    np.minimum.at(first, codes[named], named)  # (a few codes: no sort of a million)
+    return sorted((int(row), value) for row, value in zip(first.tolist(), values, strict=True)
+                  if row < len(codes))
 
 
 def _check_table(r: _Resolver, table: ActivityTable, phases: dict[str, str],
