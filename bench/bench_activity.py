@@ -21,15 +21,22 @@ over one Brightway directory set up first (not timed):
 
 Targets (issue 19): run at most 5 x read_csv, peak memory at most 10 x the file.
 
+With ``--repeat N`` each path is measured N times, alternately; the table gives the best time,
+the median of each round's ratio to its ``read_csv`` and the highest peak. With ``--parquet``,
+also ``gpulca run --results-format parquet``. The source trees are compiled first
+(``compileall``), as pip compiles an installed wheel: no measured process pays for compiling
+gpulca's sources (``PYTHONDONTWRITEBYTECODE`` would make each do it).
+
 Usage::
 
     PYTHONPATH=src python bench/bench_activity.py [--rows 1000000] [--old-src /path/src]
-        [--stages]
+        [--stages] [--repeat N] [--parquet]
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -53,8 +60,9 @@ if mode == "read_csv":
     frame = pandas.read_csv(path)
 else:
     from gpulca.cli import main
+    extra = ["--results-format", "parquet"] if mode == "run-parquet" else []
     try:
-        main(["run", path, "--data-dir", data_dir, "-o", out], standalone_mode=False)
+        main(["run", path, "--data-dir", data_dir, "-o", out, *extra], standalone_mode=False)
     except SystemExit:
         pass
 try:  # this process's own peak (ru_maxrss keeps the forking parent's resident size)
@@ -141,7 +149,8 @@ def measure(src: Path, mode: str, path: Path, data_dir: Path, out: Path) -> dict
                            str(out)], env=env, capture_output=True, text=True, check=False)
     for line in done.stdout.splitlines():
         if line.startswith("BENCH "):
-            if mode == "run" and not (out / "audit.csv").exists():
+            written = {"run": "audit.csv", "run-parquet": "audit.parquet"}.get(mode)
+            if written and not (out / written).exists():
                 raise RuntimeError(f"run with {src} wrote nothing:\n{done.stdout[-3000:]}"
                                    f"\n{done.stderr[-3000:]}")
             return dict(json.loads(line[6:]))
@@ -155,7 +164,17 @@ def main() -> int:
     parser.add_argument("--data-dir", default=None, help="a Brightway directory already set up")
     parser.add_argument("--stages", action="store_true",
                         help="also show where this code's run spends its time and memory")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measure each path this many times, alternately (best and "
+                             "median of the paired ratios)")
+    parser.add_argument("--parquet", action="store_true",
+                        help="also time run --results-format parquet (results.parquet and "
+                             "audit.parquet instead of the CSV files)")
     args = parser.parse_args()
+    # as an installed wheel (pip compiles on install): no run pays for compiling gpulca's
+    # sources, which PYTHONDONTWRITEBYTECODE would otherwise make every process do
+    for src in [ROOT / "src", *([Path(args.old_src)] if args.old_src else [])]:
+        compileall.compile_dir(src, quiet=1)
     sys.path.insert(0, str(ROOT / "bench"))
     from bench_siting import _cores, _cpu
 
@@ -167,13 +186,21 @@ def main() -> int:
         measure(ROOT / "src", "run", small, data_dir, scratch / "out-small")  # set-up, untimed
         csv, study = write_inputs(scratch, args.rows)
         size_mb = csv.stat().st_size / 2**20
-        figures = {"pandas.read_csv": measure(ROOT / "src", "read_csv", csv, data_dir,
-                                              scratch / "x")}
-        figures["gpulca run (this code)"] = measure(ROOT / "src", "run", study, data_dir,
-                                                    scratch / "out-new")
+        paths = [("pandas.read_csv", ROOT / "src", "read_csv", csv),
+                 ("gpulca run (this code)", ROOT / "src", "run", study)]
+        if args.parquet:
+            paths.append(("gpulca run --results-format parquet", ROOT / "src", "run-parquet",
+                          study))
         if args.old_src:
-            figures["gpulca run (old code)"] = measure(Path(args.old_src).resolve(), "run",
-                                                       study, data_dir, scratch / "out-old")
+            paths.append(("gpulca run (old code)", Path(args.old_src).resolve(), "run", study))
+        runs: dict[str, list[dict[str, float]]] = {label: [] for label, *_ in paths}
+        for _ in range(args.repeat):  # alternately: a change of load touches every path
+            for number, (label, src, mode, path) in enumerate(paths):
+                runs[label].append(measure(src, mode, path, data_dir,
+                                           scratch / f"out-{number}"))
+        figures = {label: {"seconds": min(r["seconds"] for r in measured),
+                           "peak_mb": max(r["peak_mb"] for r in measured)}
+                   for label, measured in runs.items()}
         print(f"date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; machine: {_cpu()}, "
               f"{_cores()} cores, Python {platform.python_version()}; 1-min load average at "
               f"the end {os.getloadavg()[0]:.1f}")
@@ -186,10 +213,17 @@ def main() -> int:
                                   text=True, check=True)
             print(done.stdout)
         floor = figures["pandas.read_csv"]["seconds"]
-        print("| step | time | x read_csv | peak RSS | x file |\n|---|---|---|---|---|")
+        if args.repeat > 1:
+            print(f"best of {args.repeat} (time), highest (peak); median of the ratios of "
+                  "each round's run to its read_csv")
+        print("| step | time | x read_csv | median ratio | peak RSS | x file |\n"
+              "|---|---|---|---|---|---|")
         for label, f in figures.items():
+            paired = sorted(r["seconds"] / c["seconds"] for r, c in
+                            zip(runs[label], runs["pandas.read_csv"], strict=True))
             print(f"| {label} | {f['seconds']:.2f} s | {f['seconds'] / floor:.1f} | "
-                  f"{f['peak_mb']:.0f} MB | {f['peak_mb'] / size_mb:.0f} |")
+                  f"{paired[len(paired) // 2]:.1f} | {f['peak_mb']:.0f} MB | "
+                  f"{f['peak_mb'] / size_mb:.1f} |")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
