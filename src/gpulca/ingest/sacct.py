@@ -59,7 +59,7 @@ from gpulca.ingest.arrow_text import (
     text_columns,
     to_series,
 )
-from gpulca.ingest.scan import read_header, read_text
+from gpulca.ingest.scan import read_header, read_parts, read_text
 
 REQUIRED = ("JobID", "State")
 GPU_COLUMNS = ("AllocTRES", "AllocGRES", "ReqTRES")
@@ -216,19 +216,25 @@ def _read_one(path: Path, text_columns: tuple[str, ...], delimiter: str | None) 
         return combine(list(iter_parquet_chunks(path, text_columns)))
     header, _ = read_header(path, "")
     widths = fixed_widths(path) if delimiter is None else None
+    problems: list[Problem] = []
     if widths is not None:
         names = [header[a:b].strip() for a, b in widths]
         columns = _resolve_columns(file, names, text_columns, header)
         raw, lines, data_lines, problems = read_fixed_width(path, widths, names, columns)
+        jobs = _allocations(raw, columns, file, lines)
+        jobs.lines = data_lines
     else:
         delimiter = delimiter or detect_delimiter(file, header)
         columns = _resolve_columns(file, header.split(delimiter), text_columns, header)
-        raw, lines, scan = read_text(path, delimiter, list(columns.values()),
-                                     numeric=[columns.get("ElapsedRaw", "")],
-                                     digits=[columns["JobID"]])
-        data_lines, problems = scan.lines - 1, scan.problems
-    jobs = _allocations(raw, columns, file, lines)
-    jobs.lines = data_lines
+        read = read_allocations(path, delimiter, columns, file)
+        if read is None:  # a malformed line somewhere: the checked read locates it
+            raw, lines, scan = read_text(path, delimiter, list(columns.values()),
+                                         numeric=[columns.get("ElapsedRaw", "")],
+                                         digits=[columns["JobID"]])
+            jobs = _allocations(raw, columns, file, lines)
+            jobs.lines, problems = scan.lines - 1, scan.problems
+        else:
+            jobs = read
     jobs.problems[:0] = problems
     jobs.problems.sort(key=lambda p: p.line or 0)
     if jobs.frame.empty:
@@ -347,12 +353,74 @@ def _allocations(raw: pd.DataFrame, columns: dict[str, str], file: str,
     step = as_mask(pc.greater_equal(pc.find_substring(job_id, "."), 0)) & ~repeated
     keep = ~(step | repeated)
     kept = _filter_all({c: text[n] for c, n in names.items()}, keep)
+    elapsed_raw = raw[columns["ElapsedRaw"]][keep] if "ElapsedRaw" in columns else None
+    return _jobs(kept, elapsed_raw, columns, file, line[keep], int(step.sum()),
+                 int(repeated.sum()))
+
+
+DICTIONARY_COLUMNS = ("State", *GPU_COLUMNS, "Elapsed", *OPTIONAL_TEXT)
+"""Columns with few distinct values, dictionary-encoded as they are read
+(:func:`read_allocations`): filtering them moves 4-byte codes, and their distinct values are
+not hashed again."""
+
+
+def read_allocations(source: Path | bytes, delimiter: str, columns: dict[str, str],
+                     file: str) -> SacctJobs | None:
+    """The allocations of a plainly well-formed delimited export (or block of one, header
+    first), read in parallel parts that drop job steps and repeated headers as they are read
+    (:func:`gpulca.ingest.scan.read_parts`); None when a line is malformed (then the checked
+    read, :func:`gpulca.ingest.scan.read_text`, locates it). The result equals
+    :func:`_allocations` of the checked read."""
+    job = columns["JobID"]
+    read = read_parts(source, delimiter, list(columns.values()),
+                      dictionary=[columns[c] for c in DICTIONARY_COLUMNS if c in columns],
+                      select=_allocation_rows(job), name=file)
+    if read is None:
+        return None
+    kept = {c: read.columns[n] for c, n in columns.items() if c != "ElapsedRaw"}
+    elapsed_raw = _numbers(read.columns[columns["ElapsedRaw"]]) if "ElapsedRaw" in columns \
+        else None
+    jobs = _jobs(kept, elapsed_raw, columns, file, read.lines, read.counts.get("steps", 0),
+                 read.counts.get("repeated", 0))
+    jobs.lines = read.data_lines
+    return jobs
+
+
+def _allocation_rows(job: str) -> Callable[[pa.RecordBatch], tuple[pa.Array, dict[str, int]]]:
+    """The selection of :func:`read_allocations`: allocation lines, not job steps (a ``.`` in
+    the JobID) nor repeated headers (a JobID equal to the header's)."""
+
+    def select(batch: pa.RecordBatch) -> tuple[pa.Array, dict[str, int]]:
+        job_id = batch.column(job)
+        repeated = pc.equal(job_id, job)
+        step = pc.and_not(pc.greater_equal(pc.find_substring(job_id, "."), 0), repeated)
+        return pc.invert(pc.or_(step, repeated)), {"steps": _count(step),
+                                                   "repeated": _count(repeated)}
+
+    return select
+
+
+def _count(mask: pa.Array) -> int:
+    return int(pc.sum(mask).as_py() or 0)
+
+
+def _numbers(values: TextColumn) -> pd.Series:
+    """``ElapsedRaw`` text as pandas would read it: integers, else the text (then
+    :func:`_elapsed_raw_seconds` reads what it can as numbers and the rest are errors)."""
+    try:
+        return pd.Series(pc.cast(values, pa.int64()).to_numpy())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pd.Series(values.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _jobs(kept: dict[str, TextColumn], elapsed_raw: pd.Series | None, columns: dict[str, str],
+          file: str, line: np.ndarray, steps: int, repeated: int) -> SacctJobs:
+    """GPUs, hours and the frame of the allocation rows ``kept`` (text columns by canonical
+    name; ``line``: their lines)."""
     problems: list[Problem] = []
     notes: list[str] = []
-    gpus, gres_type, gres_types, tres_bad = _gpus(kept, columns, file, line[keep], problems,
-                                                  notes)
-    elapsed_raw = raw[columns["ElapsedRaw"]][keep] if "ElapsedRaw" in columns else None
-    seconds, time_bad = _seconds(kept, elapsed_raw, columns, file, line[keep], problems)
+    gpus, gres_type, gres_types, tres_bad = _gpus(kept, columns, file, line, problems, notes)
+    seconds, time_bad = _seconds(kept, elapsed_raw, columns, file, line, problems)
     never = _never_started(kept, len(seconds))
     seconds = np.where(never, 0.0, seconds)
     ok = ~(tres_bad | time_bad)
@@ -361,14 +429,14 @@ def _allocations(raw: pd.DataFrame, columns: dict[str, str], file: str,
     frame = pd.DataFrame({
         "job_id": to_series(final["JobID"]), "state": _first_word(final["State"]),
         "gpus": gpus[ok], "seconds": seconds[ok], "gpu_hours": gpus[ok] * seconds[ok] / 3600.0,
-        "gres_type": _coded(gres_type[ok], gres_types), "line": line[keep][ok],
+        "gres_type": _coded(gres_type[ok], gres_types), "line": line[ok],
         "file": _constant(file, n),
         "start": to_series(final["Start"]) if "Start" in final else _constant("", n),
     })
     for canonical in OPTIONAL_TEXT:
         frame[_COLUMN_NAMES[canonical]] = to_series(final[canonical]) if canonical in final \
             else _constant("", n)
-    return SacctJobs(frame, [file], steps=int(step.sum()), repeated_headers=int(repeated.sum()),
+    return SacctJobs(frame, [file], steps=steps, repeated_headers=repeated,
                      never_started=int((never & ok).sum()), problems=problems, notes=notes)
 
 
@@ -485,7 +553,7 @@ def _seconds(text: dict[str, TextColumn], elapsed_raw: pd.Series | None,
     name = columns.get("Elapsed") or columns.get("ElapsedRaw") or columns["End"]
     for index in np.flatnonzero(bad):
         shown = elapsed_raw.iloc[index] if elapsed_raw is not None else \
-            str(text["Elapsed" if "Elapsed" in text else "End"][index])
+            str(text["Elapsed" if "Elapsed" in text else "End"][index].as_py())
         problems.append(Problem(file, name, "expected a duration: seconds, [D-]HH:MM:SS or MM:SS",
                                 int(line[index]), shown))
     bad |= backwards

@@ -15,20 +15,23 @@ has the header's field count, so the scan is needed only when that proof fails.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import mmap
 import os
 import warnings
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 from pandas.api.extensions import ExtensionDtype
 
 from gpulca.core.errors import InputError, Problem
@@ -370,3 +373,180 @@ COUNT_SLICE_BYTES = 256 << 10
 def _count_in(data: np.ndarray, code: int) -> int:
     return sum(int(np.count_nonzero(data[i:i + COUNT_SLICE_BYTES] == code))
                for i in range(0, len(data), COUNT_SLICE_BYTES))
+
+
+# The parallel Arrow read: a delimited file in parts, each part in its own thread, rows kept by
+# a selection applied batch by batch (the rows dropped are never copied). Strict: a line with
+# another field count (Arrow refuses it; a lone carriage return ends a line there, as it does
+# for pandas, and leaves two short lines), a blank line (a row whose first column read is
+# empty), a NUL byte or a byte that is not UTF-8 anywhere in the file makes it return None, and
+# the caller reads the file the checked way (read_text), which locates and reports those lines.
+
+READ_THREADS = 2
+"""Parts of a file read at once by :func:`read_parts`, each in its own thread (Arrow's parser
+and compute kernels release the GIL)."""
+PART_MIN_BYTES = 8 << 20
+"""A file smaller than this is read in one part [B]."""
+BLOCK_BYTES = 1 << 20
+"""Bytes parsed per record batch by :func:`read_parts` [B]."""
+
+Select = Callable[[Any], tuple[Any, dict[str, int]]]
+"""Per record batch: a boolean Arrow array of the rows to keep (None: all) and counts to add
+up (rows left out, by kind)."""
+
+
+@dataclass
+class PartsRead:
+    """What :func:`read_parts` kept.
+
+    Attributes:
+        columns: each column read, as Arrow (a ``ChunkedArray``), the kept rows in file order.
+        lines: the 1-based line of each kept row.
+        data_lines: data lines read (header excluded).
+        counts: the selection's counts, summed over the file.
+    """
+
+    columns: dict[str, Any]
+    lines: np.ndarray
+    data_lines: int
+    counts: dict[str, int]
+
+
+def _part_buffer(source: Source, start: int, stop: int) -> Any:
+    """Bytes ``start .. stop`` of a file (memory-mapped: no copy) or of a block, as Arrow."""
+    if isinstance(source, bytes):
+        return pa.py_buffer(source).slice(start, stop - start)
+    with pa.memory_map(str(source)) as mapped:
+        return mapped.read_at(stop - start, start)  # the buffer keeps the mapping alive
+
+
+CHECK_SLICE_BYTES = 256 << 10
+"""Bytes checked at a time by :func:`_plain_text` (the slice stays in the processor's cache)."""
+
+
+def _plain_text(buffer: Any) -> bool:
+    """Whether ``buffer`` is UTF-8 text without a NUL byte: ASCII slices are checked by numpy
+    (a maximum and a minimum), the others decoded."""
+    data = np.frombuffer(buffer, dtype=np.uint8)
+    decoder: Any = None
+    for offset in range(0, len(data), CHECK_SLICE_BYTES):
+        piece = data[offset:offset + CHECK_SLICE_BYTES]
+        if not len(piece) or piece.min() == 0:
+            return not len(piece)
+        if decoder is not None or piece.max() >= 128:
+            decoder = decoder or codecs.getincrementaldecoder("utf-8")()
+            try:
+                decoder.decode(piece.tobytes())
+            except UnicodeDecodeError:
+                return False
+    if decoder is not None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _split(source: Source, start: int, size: int, parts: int) -> list[int]:
+    """Offsets cutting ``start .. size`` into about ``parts`` parts just after line ends."""
+    offsets = [start]
+    with _open(source) as handle:
+        for index in range(1, parts):
+            handle.seek(max(start + (size - start) * index // parts, offsets[-1]))
+            handle.readline()
+            if handle.tell() < size and handle.tell() > offsets[-1]:
+                offsets.append(handle.tell())
+    return [*offsets, size]
+
+
+def read_parts(source: Source, delimiter: str, columns: list[str], *,
+               dictionary: Collection[str] = (), select: Select | None = None,
+               name: str | None = None, threads: int = READ_THREADS) -> PartsRead | None:
+    """Read ``columns`` of a delimited file as Arrow strings, exactly as written, in parts.
+
+    ``dictionary`` columns (few distinct values) are dictionary-encoded as they are read.
+    ``select`` chooses the rows to keep, batch by batch, in the reading threads. Returns None
+    when the file is not plainly well formed (see the comment above), or when a column is
+    missing or named twice: then read it with :func:`read_text`.
+    """
+    if len(delimiter) != 1 or not delimiter.isascii() or delimiter in "\r\n":
+        return None
+    header, first = read_header(source, delimiter, name)
+    names = header.split(delimiter)
+    if len(set(names)) != len(names) or any(c not in names for c in columns):
+        return None
+    size = len(source) if isinstance(source, bytes) else source.stat().st_size
+    parts = threads if size >= PART_MIN_BYTES else 1
+    offsets = _split(source, first, size, parts)
+    ranges = [(0 if k == 0 else offsets[k], offsets[k + 1]) for k in range(len(offsets) - 1)]
+    types = {c: pa.dictionary(pa.int32(), pa.string()) if c in dictionary else pa.string()
+             for c in columns}
+    convert = pacsv.ConvertOptions(include_columns=list(dict.fromkeys(columns)),
+                                   column_types=types, strings_can_be_null=False,
+                                   quoted_strings_can_be_null=False)
+    parse = pacsv.ParseOptions(delimiter=delimiter, quote_char=False, escape_char=False,
+                               newlines_in_values=False, ignore_empty_lines=False)
+
+    def part(span: tuple[int, int]) -> _Part | None:
+        return _read_part(source, span, names, convert, parse, select, columns[0])
+
+    if len(ranges) > 1:
+        with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
+            done = list(pool.map(part, ranges))
+    else:
+        done = [part(ranges[0])]
+    if any(p is None for p in done):
+        return None
+    found = [p for p in done if p is not None]
+    batches = [b for p in found for b in p.batches]
+    schema = pa.schema([pa.field(c, types[c]) for c in dict.fromkeys(columns)])
+    out = {c: pa.chunked_array([b.column(c) for b in batches], type=types[c])
+           for c in dict.fromkeys(columns)} if batches else \
+        {c: pa.chunked_array([], type=schema.field(c).type) for c in dict.fromkeys(columns)}
+    lines, before = [], 2  # the first data line is line 2
+    for p in found:
+        lines.append(p.kept + before)
+        before += p.rows
+    counts: dict[str, int] = {}
+    for p in found:
+        for key, value in p.counts.items():
+            counts[key] = counts.get(key, 0) + value
+    return PartsRead(out, np.concatenate(lines) if lines else np.zeros(0, np.int64),
+                     before - 2, counts)
+
+
+@dataclass
+class _Part:
+    batches: list[Any]
+    kept: np.ndarray
+    rows: int
+    counts: dict[str, int]
+
+
+def _read_part(source: Source, span: tuple[int, int], names: list[str], convert: Any,
+               parse: Any, select: Select | None, never_empty: str) -> _Part | None:
+    """One part, batch by batch; None when it is not plainly well formed."""
+    batches, kept, rows, counts = [], [], 0, {}  # type: ignore[var-annotated]
+    try:
+        buffer = _part_buffer(source, *span)
+        if not _plain_text(buffer):
+            return None
+        reader = pacsv.open_csv(pa.BufferReader(buffer), read_options=pacsv.ReadOptions(
+            use_threads=False, block_size=BLOCK_BYTES, column_names=names,
+            skip_rows=1 if span[0] == 0 else 0), parse_options=parse, convert_options=convert)
+        for batch in reader:
+            if pc.any(pc.equal(batch.column(never_empty), "")).as_py():
+                return None  # a blank line (or an empty key: the checked read decides)
+            keep, found = select(batch) if select is not None else (None, {})
+            if keep is None:
+                batches.append(batch)
+                kept.append(np.arange(rows, rows + batch.num_rows, dtype=np.int64))
+            else:
+                batches.append(batch.filter(keep))
+                kept.append(np.flatnonzero(keep.to_numpy(zero_copy_only=False)) + rows)
+            for key, value in found.items():
+                counts[key] = counts.get(key, 0) + value
+            rows += batch.num_rows
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+    return _Part(batches, np.concatenate(kept) if kept else np.zeros(0, np.int64), rows, counts)
