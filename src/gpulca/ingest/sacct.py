@@ -59,7 +59,7 @@ from gpulca.ingest.arrow_text import (
     text_columns,
     to_series,
 )
-from gpulca.ingest.scan import read_header, read_parts, read_text
+from gpulca.ingest.scan import Select, read_header, read_parts, read_text
 
 REQUIRED = ("JobID", "State")
 GPU_COLUMNS = ("AllocTRES", "AllocGRES", "ReqTRES")
@@ -377,31 +377,28 @@ def read_allocations(source: Path | bytes, delimiter: str, columns: dict[str, st
                       select=_allocation_rows(job), name=file)
     if read is None:
         return None
-    kept = {c: read.columns[n] for c, n in columns.items() if c != "ElapsedRaw"}
-    elapsed_raw = _numbers(read.columns[columns["ElapsedRaw"]]) if "ElapsedRaw" in columns \
-        else None
-    jobs = _jobs(kept, elapsed_raw, columns, file, read.lines, read.counts.get("steps", 0),
-                 read.counts.get("repeated", 0))
+    text, lines = read.columns, read.lines
+    repeated = as_mask(pc.equal(text[job], job))  # a header again (concatenated exports)
+    if repeated.any():
+        text = _filter_all(text, ~repeated)
+        lines = lines[~repeated]
+    kept = {c: text[n] for c, n in columns.items() if c != "ElapsedRaw"}
+    elapsed_raw = _numbers(text[columns["ElapsedRaw"]]) if "ElapsedRaw" in columns else None
+    jobs = _jobs(kept, elapsed_raw, columns, file, lines, read.counts.get("steps", 0),
+                 int(repeated.sum()))
     jobs.lines = read.data_lines
     return jobs
 
 
-def _allocation_rows(job: str) -> Callable[[pa.RecordBatch], tuple[pa.Array, dict[str, int]]]:
-    """The selection of :func:`read_allocations`: allocation lines, not job steps (a ``.`` in
-    the JobID) nor repeated headers (a JobID equal to the header's)."""
+def _allocation_rows(job: str) -> Select:
+    """The selection of :func:`read_allocations`: no job steps (a ``.`` in the JobID)."""
 
-    def select(batch: pa.RecordBatch) -> tuple[pa.Array, dict[str, int]]:
-        job_id = batch.column(job)
-        repeated = pc.equal(job_id, job)
-        step = pc.and_not(pc.greater_equal(pc.find_substring(job_id, "."), 0), repeated)
-        return pc.invert(pc.or_(step, repeated)), {"steps": _count(step),
-                                                   "repeated": _count(repeated)}
+    def select(batch: pa.RecordBatch) -> tuple[np.ndarray, dict[str, int]]:
+        # find_substring is a third faster than match_substring on a million JobIDs
+        keep: np.ndarray = pc.find_substring(batch.column(job), ".").to_numpy() < 0
+        return keep, {"steps": len(keep) - int(np.count_nonzero(keep))}
 
     return select
-
-
-def _count(mask: pa.Array) -> int:
-    return int(pc.sum(mask).as_py() or 0)
 
 
 def _numbers(values: TextColumn) -> pd.Series:
