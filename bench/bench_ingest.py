@@ -97,14 +97,13 @@ import os, sys, time, pandas as pd
 from pathlib import Path
 from gpulca.ingest import sacct_activity
 from gpulca.ingest.rules import load_rules
-from gpulca.ingest.sacct import read_sacct
-from gpulca.ingest.scan import read_text
+from gpulca.ingest.sacct import read_allocations, read_sacct
 from gpulca.ingest.streaming import needed_columns, sacct_activity_streaming
 from gpulca.ingest.tagging import tag_jobs
 path, rules_path, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
 rules = load_rules(rules_path)
 columns = ["JobID", "State", "AllocTRES", "ElapsedRaw", "Start", "End", "JobName", "Account",
-           "Partition", "WCKey"]
+           "Partition", "WCKey"]  # what the rules and the summary read
 load_start = os.getloadavg()[0]
 bare, ingest, stream, read, jobs_s, tag, bare_cpu, ingest_cpu = [], [], [], [], [], [], [], []
 for _ in range(repeat):
@@ -121,7 +120,7 @@ for _ in range(repeat):
     streamed = sacct_activity_streaming(path, rules)
     stream.append(time.perf_counter() - t)
     c = time.process_time()
-    read_text(Path(path), "|", columns, numeric=["ElapsedRaw"], digits=["JobID"])
+    read_allocations(Path(path), "|", dict(zip(columns, columns)), path)
     read.append(time.process_time() - c)
     c = time.process_time()
     jobs = read_sacct(path, needed_columns(rules))

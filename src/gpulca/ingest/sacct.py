@@ -40,6 +40,7 @@ Everything is vectorised: string work runs on the distinct values of a column, n
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -50,6 +51,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
+from pandas.api.types import union_categoricals
 
 from gpulca.core.errors import InputError, Problem
 from gpulca.ingest.arrow_text import (
@@ -142,13 +144,28 @@ def combine(parts: Sequence[SacctJobs]) -> SacctJobs:
     """One :class:`SacctJobs` of several (files or chunks), in order."""
     if len(parts) == 1:
         return parts[0]
-    frame = pd.concat([p.frame for p in parts], ignore_index=True)
+    frame = concat_frames([p.frame for p in parts])
     return SacctJobs(frame, list(dict.fromkeys(f for p in parts for f in p.files)),
                      sum(p.lines for p in parts), sum(p.steps for p in parts),
                      sum(p.repeated_headers for p in parts), sum(p.never_started for p in parts),
                      [q for p in parts for q in p.problems],
                      sum(p.duplicates for p in parts), sum(p.requeued for p in parts),
                      list(dict.fromkeys(n for p in parts for n in p.notes)))
+
+
+def concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Frames of allocations end to end; a text column held as categories in every frame
+    stays categorical (its categories in order of first appearance), not object."""
+    if len(frames) == 1:
+        return frames[0]
+    data: dict[str, object] = {}
+    for name in frames[0].columns:
+        columns = [f[name] for f in frames]
+        if all(isinstance(c.dtype, pd.CategoricalDtype) for c in columns):
+            data[name] = pd.Series(union_categoricals([c.array for c in columns]))
+        else:
+            data[name] = pd.concat(columns, ignore_index=True)
+    return pd.DataFrame(data)
 
 
 def _run_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -367,30 +384,53 @@ not hashed again."""
 def read_allocations(source: Path | bytes, delimiter: str, columns: dict[str, str],
                      file: str) -> SacctJobs | None:
     """The allocations of a plainly well-formed delimited export (or block of one, header
-    first), read in parallel parts that drop job steps and repeated headers as they are read
-    (:func:`gpulca.ingest.scan.read_parts`); None when a line is malformed (then the checked
-    read, :func:`gpulca.ingest.scan.read_text`, locates it). The result equals
-    :func:`_allocations` of the checked read."""
+    first), or None when a line is malformed (then the checked read,
+    :func:`gpulca.ingest.scan.read_text`, locates it).
+
+    The file is read in parts, each in its own thread (:func:`gpulca.ingest.scan.read_parts`):
+    job steps are dropped as the lines are parsed, and each part's allocations are worked out
+    (:func:`_jobs`) in its thread; the parts are then put end to end. The result equals
+    :func:`_allocations` of the checked read: the same rows, values, lines, problems and
+    notes, in the same order.
+    """
     job = columns["JobID"]
+
+    def finish(text: dict[str, pa.Array], lines: np.ndarray) -> tuple[SacctJobs, dict[str, int]]:
+        repeated = as_mask(pc.equal(text[job], job))  # a header again (concatenated exports)
+        if repeated.any():
+            text = {n: v.filter(pa.array(~repeated)) for n, v in text.items()}
+            lines = lines[~repeated]
+        kept = {c: pa.chunked_array([text[n]]) for c, n in columns.items() if c != "ElapsedRaw"}
+        elapsed_raw = pd.Series(text[columns["ElapsedRaw"]].to_numpy()) if \
+            "ElapsedRaw" in columns else None
+        fallbacks: dict[str, int] = {}
+        return _jobs(kept, elapsed_raw, columns, file, lines, 0, int(repeated.sum()),
+                     fallbacks), fallbacks
+
     read = read_parts(source, delimiter, list(columns.values()),
                       dictionary=[columns[c] for c in DICTIONARY_COLUMNS if c in columns],
-                      select=_allocation_rows(job), name=file)
+                      integers=[columns.get("ElapsedRaw", "")], select=allocation_rows(job),
+                      finish=finish, name=file)
     if read is None:
         return None
-    text, lines = read.columns, read.lines
-    repeated = as_mask(pc.equal(text[job], job))  # a header again (concatenated exports)
-    if repeated.any():
-        text = _filter_all(text, ~repeated)
-        lines = lines[~repeated]
-    kept = {c: text[n] for c, n in columns.items() if c != "ElapsedRaw"}
-    elapsed_raw = _numbers(text[columns["ElapsedRaw"]]) if "ElapsedRaw" in columns else None
-    jobs = _jobs(kept, elapsed_raw, columns, file, lines, read.counts.get("steps", 0),
-                 int(repeated.sum()))
-    jobs.lines = read.data_lines
+    parts: list[SacctJobs] = []
+    fallbacks: dict[str, int] = {}
+    for (part, counted), shift in zip(read.results, read.shifts, strict=True):
+        if shift:
+            part.frame["line"] += shift
+            part.problems = [dataclasses.replace(p, line=p.line + shift) if p.line else p
+                             for p in part.problems]
+        part.notes = []
+        parts.append(part)
+        for key, value in counted.items():
+            fallbacks[key] = fallbacks.get(key, 0) + value
+    jobs = combine(parts)
+    jobs.steps, jobs.lines = read.counts.get("steps", 0), read.data_lines
+    jobs.notes = _gpu_notes(fallbacks, columns)
     return jobs
 
 
-def _allocation_rows(job: str) -> Select:
+def allocation_rows(job: str) -> Select:
     """The selection of :func:`read_allocations`: no job steps (a ``.`` in the JobID)."""
 
     def select(batch: pa.RecordBatch) -> tuple[np.ndarray, dict[str, int]]:
@@ -401,38 +441,34 @@ def _allocation_rows(job: str) -> Select:
     return select
 
 
-def _numbers(values: TextColumn) -> pd.Series:
-    """``ElapsedRaw`` text as pandas would read it: integers, else the text (then
-    :func:`_elapsed_raw_seconds` reads what it can as numbers and the rest are errors)."""
-    try:
-        return pd.Series(pc.cast(values, pa.int64()).to_numpy())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return pd.Series(values.to_numpy(zero_copy_only=False), dtype=object)
-
-
 def _jobs(kept: dict[str, TextColumn], elapsed_raw: pd.Series | None, columns: dict[str, str],
-          file: str, line: np.ndarray, steps: int, repeated: int) -> SacctJobs:
+          file: str, line: np.ndarray, steps: int, repeated: int,
+          fallbacks: dict[str, int] | None = None) -> SacctJobs:
     """GPUs, hours and the frame of the allocation rows ``kept`` (text columns by canonical
-    name; ``line``: their lines)."""
+    name; ``line``: their lines). With ``fallbacks`` (a part of a file), the GPU columns'
+    fallback counts go there instead of into notes (:func:`_gpu_notes` of their sums)."""
     problems: list[Problem] = []
-    notes: list[str] = []
-    gpus, gres_type, gres_types, tres_bad = _gpus(kept, columns, file, line, problems, notes)
+    counted: dict[str, int] = {} if fallbacks is None else fallbacks
+    gpus, gres_type, gres_types, tres_bad = _gpus(kept, columns, file, line, problems, counted)
+    notes = _gpu_notes(counted, columns) if fallbacks is None else []
     seconds, time_bad = _seconds(kept, elapsed_raw, columns, file, line, problems)
     never = _never_started(kept, len(seconds))
     seconds = np.where(never, 0.0, seconds)
     ok = ~(tres_bad | time_bad)
     final = {c: _filter(v, ok) for c, v in kept.items()}
     n = int(ok.sum())
-    frame = pd.DataFrame({
+    gpus, seconds = (gpus, seconds) if n == len(ok) else (gpus[ok], seconds[ok])
+    data: dict[str, object] = {
         "job_id": to_series(final["JobID"]), "state": _first_word(final["State"]),
-        "gpus": gpus[ok], "seconds": seconds[ok], "gpu_hours": gpus[ok] * seconds[ok] / 3600.0,
+        "gpus": gpus, "seconds": seconds, "gpu_hours": gpus * seconds / 3600.0,
         "gres_type": _coded(gres_type[ok], gres_types), "line": line[ok],
         "file": _constant(file, n),
         "start": to_series(final["Start"]) if "Start" in final else _constant("", n),
-    })
+    }
     for canonical in OPTIONAL_TEXT:
-        frame[_COLUMN_NAMES[canonical]] = to_series(final[canonical]) if canonical in final \
+        data[_COLUMN_NAMES[canonical]] = to_series(final[canonical]) if canonical in final \
             else _constant("", n)
+    frame = pd.DataFrame(data)
     return SacctJobs(frame, [file], steps=steps, repeated_headers=repeated,
                      never_started=int((never & ok).sum()), problems=problems, notes=notes)
 
@@ -640,10 +676,10 @@ _PARSERS = {"AllocTRES": parse_tres, "AllocGRES": parse_gres, "ReqTRES": parse_t
 
 def _gpus(text: dict[str, TextColumn], columns: dict[str, str], file: str, line: np.ndarray,
           problems: list[Problem],
-          notes: list[str]) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+          fallbacks: dict[str, int]) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
     """GPUs, gres type (an index into the list of types returned) and a bad mask per kept row,
     from the first non-empty GPU column (:data:`GPU_COLUMNS`), parsing each distinct string
-    once."""
+    once. ``fallbacks`` counts the rows read from each column (:func:`_gpu_notes`)."""
     n = len(line)
     gpus = np.zeros(n, dtype=np.int64)
     kinds = np.zeros(n, dtype=np.intp)  # index into kind_names
@@ -656,12 +692,7 @@ def _gpus(text: dict[str, TextColumn], columns: dict[str, str], file: str, line:
         codes, distinct = factorize_text(text[canonical])
         filled = np.array([bool(u.strip()) for u in distinct], dtype=bool)
         here = todo & (filled[codes] if len(distinct) else np.zeros(n, dtype=bool))
-        before = [c for c in GPU_COLUMNS[:GPU_COLUMNS.index(canonical)] if c in columns]
-        if before and here.any():
-            notes.append(f"{int(here.sum()):,} allocations with an empty {'/'.join(before)} "
-                         f"read from {canonical}")
-        elif canonical == "ReqTRES" and here.any():
-            notes.append("no AllocTRES or AllocGRES: GPUs are the requested ones (ReqTRES)")
+        fallbacks[canonical] = fallbacks.get(canonical, 0) + int(here.sum())
         counts, types, wrong = _parse_distinct(codes[here], distinct, _PARSERS[canonical],
                                                file, columns[canonical], line[here], problems)
         type_index = np.array([kind_names.setdefault(t, len(kind_names)) for t in types],
@@ -670,6 +701,21 @@ def _gpus(text: dict[str, TextColumn], columns: dict[str, str], file: str, line:
         kinds[here] = type_index[codes[here]] if len(types) else 0
         todo &= ~here
     return gpus, kinds, list(kind_names), bad
+
+
+def _gpu_notes(fallbacks: dict[str, int], columns: dict[str, str]) -> list[str]:
+    """Notes on allocations whose GPUs were read from a fallback column (counts by
+    :func:`_gpus`, summed over the parts of a file)."""
+    notes = []
+    for canonical in GPU_COLUMNS:
+        rows = fallbacks.get(canonical, 0)
+        before = [c for c in GPU_COLUMNS[:GPU_COLUMNS.index(canonical)] if c in columns]
+        if before and rows:
+            notes.append(f"{rows:,} allocations with an empty {'/'.join(before)} read from "
+                         f"{canonical}")
+        elif canonical == "ReqTRES" and rows:
+            notes.append("no AllocTRES or AllocGRES: GPUs are the requested ones (ReqTRES)")
+    return notes
 
 
 def _parse_distinct(codes: np.ndarray, distinct: list[str],

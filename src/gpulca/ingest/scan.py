@@ -390,6 +390,8 @@ PART_MIN_BYTES = 8 << 20
 BLOCK_BYTES = 4 << 20
 """Bytes parsed per record batch by :func:`read_parts` [B]."""
 
+Finish = Callable[[dict[str, Any], np.ndarray], Any]
+"""Per part: its kept columns (Arrow arrays) and lines -> a result (see :func:`read_parts`)."""
 Select = Callable[[Any], tuple[np.ndarray | None, dict[str, int]]]
 """Per record batch: a boolean mask of the rows to keep (None: all) and counts to add up (rows
 left out, by kind)."""
@@ -404,12 +406,16 @@ class PartsRead:
         lines: the 1-based line of each kept row.
         data_lines: data lines read (header excluded).
         counts: the selection's counts, summed over the file.
+        results: ``finish`` of each part, in file order.
+        shifts: per part, what to add to the lines given to ``finish``.
     """
 
     columns: dict[str, Any]
     lines: np.ndarray
     data_lines: int
     counts: dict[str, int]
+    results: list[Any] = field(default_factory=list)
+    shifts: list[int] = field(default_factory=list)
 
 
 def _part_buffer(source: Source, start: int, stop: int) -> Any:
@@ -468,12 +474,17 @@ def _split(source: Source, start: int, size: int, parts: int) -> list[int]:
 
 
 def read_parts(source: Source, delimiter: str, columns: list[str], *,
-               dictionary: Collection[str] = (), select: Select | None = None,
-               name: str | None = None, threads: int = READ_THREADS) -> PartsRead | None:
+               dictionary: Collection[str] = (), integers: Collection[str] = (),
+               select: Select | None = None, finish: Finish | None = None,
+               name: str | None = None, threads: int | None = None) -> PartsRead | None:
     """Read ``columns`` of a delimited file as Arrow strings, exactly as written, in parts.
 
-    ``dictionary`` columns (few distinct values) are dictionary-encoded as they are read.
-    ``select`` chooses the rows to keep, batch by batch, in the reading threads. Returns None
+    ``dictionary`` columns (few distinct values) are dictionary-encoded as they are read;
+    ``integers`` columns are read as 64-bit integers (a value that is not one: None).
+    ``select`` chooses the rows to keep, batch by batch, in the reading threads; ``finish``
+    turns each part's kept columns and lines (numbered as if the part began at line 2) into
+    a result, in the part's thread too (``PartsRead.results``, with ``PartsRead.shifts`` to
+    add to those lines). Returns None
     when the file is not plainly well formed (see the comment above), or when a column is
     missing or named twice: then read it with :func:`read_text`.
     """
@@ -484,20 +495,24 @@ def read_parts(source: Source, delimiter: str, columns: list[str], *,
     if len(set(names)) != len(names) or any(c not in names for c in columns):
         return None
     size = len(source) if isinstance(source, bytes) else source.stat().st_size
-    parts = threads if size >= PART_MIN_BYTES else 1
+    parts = (threads or READ_THREADS) if size >= PART_MIN_BYTES else 1
     offsets = _split(source, first, size, parts)
     ranges = [(0 if k == 0 else offsets[k], offsets[k + 1]) for k in range(len(offsets) - 1)]
     wanted = list(dict.fromkeys(columns))
     convert = pacsv.ConvertOptions(include_columns=wanted,
-                                   column_types=dict.fromkeys(wanted, pa.string()),
+                                   column_types={c: pa.int64() if c in integers else
+                                                 pa.string() for c in wanted},
                                    strings_can_be_null=False, quoted_strings_can_be_null=False,
                                    check_utf8=False)  # the whole part is checked (_plain_text)
     parse = pacsv.ParseOptions(delimiter=delimiter, quote_char=False, escape_char=False,
                                newlines_in_values=False, ignore_empty_lines=False)
 
     def part(span: tuple[int, int]) -> _Part | None:
-        return _read_part(source, span, names, convert, parse, select, wanted,
-                          [c for c in wanted if c in dictionary])
+        found = _read_part(source, span, names, convert, parse, select, wanted,
+                           [c for c in wanted if c in dictionary])
+        if found is not None and finish is not None:
+            found.result = finish(found.columns, found.kept + 2)
+        return found
 
     if len(ranges) > 1:
         with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
@@ -509,16 +524,17 @@ def read_parts(source: Source, delimiter: str, columns: list[str], *,
     found = [p for p in done if p is not None]
     out = {c: pa.chunked_array([p.columns[c] for p in found], type=found[0].columns[c].type)
            for c in wanted}
-    lines, before = [], 2  # the first data line is line 2
+    lines, shifts, before = [], [], 2  # the first data line is line 2
     for p in found:
         lines.append(p.kept + before)
+        shifts.append(before - 2)
         before += p.rows
     counts: dict[str, int] = {}
     for p in found:
         for key, value in p.counts.items():
             counts[key] = counts.get(key, 0) + value
     return PartsRead(out, np.concatenate(lines) if lines else np.zeros(0, np.int64),
-                     before - 2, counts)
+                     before - 2, counts, [p.result for p in found], shifts)
 
 
 @dataclass
@@ -527,6 +543,7 @@ class _Part:
     kept: np.ndarray
     rows: int
     counts: dict[str, int]
+    result: Any = None
 
 
 def _read_part(source: Source, span: tuple[int, int], names: list[str], convert: Any,
@@ -555,12 +572,11 @@ def _read_part(source: Source, span: tuple[int, int], names: list[str], convert:
             for key, value in found.items():
                 counts[key] = counts.get(key, 0) + value
             rows += batch.num_rows
-        schema = pa.schema([pa.field(c, pa.string()) for c in columns])
-        table = pa.Table.from_batches(batches, schema=schema).combine_chunks()
+        table = pa.Table.from_batches(batches, schema=reader.schema).combine_chunks()
         out = {c: pc.dictionary_encode(table.column(c).chunk(0)) if c in dictionary else
                table.column(c).chunk(0) for c in columns} if table.num_rows else \
             {c: pa.array([], type=pa.dictionary(pa.int32(), pa.string()) if c in dictionary
-                         else pa.string()) for c in columns}
+                         else reader.schema.field(c).type) for c in columns}
     except (pa.ArrowException, OSError, ValueError):
         return None
     return _Part(out, np.concatenate(kept) if kept else np.zeros(0, np.int64), rows, counts)

@@ -70,8 +70,15 @@ class _Columns:
                     self._cache[column] = found
 
     def _factorize(self, column: str) -> tuple[np.ndarray, np.ndarray]:
-        codes, uniques = pd.factorize(self._frame[column])  # Arrow strings: no object
-        return codes, np.asarray(uniques, dtype=object)
+        values = self._frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):  # already codes (read_allocations)
+            codes = values.cat.codes.to_numpy()
+            if not len(codes) or codes.min() >= 0:  # no missing value
+                # the codes renumbered in order of first appearance, as for text
+                found, first = pd.factorize(codes)
+                return found, np.asarray(values.cat.categories, dtype=object)[first]
+        found, uniques = pd.factorize(values)  # Arrow strings: no object
+        return found, np.asarray(uniques, dtype=object)
 
     def get(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         """``(codes, distinct values)`` of ``column``."""
