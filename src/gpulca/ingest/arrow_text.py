@@ -84,9 +84,23 @@ def _factorize_dictionary(values: TextColumn) -> tuple[np.ndarray, list[str]]:
     if not chunks:
         return np.zeros(0, dtype=np.intp), []
     indices = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
+    if len(chunks) == 1 and len(chunks[0].dictionary) <= len(indices) and \
+            _in_order(indices, len(chunks[0].dictionary)):
+        return indices.astype(np.intp), [str(v) for v in chunks[0].dictionary.to_pylist()]
     codes, first = pd.factorize(indices)
     distinct = chunks[0].dictionary.take(pa.array(first, type=pa.int64()))
     return codes.astype(np.intp, copy=False), [str(v) for v in distinct.to_pylist()]
+
+
+def _in_order(indices: np.ndarray, size: int) -> bool:
+    """Whether codes ``indices`` use each of ``0 .. size - 1``, in order of first appearance
+    (as Arrow's dictionary encoding numbers them, before any row is filtered out): each code
+    is at most one more than the largest before it."""
+    if not size:
+        return True
+    running = np.maximum.accumulate(indices)
+    return bool(running[-1] == size - 1 and indices[0] == 0 and
+                (indices[1:] <= running[:-1] + 1).all())
 
 
 def to_series(values: TextColumn) -> pd.Series:

@@ -395,12 +395,13 @@ def read_allocations(source: Path | bytes, delimiter: str, columns: dict[str, st
     """
     job = columns["JobID"]
 
-    def finish(text: dict[str, pa.Array], lines: np.ndarray) -> tuple[SacctJobs, dict[str, int]]:
+    def finish(text: dict[str, TextColumn],
+               lines: np.ndarray) -> tuple[SacctJobs, dict[str, int]]:
         repeated = as_mask(pc.equal(text[job], job))  # a header again (concatenated exports)
         if repeated.any():
             text = {n: v.filter(pa.array(~repeated)) for n, v in text.items()}
             lines = lines[~repeated]
-        kept = {c: pa.chunked_array([text[n]]) for c, n in columns.items() if c != "ElapsedRaw"}
+        kept = {c: text[n] for c, n in columns.items() if c != "ElapsedRaw"}
         elapsed_raw = pd.Series(text[columns["ElapsedRaw"]].to_numpy()) if \
             "ElapsedRaw" in columns else None
         fallbacks: dict[str, int] = {}

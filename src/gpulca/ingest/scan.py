@@ -522,8 +522,8 @@ def read_parts(source: Source, delimiter: str, columns: list[str], *,
     if any(p is None for p in done):
         return None
     found = [p for p in done if p is not None]
-    out = {c: pa.chunked_array([p.columns[c] for p in found], type=found[0].columns[c].type)
-           for c in wanted}
+    out = {c: pa.chunked_array([k for p in found for k in p.columns[c].chunks],
+                               type=found[0].columns[c].type) for c in wanted}
     lines, shifts, before = [], [], 2  # the first data line is line 2
     for p in found:
         lines.append(p.kept + before)
@@ -544,6 +544,17 @@ class _Part:
     rows: int
     counts: dict[str, int]
     result: Any = None
+
+
+def _encoded(values: Any) -> Any:
+    """A column dictionary-encoded, in one array (one dictionary, values in order of first
+    appearance)."""
+    encoded = pc.dictionary_encode(values)  # the chunks share the last chunk's dictionary
+    if not encoded.num_chunks:
+        return pa.chunked_array([], type=encoded.type)
+    indices = pa.concat_arrays([chunk.indices for chunk in encoded.chunks])
+    dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
+    return pa.chunked_array([pa.DictionaryArray.from_arrays(indices, dictionary)])
 
 
 def _read_part(source: Source, span: tuple[int, int], names: list[str], convert: Any,
@@ -572,11 +583,9 @@ def _read_part(source: Source, span: tuple[int, int], names: list[str], convert:
             for key, value in found.items():
                 counts[key] = counts.get(key, 0) + value
             rows += batch.num_rows
-        table = pa.Table.from_batches(batches, schema=reader.schema).combine_chunks()
-        out = {c: pc.dictionary_encode(table.column(c).chunk(0)) if c in dictionary else
-               table.column(c).chunk(0) for c in columns} if table.num_rows else \
-            {c: pa.array([], type=pa.dictionary(pa.int32(), pa.string()) if c in dictionary
-                         else reader.schema.field(c).type) for c in columns}
+        table = pa.Table.from_batches(batches, schema=reader.schema)
+        out = {c: _encoded(table.column(c)) if c in dictionary else table.column(c)
+               for c in columns}
     except (pa.ArrowException, OSError, ValueError):
         return None
     return _Part(out, np.concatenate(kept) if kept else np.zeros(0, np.int64), rows, counts)
