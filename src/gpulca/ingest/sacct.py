@@ -402,16 +402,15 @@ def read_allocations(source: Path | bytes, delimiter: str, columns: dict[str, st
             text = {n: v.filter(pa.array(~repeated)) for n, v in text.items()}
             lines = lines[~repeated]
         kept = {c: text[n] for c, n in columns.items() if c != "ElapsedRaw"}
-        elapsed_raw = pd.Series(text[columns["ElapsedRaw"]].to_numpy()) if \
-            "ElapsedRaw" in columns else None
+        elapsed_raw = _numbers(text[columns["ElapsedRaw"]]) if "ElapsedRaw" in columns \
+            else None
         fallbacks: dict[str, int] = {}
         return _jobs(kept, elapsed_raw, columns, file, lines, 0, int(repeated.sum()),
                      fallbacks), fallbacks
 
     read = read_parts(source, delimiter, list(columns.values()),
                       dictionary=[columns[c] for c in DICTIONARY_COLUMNS if c in columns],
-                      integers=[columns.get("ElapsedRaw", "")], select=allocation_rows(job),
-                      finish=finish, name=file)
+                      select=allocation_rows(job), finish=finish, name=file)
     if read is None:
         return None
     parts: list[SacctJobs] = []
@@ -429,6 +428,15 @@ def read_allocations(source: Path | bytes, delimiter: str, columns: dict[str, st
     jobs.steps, jobs.lines = read.counts.get("steps", 0), read.data_lines
     jobs.notes = _gpu_notes(fallbacks, columns)
     return jobs
+
+
+def _numbers(values: TextColumn) -> pd.Series:
+    """``ElapsedRaw`` text as pandas reads it: integers, else the text (then
+    :func:`_elapsed_raw_seconds` reads what it can as numbers, the rest are errors)."""
+    try:
+        return pd.Series(pc.cast(values, pa.int64()).to_numpy())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pd.Series(values.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def allocation_rows(job: str) -> Select:

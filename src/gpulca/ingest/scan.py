@@ -474,13 +474,12 @@ def _split(source: Source, start: int, size: int, parts: int) -> list[int]:
 
 
 def read_parts(source: Source, delimiter: str, columns: list[str], *,
-               dictionary: Collection[str] = (), integers: Collection[str] = (),
-               select: Select | None = None, finish: Finish | None = None,
-               name: str | None = None, threads: int | None = None) -> PartsRead | None:
+               dictionary: Collection[str] = (), select: Select | None = None,
+               finish: Finish | None = None, name: str | None = None,
+               threads: int | None = None) -> PartsRead | None:
     """Read ``columns`` of a delimited file as Arrow strings, exactly as written, in parts.
 
-    ``dictionary`` columns (few distinct values) are dictionary-encoded as they are read;
-    ``integers`` columns are read as 64-bit integers (a value that is not one: None).
+    ``dictionary`` columns (few distinct values) are dictionary-encoded as they are read.
     ``select`` chooses the rows to keep, batch by batch, in the reading threads; ``finish``
     turns each part's kept columns and lines (numbered as if the part began at line 2) into
     a result, in the part's thread too (``PartsRead.results``, with ``PartsRead.shifts`` to
@@ -500,8 +499,7 @@ def read_parts(source: Source, delimiter: str, columns: list[str], *,
     ranges = [(0 if k == 0 else offsets[k], offsets[k + 1]) for k in range(len(offsets) - 1)]
     wanted = list(dict.fromkeys(columns))
     convert = pacsv.ConvertOptions(include_columns=wanted,
-                                   column_types={c: pa.int64() if c in integers else
-                                                 pa.string() for c in wanted},
+                                   column_types=dict.fromkeys(wanted, pa.string()),
                                    strings_can_be_null=False, quoted_strings_can_be_null=False,
                                    check_utf8=False)  # the whole part is checked (_plain_text)
     parse = pacsv.ParseOptions(delimiter=delimiter, quote_char=False, escape_char=False,
