@@ -46,12 +46,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeAlias, cast
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
-from pandas.api.types import union_categoricals
 
 from gpulca.core.errors import InputError, Problem
 from gpulca.ingest.arrow_text import (
@@ -144,28 +144,13 @@ def combine(parts: Sequence[SacctJobs]) -> SacctJobs:
     """One :class:`SacctJobs` of several (files or chunks), in order."""
     if len(parts) == 1:
         return parts[0]
-    frame = concat_frames([p.frame for p in parts])
+    frame = pd.concat([p.frame for p in parts], ignore_index=True)
     return SacctJobs(frame, list(dict.fromkeys(f for p in parts for f in p.files)),
                      sum(p.lines for p in parts), sum(p.steps for p in parts),
                      sum(p.repeated_headers for p in parts), sum(p.never_started for p in parts),
                      [q for p in parts for q in p.problems],
                      sum(p.duplicates for p in parts), sum(p.requeued for p in parts),
                      list(dict.fromkeys(n for p in parts for n in p.notes)))
-
-
-def concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Frames of allocations end to end; a text column held as categories in every frame
-    stays categorical (its categories in order of first appearance), not object."""
-    if len(frames) == 1:
-        return frames[0]
-    data: dict[str, object] = {}
-    for name in frames[0].columns:
-        columns = [f[name] for f in frames]
-        if all(isinstance(c.dtype, pd.CategoricalDtype) for c in columns):
-            data[name] = pd.Series(union_categoricals([c.array for c in columns]))
-        else:
-            data[name] = pd.concat(columns, ignore_index=True)
-    return pd.DataFrame(data)
 
 
 def _run_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -395,8 +380,7 @@ def read_allocations(source: Path | bytes, delimiter: str, columns: dict[str, st
     """
     job = columns["JobID"]
 
-    def finish(text: dict[str, TextColumn],
-               lines: np.ndarray) -> tuple[SacctJobs, dict[str, int]]:
+    def finish(text: dict[str, TextColumn], lines: np.ndarray) -> _PartColumns:
         repeated = as_mask(pc.equal(text[job], job))  # a header again (concatenated exports)
         if repeated.any():
             text = {n: v.filter(pa.array(~repeated)) for n, v in text.items()}
@@ -404,30 +388,28 @@ def read_allocations(source: Path | bytes, delimiter: str, columns: dict[str, st
         kept = {c: text[n] for c, n in columns.items() if c != "ElapsedRaw"}
         elapsed_raw = _numbers(text[columns["ElapsedRaw"]]) if "ElapsedRaw" in columns \
             else None
-        fallbacks: dict[str, int] = {}
-        return _jobs(kept, elapsed_raw, columns, file, lines, 0, int(repeated.sum()),
-                     fallbacks), fallbacks
+        part = _job_columns(kept, elapsed_raw, columns, file, lines)
+        part.repeated = int(repeated.sum())
+        return part
 
     read = read_parts(source, delimiter, list(columns.values()),
                       dictionary=[columns[c] for c in DICTIONARY_COLUMNS if c in columns],
                       select=allocation_rows(job), finish=finish, name=file)
     if read is None:
         return None
-    parts: list[SacctJobs] = []
+    parts: list[_PartColumns] = read.results
     fallbacks: dict[str, int] = {}
-    for (part, counted), shift in zip(read.results, read.shifts, strict=True):
-        if shift:
-            part.frame["line"] += shift
-            part.problems = [dataclasses.replace(p, line=p.line + shift) if p.line else p
-                             for p in part.problems]
-        part.notes = []
-        parts.append(part)
-        for key, value in counted.items():
+    problems: list[Problem] = []
+    for part, shift in zip(parts, read.shifts, strict=True):
+        part.data["line"] = cast(np.ndarray, part.data["line"]) + shift
+        problems += [dataclasses.replace(p, line=p.line + shift) if p.line and shift else p
+                     for p in part.problems]
+        for key, value in part.fallbacks.items():
             fallbacks[key] = fallbacks.get(key, 0) + value
-    jobs = combine(parts)
-    jobs.steps, jobs.lines = read.counts.get("steps", 0), read.data_lines
-    jobs.notes = _gpu_notes(fallbacks, columns)
-    return jobs
+    return SacctJobs(_frame([p.data for p in parts]), [file], read.data_lines,
+                     read.counts.get("steps", 0), sum(p.repeated for p in parts),
+                     sum(p.never_started for p in parts), problems,
+                     notes=_gpu_notes(fallbacks, columns))
 
 
 def _numbers(values: TextColumn) -> pd.Series:
@@ -451,15 +433,47 @@ def allocation_rows(job: str) -> Select:
 
 
 def _jobs(kept: dict[str, TextColumn], elapsed_raw: pd.Series | None, columns: dict[str, str],
-          file: str, line: np.ndarray, steps: int, repeated: int,
-          fallbacks: dict[str, int] | None = None) -> SacctJobs:
+          file: str, line: np.ndarray, steps: int, repeated: int) -> SacctJobs:
     """GPUs, hours and the frame of the allocation rows ``kept`` (text columns by canonical
-    name; ``line``: their lines). With ``fallbacks`` (a part of a file), the GPU columns'
-    fallback counts go there instead of into notes (:func:`_gpu_notes` of their sums)."""
+    name; ``line``: their lines)."""
+    part = _job_columns(kept, elapsed_raw, columns, file, line)
+    return SacctJobs(_frame([part.data]), [file], steps=steps, repeated_headers=repeated,
+                     never_started=part.never_started, problems=part.problems,
+                     notes=_gpu_notes(part.fallbacks, columns))
+
+
+@dataclass
+class _Coded:
+    """A text column as codes into ``values`` (a value may repeat; categorical once built)."""
+
+    codes: np.ndarray
+    values: list[str]
+
+
+Column: TypeAlias = "np.ndarray | TextColumn | _Coded"
+"""A frame column before the frame: numbers, Arrow text, or codes."""
+
+
+@dataclass
+class _PartColumns:
+    """The frame columns of some allocation rows, their problems and counts (one part of a
+    file, or the whole of it)."""
+
+    data: dict[str, Column]
+    problems: list[Problem]
+    never_started: int
+    fallbacks: dict[str, int]
+    repeated: int = 0
+
+
+def _job_columns(kept: dict[str, TextColumn], elapsed_raw: pd.Series | None,
+                 columns: dict[str, str], file: str, line: np.ndarray) -> _PartColumns:
+    """:func:`_jobs` up to the frame: its columns (:func:`_frame` builds it from one or
+    several parts, in order)."""
     problems: list[Problem] = []
-    counted: dict[str, int] = {} if fallbacks is None else fallbacks
-    gpus, gres_type, gres_types, tres_bad = _gpus(kept, columns, file, line, problems, counted)
-    notes = _gpu_notes(counted, columns) if fallbacks is None else []
+    fallbacks: dict[str, int] = {}
+    gpus, gres_type, gres_types, tres_bad = _gpus(kept, columns, file, line, problems,
+                                                  fallbacks)
     seconds, time_bad = _seconds(kept, elapsed_raw, columns, file, line, problems)
     never = _never_started(kept, len(seconds))
     seconds = np.where(never, 0.0, seconds)
@@ -467,19 +481,44 @@ def _jobs(kept: dict[str, TextColumn], elapsed_raw: pd.Series | None, columns: d
     final = {c: _filter(v, ok) for c, v in kept.items()}
     n = int(ok.sum())
     gpus, seconds = (gpus, seconds) if n == len(ok) else (gpus[ok], seconds[ok])
-    data: dict[str, object] = {
-        "job_id": to_series(final["JobID"]), "state": _first_word(final["State"]),
+    data: dict[str, Column] = {
+        "job_id": final["JobID"], "state": _first_word(final["State"]),
         "gpus": gpus, "seconds": seconds, "gpu_hours": gpus * seconds / 3600.0,
-        "gres_type": _coded(gres_type[ok], gres_types), "line": line[ok],
+        "gres_type": _Coded(gres_type[ok], gres_types), "line": line[ok],
         "file": _constant(file, n),
-        "start": to_series(final["Start"]) if "Start" in final else _constant("", n),
+        "start": final["Start"] if "Start" in final else _constant("", n),
     }
     for canonical in OPTIONAL_TEXT:
-        data[_COLUMN_NAMES[canonical]] = to_series(final[canonical]) if canonical in final \
+        data[_COLUMN_NAMES[canonical]] = final[canonical] if canonical in final \
             else _constant("", n)
-    frame = pd.DataFrame(data)
-    return SacctJobs(frame, [file], steps=steps, repeated_headers=repeated,
-                     never_started=int((never & ok).sum()), problems=problems, notes=notes)
+    return _PartColumns(data, problems, int((never & ok).sum()), fallbacks)
+
+
+def _frame(parts: list[dict[str, Column]]) -> pd.DataFrame:
+    """The frame of the allocation rows of ``parts``, end to end (text with few values as
+    categories: the first part's values, then each next part's new ones)."""
+    out: dict[str, object] = {}
+    for name, first in parts[0].items():
+        values = [part[name] for part in parts]
+        if isinstance(first, _Coded):
+            out[name] = _from_coded([v for v in values if isinstance(v, _Coded)])
+        elif isinstance(first, np.ndarray):
+            out[name] = np.concatenate([v for v in values if isinstance(v, np.ndarray)])
+        else:
+            chunks = [c for v in values for c in cast(pa.ChunkedArray, v).chunks]
+            out[name] = to_series(pa.chunked_array(chunks, type=first.type))
+    return pd.DataFrame(out)
+
+
+def _from_coded(parts: list[_Coded]) -> pd.Categorical:
+    """Coded text end to end, as a categorical (each distinct value once, in order)."""
+    index: dict[str, int] = {}
+    codes = []
+    for part in parts:
+        remap = np.array([index.setdefault(v, len(index)) for v in part.values], dtype=np.intp)
+        codes.append(remap[part.codes] if len(part.values) else part.codes)
+    return _categorical(np.concatenate(codes) if len(codes) > 1 else codes[0],
+                        list(index) or [""])
 
 
 def _filter(values: TextColumn, mask: np.ndarray) -> TextColumn:
@@ -501,9 +540,9 @@ def _filter_all(columns: dict[str, TextColumn], mask: np.ndarray) -> dict[str, T
     return dict(zip(columns, filtered, strict=True))
 
 
-def _constant(value: str, n: int) -> pd.Categorical:
+def _constant(value: str, n: int) -> _Coded:
     """A text column holding ``value`` ``n`` times."""
-    return _categorical(np.zeros(n, dtype=np.intp), [value])
+    return _Coded(np.zeros(n, dtype=np.intp), [value])
 
 
 def _categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
@@ -512,19 +551,11 @@ def _categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, dtype=dtype)
 
 
-def _coded(codes: np.ndarray, values: list[str]) -> pd.Categorical:
-    """A text column whose value ``i`` is ``values[codes[i]]`` (categorical: codes, and each
-    distinct value once)."""
-    index: dict[str, int] = {}
-    remap = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.intp)
-    return _categorical(remap[codes] if len(values) else codes, list(index) or [""])
-
-
-def _first_word(states: TextColumn) -> pd.Categorical:
+def _first_word(states: TextColumn) -> _Coded:
     """The first word of each State, upper case (``CANCELLED by 1234`` -> ``CANCELLED``;
     ``CANCELLED+``, truncated by a fixed-width export, -> ``CANCELLED``)."""
     codes, distinct = factorize_text(states)
-    return _coded(codes, [u.split(" ", 1)[0].strip().rstrip("+").upper() for u in distinct])
+    return _Coded(codes, [u.split(" ", 1)[0].strip().rstrip("+").upper() for u in distinct])
 
 
 def _never_started(text: dict[str, TextColumn], n: int) -> np.ndarray:
