@@ -489,9 +489,17 @@ def _job_columns(kept: dict[str, TextColumn], elapsed_raw: pd.Series | None,
         "start": final["Start"] if "Start" in final else _constant("", n),
     }
     for canonical in OPTIONAL_TEXT:
-        data[_COLUMN_NAMES[canonical]] = final[canonical] if canonical in final \
+        data[_COLUMN_NAMES[canonical]] = _text(final[canonical]) if canonical in final \
             else _constant("", n)
     return _PartColumns(data, problems, int((never & ok).sum()), fallbacks)
+
+
+def _text(values: TextColumn) -> Column:
+    """A text column for the frame: codes when it is dictionary-encoded (then categorical),
+    else Arrow text."""
+    if pa.types.is_dictionary(values.type):
+        return _Coded(*factorize_text(values))
+    return values
 
 
 def _frame(parts: list[dict[str, Column]]) -> pd.DataFrame:

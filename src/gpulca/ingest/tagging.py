@@ -59,32 +59,38 @@ class _Columns:
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self._frame = frame
-        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._cache: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
 
-    def prefetch(self, columns: list[str]) -> None:
+    def prefetch(self, columns: list[str], ordered: bool = False) -> None:
         """Factorise ``columns`` in two threads (Arrow's hashing releases the GIL)."""
-        todo = [c for c in dict.fromkeys(columns) if c not in self._cache]
+        todo = [c for c in dict.fromkeys(columns) if (c, ordered) not in self._cache]
         if len(todo) > 1:
             with ThreadPoolExecutor(max_workers=2) as pool:
-                for column, found in zip(todo, pool.map(self._factorize, todo), strict=True):
-                    self._cache[column] = found
+                for column, found in zip(todo, pool.map(
+                        lambda c: self._factorize(c, ordered), todo), strict=True):
+                    self._cache[(column, ordered)] = found
 
-    def _factorize(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+    def _factorize(self, column: str, ordered: bool) -> tuple[np.ndarray, np.ndarray]:
         values = self._frame[column]
         if isinstance(values.dtype, pd.CategoricalDtype):  # already codes (read_allocations)
             codes = values.cat.codes.to_numpy()
             if not len(codes) or codes.min() >= 0:  # no missing value
+                categories = np.asarray(values.cat.categories, dtype=object)
+                if not ordered:  # categories no row holds are never searched
+                    return codes.astype(np.intp), categories
                 # the codes renumbered in order of first appearance, as for text
                 found, first = pd.factorize(codes)
-                return found, np.asarray(values.cat.categories, dtype=object)[first]
+                return found, categories[first]
         found, uniques = pd.factorize(values)  # Arrow strings: no object
         return found, np.asarray(uniques, dtype=object)
 
-    def get(self, column: str) -> tuple[np.ndarray, np.ndarray]:
-        """``(codes, distinct values)`` of ``column``."""
-        if column not in self._cache:
-            self._cache[column] = self._factorize(column)
-        return self._cache[column]
+    def get(self, column: str, ordered: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """``(codes, distinct values)`` of ``column``; ``ordered``: exactly the values held,
+        in order of first appearance (otherwise, for a categorical column, its categories,
+        which may hold values no row holds)."""
+        if (column, ordered) not in self._cache:
+            self._cache[(column, ordered)] = self._factorize(column, ordered)
+        return self._cache[(column, ordered)]
 
 
 class _Searches:
@@ -159,7 +165,7 @@ def tag_jobs(jobs: SacctJobs, rules: Rules) -> Tagging:
     count = len(rules.spec.rules)
     patterns = [rule.patterns() for rule in rules.spec.rules]
     keys = list(dict.fromkeys(["state", *(k for p in patterns for k in p)]))
-    columns.prefetch([*keys, "gres_type", "partition"])
+    columns.prefetch(keys)
     factorised = [columns.get(key) for key in keys]
     group, members = combinations([c for c, _ in factorised], [len(u) for _, u in factorised])
     code_of = dict(zip(keys, members, strict=True))
@@ -203,7 +209,7 @@ def _accelerators(frame: pd.DataFrame, columns: _Columns,
     index_of: dict[str | None, int] = {None: 0}
 
     def lookup(mapping: dict[str, str], column: str) -> np.ndarray:
-        codes, uniques = columns.get(column)
+        codes, uniques = columns.get(column, ordered=True)  # accelerators in order met
         ids = [mapping.get(str(u)) for u in uniques]
         for value in ids:
             if value not in index_of:
@@ -220,7 +226,7 @@ def _accelerators(frame: pd.DataFrame, columns: _Columns,
     accelerator = np.where(by_gres > 0, by_gres, by_partition)
     accelerator = np.where(accelerator > 0, accelerator, index_of[spec.default])
     gpu = frame["gpus"].to_numpy() > 0
-    codes, gres = columns.get("gres_type")
+    codes, gres = columns.get("gres_type", ordered=True)
     unmapped_mask = gpu & (by_gres == 0)
     jobs = np.bincount(codes[unmapped_mask], minlength=len(gres))
     unmapped = {str(gres[i]): int(jobs[i]) for i in np.flatnonzero(jobs) if gres[i] != ""}
