@@ -36,6 +36,9 @@ Column names are matched case-insensitively. Required: ``JobID``, ``State``; GPU
 Each bad line (field count, encoding, duration, TRES) is skipped and reported with its line
 number; the file as a whole is refused when it has no usable header or no usable allocation.
 Everything is vectorised: string work runs on the distinct values of a column, never per row.
+A well-formed delimited export is read in two parallel parts that drop job steps as they are
+parsed (:func:`read_allocations`); any other goes through the checked line scan, with the same
+result for every line the two can both read.
 """
 
 from __future__ import annotations
