@@ -122,6 +122,19 @@ _KEY_LIMIT = 1 << 62
 """Largest mixed-radix key built before it is re-factorised (int64 headroom)."""
 
 
+def _compact(key: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(group, unique)``: the keys (each below ``span``) numbered ``0 .. len(unique) - 1``,
+    ``unique[group[i]] == key[i]``. Keys below a few times the row count are numbered by a
+    table of all possible keys (no hashing; groups in key order), others by hashing."""
+    if span <= 4 * len(key) + 4096:
+        present = np.zeros(span, dtype=bool)
+        present[key] = True
+        number = np.cumsum(present) - 1
+        return number[key], np.flatnonzero(present).astype(np.int64)
+    found, unique = pd.factorize(key)
+    return found, np.asarray(unique, dtype=np.int64)
+
+
 def combinations(codes: list[np.ndarray],
                  sizes: list[int]) -> tuple[np.ndarray, list[np.ndarray]]:
     """Group rows by their combination of codes (``codes[k]`` in ``0 .. sizes[k] - 1``).
@@ -138,14 +151,13 @@ def combinations(codes: list[np.ndarray],
 
     def factorise() -> None:
         nonlocal key, members, pending, span
-        found, unique = pd.factorize(key)
-        rest = np.asarray(unique, dtype=np.int64)
+        found, rest = _compact(key, span)
         digits = []
         for radix in reversed(pending):
             rest, digit = np.divmod(rest, radix)
             digits.append(digit)
         members = [m[rest] for m in members] + digits[::-1]
-        key, pending, span = found.astype(np.int64, copy=False), [], max(len(unique), 1)
+        key, pending, span = found.astype(np.int64, copy=False), [], max(len(rest), 1)
 
     for column, size in zip(codes, sizes, strict=True):
         radix = max(size, 1)
