@@ -382,10 +382,11 @@ def _count_in(data: np.ndarray, code: int) -> int:
 
 # The parallel Arrow read: a delimited file in parts, each part in its own thread, rows kept by
 # a selection applied batch by batch (the rows dropped are never copied). Strict: a line with
-# another field count (Arrow refuses it; a lone carriage return ends a line there, as it does
-# for pandas, and leaves two short lines), a blank line (a row whose first column read is
-# empty), a NUL byte or a byte that is not UTF-8 anywhere in the file makes it return None, and
-# the caller reads the file the checked way (read_text), which locates and reports those lines.
+# another field count (Arrow refuses it; like pandas, it ends a line at a lone carriage return,
+# whose pieces then have too few fields), a blank line (a row whose first column read is empty),
+# a line longer than a block, a NUL byte or a byte that is not UTF-8 anywhere in the file makes
+# it return None, and the caller reads the file the checked way (read_text), which locates and
+# reports those lines.
 
 READ_THREADS = 2
 """Parts of a file read at once by :func:`read_parts`, each in its own thread (Arrow's parser
@@ -432,10 +433,14 @@ def _part_buffer(source: Source, start: int, stop: int) -> Any:
     if stop <= start:
         return pa.py_buffer(b"")
     granule = start - start % mmap.ALLOCATIONGRANULARITY
-    flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
     with source.open("rb") as handle:
-        mapped = mmap.mmap(handle.fileno(), stop - granule, flags=flags, prot=mmap.PROT_READ,
-                           offset=granule)
+        if hasattr(mmap, "MAP_SHARED"):  # POSIX
+            flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)  # Linux: map up front
+            mapped = mmap.mmap(handle.fileno(), stop - granule, flags=flags,
+                               prot=mmap.PROT_READ, offset=granule)
+        else:
+            mapped = mmap.mmap(handle.fileno(), stop - granule, access=mmap.ACCESS_READ,
+                               offset=granule)
     return pa.py_buffer(mapped).slice(start - granule)  # the buffer keeps the mapping alive
 
 
@@ -488,9 +493,10 @@ def read_parts(source: Source, delimiter: str, columns: list[str], *,
     ``select`` chooses the rows to keep, batch by batch, in the reading threads; ``finish``
     turns each part's kept columns and lines (numbered as if the part began at line 2) into
     a result, in the part's thread too (``PartsRead.results``, with ``PartsRead.shifts`` to
-    add to those lines). Returns None
-    when the file is not plainly well formed (see the comment above), or when a column is
-    missing or named twice: then read it with :func:`read_text`.
+    add to those lines). ``threads``: parts of a file of :data:`PART_MIN_BYTES` or more
+    (default :data:`READ_THREADS`). Returns None when the file is not plainly well formed (see
+    the comment above), or when a column is missing or named twice: then read it with
+    :func:`read_text`.
     """
     if len(delimiter) != 1 or not delimiter.isascii() or delimiter in "\r\n":
         return None
