@@ -526,10 +526,16 @@ def _from_coded(parts: list[_Coded]) -> pd.Categorical:
     index: dict[str, int] = {}
     codes = []
     for part in parts:
-        remap = np.array([index.setdefault(v, len(index)) for v in part.values], dtype=np.intp)
-        codes.append(remap[part.codes] if len(part.values) else part.codes)
-    return _categorical(np.concatenate(codes) if len(codes) > 1 else codes[0],
-                        list(index) or [""])
+        before = len(index)
+        remap = [index.setdefault(v, len(index)) for v in part.values]
+        if before == 0 and len(index) == len(remap):  # distinct values, first: codes as they are
+            codes.append(part.codes)
+        else:
+            codes.append(np.array(remap, dtype=np.intp)[part.codes] if remap else part.codes)
+    categories = list(index) or [""]
+    return pd.Categorical.from_codes(np.concatenate(codes) if len(codes) > 1 else codes[0],
+                                     dtype=pd.CategoricalDtype(pd.Index(categories, dtype="str")),
+                                     validate=False)  # codes into values, values into categories
 
 
 def _filter(values: TextColumn, mask: np.ndarray) -> TextColumn:

@@ -444,7 +444,7 @@ def _part_buffer(source: Source, start: int, stop: int) -> Any:
     return pa.py_buffer(mapped).slice(start - granule)  # the buffer keeps the mapping alive
 
 
-CHECK_SLICE_BYTES = 256 << 10
+CHECK_SLICE_BYTES = 1 << 20
 """Bytes checked at a time by :func:`_plain_text` (the slice stays in the processor's cache)."""
 
 
