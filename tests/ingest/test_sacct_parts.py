@@ -147,3 +147,15 @@ def test_a_large_export_read_in_two_threads_equals_the_checked_read(write, monke
     _same(fast, _checked(path))
     assert fast.frame["line"].iloc[-1] == len(lines) - 1
     assert set(OPTIONAL_TEXT) >= set(WANTED)
+
+
+def test_utf8_split_across_checked_slices_and_a_byte_order_mark(write, monkeypatch):
+    monkeypatch.setattr(scan, "CHECK_SLICE_BYTES", 3)  # every multi-byte character is cut
+    text = "\ufeff" + HEADER + "\n1|é-ü-€-𝄞|gpu|COMPLETED|5|cpu=1|Unknown|Unknown|\n"
+    path = write("s.txt", text.encode("utf-8"))
+    fast = _parallel(path, str(path))
+    assert fast is not None
+    assert fast.frame["name"].tolist() == ["é-ü-€-𝄞"]
+    _same(fast, _checked(path))
+    bad = write("bad.txt", text.encode("utf-8")[:-20] + b"\xe2\x82|Unknown|\n")  # cut €
+    assert _parallel(bad, str(bad)) is None
