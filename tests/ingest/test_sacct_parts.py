@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from gpulca.core.errors import InputError
 from gpulca.ingest import scan
+from gpulca.ingest.rules import load_rules
 from gpulca.ingest.sacct import (
     OPTIONAL_TEXT,
     _allocations,
@@ -19,9 +20,13 @@ from gpulca.ingest.sacct import (
     read_sacct,
 )
 from gpulca.ingest.scan import read_text
+from gpulca.ingest.tagging import tag_jobs
+
+from .conftest import DEFAULT_RULES
 
 HEADER = "JobID|JobName|Partition|State|ElapsedRaw|AllocTRES|Start|End|Comment"
 WANTED = ("JobName", "Partition", "Comment")
+RULES = load_rules(DEFAULT_RULES)
 
 _TRES = st.sampled_from(["", "cpu=8,gres/gpu=4,mem=64G,node=1",
                          "billing=8,cpu=8,gres/gpu:a100=2,gres/gpu=2,node=1",
@@ -49,7 +54,8 @@ def _export(draw: st.DrawFn) -> str:
         name = draw(st.sampled_from(["final-a", "hp-1", "é-job", "", "0012"]))
         state = draw(st.sampled_from(["COMPLETED", "FAILED", "CANCELLED by 12", "RUNNING"]))
         seconds = draw(st.integers(0, 90000))
-        lines.append(f"{job}|{name}|gpu|{state}|{seconds}|{draw(_TRES)}|{start}|{end}|"
+        partition = draw(st.sampled_from(["gpu", "gpu-h100", "debug"]))
+        lines.append(f"{job}|{name}|{partition}|{state}|{seconds}|{draw(_TRES)}|{start}|{end}|"
                      f"{draw(st.sampled_from(['', 'c']))}")
     return "\n".join(lines) + draw(st.sampled_from(["\n", ""]))
 
@@ -90,7 +96,14 @@ def test_parallel_read_equals_the_checked_read(write, monkeypatch, text, parts):
     path = write("s.txt", text)
     fast = _parallel(path, str(path))
     assert fast is not None
-    _same(fast, _checked(path))
+    checked = _checked(path)
+    _same(fast, checked)
+    if len(checked.frame):  # categories (maybe of rows filtered out) tag as text does
+        tagged, expected = tag_jobs(fast, RULES), tag_jobs(checked, RULES)
+        assert tagged.outcome.tolist() == expected.outcome.tolist()
+        assert tagged.accelerator.tolist() == expected.accelerator.tolist()
+        assert tagged.accelerators == expected.accelerators
+        assert tagged.unmapped_gres == expected.unmapped_gres
     block = _parallel(path.read_bytes(), str(path))  # a block of lines (streaming)
     assert block is not None
     _same(block, fast)

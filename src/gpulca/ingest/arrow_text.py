@@ -61,8 +61,10 @@ def as_mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 def factorize_text(values: TextColumn) -> tuple[np.ndarray, list[str]]:
     """``(codes, distinct)``: ``distinct[codes[i]]`` is value ``i``; distinct values in order of
-    first appearance. One hash of each value (Arrow), one Python string per distinct value; a
-    dictionary-encoded column (:func:`gpulca.ingest.scan.read_parts`) is not hashed again."""
+    first appearance. One hash of each value (Arrow), one Python string per distinct value.
+    A dictionary-encoded column (:func:`gpulca.ingest.scan.read_parts`) is not hashed again:
+    in one array, its dictionary is ``distinct`` as it is (in order of first appearance as
+    encoded, and holding values of rows filtered out since, if any)."""
     if pa.types.is_dictionary(values.type):
         return _factorize_dictionary(values)
     if isinstance(values, pa.ChunkedArray):
@@ -78,29 +80,18 @@ def factorize_text(values: TextColumn) -> tuple[np.ndarray, list[str]]:
 
 
 def _factorize_dictionary(values: TextColumn) -> tuple[np.ndarray, list[str]]:
-    """:func:`factorize_text` of a dictionary-encoded column: its indices, renumbered in order
-    of first appearance (values of the dictionary that no row holds are left out)."""
+    """:func:`factorize_text` of a dictionary-encoded column: in one array, its indices and
+    dictionary; in several, the indices renumbered in order of first appearance (values of the
+    dictionaries that no row holds are left out)."""
     chunks = _as_chunked(values).unify_dictionaries().chunks
     if not chunks:
         return np.zeros(0, dtype=np.intp), []
     indices = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
-    if len(chunks) == 1 and len(chunks[0].dictionary) <= len(indices) and \
-            _in_order(indices, len(chunks[0].dictionary)):
+    if len(chunks) == 1:  # its dictionary as it is
         return indices.astype(np.intp), [str(v) for v in chunks[0].dictionary.to_pylist()]
     codes, first = pd.factorize(indices)
     distinct = chunks[0].dictionary.take(pa.array(first, type=pa.int64()))
     return codes.astype(np.intp, copy=False), [str(v) for v in distinct.to_pylist()]
-
-
-def _in_order(indices: np.ndarray, size: int) -> bool:
-    """Whether codes ``indices`` use each of ``0 .. size - 1``, in order of first appearance
-    (as Arrow's dictionary encoding numbers them, before any row is filtered out): each code
-    is at most one more than the largest before it."""
-    if not size:
-        return True
-    running = np.maximum.accumulate(indices)
-    return bool(running[-1] == size - 1 and indices[0] == 0 and
-                (indices[1:] <= running[:-1] + 1).all())
 
 
 def to_series(values: TextColumn) -> pd.Series:

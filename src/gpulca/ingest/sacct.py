@@ -498,8 +498,9 @@ def _job_columns(kept: dict[str, TextColumn], elapsed_raw: pd.Series | None,
 
 
 def _text(values: TextColumn) -> Column:
-    """A text column for the frame: codes when it is dictionary-encoded (then categorical),
-    else Arrow text."""
+    """A text column for the frame: codes when it is dictionary-encoded (then categorical,
+    whose categories may hold values of rows filtered out: no outcome depends on them), else
+    Arrow text."""
     if pa.types.is_dictionary(values.type):
         return _Coded(*factorize_text(values))
     return values
