@@ -533,10 +533,8 @@ def _from_coded(parts: list[_Coded]) -> pd.Categorical:
             codes.append(part.codes)
         else:
             codes.append(np.array(remap, dtype=np.intp)[part.codes] if remap else part.codes)
-    categories = list(index) or [""]
-    return pd.Categorical.from_codes(np.concatenate(codes) if len(codes) > 1 else codes[0],
-                                     dtype=pd.CategoricalDtype(pd.Index(categories, dtype="str")),
-                                     validate=False)  # codes into values, values into categories
+    return _categorical(np.concatenate(codes) if len(codes) > 1 else codes[0],
+                        list(index) or [""])
 
 
 def _filter(values: TextColumn, mask: np.ndarray) -> TextColumn:
@@ -564,9 +562,10 @@ def _constant(value: str, n: int) -> _Coded:
 
 
 def _categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
-    """Text values as codes into ``categories`` (each distinct value once)."""
+    """Text values as codes into ``categories`` (each distinct value once; the codes are
+    valid by construction: pandas does not check them again)."""
     dtype = pd.CategoricalDtype(pd.Index(categories, dtype="str"))
-    return pd.Categorical.from_codes(codes, dtype=dtype)
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
 def _first_word(states: TextColumn) -> _Coded:
