@@ -16,6 +16,7 @@ from gpulca.ingest.sacct import (
     OPTIONAL_TEXT,
     _allocations,
     _resolve_columns,
+    deduplicate,
     read_allocations,
     read_sacct,
 )
@@ -172,3 +173,39 @@ def test_utf8_split_across_checked_slices_and_a_byte_order_mark(write, monkeypat
     _same(fast, _checked(path))
     bad = write("bad.txt", text.encode("utf-8")[:-20] + b"\xe2\x82|Unknown|\n")  # cut €
     assert _parallel(bad, str(bad)) is None
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_duplicates_and_requeues_counted_as_by_the_checked_read(write, monkeypatch, ordered):
+    """JobIDs in increasing order over the parts are coded without hashing them again; out
+    of order, they are hashed: the same duplicates and requeued runs either way."""
+    monkeypatch.setattr(scan, "PART_MIN_BYTES", 0)
+    monkeypatch.setattr(scan, "READ_THREADS", 3)
+    monkeypatch.setattr(scan, "BLOCK_BYTES", 256)
+    jobs = [f"{1000 + k // 3}" for k in range(60)]  # each JobID three times, in order
+    if not ordered:
+        jobs = jobs[30:] + jobs[:30]
+    lines = [HEADER]
+    for k, job in enumerate(jobs):
+        start = "2024-01-01T00:00:00" if k % 2 else f"2024-01-0{1 + k % 3}T00:00:00"
+        lines.append(f"{job}|a|gpu|COMPLETED|60|cpu=1,gres/gpu=1|{start}|2024-01-04T00:00:00|")
+        lines.append(f"{job}.batch|batch|gpu|COMPLETED|60|cpu=1|{start}|2024-01-04T00:00:00|")
+    path = write("s.txt", "\n".join(lines) + "\n")
+    fast = read_sacct(path, WANTED)
+    checked = _checked(path)
+    expected = deduplicate(checked)
+    assert (fast.duplicates, fast.requeued) == (expected.duplicates, expected.requeued)
+    assert fast.duplicates and fast.requeued
+    assert fast.frame["line"].tolist() == expected.frame["line"].tolist()
+
+
+def test_jobids_in_order_are_coded_once_in_the_reading_threads(write, monkeypatch):
+    monkeypatch.setattr(scan, "PART_MIN_BYTES", 0)
+    monkeypatch.setattr(scan, "BLOCK_BYTES", 256)
+    lines = [HEADER] + [f"{job}|a|gpu|COMPLETED|60|cpu=1,gres/gpu=1|Unknown|Unknown|"
+                        for job in range(10_000, 10_200)]
+    path = write("s.txt", "\n".join(lines) + "\n")
+    fast = _parallel(path, str(path))
+    assert fast is not None and fast.job_codes is not None
+    assert sorted(set(fast.job_codes.tolist())) == list(range(200))
+    assert deduplicate(fast).requeued == 0

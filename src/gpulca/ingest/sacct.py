@@ -44,6 +44,7 @@ result for every line the two can both read.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -97,6 +98,8 @@ class SacctJobs:
         repeated_headers: header lines found again inside the data (concatenated exports).
         never_started: allocations with ``Start`` of ``Unknown``/``None`` (counted as 0 h).
         problems: one located problem per malformed line.
+        job_codes: when known, one integer per row of ``frame``, equal for rows of equal
+            ``job_id`` and only for them (:func:`deduplicate` then hashes no JobID).
     """
 
     frame: pd.DataFrame
@@ -109,6 +112,7 @@ class SacctJobs:
     duplicates: int = 0
     requeued: int = 0
     notes: list[str] = field(default_factory=list)
+    job_codes: np.ndarray | None = None
 
 
 _COLUMN_NAMES = {"JobID": "job_id", "State": "state", "JobName": "name", "Account": "account",
@@ -191,7 +195,10 @@ def deduplicate(jobs: SacctJobs) -> SacctJobs:
     frame = jobs.frame
     if frame.empty:
         return jobs
-    codes, _ = pd.factorize(frame["job_id"])  # Arrow strings: hashed without objects
+    codes = jobs.job_codes
+    if codes is None or len(codes) != len(frame):
+        codes, _ = pd.factorize(frame["job_id"])  # Arrow strings: hashed without objects
+    jobs.job_codes = None  # the frame may lose rows: the codes would no longer match
     same_job = np.bincount(codes)[codes] > 1
     if same_job.any():
         repeated = np.zeros(len(frame), dtype=bool)
@@ -393,6 +400,7 @@ def read_allocations(source: Path | bytes, delimiter: str, columns: dict[str, st
             else None
         part = _job_columns(kept, elapsed_raw, columns, file, lines)
         part.repeated = int(repeated.sum())
+        part.job_codes = _job_codes(part.data["job_id"])
         return part
 
     read = read_parts(source, delimiter, list(columns.values()),
@@ -412,7 +420,37 @@ def read_allocations(source: Path | bytes, delimiter: str, columns: dict[str, st
     return SacctJobs(_frame([p.data for p in parts]), [file], read.data_lines,
                      read.counts.get("steps", 0), sum(p.repeated for p in parts),
                      sum(p.never_started for p in parts), problems,
-                     notes=_gpu_notes(fallbacks, columns))
+                     notes=_gpu_notes(fallbacks, columns), job_codes=_joined_codes(parts))
+
+
+def _job_codes(job_id: TextColumn) -> tuple[np.ndarray, int, str | None, str | None]:
+    """A part's JobIDs as codes (equal for equal JobIDs), the number of distinct ones, and
+    the smallest and largest (as text)."""
+    encoded = pc.dictionary_encode(job_id)
+    if not len(job_id):
+        return np.zeros(0, dtype=np.int64), 0, None, None
+    dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
+    address = dictionary.buffers()[-1].address
+    if any(c.dictionary.buffers()[-1].address != address for c in encoded.chunks):
+        return np.zeros(0, dtype=np.int64), 0, None, None  # not one shared dictionary
+    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks])
+    bounds = pc.min_max(dictionary)
+    return codes.astype(np.int64), len(dictionary), bounds["min"].as_py(), bounds["max"].as_py()
+
+
+def _joined_codes(parts: list[_PartColumns]) -> np.ndarray | None:
+    """The parts' JobID codes over the whole file, when the parts' JobIDs are in increasing
+    ranges (as text: sacct lists jobs in order), so that no JobID is in two parts; None
+    otherwise (then :func:`deduplicate` hashes them all)."""
+    found = [p.job_codes for p in parts if p.job_codes is not None and p.job_codes[1]]
+    if len(found) != len([p for p in parts if len(p.data["line"])]):  # type: ignore[arg-type]
+        return None
+    for (_, _, _, high), (_, _, low, _) in itertools.pairwise(found):
+        if high is None or low is None or not high < low:
+            return None
+    offsets = np.cumsum([0] + [count for _, count, _, _ in found])
+    return np.concatenate([codes + offset for (codes, _, _, _), offset in
+                           zip(found, offsets, strict=False)]) if found else None
 
 
 def _numbers(values: TextColumn) -> pd.Series:
@@ -467,6 +505,7 @@ class _PartColumns:
     never_started: int
     fallbacks: dict[str, int]
     repeated: int = 0
+    job_codes: tuple[np.ndarray, int, str | None, str | None] | None = None
 
 
 def _job_columns(kept: dict[str, TextColumn], elapsed_raw: pd.Series | None,
