@@ -97,14 +97,13 @@ import os, sys, time, pandas as pd
 from pathlib import Path
 from gpulca.ingest import sacct_activity
 from gpulca.ingest.rules import load_rules
-from gpulca.ingest.sacct import read_sacct
-from gpulca.ingest.scan import read_text
+from gpulca.ingest.sacct import read_allocations, read_sacct
 from gpulca.ingest.streaming import needed_columns, sacct_activity_streaming
 from gpulca.ingest.tagging import tag_jobs
 path, rules_path, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
 rules = load_rules(rules_path)
 columns = ["JobID", "State", "AllocTRES", "ElapsedRaw", "Start", "End", "JobName", "Account",
-           "Partition", "WCKey"]
+           "Partition", "WCKey"]  # what the rules and the summary read
 load_start = os.getloadavg()[0]
 bare, ingest, stream, read, jobs_s, tag, bare_cpu, ingest_cpu = [], [], [], [], [], [], [], []
 for _ in range(repeat):
@@ -121,7 +120,7 @@ for _ in range(repeat):
     streamed = sacct_activity_streaming(path, rules)
     stream.append(time.perf_counter() - t)
     c = time.process_time()
-    read_text(Path(path), "|", columns, numeric=["ElapsedRaw"], digits=["JobID"])
+    read_allocations(Path(path), "|", dict(zip(columns, columns)), path)
     read.append(time.process_time() - c)
     c = time.process_time()
     jobs = read_sacct(path, needed_columns(rules))
@@ -222,34 +221,30 @@ def _section(rows: int, size: int, timing: dict[str, float], memory: dict[str, f
                f"best of {repeat}, {pairs:.2f} times in the median of the back-to-back pairs, "
                f"CPU time {cpu_ratio:.2f} times, and about {idle:.1f} times expected on an idle "
                "machine (target 2 times); issue 13 stays open on it.")
-    why = f"""How it is read. The text columns stay Arrow strings from the read to the tags: no
-Python object per row. pandas' C parser reads the whole file (in parallel threads, as the bare
-read does) and keeps the fields exactly as written (a column it would read as numbers, such as
-an all-digit JobID or Account, is read as text); one count of the delimiter bytes proves that no
-line is short (pandas refuses long ones, and the first data line is checked apart), so the
-line-by-line scan runs only for a file that has a bad line, which it then locates. The read
-takes {read / bare_cpu:.2f} times the CPU time of the bare read. Steps, repeated headers and
-the End/Start check are Arrow kernels over the rows; AllocTRES, Elapsed and State are parsed
-once per distinct value; the rules run once per distinct combination of the columns they read,
-each pattern searched once per distinct value still undecided (property-tested equal to
-tagging row by row)."""
+    why = f"""How it is read. The file is cut at a line end into two parts, each read in its own
+thread by Arrow's CSV parser from a memory map (its pages mapped up front); only the columns
+used are converted, as text exactly as written. Each 4 MiB batch loses its job-step lines (one
+kernel on JobID) as soon as it is parsed, so the steps \
+({timing['steps'] / rows:.0%} of the lines here) are never
+copied; in the same thread the part's few-valued columns (State, AllocTRES, JobName, Account,
+Partition, WCKey) are dictionary-encoded and its allocations worked out: GPUs per distinct
+AllocTRES, durations, End before Start, problems located by line. The main thread then puts
+the two parts end to end (merging their value lists, not their rows), drops duplicate records
+and tags. The read is strict: Arrow refuses a line with another field count, blank lines and
+empty JobIDs are found, and the whole part is checked to be UTF-8 without NUL bytes (numpy, in
+the part's thread); a file that fails any of these is read the checked way (the line scan,
+which locates and reports each bad line), exactly as before. The rules run once per distinct
+combination of the columns they read, each pattern searched once per distinct value still
+undecided (property-tested equal to tagging row by row); the parallel read is property-tested
+equal to the checked one."""
     if not met:
         why += f"""
 
-What remains above the target is the work after the read, \
-{timing['ingest_cpu_s'] - read:.2f} s of CPU time here: the column work and the
-de-duplication (filtering nine text columns from all the lines to the allocations, in two
-threads; hashing their JobIDs, AllocTRES and State), the tagging (time-bounded regex searches
-over the distinct job names; the rule columns factorised in two threads; grouping the rows by
-their combination of rule columns) and the summary. Most of that work runs on one core, while
-the bare read keeps both busy: so the wall-time ratio is above the CPU-time ratio on an idle
-machine and nearer to it, or below it, when the machine is loaded (load average
-{timing['load_end']:.1f} on 2 cores here). On an idle machine expect about {idle:.1f} times
-(the read in proportion to its CPU time, the rest counted as if on one core while the bare read
-keeps two busy: an upper estimate, since the filters and factorisations use two threads). The
-way to the target is to run the column work of the two halves of a file in two threads (the
-streamed path already reads a file in blocks that way) and to overlap the de-duplication's and
-the tagging's factorisations with it."""
+What remains above the target: the work after the parallel read, \
+{timing['ingest_cpu_s'] - read:.2f} s of CPU time here (de-duplication: hashing the JobIDs of
+the allocations; tagging: time-bounded regex searches over the distinct job names; the
+summary), runs on one core while the bare read keeps two busy. On an idle machine expect about
+{idle:.1f} times (the read in proportion to its CPU time, the rest counted as if on one core)."""
     return f"""{HEADING}
 
 Measured by `python bench/bench_ingest.py --repeat {repeat}` on {dt.date.today().isoformat()};
@@ -280,11 +275,11 @@ whole), against the {bare_cpu:.2f} s of CPU time of the bare read:
 
 | part | CPU time | share of the bare read's |
 | --- | --- | --- |
-| read: pandas' C parser, whole file, text columns as Arrow strings, plus one count of the \
-delimiter bytes (`gpulca.ingest.scan.read_text`) | {read:.2f} s | {read / bare_cpu:.2f} |
-| columns: drop steps, GPUs per distinct AllocTRES, durations, End before Start, \
-de-duplication (rest of `gpulca.ingest.read_sacct`) | {columns:.2f} s | \
-{columns / bare_cpu:.2f} |
+| read, in two threads: Arrow's CSV parser, job steps dropped batch by batch, few-valued \
+columns dictionary-encoded, GPUs per distinct AllocTRES, durations, End before Start \
+(`gpulca.ingest.sacct.read_allocations`) | {read:.2f} s | {read / bare_cpu:.2f} |
+| columns: the two parts end to end, de-duplication (rest of `gpulca.ingest.read_sacct`) \
+| {columns:.2f} s | {columns / bare_cpu:.2f} |
 | tagging: 14 rules per distinct combination of name, partition, wckey and state \
 (`gpulca.ingest.tagging.tag_jobs`) | {tag:.2f} s | {tag / bare_cpu:.2f} |
 | summary and rows (the rest of `gpulca.ingest.sacct_activity`) | {rest:.2f} s | \

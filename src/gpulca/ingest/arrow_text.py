@@ -61,7 +61,12 @@ def as_mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 def factorize_text(values: TextColumn) -> tuple[np.ndarray, list[str]]:
     """``(codes, distinct)``: ``distinct[codes[i]]`` is value ``i``; distinct values in order of
-    first appearance. One hash of each value (Arrow), one Python string per distinct value."""
+    first appearance. One hash of each value (Arrow), one Python string per distinct value.
+    A dictionary-encoded column (:func:`gpulca.ingest.scan.read_parts`) is not hashed again:
+    in one array, its dictionary is ``distinct`` as it is (in order of first appearance as
+    encoded, and holding values of rows filtered out since, if any)."""
+    if pa.types.is_dictionary(values.type):
+        return _factorize_dictionary(values)
     if isinstance(values, pa.ChunkedArray):
         if values.num_chunks == 0:
             return np.zeros(0, dtype=np.intp), []
@@ -74,7 +79,28 @@ def factorize_text(values: TextColumn) -> tuple[np.ndarray, list[str]]:
     return codes, [str(v) for v in encoded.dictionary.to_pylist()]
 
 
+def _factorize_dictionary(values: TextColumn) -> tuple[np.ndarray, list[str]]:
+    """:func:`factorize_text` of a dictionary-encoded column: in one array, its indices and
+    dictionary; in several, the indices renumbered in order of first appearance (values of the
+    dictionaries that no row holds are left out)."""
+    chunks = _as_chunked(values).unify_dictionaries().chunks
+    if not chunks:
+        return np.zeros(0, dtype=np.intp), []
+    indices = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
+    if len(chunks) == 1:  # its dictionary as it is
+        return indices.astype(np.intp), [str(v) for v in chunks[0].dictionary.to_pylist()]
+    codes, first = pd.factorize(indices)
+    distinct = chunks[0].dictionary.take(pa.array(first, type=pa.int64()))
+    return codes.astype(np.intp, copy=False), [str(v) for v in distinct.to_pylist()]
+
+
 def to_series(values: TextColumn) -> pd.Series:
-    """A text column as a pandas string Series (Arrow-backed, no Python object per row)."""
+    """A text column as a pandas Series of strings without a Python object per row:
+    Arrow-backed, or categorical (codes and each distinct value once) when it is
+    dictionary-encoded."""
+    if pa.types.is_dictionary(values.type):
+        codes, distinct = _factorize_dictionary(values)
+        dtype = pd.CategoricalDtype(pd.Index(distinct or [""], dtype="str"))
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
     series: pd.Series = values.to_pandas()
     return series

@@ -36,15 +36,21 @@ Column names are matched case-insensitively. Required: ``JobID``, ``State``; GPU
 Each bad line (field count, encoding, duration, TRES) is skipped and reported with its line
 number; the file as a whole is refused when it has no usable header or no usable allocation.
 Everything is vectorised: string work runs on the distinct values of a column, never per row.
+A well-formed delimited export is read in two parallel parts that drop job steps as they are
+parsed (:func:`read_allocations`); any other goes through the checked line scan, with the same
+result for every line the two can both read.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeAlias, cast
 
 import numpy as np
 import pandas as pd
@@ -59,7 +65,7 @@ from gpulca.ingest.arrow_text import (
     text_columns,
     to_series,
 )
-from gpulca.ingest.scan import read_header, read_text
+from gpulca.ingest.scan import Select, read_header, read_parts, read_text
 
 REQUIRED = ("JobID", "State")
 GPU_COLUMNS = ("AllocTRES", "AllocGRES", "ReqTRES")
@@ -92,6 +98,8 @@ class SacctJobs:
         repeated_headers: header lines found again inside the data (concatenated exports).
         never_started: allocations with ``Start`` of ``Unknown``/``None`` (counted as 0 h).
         problems: one located problem per malformed line.
+        job_codes: when known, one integer per row of ``frame``, equal for rows of equal
+            ``job_id`` and only for them (:func:`deduplicate` then hashes no JobID).
     """
 
     frame: pd.DataFrame
@@ -104,6 +112,7 @@ class SacctJobs:
     duplicates: int = 0
     requeued: int = 0
     notes: list[str] = field(default_factory=list)
+    job_codes: np.ndarray | None = None
 
 
 _COLUMN_NAMES = {"JobID": "job_id", "State": "state", "JobName": "name", "Account": "account",
@@ -186,7 +195,10 @@ def deduplicate(jobs: SacctJobs) -> SacctJobs:
     frame = jobs.frame
     if frame.empty:
         return jobs
-    codes, _ = pd.factorize(frame["job_id"])  # Arrow strings: hashed without objects
+    codes = jobs.job_codes
+    if codes is None or len(codes) != len(frame):
+        codes, _ = pd.factorize(frame["job_id"])  # Arrow strings: hashed without objects
+    jobs.job_codes = None  # the frame may lose rows: the codes would no longer match
     same_job = np.bincount(codes)[codes] > 1
     if same_job.any():
         repeated = np.zeros(len(frame), dtype=bool)
@@ -216,19 +228,25 @@ def _read_one(path: Path, text_columns: tuple[str, ...], delimiter: str | None) 
         return combine(list(iter_parquet_chunks(path, text_columns)))
     header, _ = read_header(path, "")
     widths = fixed_widths(path) if delimiter is None else None
+    problems: list[Problem] = []
     if widths is not None:
         names = [header[a:b].strip() for a, b in widths]
         columns = _resolve_columns(file, names, text_columns, header)
         raw, lines, data_lines, problems = read_fixed_width(path, widths, names, columns)
+        jobs = _allocations(raw, columns, file, lines)
+        jobs.lines = data_lines
     else:
         delimiter = delimiter or detect_delimiter(file, header)
         columns = _resolve_columns(file, header.split(delimiter), text_columns, header)
-        raw, lines, scan = read_text(path, delimiter, list(columns.values()),
-                                     numeric=[columns.get("ElapsedRaw", "")],
-                                     digits=[columns["JobID"]])
-        data_lines, problems = scan.lines - 1, scan.problems
-    jobs = _allocations(raw, columns, file, lines)
-    jobs.lines = data_lines
+        read = read_allocations(path, delimiter, columns, file)
+        if read is None:  # a malformed line somewhere: the checked read locates it
+            raw, lines, scan = read_text(path, delimiter, list(columns.values()),
+                                         numeric=[columns.get("ElapsedRaw", "")],
+                                         digits=[columns["JobID"]])
+            jobs = _allocations(raw, columns, file, lines)
+            jobs.lines, problems = scan.lines - 1, scan.problems
+        else:
+            jobs = read
     jobs.problems[:0] = problems
     jobs.problems.sort(key=lambda p: p.line or 0)
     if jobs.frame.empty:
@@ -347,29 +365,215 @@ def _allocations(raw: pd.DataFrame, columns: dict[str, str], file: str,
     step = as_mask(pc.greater_equal(pc.find_substring(job_id, "."), 0)) & ~repeated
     keep = ~(step | repeated)
     kept = _filter_all({c: text[n] for c, n in names.items()}, keep)
-    problems: list[Problem] = []
-    notes: list[str] = []
-    gpus, gres_type, gres_types, tres_bad = _gpus(kept, columns, file, line[keep], problems,
-                                                  notes)
     elapsed_raw = raw[columns["ElapsedRaw"]][keep] if "ElapsedRaw" in columns else None
-    seconds, time_bad = _seconds(kept, elapsed_raw, columns, file, line[keep], problems)
+    return _jobs(kept, elapsed_raw, columns, file, line[keep], int(step.sum()),
+                 int(repeated.sum()))
+
+
+DICTIONARY_COLUMNS = ("State", *GPU_COLUMNS, "Elapsed", *OPTIONAL_TEXT)
+"""Columns with few distinct values, dictionary-encoded as they are read
+(:func:`read_allocations`): filtering them moves 4-byte codes, and their distinct values are
+not hashed again."""
+
+
+def read_allocations(source: Path | bytes, delimiter: str, columns: dict[str, str],
+                     file: str) -> SacctJobs | None:
+    """The allocations of a plainly well-formed delimited export (or block of one, header
+    first), or None when a line is malformed (then the checked read,
+    :func:`gpulca.ingest.scan.read_text`, locates it).
+
+    The file is read in parts, each in its own thread (:func:`gpulca.ingest.scan.read_parts`):
+    job steps are dropped as the lines are parsed, and each part's allocations are worked out
+    (:func:`_jobs`) in its thread; the parts are then put end to end. The result equals
+    :func:`_allocations` of the checked read: the same rows, values, lines, problems and
+    notes, in the same order.
+    """
+    job = columns["JobID"]
+
+    def finish(text: dict[str, TextColumn], lines: np.ndarray) -> _PartColumns:
+        repeated = as_mask(pc.equal(text[job], job))  # a header again (concatenated exports)
+        if repeated.any():
+            text = {n: v.filter(pa.array(~repeated)) for n, v in text.items()}
+            lines = lines[~repeated]
+        kept = {c: text[n] for c, n in columns.items() if c != "ElapsedRaw"}
+        elapsed_raw = _numbers(text[columns["ElapsedRaw"]]) if "ElapsedRaw" in columns \
+            else None
+        part = _job_columns(kept, elapsed_raw, columns, file, lines)
+        part.repeated = int(repeated.sum())
+        part.job_codes = _job_codes(part.data["job_id"])
+        return part
+
+    read = read_parts(source, delimiter, list(columns.values()),
+                      dictionary=[columns[c] for c in DICTIONARY_COLUMNS if c in columns],
+                      select=allocation_rows(job), finish=finish, name=file)
+    if read is None:
+        return None
+    parts: list[_PartColumns] = read.results
+    fallbacks: dict[str, int] = {}
+    problems: list[Problem] = []
+    for part, shift in zip(parts, read.shifts, strict=True):
+        part.data["line"] = cast(np.ndarray, part.data["line"]) + shift
+        problems += [dataclasses.replace(p, line=p.line + shift) if p.line and shift else p
+                     for p in part.problems]
+        for key, value in part.fallbacks.items():
+            fallbacks[key] = fallbacks.get(key, 0) + value
+    return SacctJobs(_frame([p.data for p in parts]), [file], read.data_lines,
+                     read.counts.get("steps", 0), sum(p.repeated for p in parts),
+                     sum(p.never_started for p in parts), problems,
+                     notes=_gpu_notes(fallbacks, columns), job_codes=_joined_codes(parts))
+
+
+def _job_codes(job_id: TextColumn) -> tuple[np.ndarray, int, str | None, str | None]:
+    """A part's JobIDs as codes (equal for equal JobIDs), the number of distinct ones, and
+    the smallest and largest (as text)."""
+    encoded = pc.dictionary_encode(job_id)
+    if not len(job_id):
+        return np.zeros(0, dtype=np.int64), 0, None, None
+    dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
+    address = dictionary.buffers()[-1].address
+    if any(c.dictionary.buffers()[-1].address != address for c in encoded.chunks):
+        return np.zeros(0, dtype=np.int64), 0, None, None  # not one shared dictionary
+    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks])
+    bounds = pc.min_max(dictionary)
+    return codes.astype(np.int64), len(dictionary), bounds["min"].as_py(), bounds["max"].as_py()
+
+
+def _joined_codes(parts: list[_PartColumns]) -> np.ndarray | None:
+    """The parts' JobID codes over the whole file, when the parts' JobIDs are in increasing
+    ranges (as text: sacct lists jobs in order), so that no JobID is in two parts; None
+    otherwise (then :func:`deduplicate` hashes them all)."""
+    found = [p.job_codes for p in parts if p.job_codes is not None and p.job_codes[1]]
+    if len(found) != len([p for p in parts if len(p.data["line"])]):  # type: ignore[arg-type]
+        return None
+    for (_, _, _, high), (_, _, low, _) in itertools.pairwise(found):
+        if high is None or low is None or not high < low:
+            return None
+    offsets = np.cumsum([0] + [count for _, count, _, _ in found])
+    return np.concatenate([codes + offset for (codes, _, _, _), offset in
+                           zip(found, offsets, strict=False)]) if found else None
+
+
+def _numbers(values: TextColumn) -> pd.Series:
+    """``ElapsedRaw`` text as pandas reads it: integers, else the text (then
+    :func:`_elapsed_raw_seconds` reads what it can as numbers, the rest are errors)."""
+    try:
+        return pd.Series(pc.cast(values, pa.int64()).to_numpy())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pd.Series(values.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def allocation_rows(job: str) -> Select:
+    """The selection of :func:`read_allocations`: no job steps (a ``.`` in the JobID)."""
+
+    def select(batch: pa.RecordBatch) -> tuple[np.ndarray, dict[str, int]]:
+        # find_substring is a third faster than match_substring on a million JobIDs
+        keep: np.ndarray = pc.find_substring(batch.column(job), ".").to_numpy() < 0
+        return keep, {"steps": len(keep) - int(np.count_nonzero(keep))}
+
+    return select
+
+
+def _jobs(kept: dict[str, TextColumn], elapsed_raw: pd.Series | None, columns: dict[str, str],
+          file: str, line: np.ndarray, steps: int, repeated: int) -> SacctJobs:
+    """GPUs, hours and the frame of the allocation rows ``kept`` (text columns by canonical
+    name; ``line``: their lines)."""
+    part = _job_columns(kept, elapsed_raw, columns, file, line)
+    return SacctJobs(_frame([part.data]), [file], steps=steps, repeated_headers=repeated,
+                     never_started=part.never_started, problems=part.problems,
+                     notes=_gpu_notes(part.fallbacks, columns))
+
+
+@dataclass
+class _Coded:
+    """A text column as codes into ``values`` (a value may repeat; categorical once built)."""
+
+    codes: np.ndarray
+    values: list[str]
+
+
+Column: TypeAlias = "np.ndarray | TextColumn | _Coded"
+"""A frame column before the frame: numbers, Arrow text, or codes."""
+
+
+@dataclass
+class _PartColumns:
+    """The frame columns of some allocation rows, their problems and counts (one part of a
+    file, or the whole of it)."""
+
+    data: dict[str, Column]
+    problems: list[Problem]
+    never_started: int
+    fallbacks: dict[str, int]
+    repeated: int = 0
+    job_codes: tuple[np.ndarray, int, str | None, str | None] | None = None
+
+
+def _job_columns(kept: dict[str, TextColumn], elapsed_raw: pd.Series | None,
+                 columns: dict[str, str], file: str, line: np.ndarray) -> _PartColumns:
+    """:func:`_jobs` up to the frame: its columns (:func:`_frame` builds it from one or
+    several parts, in order)."""
+    problems: list[Problem] = []
+    fallbacks: dict[str, int] = {}
+    gpus, gres_type, gres_types, tres_bad = _gpus(kept, columns, file, line, problems,
+                                                  fallbacks)
+    seconds, time_bad = _seconds(kept, elapsed_raw, columns, file, line, problems)
     never = _never_started(kept, len(seconds))
     seconds = np.where(never, 0.0, seconds)
     ok = ~(tres_bad | time_bad)
     final = {c: _filter(v, ok) for c, v in kept.items()}
     n = int(ok.sum())
-    frame = pd.DataFrame({
-        "job_id": to_series(final["JobID"]), "state": _first_word(final["State"]),
-        "gpus": gpus[ok], "seconds": seconds[ok], "gpu_hours": gpus[ok] * seconds[ok] / 3600.0,
-        "gres_type": _coded(gres_type[ok], gres_types), "line": line[keep][ok],
+    gpus, seconds = (gpus, seconds) if n == len(ok) else (gpus[ok], seconds[ok])
+    data: dict[str, Column] = {
+        "job_id": final["JobID"], "state": _first_word(final["State"]),
+        "gpus": gpus, "seconds": seconds, "gpu_hours": gpus * seconds / 3600.0,
+        "gres_type": _Coded(gres_type[ok], gres_types), "line": line[ok],
         "file": _constant(file, n),
-        "start": to_series(final["Start"]) if "Start" in final else _constant("", n),
-    })
+        "start": final["Start"] if "Start" in final else _constant("", n),
+    }
     for canonical in OPTIONAL_TEXT:
-        frame[_COLUMN_NAMES[canonical]] = to_series(final[canonical]) if canonical in final \
+        data[_COLUMN_NAMES[canonical]] = _text(final[canonical]) if canonical in final \
             else _constant("", n)
-    return SacctJobs(frame, [file], steps=int(step.sum()), repeated_headers=int(repeated.sum()),
-                     never_started=int((never & ok).sum()), problems=problems, notes=notes)
+    return _PartColumns(data, problems, int((never & ok).sum()), fallbacks)
+
+
+def _text(values: TextColumn) -> Column:
+    """A text column for the frame: codes when it is dictionary-encoded (then categorical,
+    whose categories may hold values of rows filtered out: no outcome depends on them), else
+    Arrow text."""
+    if pa.types.is_dictionary(values.type):
+        return _Coded(*factorize_text(values))
+    return values
+
+
+def _frame(parts: list[dict[str, Column]]) -> pd.DataFrame:
+    """The frame of the allocation rows of ``parts``, end to end (text with few values as
+    categories: the first part's values, then each next part's new ones)."""
+    out: dict[str, object] = {}
+    for name, first in parts[0].items():
+        values = [part[name] for part in parts]
+        if isinstance(first, _Coded):
+            out[name] = _from_coded([v for v in values if isinstance(v, _Coded)])
+        elif isinstance(first, np.ndarray):
+            out[name] = np.concatenate([v for v in values if isinstance(v, np.ndarray)])
+        else:
+            chunks = [c for v in values for c in cast(pa.ChunkedArray, v).chunks]
+            out[name] = to_series(pa.chunked_array(chunks, type=first.type))
+    return pd.DataFrame(out)
+
+
+def _from_coded(parts: list[_Coded]) -> pd.Categorical:
+    """Coded text end to end, as a categorical (each distinct value once, in order)."""
+    index: dict[str, int] = {}
+    codes = []
+    for part in parts:
+        before = len(index)
+        remap = [index.setdefault(v, len(index)) for v in part.values]
+        if before == 0 and len(index) == len(remap):  # distinct values, first: codes as they are
+            codes.append(part.codes)
+        else:
+            codes.append(np.array(remap, dtype=np.intp)[part.codes] if remap else part.codes)
+    return _categorical(np.concatenate(codes) if len(codes) > 1 else codes[0],
+                        list(index) or [""])
 
 
 def _filter(values: TextColumn, mask: np.ndarray) -> TextColumn:
@@ -391,30 +595,23 @@ def _filter_all(columns: dict[str, TextColumn], mask: np.ndarray) -> dict[str, T
     return dict(zip(columns, filtered, strict=True))
 
 
-def _constant(value: str, n: int) -> pd.Categorical:
+def _constant(value: str, n: int) -> _Coded:
     """A text column holding ``value`` ``n`` times."""
-    return _categorical(np.zeros(n, dtype=np.intp), [value])
+    return _Coded(np.zeros(n, dtype=np.intp), [value])
 
 
 def _categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
-    """Text values as codes into ``categories`` (each distinct value once)."""
+    """Text values as codes into ``categories`` (each distinct value once; the codes are
+    valid by construction: pandas does not check them again)."""
     dtype = pd.CategoricalDtype(pd.Index(categories, dtype="str"))
-    return pd.Categorical.from_codes(codes, dtype=dtype)
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
-def _coded(codes: np.ndarray, values: list[str]) -> pd.Categorical:
-    """A text column whose value ``i`` is ``values[codes[i]]`` (categorical: codes, and each
-    distinct value once)."""
-    index: dict[str, int] = {}
-    remap = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.intp)
-    return _categorical(remap[codes] if len(values) else codes, list(index) or [""])
-
-
-def _first_word(states: TextColumn) -> pd.Categorical:
+def _first_word(states: TextColumn) -> _Coded:
     """The first word of each State, upper case (``CANCELLED by 1234`` -> ``CANCELLED``;
     ``CANCELLED+``, truncated by a fixed-width export, -> ``CANCELLED``)."""
     codes, distinct = factorize_text(states)
-    return _coded(codes, [u.split(" ", 1)[0].strip().rstrip("+").upper() for u in distinct])
+    return _Coded(codes, [u.split(" ", 1)[0].strip().rstrip("+").upper() for u in distinct])
 
 
 def _never_started(text: dict[str, TextColumn], n: int) -> np.ndarray:
@@ -485,7 +682,7 @@ def _seconds(text: dict[str, TextColumn], elapsed_raw: pd.Series | None,
     name = columns.get("Elapsed") or columns.get("ElapsedRaw") or columns["End"]
     for index in np.flatnonzero(bad):
         shown = elapsed_raw.iloc[index] if elapsed_raw is not None else \
-            str(text["Elapsed" if "Elapsed" in text else "End"][index])
+            str(text["Elapsed" if "Elapsed" in text else "End"][index].as_py())
         problems.append(Problem(file, name, "expected a duration: seconds, [D-]HH:MM:SS or MM:SS",
                                 int(line[index]), shown))
     bad |= backwards
@@ -575,10 +772,10 @@ _PARSERS = {"AllocTRES": parse_tres, "AllocGRES": parse_gres, "ReqTRES": parse_t
 
 def _gpus(text: dict[str, TextColumn], columns: dict[str, str], file: str, line: np.ndarray,
           problems: list[Problem],
-          notes: list[str]) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+          fallbacks: dict[str, int]) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
     """GPUs, gres type (an index into the list of types returned) and a bad mask per kept row,
     from the first non-empty GPU column (:data:`GPU_COLUMNS`), parsing each distinct string
-    once."""
+    once. ``fallbacks`` counts the rows read from each column (:func:`_gpu_notes`)."""
     n = len(line)
     gpus = np.zeros(n, dtype=np.int64)
     kinds = np.zeros(n, dtype=np.intp)  # index into kind_names
@@ -591,12 +788,7 @@ def _gpus(text: dict[str, TextColumn], columns: dict[str, str], file: str, line:
         codes, distinct = factorize_text(text[canonical])
         filled = np.array([bool(u.strip()) for u in distinct], dtype=bool)
         here = todo & (filled[codes] if len(distinct) else np.zeros(n, dtype=bool))
-        before = [c for c in GPU_COLUMNS[:GPU_COLUMNS.index(canonical)] if c in columns]
-        if before and here.any():
-            notes.append(f"{int(here.sum()):,} allocations with an empty {'/'.join(before)} "
-                         f"read from {canonical}")
-        elif canonical == "ReqTRES" and here.any():
-            notes.append("no AllocTRES or AllocGRES: GPUs are the requested ones (ReqTRES)")
+        fallbacks[canonical] = fallbacks.get(canonical, 0) + int(here.sum())
         counts, types, wrong = _parse_distinct(codes[here], distinct, _PARSERS[canonical],
                                                file, columns[canonical], line[here], problems)
         type_index = np.array([kind_names.setdefault(t, len(kind_names)) for t in types],
@@ -605,6 +797,21 @@ def _gpus(text: dict[str, TextColumn], columns: dict[str, str], file: str, line:
         kinds[here] = type_index[codes[here]] if len(types) else 0
         todo &= ~here
     return gpus, kinds, list(kind_names), bad
+
+
+def _gpu_notes(fallbacks: dict[str, int], columns: dict[str, str]) -> list[str]:
+    """Notes on allocations whose GPUs were read from a fallback column (counts by
+    :func:`_gpus`, summed over the parts of a file)."""
+    notes = []
+    for canonical in GPU_COLUMNS:
+        rows = fallbacks.get(canonical, 0)
+        before = [c for c in GPU_COLUMNS[:GPU_COLUMNS.index(canonical)] if c in columns]
+        if before and rows:
+            notes.append(f"{rows:,} allocations with an empty {'/'.join(before)} read from "
+                         f"{canonical}")
+        elif canonical == "ReqTRES" and rows:
+            notes.append("no AllocTRES or AllocGRES: GPUs are the requested ones (ReqTRES)")
+    return notes
 
 
 def _parse_distinct(codes: np.ndarray, distinct: list[str],

@@ -32,6 +32,7 @@ from gpulca.ingest.sacct import (
     fixed_widths,
     iter_parquet_chunks,
     job_keys,
+    read_allocations,
     read_sacct,
     record_keys,
 )
@@ -108,7 +109,15 @@ def iter_sacct_chunks(path: str | Path, text_columns: Iterable[str] = OPTIONAL_T
 def _block(data: bytes, before: int, file: str, delimiter: str,
            columns: dict[str, str]) -> SacctJobs:
     """The allocations of one block of lines (header first); ``before`` lines precede it:
-    the same columnar reading as the in-memory path (:func:`gpulca.ingest.scan.read_text`)."""
+    the same columnar reading as the in-memory path (:func:`gpulca.ingest.sacct.read_allocations`,
+    else :func:`gpulca.ingest.scan.read_text` when a line is malformed)."""
+    jobs = read_allocations(data, delimiter, columns, file)
+    if jobs is not None:
+        if before > 1:
+            jobs.frame["line"] += before - 1
+        jobs.problems = sorted([dataclasses.replace(p, line=p.line + before - 1) if p.line else p
+                                for p in jobs.problems], key=lambda p: p.line or 0)
+        return jobs
     raw, lines, scan = read_text(data, delimiter, list(columns.values()),
                                  numeric=[columns.get("ElapsedRaw", "")],
                                  digits=[columns["JobID"]], name=file)

@@ -59,25 +59,38 @@ class _Columns:
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self._frame = frame
-        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._cache: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
 
-    def prefetch(self, columns: list[str]) -> None:
+    def prefetch(self, columns: list[str], ordered: bool = False) -> None:
         """Factorise ``columns`` in two threads (Arrow's hashing releases the GIL)."""
-        todo = [c for c in dict.fromkeys(columns) if c not in self._cache]
+        todo = [c for c in dict.fromkeys(columns) if (c, ordered) not in self._cache]
         if len(todo) > 1:
             with ThreadPoolExecutor(max_workers=2) as pool:
-                for column, found in zip(todo, pool.map(self._factorize, todo), strict=True):
-                    self._cache[column] = found
+                for column, found in zip(todo, pool.map(
+                        lambda c: self._factorize(c, ordered), todo), strict=True):
+                    self._cache[(column, ordered)] = found
 
-    def _factorize(self, column: str) -> tuple[np.ndarray, np.ndarray]:
-        codes, uniques = pd.factorize(self._frame[column])  # Arrow strings: no object
-        return codes, np.asarray(uniques, dtype=object)
+    def _factorize(self, column: str, ordered: bool) -> tuple[np.ndarray, np.ndarray]:
+        values = self._frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):  # already codes (read_allocations)
+            codes = values.cat.codes.to_numpy()
+            if not len(codes) or codes.min() >= 0:  # no missing value
+                categories = np.asarray(values.cat.categories, dtype=object)
+                if not ordered:  # categories no row holds are never searched
+                    return codes.astype(np.intp), categories
+                # the codes renumbered in order of first appearance, as for text
+                found, first = pd.factorize(codes)
+                return found, categories[first]
+        found, uniques = pd.factorize(values)  # Arrow strings: no object
+        return found, np.asarray(uniques, dtype=object)
 
-    def get(self, column: str) -> tuple[np.ndarray, np.ndarray]:
-        """``(codes, distinct values)`` of ``column``."""
-        if column not in self._cache:
-            self._cache[column] = self._factorize(column)
-        return self._cache[column]
+    def get(self, column: str, ordered: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """``(codes, distinct values)`` of ``column``; ``ordered``: exactly the values held,
+        in order of first appearance (otherwise, for a categorical column, its categories,
+        which may hold values no row holds)."""
+        if (column, ordered) not in self._cache:
+            self._cache[(column, ordered)] = self._factorize(column, ordered)
+        return self._cache[(column, ordered)]
 
 
 class _Searches:
@@ -109,6 +122,19 @@ _KEY_LIMIT = 1 << 62
 """Largest mixed-radix key built before it is re-factorised (int64 headroom)."""
 
 
+def _compact(key: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(group, unique)``: the keys (each below ``span``) numbered ``0 .. len(unique) - 1``,
+    ``unique[group[i]] == key[i]``. Keys below a few times the row count are numbered by a
+    table of all possible keys (no hashing; groups in key order), others by hashing."""
+    if span <= 4 * len(key) + 4096:
+        present = np.zeros(span, dtype=bool)
+        present[key] = True
+        number = np.cumsum(present) - 1
+        return number[key], np.flatnonzero(present).astype(np.int64)
+    found, unique = pd.factorize(key)
+    return found, np.asarray(unique, dtype=np.int64)
+
+
 def combinations(codes: list[np.ndarray],
                  sizes: list[int]) -> tuple[np.ndarray, list[np.ndarray]]:
     """Group rows by their combination of codes (``codes[k]`` in ``0 .. sizes[k] - 1``).
@@ -125,14 +151,13 @@ def combinations(codes: list[np.ndarray],
 
     def factorise() -> None:
         nonlocal key, members, pending, span
-        found, unique = pd.factorize(key)
-        rest = np.asarray(unique, dtype=np.int64)
+        found, rest = _compact(key, span)
         digits = []
         for radix in reversed(pending):
             rest, digit = np.divmod(rest, radix)
             digits.append(digit)
         members = [m[rest] for m in members] + digits[::-1]
-        key, pending, span = found.astype(np.int64, copy=False), [], max(len(unique), 1)
+        key, pending, span = found.astype(np.int64, copy=False), [], max(len(rest), 1)
 
     for column, size in zip(codes, sizes, strict=True):
         radix = max(size, 1)
@@ -152,7 +177,7 @@ def tag_jobs(jobs: SacctJobs, rules: Rules) -> Tagging:
     count = len(rules.spec.rules)
     patterns = [rule.patterns() for rule in rules.spec.rules]
     keys = list(dict.fromkeys(["state", *(k for p in patterns for k in p)]))
-    columns.prefetch([*keys, "gres_type", "partition"])
+    columns.prefetch(keys)
     factorised = [columns.get(key) for key in keys]
     group, members = combinations([c for c, _ in factorised], [len(u) for _, u in factorised])
     code_of = dict(zip(keys, members, strict=True))
@@ -196,7 +221,7 @@ def _accelerators(frame: pd.DataFrame, columns: _Columns,
     index_of: dict[str | None, int] = {None: 0}
 
     def lookup(mapping: dict[str, str], column: str) -> np.ndarray:
-        codes, uniques = columns.get(column)
+        codes, uniques = columns.get(column, ordered=True)  # accelerators in order met
         ids = [mapping.get(str(u)) for u in uniques]
         for value in ids:
             if value not in index_of:
@@ -213,7 +238,7 @@ def _accelerators(frame: pd.DataFrame, columns: _Columns,
     accelerator = np.where(by_gres > 0, by_gres, by_partition)
     accelerator = np.where(accelerator > 0, accelerator, index_of[spec.default])
     gpu = frame["gpus"].to_numpy() > 0
-    codes, gres = columns.get("gres_type")
+    codes, gres = columns.get("gres_type", ordered=True)
     unmapped_mask = gpu & (by_gres == 0)
     jobs = np.bincount(codes[unmapped_mask], minlength=len(gres))
     unmapped = {str(gres[i]): int(jobs[i]) for i in np.flatnonzero(jobs) if gres[i] != ""}
