@@ -47,16 +47,11 @@ from gpulca.reports.chart_worker import ChartWorker, chart_worker
 from gpulca.reports.compare_chart import MAX_VARIANTS, chart_data, chart_variants
 from gpulca.reports.compare_draw import chart_bytes
 from gpulca.results.comparison import ComparisonResult
-from gpulca.results.export import csv_writer, table_parquet_writer
+from gpulca.results.export import RESULTS_FORMATS, csv_writer, table_parquet_writer
 
 
 def default_output_dir(study_name: str) -> Path:
     return Path("gpulca-results") / f"{study_name}-compare"
-
-
-RESULTS_FORMATS = ("csv", "parquet", "both")
-"""``--results-format``: how the full results table (every variant x phase x stage x impact)
-is written."""
 
 
 def comparison_writers(result: ComparisonResult, results_format: str = "csv",
