@@ -71,32 +71,30 @@ def test_other_kinds_fall_back_to_pandas(tmp_path) -> None:
 @given(st.integers(1, 12).flatmap(lambda n: st.tuples(
     st.lists(floats, min_size=n, max_size=n), st.lists(texts, min_size=n, max_size=n))),
     st.integers(1, 5), st.sampled_from(["", "not assessed"]))
-def test_chunks_written_in_turn_are_the_whole_frame(tmp_path_factory, columns, size,
-                                                    missing) -> None:
-    """write_chunks_csv of consecutive chunks of rows writes the CSV of the whole frame."""
+def test_whole_columns_written_a_few_rows_at_a_time(tmp_path_factory, columns, size,
+                                                   missing) -> None:
+    """columns_csv_writer of a table's columns (texts as categories), ``size`` rows at a
+    time, writes the CSV of the whole (formula-safe) frame."""
     numbers, words = columns
     frame = pd.DataFrame({"x": numbers, "name, quoted": words,
                           "constant": [1.25] * len(numbers)})
     path = tmp_path_factory.mktemp("csv") / "out.csv"
-    expected = pandas_bytes(frame, path, missing)
-    chunks = [frame.iloc[start:start + size] for start in range(0, len(frame), size)]
-    export.write_chunks_csv(iter(chunks), path, missing)
+    expected = pandas_bytes(export.formula_safe_frame(frame), path, missing)
+    table = {"x": np.array(numbers, dtype=np.float64), "name, quoted": pd.Categorical(words),
+             "constant": np.full(len(numbers), 1.25)}
+    export.columns_csv_writer(lambda: table, len(frame), missing, chunk_rows=size)(path)
     assert path.read_bytes() == expected
 
 
 def test_chunked_writer_of_a_run_audit_trail(tmp_path) -> None:
-    """The audit trail kept as columns is written a chunk at a time, byte for byte its frame's
-    CSV (with formula-safe texts)."""
+    """The audit trail kept as columns is written from them a few rows at a time, byte for
+    byte its frame's CSV (with formula-safe texts)."""
     from gpulca.results.frames import AuditColumns
     from tests.model.test_columnar import ROWS, columns
 
     trail = AuditColumns("s", "base", columns(ROWS))
     whole, chunked = tmp_path / "whole.csv", tmp_path / "chunked.csv"
     export.csv_writer(trail.frame())(whole)
-    export.chunked_csv_writer(lambda: trail.chunks(2))(chunked)
-    assert chunked.read_bytes() == whole.read_bytes()
-    export.chunked_csv_writer(lambda: trail.chunks(3, categorical=True))(chunked)
-    assert chunked.read_bytes() == whole.read_bytes()
     for rows in (1, 2, 1000):  # whole columns, never a frame, a few rows at a time
         export.columns_csv_writer(trail.table_columns, len(trail), chunk_rows=rows)(chunked)
         assert chunked.read_bytes() == whole.read_bytes()
@@ -105,10 +103,6 @@ def test_chunked_writer_of_a_run_audit_trail(tmp_path) -> None:
     export.columns_csv_writer(unsafe.table_columns, len(unsafe), chunk_rows=2)(chunked)
     assert chunked.read_bytes() == whole.read_bytes()
     assert b"'=s" in chunked.read_bytes()
-    empty = AuditColumns("s", "base", columns([]))
-    export.csv_writer(empty.frame())(whole)
-    export.chunked_csv_writer(lambda: empty.chunks(2))(chunked)
-    assert chunked.read_bytes() == whole.read_bytes()
 
 
 @settings(max_examples=30, deadline=None)
@@ -147,8 +141,9 @@ def test_numbers_formatted_by_numpy_on_threads(tmp_path, monkeypatch, threads) -
     expected = pandas_bytes(export.formula_safe_frame(frame), path, "NA")
     export.csv_writer(frame, "NA")(path)
     assert path.read_bytes() == expected
-    chunks = [frame.iloc[start:start + 900] for start in range(0, n, 900)]
-    export.chunked_csv_writer(lambda: iter(chunks), "NA")(path)
+    table = {name: frame[name].array if name == "phase" else frame[name].to_numpy()
+             for name in frame.columns}
+    export.columns_csv_writer(lambda: table, n, "NA", chunk_rows=900)(path)
     assert path.read_bytes() == expected
 
 
@@ -156,15 +151,14 @@ def test_a_failing_chunk_stops_the_writing(tmp_path, monkeypatch) -> None:
     """An error while a chunk is built or formatted reaches the caller (whose atomic write
     then keeps nothing), whichever thread met it."""
     monkeypatch.setattr(export, "FORMAT_THREADS", 1)
-    good = pd.DataFrame({"x": np.arange(100.0), "y": ["a"] * 100})
 
     def chunks():
-        yield good
-        yield good
+        yield lambda: b"a\n"
+        yield lambda: b"b\n"
         raise OSError("disk gone")
 
-    with pytest.raises(OSError, match="disk gone"):
-        export.chunked_csv_writer(chunks)(tmp_path / "out.csv")
+    with pytest.raises(OSError, match="disk gone"), open(tmp_path / "out.csv", "wb") as out:
+        export._write_in_order(out, chunks())
 
     def bad_text() -> bytes:
         raise ValueError("bad chunk")

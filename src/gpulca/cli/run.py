@@ -35,7 +35,6 @@ from gpulca.io.atomic import Writer, bytes_writer, staged_outputs, write_all
 from gpulca.pipeline.run import run_study
 from gpulca.results.export import (
     RESULTS_FORMATS,
-    chunked_csv_writer,
     columns_csv_writer,
     columns_parquet_writer,
     csv_writer,
@@ -94,30 +93,21 @@ def write_results(result: StudyResult, directory: Path,
 
 
 def audit_writer(result: StudyResult) -> Writer:
-    """``audit.csv``: from the translated columns a chunk of rows at a time when the trail is
-    still columns (a million activity rows never make one frame), else from the frame."""
+    """``audit.csv``: from the translated columns when the trail is still columns (a million
+    activity rows never make one frame), else from the frame."""
     trail = result.audit_trail
     if isinstance(trail, AuditColumns) and len(trail):
-        return columns_csv_writer(trail.table_columns, len(trail), chunk_rows=AUDIT_CHUNK_ROWS)
-    if isinstance(trail, AuditColumns):
-        return chunked_csv_writer(lambda: trail.chunks(AUDIT_CHUNK_ROWS, categorical=True))
-    return csv_writer(trail)
+        return columns_csv_writer(trail.table_columns, len(trail))
+    return csv_writer(result.audit)
 
 
 def audit_parquet_writer(result: StudyResult) -> Writer:
     """``audit.parquet``: the audit trail's columns, a row group per chunk of rows."""
     trail = result.audit_trail
     if isinstance(trail, AuditColumns) and len(trail):
-        return columns_parquet_writer(trail.table_columns, len(trail), PARQUET_CHUNK_ROWS)
-    return table_parquet_writer(trail.frame() if isinstance(trail, AuditColumns) else trail)
+        return columns_parquet_writer(trail.table_columns, len(trail))
+    return table_parquet_writer(result.audit)
 
-
-PARQUET_CHUNK_ROWS = 131_072
-"""Rows of the audit trail in one Parquet row group (and in memory at a time)."""
-
-AUDIT_CHUNK_ROWS = 16_384
-"""Rows of the audit trail built and written at a time: 16,384 keep the write under the
-reading's peak at a million rows (65,536: 50 MB more, for 5% less CPU time)."""
 
 SUMMARY_COLUMNS = ("phase", "gpu_hours", "facility_energy_kwh", "it_energy_kwh",
                    "it_energy_measured", "measured_gpu_hours", "measured_it_energy_kwh")

@@ -8,8 +8,8 @@ quotes them) once, columns of mostly distinct numbers by numpy
 (:func:`gpulca.results.number_text.g_format_texts`, not ``%`` a cell at about 0.3 us), and
 the rows are joined by Arrow a chunk at a time, on a thread beside the one writing. A frame
 with a column of another kind (dates, mixed objects ...) is written by pandas.
-:func:`chunked_csv_writer` writes a table given as consecutive chunks (an audit trail of a
-million rows) without the whole of it in memory.
+:func:`columns_csv_writer` writes a table given as whole columns, not a frame (an audit trail
+of a million rows, kept as the translator's columns).
 
 :func:`table_parquet_writer` writes a table as Parquet (pyarrow): the same columns and values,
 numbers at full precision, a stage that is not assessed as a missing value (null), and text as
@@ -119,42 +119,6 @@ def write_frame_csv(frame: pd.DataFrame, path: Path, missing: str = "") -> None:
                               for start in range(0, len(frame), CSV_CHUNK_ROWS)))
 
 
-def chunked_csv_writer(chunks: Callable[[], Iterable[pd.DataFrame]], missing: str = ""
-                       ) -> Writer:
-    """Like :func:`csv_writer` for a frame given as consecutive chunks of rows (``chunks()``
-    yields them, each of the same columns; one empty frame for none), each made formula-safe
-    and written in turn: byte for byte the CSV of their concatenation, without it in memory."""
-    def write(path: Path) -> None:
-        write_chunks_csv(chunks(), path, missing, formula_safe=True)
-
-    return write
-
-
-def write_chunks_csv(chunks: Iterable[pd.DataFrame], path: Path, missing: str = "",
-                     formula_safe: bool = False) -> None:
-    """:func:`write_frame_csv` of the concatenation of ``chunks`` (frames of the same columns,
-    in order; each made formula-safe first with ``formula_safe``), a few chunks in memory at
-    a time, formatted on a thread beside the one building them (:func:`_write_in_order`)."""
-    with open(path, "wb") as out:
-        _write_in_order(out, (partial(_chunk_text, chunk, missing, number == 0, formula_safe)
-                              for number, chunk in enumerate(chunks)))
-
-
-def _chunk_text(chunk: pd.DataFrame, missing: str, header: bool, formula_safe: bool
-                ) -> bytes | memoryview:
-    """The CSV text of one chunk of rows (with the header line when ``header``)."""
-    if formula_safe:
-        chunk = formula_safe_frame(chunk)
-    cells = _column_cells(chunk, missing)
-    if cells is None:  # a kind of column only pandas writes (or no rows)
-        return chunk.to_csv(index=False, header=header, float_format=CSV_FLOAT_FORMAT,
-                            na_rep=missing).encode()
-    parts: list[bytes | memoryview] = [_header(chunk)] if header else []
-    parts += [_lines(cells, start, min(start + CSV_CHUNK_ROWS, len(chunk)))
-              for start in range(0, len(chunk), CSV_CHUNK_ROWS)]
-    return parts[0] if len(parts) == 1 else b"".join(parts)
-
-
 TableColumn = "str | None | np.ndarray | pd.Categorical"
 """A column of :func:`columns_csv_writer`'s table: one text for every row (str or None), an
 array of numbers (float64, int64 or bool), or texts as categories of their codes."""
@@ -169,7 +133,7 @@ def columns_csv_writer(columns: Callable[[], Mapping[str, Any]], rows: int,
     those columns (a million-row audit trail never becomes one)."""
     def write(path: Path) -> None:
         table = columns()
-        cells = [_table_cells(column, rows, missing) for column in table.values()]
+        cells = [_table_cells(column, missing) for column in table.values()]
         with open(path, "wb") as out:
             out.write(_header_line([str(formula_safe_cell(name)) for name in table]))
             if rows and len(cells) < 2:  # as pandas writes one column (see _column_cells)
@@ -185,15 +149,16 @@ def columns_csv_writer(columns: Callable[[], Mapping[str, Any]], rows: int,
     return write
 
 
-def _table_cells(column: Any, rows: int, missing: str) -> CellColumn:
-    """The cells of one :data:`TableColumn` (see :func:`_column_cells`)."""
+def _table_cells(column: Any, missing: str) -> CellColumn:
+    """The cells of one :data:`TableColumn` (see :func:`_column_cells`), its texts made
+    formula-safe here (a frame's are before it is written)."""
     na = _quoted(missing)
     if column is None or isinstance(column, str):
         text = na if column is None else _quoted(str(formula_safe_cell(column)))
         return _lookup_cells(np.zeros(1, dtype=np.int64), [text])
     if isinstance(column, pd.Categorical):
-        texts = [_quoted(str(formula_safe_cell(c))) for c in column.categories]
-        return _lookup_cells(np.asarray(column.codes), [*texts, na])  # -1: the last, na
+        return _category_cells(np.asarray(column.codes),
+                               [str(formula_safe_cell(c)) for c in column.categories], na)
     if column.dtype == np.float64:
         return _float_cells(column, na)
     if column.dtype == np.bool_:
@@ -336,14 +301,10 @@ def _column_cells(frame: pd.DataFrame, missing: str) -> list[CellColumn] | None:
             out.append(_plain_cells(series.to_numpy()))
         elif isinstance(dtype, pd.CategoricalDtype) and \
                 all(isinstance(c, str) for c in dtype.categories):
-            codes = series.cat.codes.to_numpy()
-            out.append(_lookup_cells(np.where(codes < 0, len(dtype.categories), codes),
-                                     [_quoted(c) for c in dtype.categories] + [na]))
+            out.append(_category_cells(series.cat.codes.to_numpy(), list(dtype.categories),
+                                       na))
         elif dtype == np.dtype(object) or pd.api.types.is_string_dtype(dtype):
-            cells = _text_cells(series, na)
-            if cells is None:
-                return None
-            out.append(cells)
+            out.append(_text_cells(series, na))
         else:
             return None
     return out
@@ -370,6 +331,11 @@ def _lookup_cells(codes: np.ndarray, texts: list[str] | pa.Array) -> CellColumn:
             memory_pool=arrow_pool())
     return lambda start, stop: pc.take(dictionary, pa.array(codes[start:stop]),
                                        memory_pool=arrow_pool())
+
+
+def _category_cells(codes: np.ndarray, categories: list[str], na: str) -> CellColumn:
+    """The cells of texts given as codes into ``categories`` (-1: missing, ``na``)."""
+    return _lookup_cells(codes, [*(_quoted(c) for c in categories), na])
 
 
 def _small_codes(codes: np.ndarray, count: int) -> np.ndarray:
@@ -418,11 +384,9 @@ def _text_cells(series: pd.Series, na: str) -> CellColumn:
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     distinct = list(uniques)
     if all(isinstance(u, str) for u in distinct):
-        return _lookup_cells(np.where(codes < 0, len(distinct), codes),
-                             [_quoted(u) for u in distinct] + [na])
+        return _category_cells(codes, distinct, na)
     codes, cells = _typed_factorize(series)
-    texts = _pandas_cells(cells, na)
-    return _lookup_cells(np.where(codes < 0, len(texts), codes), texts + [na])
+    return _lookup_cells(codes, [*_pandas_cells(cells, na), na])
 
 
 def _typed_factorize(column: pd.Series) -> tuple[np.ndarray, list[object]]:

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
@@ -120,38 +120,31 @@ def audit_frame(scenario: str, variant: str,
 
 
 def _audit_from_columns(scenario: str, variant: str, columns: QuantityColumns,
-                        names: Sequence[str] | None = None, start: int = 0,
-                        stop: int | None = None, categorical: bool = False) -> pd.DataFrame:
-    """The audit frame (or its columns ``names``) of rows [start, stop) of ``columns``; with
-    ``categorical``, the texts as categories of their codes (the same cells, no strings)."""
-    stop = len(columns) if stop is None else min(stop, len(columns))
-    n = max(stop - start, 0)
+                        names: Sequence[str] | None = None) -> pd.DataFrame:
+    """The audit frame (or its columns ``names``) of ``columns``."""
     if len(columns) == 0:
         return pd.DataFrame.from_records([])
     wanted = ("scenario", "variant", *AUDIT_FIELDS) if names is None else tuple(names)
     data: dict[str, object] = {}
     for name in wanted:
         if name in ("scenario", "variant"):
-            data[name] = np.full(n, scenario if name == "scenario" else variant, dtype=object)
-        elif name in columns.codes and categorical and columns.values[name]:
-            categories = pd.CategoricalDtype(list(columns.values[name]))
-            data[name] = pd.Categorical.from_codes(columns.codes[name][start:stop],
-                                                   dtype=categories)
+            data[name] = np.full(len(columns), scenario if name == "scenario" else variant,
+                                 dtype=object)
         elif name in columns.codes:
-            data[name] = _text_series(columns.codes[name][start:stop], columns.values[name])
+            data[name] = _text_series(columns.codes[name], columns.values[name])
         elif name == "it_energy_measured":
-            data[name] = columns.measured[start:stop]
+            data[name] = columns.measured
         else:
-            data[name] = columns.numbers[name][start:stop]
+            data[name] = columns.numbers[name]
     return pd.DataFrame(data, copy=False)
 
 
 @dataclass(frozen=True, eq=False)
 class AuditColumns:
     """The audit trail of a run whose rows were translated as columns, kept as those columns:
-    the frame (:func:`audit_frame`) is built only when asked for, whole (:meth:`frame`), a few
-    columns at a time (``names``) or a chunk of rows at a time (:meth:`chunks`), so that a
-    million rows are written to ``audit.csv`` without a frame of them all in memory."""
+    the frame (:func:`audit_frame`) is built only when asked for, whole (:meth:`frame`) or a
+    few columns at a time (``names``); ``audit.csv`` of a million rows is written from the
+    columns themselves (:meth:`table_columns`), never from a frame of them all."""
 
     scenario: str
     variant: str
@@ -160,13 +153,10 @@ class AuditColumns:
     def __len__(self) -> int:
         return len(self.columns)
 
-    def frame(self, names: Sequence[str] | None = None, start: int = 0,
-              stop: int | None = None, categorical: bool = False) -> pd.DataFrame:
-        """The audit frame (only the columns ``names``, in that order, when given) of rows
-        [start, stop): equal to those rows and columns of :func:`audit_frame`; with
-        ``categorical``, its texts as categories (the same cells, for writing)."""
-        return _audit_from_columns(self.scenario, self.variant, self.columns, names, start,
-                                   stop, categorical)
+    def frame(self, names: Sequence[str] | None = None) -> pd.DataFrame:
+        """The audit frame (only the columns ``names``, in that order, when given): equal to
+        those columns of :func:`audit_frame`."""
+        return _audit_from_columns(self.scenario, self.variant, self.columns, names)
 
     def table_columns(self) -> dict[str, object]:
         """The audit frame's columns, whole and without a frame: the scenario and variant as
@@ -184,14 +174,6 @@ class AuditColumns:
             else:
                 columns[name] = self.columns.numbers[name]
         return columns
-
-    def chunks(self, rows: int, categorical: bool = False) -> Iterator[pd.DataFrame]:
-        """The audit frame, ``rows`` rows at a time (one empty frame when there are none)."""
-        if len(self) == 0:
-            yield self.frame()
-            return
-        for start in range(0, len(self), rows):
-            yield self.frame(start=start, stop=start + rows, categorical=categorical)
 
 
 def _text_series(codes: np.ndarray, values: tuple[str, ...]) -> pd.Series:
