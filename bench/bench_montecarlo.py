@@ -100,6 +100,21 @@ def compare_bench(data_dir: Path, directory: Path, count: int, iterations: int) 
           f"{int((first['p_beats_baseline'] > 0.95).sum())}")
 
 
+def monte_carlo_model(study_path: Path, data_dir: Path):  # type: ignore[no-untyped-def]
+    """The study at ``study_path``, its point result (which sets up the Brightway project and
+    database: not timed), its uncertain inputs and its Monte Carlo model (also used by
+    bench_montecarlo_dask.py)."""
+    from gpulca.pipeline.run import run_resolved
+    from gpulca.pipeline.uncertainty import study_inputs, study_model
+    from gpulca.study.resolve import load_study
+
+    study = load_study(study_path)
+    point = run_resolved(study, data_dir)
+    inputs, _ = study_inputs(study)
+    return study, point, inputs, study_model(study, inputs, point.database, "gpulca",
+                                             data_dir, None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=10_000)
@@ -113,9 +128,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "src"))
     warnings.simplefilter("ignore")
     from gpulca.core.sampling import uniform_quantiles
-    from gpulca.pipeline.run import run_resolved
-    from gpulca.pipeline.uncertainty import _reindex, demand_samples, study_inputs, study_model
-    from gpulca.study.resolve import load_study
+    from gpulca.pipeline.uncertainty import _reindex, demand_samples
 
     temporary = None
     data_dir = args.data_dir
@@ -123,10 +136,7 @@ def main() -> None:
         temporary = Path(tempfile.mkdtemp(prefix="gpulca-bench-mc-"))
         data_dir = temporary / "bw"
     try:
-        study = load_study(args.study)
-        point = run_resolved(study, data_dir)  # sets up the project and database (not timed)
-        inputs, _ = study_inputs(study)
-        model = study_model(study, inputs, point.database, "gpulca", data_dir, None)
+        study, point, inputs, model = monte_carlo_model(args.study, data_dir)
         n = args.iterations
         fixed = demand_samples(study, {}, 1)
         demands = _reindex(fixed, model.matrices.codes)

@@ -58,14 +58,14 @@ def main() -> None:
                         help="draws of the uncertain comparison part (0 skips it)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(ROOT / "bench"))
     warnings.simplefilter("ignore")
+    from bench_montecarlo import monte_carlo_model
     from dask.distributed import Client, LocalCluster
 
     from gpulca.core.cluster import dask_client, gather_all
     from gpulca.pipeline.chunked import DRAW_CHUNK, in_process
-    from gpulca.pipeline.run import run_resolved
-    from gpulca.pipeline.uncertainty import _draw_chunk, score_draws, study_inputs, study_model
-    from gpulca.study.resolve import load_study
+    from gpulca.pipeline.uncertainty import _draw_chunk, score_draws
 
     temporary = None
     data_dir = args.data_dir
@@ -73,10 +73,7 @@ def main() -> None:
         temporary = Path(tempfile.mkdtemp(prefix="gpulca-bench-mcdask-"))
         data_dir = temporary / "bw"
     try:
-        study = load_study(args.study)
-        point = run_resolved(study, data_dir)  # project and database set up (not timed)
-        inputs, _ = study_inputs(study)
-        model = study_model(study, inputs, point.database, "gpulca", data_dir, None)
+        _, _, _, model = monte_carlo_model(args.study, data_dir)
         n, seed = args.iterations, 1
         print(f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
               f"{os.cpu_count()} CPUs, Python {platform.python_version()}; load average "
