@@ -270,24 +270,14 @@ def test_cli_compare_writes_excel_with_scenarios_sheet(study: Path, module_bw: P
 
 def test_cli_compare_results_parquet_equals_the_csv(study: Path, module_bw: Path,
                                                    tmp_path: Path) -> None:
-    from gpulca.io.csvsafe import unescape_formula_safe
-    from gpulca.results.export import read_table_parquet
+    from tests.results.parquet_check import assert_parquet_is_the_csv
 
     out = tmp_path / "out"
     run = CliRunner().invoke(main, ["compare", str(study), "-o", str(out), "--data-dir",
                                     str(module_bw), "--results-format", "both"])
     assert run.exit_code == 0, run.output
-    table = read_table_parquet(out / "results.parquet")
-    csv = pd.read_csv(out / "results.csv", keep_default_na=False, dtype=str)
-    assert list(table.columns) == list(csv.columns) and len(table) == len(csv) == 18 * 98
-    for name in csv.columns:
-        if name == "score":
-            parsed = [float("nan") if t == "not assessed" else float(t) for t in csv[name]]
-            np.testing.assert_allclose(parsed, table[name], rtol=1e-9)  # CSV: 10 digits
-            assert (csv[name] == "not assessed").tolist() == table[name].isna().tolist()
-        else:
-            assert [unescape_formula_safe(t) for t in csv[name]] == \
-                table[name].astype(str).tolist()
+    assert_parquet_is_the_csv(out / "results.csv", out / "results.parquet", "not assessed")
+    assert len(pd.read_csv(out / "results.csv")) == 18 * 98
     only = tmp_path / "only"
     run = CliRunner().invoke(main, ["compare", str(study), "-o", str(only), "--data-dir",
                                     str(module_bw), "--results-format", "parquet"])

@@ -3,14 +3,13 @@ columns and values as the CSV files."""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 from click.testing import CliRunner
 
 from gpulca.cli import main
 from gpulca.cli.run import write_results
+from gpulca.core.vocabulary import NOT_ASSESSED
 from gpulca.pipeline.run import run_study
-from gpulca.results.export import read_table_parquet
+from tests.results.parquet_check import assert_parquet_is_the_csv
 
 
 def test_parquet_results_and_audit_equal_the_csv(bw_shipped_dir, tmp_path, repo) -> None:
@@ -19,16 +18,8 @@ def test_parquet_results_and_audit_equal_the_csv(bw_shipped_dir, tmp_path, repo)
                                      "--data-dir", str(bw_shipped_dir),
                                      "--results-format", "both"])
     assert done.exit_code == 0, done.output
-    for name in ("results", "audit"):
-        csv = pd.read_csv(out / f"{name}.csv", keep_default_na=False, na_values=[""])
-        parquet = read_table_parquet(out / f"{name}.parquet")
-        assert list(parquet.columns) == list(csv.columns)
-        for column in csv.columns:
-            left, right = csv[column], parquet[column]
-            if pd.api.types.is_numeric_dtype(right) and not pd.api.types.is_bool_dtype(right):
-                assert np.allclose(left, right.astype(float), rtol=1e-9, equal_nan=True), column
-            else:
-                assert left.astype(str).tolist() == right.astype(str).tolist(), column
+    assert_parquet_is_the_csv(out / "results.csv", out / "results.parquet", NOT_ASSESSED)
+    assert_parquet_is_the_csv(out / "audit.csv", out / "audit.parquet")
     only = tmp_path / "only"
     result = run_study(repo / "scenarios/example.yaml", data_dir=bw_shipped_dir)
     write_results(result, only, results_format="parquet")

@@ -17,13 +17,8 @@ from gpulca.model import operation as op
 from gpulca.model import translate as t
 from gpulca.schemas.activity_table import ActivityTable
 from gpulca.schemas.scenario import ActivityRow
+from tests.test_operation import SITE  # the operation tests' tiny site
 
-INFRA = t.InfrastructureParameters(building_process="bld", rack_process="rack",
-                                   network_process="net", network_power_per_gpu_w=15.0,
-                                   storage_process="sto", storage_power_per_gpu_w=5.0)
-SITE = t.SiteParameters("TZ", "grid", pue=1.2, wue_l_per_kwh=0.5, wue_withdrawal_l_per_kwh=2.0,
-                        cooling_evaporation_process="evap", cooling_return_process="ret",
-                        infrastructure=INFRA)
 H100 = t.HardwareParameters("h100", gpu_power_w=700, gpu_load=0.8, gpus_per_node=8,
                             node_overhead_w=1200, lifetime_h=8760 * 4, utilisation=0.5,
                             gpu_process="gpu_h100", server_process="host")
