@@ -36,7 +36,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import compileall
 import json
 import os
 import platform
@@ -171,12 +170,10 @@ def main() -> int:
                         help="also time run --results-format parquet (results.parquet and "
                              "audit.parquet instead of the CSV files)")
     args = parser.parse_args()
-    # as an installed wheel (pip compiles on install): no run pays for compiling gpulca's
-    # sources, which PYTHONDONTWRITEBYTECODE would otherwise make every process do
-    for src in [ROOT / "src", *([Path(args.old_src)] if args.old_src else [])]:
-        compileall.compile_dir(src, quiet=1)
     sys.path.insert(0, str(ROOT / "bench"))
-    from bench_siting import _cores, _cpu
+    from bench_siting import _cores, _cpu, compile_sources
+
+    compile_sources(ROOT / "src", *([Path(args.old_src)] if args.old_src else []))
 
     scratch = Path(tempfile.mkdtemp(prefix="gpulca-bench-activity-"))
     try:

@@ -27,7 +27,6 @@ src inventories methods``).
 from __future__ import annotations
 
 import argparse
-import compileall
 import json
 import os
 import platform
@@ -144,13 +143,11 @@ def main() -> int:
     parser.add_argument("--stages", action="store_true",
                         help="also time the steps of `compare -o DIR` one by one (new code)")
     args = parser.parse_args()
-    # as an installed wheel (pip compiles on install): no measured process pays for compiling
-    # gpulca's sources, which PYTHONDONTWRITEBYTECODE would otherwise make each one do
-    for src in [ROOT / "src", *([Path(args.old_src)] if args.old_src else [])]:
-        compileall.compile_dir(src, quiet=1)
     sys.path.insert(0, str(ROOT / "src"))
     sys.path.insert(0, str(ROOT / "bench"))
-    from bench_siting import sweep_study
+    from bench_siting import compile_sources, sweep_study
+
+    compile_sources(ROOT / "src", *([Path(args.old_src)] if args.old_src else []))
 
     scratch = Path(tempfile.mkdtemp(prefix="gpulca-bench-compare-"))
     try:

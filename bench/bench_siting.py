@@ -179,6 +179,16 @@ def report(variants: int, vectors: int, impacts: int, codes: int, times: dict[st
           f"{worst:.2e} ({'OK' if worst <= 1e-9 else 'FAIL'}: tolerance 1e-9)")
 
 
+def compile_sources(*sources: Path) -> None:
+    """Compile the source trees ``sources`` as pip compiles an installed wheel, so that no
+    measured process pays for compiling gpulca's sources (PYTHONDONTWRITEBYTECODE, which some
+    environments set, would make each one do it)."""
+    import compileall
+
+    for source in sources:
+        compileall.compile_dir(source, quiet=1)
+
+
 def _cpu() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
