@@ -139,3 +139,79 @@ def test_brightways_pint_registry_from_the_cache_is_pints_default(
             expected = (3 * default(unit)).to_base_units()
             got = (3 * registry(unit)).to_base_units()
             assert (got.magnitude, str(got.units)) == (expected.magnitude, str(expected.units))
+
+
+_BOOTSTRAP_SCRIPT = (
+    "import json, os\n"
+    "from pathlib import Path\n"
+    "from gpulca.engine import project\n"
+    "bd, _ = project.import_brightway()\n"
+    "scratch = Path(project._bootstrap_dir)\n"
+    "print(json.dumps([bd.projects.current, sorted(str(p.relative_to(scratch))\n"
+    "    for p in scratch.rglob('*') if p.is_file() and 'logs' not in p.parts)]))\n")
+
+
+def _import_in_fresh_process(cache: Path, data_dir: Path) -> tuple[str, list[str]]:
+    env = {**os.environ, "GPULCA_CACHE_DIR": str(cache), "BRIGHTWAY2_DIR": str(data_dir)}
+    done = subprocess.run([sys.executable, "-c", _BOOTSTRAP_SCRIPT], env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    current, files = json.loads(done.stdout.splitlines()[-1])
+    return current, files
+
+
+def test_brightway_is_imported_into_a_copy_of_the_scratch_directory_it_made_before(
+        tmp_path: Path) -> None:
+    """The first import keeps a copy of the scratch directory bw2data made (complete: marked,
+    then renamed into place); the next process's scratch directory is a copy of it, in which
+    bw2data finds the same files (its default project) and writes nothing into the template."""
+    cache = tmp_path / "cache"
+    first = _import_in_fresh_process(cache, tmp_path / "bw")
+    templates = list((cache / project.BOOTSTRAP_CACHE).iterdir())
+    assert [t.name.startswith("bw2data-") for t in templates] == [True]
+    template = templates[0]
+    assert (template / project._BOOTSTRAP_DONE).is_file()
+    assert "projects.db" in first[1]
+    stamps = {p: p.stat().st_mtime_ns for p in template.rglob("*") if p.is_file()}
+    second = _import_in_fresh_process(cache, tmp_path / "bw")
+    assert second == first == ("default", first[1])
+    assert {p: p.stat().st_mtime_ns for p in template.rglob("*") if p.is_file()} == stamps
+    assert not [p for p in template.parent.iterdir() if p.name.endswith(".partial")]
+
+
+def test_an_incomplete_bootstrap_template_is_neither_used_nor_replaced(tmp_path: Path) -> None:
+    """A template without its mark (a process killed while making it, a user's folder) is not
+    copied, and not replaced: bw2data makes the scratch directory afresh."""
+    template = tmp_path / "template"
+    template.mkdir()
+    (template / "projects.db").write_bytes(b"not a database")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    assert not project._copy_bootstrap(template, scratch)
+    assert not any(scratch.iterdir())
+    (scratch / "projects.db").write_bytes(b"made by bw2data")
+    project._keep_bootstrap(scratch, template)
+    assert (template / "projects.db").read_bytes() == b"not a database"
+    assert not (template / project._BOOTSTRAP_DONE).exists()
+
+
+def test_a_bootstrap_template_that_cannot_be_copied_leaves_an_empty_scratch_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A copy failing half-way (a full disk) empties the scratch directory again: bw2data then
+    makes it afresh, never from half a copy."""
+    template = tmp_path / "template"
+    (template / "default").mkdir(parents=True)
+    (template / "projects.db").write_bytes(b"db")
+    (template / project._BOOTSTRAP_DONE).touch()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    copytree = project.shutil.copytree
+
+    def copy_then_fail(*args: object, **kwargs: object) -> object:
+        monkeypatch.setattr(project.shutil, "copytree", copytree)  # copy whole, then fail
+        copytree(*args, **kwargs)  # type: ignore[arg-type]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(project.shutil, "copytree", copy_then_fail)
+    assert not project._copy_bootstrap(template, scratch)
+    assert scratch.is_dir() and not any(scratch.iterdir())
