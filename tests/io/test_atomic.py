@@ -97,3 +97,64 @@ def test_a_killed_process_staging_folder_is_swept(tmp_path: Path) -> None:
     mine.mkdir()
     atomic.write_text_atomic(tmp_path / "a.csv", "a\n")
     assert not dead.exists() and mine.exists()
+
+
+def test_a_file_written_in_the_background_moves_in_with_the_others(tmp_path: Path) -> None:
+    """write_in_background: the caller goes on while the file is written; the block waits for
+    it and moves it in with the files written in the foreground."""
+    import threading
+
+    release = threading.Event()
+
+    def slow(path: Path) -> None:
+        release.wait(10)
+        path.write_text("background")
+
+    with atomic.staged_outputs():
+        assert atomic.write_in_background(tmp_path / "audit.csv", slow) == \
+            tmp_path / "audit.csv"
+        atomic.write_text_atomic(tmp_path / "results.csv", "foreground")
+        assert not (tmp_path / "audit.csv").exists()  # (still being written)
+        release.set()
+    assert (tmp_path / "audit.csv").read_text() == "background"
+    assert (tmp_path / "results.csv").read_text() == "foreground"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["audit.csv", "results.csv"]
+
+
+def test_a_failed_background_write_fails_the_block_and_nothing_moves(tmp_path: Path) -> None:
+    (tmp_path / "results.csv").write_text("previous")
+
+    def broken(path: Path) -> None:
+        path.write_text("half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"), atomic.staged_outputs():
+        atomic.write_in_background(tmp_path / "audit.csv", broken)
+        atomic.write_text_atomic(tmp_path / "results.csv", "new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv"]
+    assert (tmp_path / "results.csv").read_text() == "previous"
+
+
+def test_a_block_that_fails_waits_for_its_background_writes_then_removes_them(
+        tmp_path: Path) -> None:
+    """The block's own error is raised; what the background thread wrote is removed after it
+    finished (never a staging folder left behind, nor a thread writing into a removed one)."""
+    import threading
+
+    finished = threading.Event()
+
+    def slow(path: Path) -> None:
+        path.write_text("audit")
+        finished.wait(0.2)
+        finished.set()
+
+    with pytest.raises(ValueError, match="solve failed"), atomic.staged_outputs():
+        atomic.write_in_background(tmp_path / "audit.csv", slow)
+        raise ValueError("solve failed")
+    assert finished.is_set()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_in_background_needs_a_block(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="staged_outputs"):
+        atomic.write_in_background(tmp_path / "x", lambda path: None)

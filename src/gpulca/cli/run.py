@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -31,7 +32,13 @@ from gpulca.core.vocabulary import (
     impact_heading,
     stage_label,
 )
-from gpulca.io.atomic import Writer, bytes_writer, staged_outputs, write_all
+from gpulca.io.atomic import (
+    Writer,
+    bytes_writer,
+    staged_outputs,
+    write_all,
+    write_in_background,
+)
 from gpulca.pipeline.run import run_study
 from gpulca.results.export import (
     RESULTS_FORMATS,
@@ -61,13 +68,15 @@ def default_output_dir(study_name: str) -> Path:
 def write_results(result: StudyResult, directory: Path,
                   comparison: pd.DataFrame | None = None,
                   extra: dict[str, pd.DataFrame] | None = None,
-                  results_format: str = "csv") -> list[Path]:
+                  results_format: str = "csv",
+                  started: Mapping[str, Path] | None = None) -> list[Path]:
     """Write ``results.csv`` (tidy scores) and ``audit.csv`` (intermediates), all or nothing;
     also ``reference.csv`` when the study has published figures (``comparison``) and the
     ``extra`` frames by file name (a Monte Carlo's). ``results_format``
     (:data:`gpulca.results.export.RESULTS_FORMATS`): ``parquet`` writes ``results.parquet``
     and ``audit.parquet`` instead of the two CSV files (the same columns and values), ``both``
-    writes all four."""
+    writes all four. ``started``: the files already being written (:func:`start_audit`), by
+    name, listed in their place but not written again."""
     frames: dict[str, pd.DataFrame] = dict(extra or {})
     if result.contributions is not None:
         frames["contributions.csv"] = result.contributions
@@ -89,7 +98,28 @@ def write_results(result: StudyResult, directory: Path,
 
         chart = service_chart_bytes(result)
         writers["service.png"] = bytes_writer(chart)
-    return write_all(directory, writers)
+    started = started or {}
+    written = iter(write_all(directory, {name: write for name, write in writers.items()
+                                         if name not in started}))
+    return [started[name] if name in started else next(written) for name in writers]
+
+
+def start_audit(trail: AuditColumns, directory: Path, results_format: str = "csv"
+                ) -> dict[str, Path]:
+    """Begin writing the audit trail (``audit.csv``, ``audit.parquet`` or both, as
+    :func:`write_results` would) on a thread of its own, inside the caller's
+    :func:`~gpulca.io.atomic.staged_outputs` block: a million activity rows' ``audit.csv``
+    is written while Brightway solves and the summary is printed. Returns the files begun,
+    by name (none for an empty trail, which :func:`write_results` writes)."""
+    if not len(trail):
+        return {}
+    writers: dict[str, Writer] = {}
+    if results_format in ("csv", "both"):
+        writers["audit.csv"] = columns_csv_writer(trail.table_columns, len(trail))
+    if results_format in ("parquet", "both"):
+        writers["audit.parquet"] = columns_parquet_writer(trail.table_columns, len(trail))
+    return {name: write_in_background(directory / name, write)
+            for name, write in writers.items()}
 
 
 def audit_writer(result: StudyResult) -> Writer:
@@ -241,33 +271,41 @@ def run(study: str | None, example_name: str | None, output: str | None, data_di
     cluster = dask_arguments(iterations, use_dask, scheduler)
     study = study_argument(study, example_name)
     uncertain = None
-    with setup_progress() as progress:
-        if iterations is not None:
-            from gpulca.pipeline.uncertainty import run_uncertainty
+    started: dict[str, Path] = {}
 
-            outcome = run_uncertainty(study, iterations, seed, data_dir, project, progress,
-                                      sobol, **cluster)
-            result, uncertain = outcome.result, outcome.uncertainty
-        else:
-            result = run_study(study, data_dir=data_dir, project=project, progress=progress,
-                               contributions=contributions)
-    for warning in result.warnings:
-        print_warning(warning)
-    print_summary(result)
-    print_multiplier(result)
-    print_contributions(result)
-    print_service(result, service_frame(result))
-    comparison = compare_reference(result)
-    print_reference(result, comparison)
-    if uncertain is not None:
-        print_uncertainty(uncertain, result.study.phases,
-                          impact_labels(result.scores))
-    reports = prepare_reports([result], excel_file, charts_dir, html_file=html_file)
-    directory = Path(output) if output else default_output_dir(result.study.name)
+    def output_dir(study_name: str) -> Path:
+        return Path(output) if output else default_output_dir(study_name)
+
+    def audit_begun(trail: AuditColumns) -> None:
+        started.update(start_audit(trail, output_dir(trail.scenario), results_format))
+
     with staged_outputs():  # every output appears together, or none does
-        written = write_results(result, directory, comparison,
-                                uncertainty_frames(uncertain) if uncertain is not None else None,
-                                results_format)
+        with setup_progress() as progress:
+            if iterations is not None:
+                from gpulca.pipeline.uncertainty import run_uncertainty
+
+                outcome = run_uncertainty(study, iterations, seed, data_dir, project,
+                                          progress, sobol, **cluster)
+                result, uncertain = outcome.result, outcome.uncertainty
+            else:  # audit.csv is written while Brightway solves and the summary prints
+                result = run_study(study, data_dir=data_dir, project=project,
+                                   progress=progress, contributions=contributions,
+                                   on_audit=audit_begun)
+        for warning in result.warnings:
+            print_warning(warning)
+        print_summary(result)
+        print_multiplier(result)
+        print_contributions(result)
+        print_service(result, service_frame(result))
+        comparison = compare_reference(result)
+        print_reference(result, comparison)
+        if uncertain is not None:
+            print_uncertainty(uncertain, result.study.phases,
+                              impact_labels(result.scores))
+        reports = prepare_reports([result], excel_file, charts_dir, html_file=html_file)
+        written = write_results(result, output_dir(result.study.name), comparison,
+                                uncertainty_frames(uncertain) if uncertain is not None
+                                else None, results_format, started)
         written += reports()
     stdout.print(escape("Wrote " + ", ".join(str(p) for p in written)))
     return result

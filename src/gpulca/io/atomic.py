@@ -9,7 +9,9 @@ A command that writes several outputs (CSVs, a workbook, charts, HTML) opens one
 :func:`staged_outputs` around all its writes: every write inside it is staged, and the files are
 moved into place together only when the block ends without error; otherwise the staging folders
 are removed and the previous outputs stay as they were. A staging folder left by a killed
-process is removed by the next command that stages beside it.
+process is removed by the next command that stages beside it. A file may be written on a
+thread of its own while the command goes on (:func:`write_in_background`): the block waits for
+it, and fails with its error, before anything is moved into place.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import errno
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -81,6 +84,7 @@ class Stage:
     def __init__(self) -> None:
         self._folders: dict[Path, Path] = {}
         self._files: dict[Path, Path] = {}
+        self._threads: list[tuple[threading.Thread, list[BaseException]]] = []
 
     def _staging_folder(self, anchor: Path) -> Path:
         if anchor not in self._folders:
@@ -91,19 +95,51 @@ class Stage:
 
     def add(self, path: str | Path, write: Writer) -> Path:
         """Let ``write`` fill the staged copy of ``path``; return ``path``."""
-        path = Path(path)
-        final = path.absolute()
+        final, staged = self._staged(path)
+        write(staged)
+        self._files[final] = staged
+        return Path(path)
+
+    def add_in_background(self, path: str | Path, write: Writer) -> Path:
+        """:meth:`add` on a thread of its own; :meth:`commit` waits for it (and raises its
+        error), :meth:`discard` waits for it before removing what it wrote."""
+        final, staged = self._staged(path)
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                write(staged)
+            except BaseException as error:  # raised by commit, in the command's thread
+                errors.append(error)
+
+        thread = threading.Thread(target=run, name=f"gpulca-write-{final.name}", daemon=True)
+        self._threads.append((thread, errors))
+        self._files[final] = staged
+        thread.start()
+        return Path(path)
+
+    def _staged(self, path: str | Path) -> tuple[Path, Path]:
+        final = Path(path).absolute()
         if final.is_dir():
             raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(path))
         anchor = _nearest_existing(final.parent)
         staged = self._staging_folder(anchor) / final.relative_to(anchor)
         staged.parent.mkdir(parents=True, exist_ok=True)
-        write(staged)
-        self._files[final] = staged
-        return path
+        return final, staged
+
+    def wait(self) -> None:
+        """Wait for every file written in the background; raise the first error met."""
+        threads, self._threads = self._threads, []
+        for thread, _ in threads:
+            thread.join()
+        for _, errors in threads:
+            if errors:
+                raise errors[0]
 
     def commit(self) -> None:
-        """Move every staged file into place (creating the target folders)."""
+        """Move every staged file into place (creating the target folders), once every file
+        written in the background is complete."""
+        self.wait()
         for final in self._files:
             if final.is_dir():
                 raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(final))
@@ -113,7 +149,10 @@ class Stage:
         self._files.clear()
 
     def discard(self) -> None:
-        """Remove the staging folders (and whatever is left in them)."""
+        """Remove the staging folders (and whatever is left in them), once no thread writes
+        into them."""
+        with contextlib.suppress(BaseException):  # the block's own error is the one raised
+            self.wait()
         for folder in self._folders.values():
             shutil.rmtree(folder, ignore_errors=True)
         self._folders.clear()
@@ -149,6 +188,16 @@ def write_atomic(path: str | Path, write: Writer) -> Path:
     enclosing :func:`staged_outputs`, if any). Creates the parent folder. Returns ``path``."""
     with staged_outputs() as stage:
         return stage.add(path, write)
+
+
+def write_in_background(path: str | Path, write: Writer) -> Path:
+    """Let ``write`` fill a staged file on a thread of its own, while the caller goes on:
+    inside a :func:`staged_outputs` block, which moves it into place with the others once it
+    is complete (and fails with its error if it failed). Returns ``path``."""
+    stage = _current.get()
+    if stage is None:
+        raise RuntimeError("write_in_background needs a staged_outputs block")
+    return stage.add_in_background(path, write)
 
 
 def write_now(path: str | Path, write: Writer) -> Path:

@@ -230,10 +230,16 @@ def contribution_demands(operation: OperationModel) -> dict[str, Demand]:
 
 def run_resolved(study: ResolvedStudy, data_dir: str | Path | None = None,
                  project: str = DEFAULT_PROJECT, progress: ProgressCallback | None = None,
-                 variant: str = "base", contributions: bool = False) -> StudyResult:
+                 variant: str = "base", contributions: bool = False,
+                 on_audit: Callable[[AuditColumns], None] | None = None) -> StudyResult:
     """Solve a resolved study with bw2calc in the gpulca project of ``data_dir``; with
-    ``contributions``, also the processes and flows that make each impact."""
+    ``contributions``, also the processes and flows that make each impact. ``on_audit`` is
+    given the audit trail as soon as the activity is translated, before Brightway solves
+    (``gpulca run`` writes ``audit.csv`` meanwhile)."""
     columns = activity_columns(study)
+    audit = AuditColumns(study.name, variant, columns)
+    if on_audit is not None:
+        on_audit(audit)
     # rows summed by (phase, accelerator, kind of row): the same demands and operation model,
     # whose size no longer grows with the number of rows
     groups, cards = grouped_quantities(columns)
@@ -255,7 +261,7 @@ def run_resolved(study: ResolvedStudy, data_dir: str | Path | None = None,
                                [c.id for c in study.methods.impact_categories])
         result = study_result(study, columns, demands, scores, prepared.method_units,
                               (prepared.database, project, session.data_dir), variant, (),
-                              prepared.method_metadata)
+                              prepared.method_metadata, audit)
     result.operation = operation
     result.operation_database = operation_db
     if records is not None:
@@ -268,10 +274,12 @@ def study_result(study: ResolvedStudy, quantities: list[RowQuantities] | Quantit
                  demands: dict[str, dict[str, Demand]], scores: Scores, units: dict[str, str],
                  where: tuple[str, str, Path], variant: str = "base",
                  overrides: Sequence[AppliedOverride] = (),
-                 method_metadata: dict[str, dict[str, Any]] | None = None) -> StudyResult:
+                 method_metadata: dict[str, dict[str, Any]] | None = None,
+                 audit: AuditColumns | None = None) -> StudyResult:
     """Assemble a :class:`StudyResult` from solved scores; ``where`` is (database, project,
-    data directory). Raises :class:`InputError` naming every score that is not finite or is
-    negative without an intended negative flow (:mod:`gpulca.results.sanity`)."""
+    data directory); ``audit``: the audit trail of ``quantities`` when already made. Raises
+    :class:`InputError` naming every score that is not finite or is negative without an intended
+    negative flow (:mod:`gpulca.results.sanity`)."""
     frame = scores_frame(study.name, variant, demands, study.phases, scores, study.methods,
                          units, study.study.not_assessed)
     problems = score_problems(frame[~frame["stage"].isin(study.study.not_assessed)], demands,
@@ -280,9 +288,9 @@ def study_result(study: ResolvedStudy, quantities: list[RowQuantities] | Quantit
         raise InputError(problems)
     database, project, data_dir = where
     # an activity CSV's rows stay columns: audit.csv is written from them a chunk at a time
-    audit = AuditColumns(study.name, variant, quantities) \
+    trail = audit if audit is not None else AuditColumns(study.name, variant, quantities) \
         if isinstance(quantities, QuantityColumns) else audit_frame(study.name, variant, quantities)
-    return StudyResult(study, frame, audit, demands,
+    return StudyResult(study, frame, trail, demands,
                        database, project, data_dir, variant, result_warnings(study, demands),
                        list(overrides), dict(method_metadata or {}))
 
@@ -299,17 +307,20 @@ def result_warnings(study: ResolvedStudy, demands: dict[str, dict[str, Demand]],
 def run_study(study: str | Path | Study | Mapping[str, Any],
               data_dir: str | Path | None = None, project: str = DEFAULT_PROJECT,
               progress: ProgressCallback | None = None, base_dir: str | Path = ".",
-              contributions: bool = False) -> StudyResult:
+              contributions: bool = False,
+              on_audit: Callable[[AuditColumns], None] | None = None) -> StudyResult:
     """Load (or take), resolve and solve a study: a file path, or an in-memory
     :class:`~gpulca.schemas.scenario.Study` or mapping whose relative paths start at
     ``base_dir``. With ``contributions``, ``result.contributions`` holds the processes and
-    elementary flows that make each impact (per phase and for the whole study)."""
+    elementary flows that make each impact (per phase and for the whole study). ``on_audit``:
+    see :func:`run_resolved`."""
     # Brightway's import (Python work) overlaps the reading of the study's activity (pyarrow
     # and numpy work that leaves the interpreter free): see engine.project
     start_brightway_import()
     try:
         resolved = load_study(study) if isinstance(study, str | Path) else \
             resolve_study(study, base_dir)
-        return run_resolved(resolved, data_dir, project, progress, contributions=contributions)
+        return run_resolved(resolved, data_dir, project, progress, contributions=contributions,
+                            on_audit=on_audit)
     finally:  # (the run waited for it, unless it stopped before: then its error is the one)
         finish_brightway_import(raise_error=False)
