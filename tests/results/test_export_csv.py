@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -206,3 +207,87 @@ def test_whole_columns_of_every_kind(tmp_path) -> None:
     export.csv_writer(pd.DataFrame(one))(whole)
     export.columns_csv_writer(lambda: one, 4)(columns)
     assert columns.read_bytes() == whole.read_bytes()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 30), st.integers(0, 3), st.lists(st.floats(0, 0.002), max_size=30))
+def test_texts_computed_by_any_number_of_threads_are_written_in_order(
+        count: int, helpers: int, pauses: list[float]) -> None:
+    """_OrderedTexts: whichever thread computes a text, and however long each takes, the
+    texts are written once each, in their order."""
+    import io
+    import threading
+    import time
+
+    def text(i: int) -> bytes:
+        time.sleep(pauses[i % len(pauses)] if pauses else 0.0)
+        return b"%d\n" % i
+
+    ordered = export._OrderedTexts(partial(text, i) for i in range(count))
+    threads = [threading.Thread(target=ordered.help) for _ in range(helpers)]
+    for thread in threads:
+        thread.start()
+    out = io.BytesIO()
+    ordered.write_all(out)
+    for thread in threads:
+        thread.join(10)
+        assert not thread.is_alive()
+    assert out.getvalue() == b"".join(b"%d\n" % i for i in range(count))
+
+
+@pytest.mark.parametrize("helpers", [0, 1, 2])
+def test_a_failing_text_or_generator_is_raised_in_order(helpers: int) -> None:
+    import io
+    import threading
+
+    def failing() -> bytes:
+        raise ValueError("bad chunk")
+
+    def texts():
+        yield lambda: b"a\n"
+        yield lambda: b"b\n"
+        raise OSError("disk gone")
+
+    for source, error in ((texts(), OSError), ([lambda: b"a\n", failing, lambda: b"c\n"],
+                                               ValueError)):
+        ordered = export._OrderedTexts(source)
+        threads = [threading.Thread(target=ordered.help) for _ in range(helpers)]
+        for thread in threads:
+            thread.start()
+        out = io.BytesIO()
+        with pytest.raises(error):
+            ordered.write_all(out)
+        assert out.getvalue() == b"a\n" + (b"b\n" if error is OSError else b"")
+        for thread in threads:
+            thread.join(10)
+            assert not thread.is_alive()
+
+
+def test_a_file_written_in_the_background_is_helped_by_the_waiting_thread(
+        tmp_path, monkeypatch) -> None:
+    """In a file written in the background (io.atomic.write_in_background) the writer starts
+    no thread of its own; the command's thread computes chunks when it waits for the file."""
+    import threading
+
+    from gpulca.io import atomic
+
+    monkeypatch.setattr(export, "FORMAT_THREADS", 1)
+    helped = threading.Event()
+    names: list[str] = []
+
+    def chunk(i: int) -> bytes:
+        if threading.current_thread() is threading.main_thread():
+            helped.set()
+        else:  # the background thread waits until the command's thread has helped
+            helped.wait(10)
+        names.append(threading.current_thread().name)
+        return b"%d\n" % i
+
+    def write(path) -> None:
+        with open(path, "wb") as out:
+            export._write_in_order(out, [partial(chunk, i) for i in range(40)])
+
+    with atomic.staged_outputs():
+        atomic.write_in_background(tmp_path / "audit.csv", write)
+    assert (tmp_path / "audit.csv").read_bytes() == b"".join(b"%d\n" % i for i in range(40))
+    assert "MainThread" in names and not any(n.startswith("gpulca-csv") for n in names)

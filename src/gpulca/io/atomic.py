@@ -84,7 +84,7 @@ class Stage:
     def __init__(self) -> None:
         self._folders: dict[Path, Path] = {}
         self._files: dict[Path, Path] = {}
-        self._threads: list[tuple[threading.Thread, list[BaseException]]] = []
+        self._threads: list[tuple[threading.Thread, _Background]] = []
 
     def _staging_folder(self, anchor: Path) -> Path:
         if anchor not in self._folders:
@@ -104,16 +104,19 @@ class Stage:
         """:meth:`add` on a thread of its own; :meth:`commit` waits for it (and raises its
         error), :meth:`discard` waits for it before removing what it wrote."""
         final, staged = self._staged(path)
-        errors: list[BaseException] = []
+        background = _Background()
 
         def run() -> None:
+            _background.set(background)
             try:
                 write(staged)
             except BaseException as error:  # raised by commit, in the command's thread
-                errors.append(error)
+                background.errors.append(error)
+            finally:
+                background.finish()
 
         thread = threading.Thread(target=run, name=f"gpulca-write-{final.name}", daemon=True)
-        self._threads.append((thread, errors))
+        self._threads.append((thread, background))
         self._files[final] = staged
         thread.start()
         return Path(path)
@@ -127,14 +130,17 @@ class Stage:
         staged.parent.mkdir(parents=True, exist_ok=True)
         return final, staged
 
-    def wait(self) -> None:
-        """Wait for every file written in the background; raise the first error met."""
+    def wait(self, help_them: bool = True) -> None:
+        """Wait for every file written in the background (helping to write it, where its
+        writer offers help: :func:`offer_help`); raise the first error met."""
         threads, self._threads = self._threads, []
-        for thread, _ in threads:
+        for thread, background in threads:
+            if help_them:
+                background.help_until_finished()
             thread.join()
-        for _, errors in threads:
-            if errors:
-                raise errors[0]
+        for _, background in threads:
+            if background.errors:
+                raise background.errors[0]
 
     def commit(self) -> None:
         """Move every staged file into place (creating the target folders), once every file
@@ -152,7 +158,7 @@ class Stage:
         """Remove the staging folders (and whatever is left in them), once no thread writes
         into them."""
         with contextlib.suppress(BaseException):  # the block's own error is the one raised
-            self.wait()
+            self.wait(help_them=False)
         for folder in self._folders.values():
             shutil.rmtree(folder, ignore_errors=True)
         self._folders.clear()
@@ -198,6 +204,53 @@ def write_in_background(path: str | Path, write: Writer) -> Path:
     if stage is None:
         raise RuntimeError("write_in_background needs a staged_outputs block")
     return stage.add_in_background(path, write)
+
+
+class _Background:
+    """A file written on a thread of its own: its error, and the shares of its writing the
+    writer offers (:func:`offer_help`) to the thread that waits for it."""
+
+    def __init__(self) -> None:
+        self.errors: list[BaseException] = []
+        self._helpers: list[Callable[[], None]] = []
+        self._finished = False
+        self._changed = threading.Condition()
+
+    def offer(self, helper: Callable[[], None]) -> None:
+        with self._changed:
+            self._helpers.append(helper)
+            self._changed.notify_all()
+
+    def finish(self) -> None:
+        with self._changed:
+            self._finished = True
+            self._changed.notify_all()
+
+    def help_until_finished(self) -> None:
+        """Run every share offered, as it is offered, until the file is written."""
+        while True:
+            with self._changed:
+                while not self._helpers and not self._finished:
+                    self._changed.wait()
+                if not self._helpers:
+                    return
+                helper = self._helpers.pop()
+            helper()
+
+
+_background: contextvars.ContextVar[_Background | None] = contextvars.ContextVar(
+    "gpulca_background_write", default=None)
+
+
+def offer_help(helper: Callable[[], None]) -> bool:
+    """Called by a writer: in a file written in the background (:func:`write_in_background`),
+    the command's thread calls ``helper`` (a share of the writing, returning when nothing is
+    left to share) when it waits for the file, and True is returned; elsewhere False."""
+    background = _background.get()
+    if background is None:
+        return False
+    background.offer(helper)
+    return True
 
 
 def write_now(path: str | Path, write: Writer) -> Path:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -32,7 +33,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from gpulca.core.vocabulary import CSV_FLOAT_FORMAT
-from gpulca.io.atomic import Writer
+from gpulca.io.atomic import Writer, offer_help
 from gpulca.io.csvsafe import formula_safe_cell
 from gpulca.results.number_text import arrow_pool, g_format_texts, g_precision
 
@@ -177,39 +178,131 @@ def _frame_column(column: Any, rows: int) -> Any:
 
 
 FORMAT_THREADS = 1
-"""1: a second thread formats every other chunk while the caller's formats the others and
-writes (numpy, Arrow and file writes release the GIL); 0: one thread. Never more: each
-thread's allocator arena keeps what it freed (about 20 MB a thread at a million rows), which
-a million-row run cannot spare under its 10x-the-file target."""
+"""1: a second thread formats chunks while the caller's formats others and writes (numpy,
+Arrow and file writes release the GIL); 0: one thread. Never more: each thread's allocator
+arena keeps what it freed (about 20 MB a thread at a million rows), which a million-row run
+cannot spare under its 10x-the-file target. A file written in the background
+(:func:`gpulca.io.atomic.write_in_background`) starts no thread of its own: the command's
+thread helps it when it has nothing else to do (its arena already holds the memory it freed)."""
 
 
 def _write_in_order(out: BinaryIO, texts: Iterable[Callable[[], bytes | memoryview]]) -> None:
-    """Writes the bytes of each of ``texts`` (functions giving them), in order: with
-    :data:`FORMAT_THREADS` (1), one thread computes every other text while this one computes
-    the others and writes (a few texts in memory at a time); the first error is raised (the
+    """Writes the bytes of each of ``texts`` (functions giving them), in order, computing them
+    on this thread and on helpers (:class:`_OrderedTexts`): with :data:`FORMAT_THREADS` (1), a
+    second thread, or, in a file written in the background, the command's thread once it
+    waits for the file; a few texts in memory at a time. The first error is raised (the
     caller's file is then discarded whole, :mod:`gpulca.io.atomic`). Without (0), one after
     the other."""
-    jobs = iter(texts)
     if FORMAT_THREADS < 1:
-        for text in jobs:
+        for text in texts:
             out.write(text())
         return
+    ordered = _OrderedTexts(texts)
+    if offer_help(ordered.help):  # a background file: the command's thread will help
+        ordered.write_all(out)
+        return
     with ThreadPoolExecutor(1, thread_name_prefix="gpulca-csv") as pool:
-        first = next(jobs, None)
-        pending = pool.submit(first) if first is not None else None
+        helper = pool.submit(ordered.help)
         try:
-            while pending is not None:
-                mine = next(jobs, None)
-                own = mine() if mine is not None else None  # while the thread computes its own
-                theirs = pending.result()
-                after = next(jobs, None)
-                pending = pool.submit(after) if after is not None and own is not None else None
-                out.write(theirs)
-                if own is not None:
-                    out.write(own)
+            ordered.write_all(out)
         finally:
-            if pending is not None:
-                pending.cancel()
+            ordered.stop()
+            helper.result()
+
+
+class _OrderedTexts:
+    """Texts computed by any number of threads, each taking the next one not yet taken, and
+    written in their order by one (:meth:`write_all`); the others :meth:`help`. A thread
+    never takes a text more than :data:`_AHEAD` texts past the one to be written next (bounded
+    memory)."""
+
+    def __init__(self, texts: Iterable[Callable[[], bytes | memoryview]]) -> None:
+        self._texts = enumerate(texts)
+        self._done: dict[int, bytes | memoryview | BaseException] = {}
+        self._taken = 0  # how many texts were taken
+        self._written = 0  # the next text to write
+        self._exhausted = False
+        self._stopped = False
+        self._changed = threading.Condition()
+
+    def _take(self, wait: bool = True) -> tuple[int, Callable[[], bytes | memoryview]] | None:
+        """The next text to compute, or None when none is left (or, without ``wait``, when
+        :data:`_AHEAD` texts wait to be written: the writing thread never waits for itself)."""
+        with self._changed:
+            while wait and not self._stopped and not self._exhausted and \
+                    self._taken - self._written >= _AHEAD:
+                self._changed.wait()
+            if self._stopped or self._exhausted or self._taken - self._written >= _AHEAD:
+                return None
+            try:
+                taken = next(self._texts, None)
+            except BaseException as error:  # the texts' generator failed: raised in order
+                taken = (self._taken, partial(_reraise, error))
+                self._exhausted = True
+            if taken is None:
+                self._exhausted = True
+                self._changed.notify_all()
+                return None
+            self._taken += 1
+            return taken
+
+    def _compute(self, taken: tuple[int, Callable[[], bytes | memoryview]]) -> None:
+        index, text = taken
+        result: bytes | memoryview | BaseException
+        try:
+            result = text()
+        except BaseException as error:  # raised by the writing thread, in order
+            result = error
+        with self._changed:
+            self._done[index] = result
+            self._changed.notify_all()
+
+    def help(self) -> None:
+        """Compute texts until none is left to take (or the writing stopped)."""
+        while (taken := self._take()) is not None:
+            self._compute(taken)
+
+    def stop(self) -> None:
+        with self._changed:
+            self._stopped = True
+            self._changed.notify_all()
+
+    def write_all(self, out: BinaryIO) -> None:
+        """Write every text in order, computing texts meanwhile; raise the first error."""
+        try:
+            while True:
+                with self._changed:
+                    ready = self._done.pop(self._written, None)
+                    finished = ready is None and self._exhausted and \
+                        self._written == self._taken
+                if finished:
+                    return
+                if ready is None:
+                    taken = self._take(wait=False)
+                    if taken is not None:  # compute one while the next is not ready
+                        self._compute(taken)
+                        continue
+                    with self._changed:  # none to take: wait for the next one
+                        while self._written not in self._done and \
+                                not (self._exhausted and self._written == self._taken):
+                            self._changed.wait()
+                    continue
+                if isinstance(ready, BaseException):
+                    raise ready
+                out.write(ready)
+                with self._changed:
+                    self._written += 1
+                    self._changed.notify_all()
+        finally:
+            self.stop()
+
+
+def _reraise(error: BaseException) -> bytes:
+    raise error
+
+
+_AHEAD = 4
+"""Texts taken but not yet written, at most (each about 5 MB for 16,384 audit rows)."""
 
 
 def _header(frame: pd.DataFrame) -> bytes:
