@@ -56,16 +56,20 @@ def g_format_texts(values: np.ndarray, precision: int, missing: str = "") -> pa.
     if count == 0:
         return pa.array([], type=pa.large_string())
     regular, exponent, digits_int = _decimal_digits(values, precision)
-    digits, significant = _digit_matrix(digits_int, precision)
-    kind = np.where(regular, 0, np.where(values == 0, 1, np.where(np.isnan(values), 2, 3)))
-    key = (((kind * _EXPONENTS + np.where(regular, exponent, 0) - _MIN_EXPONENT)
-            * (precision + 1) + np.where(regular, significant, 0)) * 2
-           + np.signbit(values)).astype(np.uint16 if _key_span(precision) < 2**16 else np.int64)
+    chunks, significant = _digit_chunks(digits_int, precision)
+    # (exponent and significant are 0 where not regular: zero, missing, or by %)
+    key = ((exponent - _MIN_EXPONENT) * (precision + 1) + significant) * 2 + np.signbit(values)
+    irregular = np.flatnonzero(~regular)  # few: the kind of each worked out apart
+    if len(irregular):
+        odd = values[irregular]
+        kind = np.where(odd == 0, 1, np.where(np.isnan(odd), 2, 3))
+        key[irregular] += kind * (_EXPONENTS * (precision + 1) * 2)
+    key = key.astype(np.uint16 if _key_span(precision) < 2**16 else np.int64)
     order = np.argsort(key, kind="stable")  # a radix sort: the layouts become runs
     sorted_key = key[order]
     starts = np.flatnonzero(np.concatenate(([True], sorted_key[1:] != sorted_key[:-1])))
     stops = np.append(starts[1:], count)
-    sorted_digits = digits[order].view(np.uint8)  # 8-byte words gathered, then bytes
+    sorted_digits = _digit_matrix([chunk[order] for chunk in chunks]).view(np.uint8)
     pieces: list[np.ndarray] = []
     widths = np.empty(count, dtype=np.int64)
     for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
@@ -124,27 +128,32 @@ def _decimal_digits(values: np.ndarray, precision: int
     return regular, exponent, np.where(regular, rounded, 0.0)
 
 
-def _digit_matrix(integers: np.ndarray, precision: int) -> tuple[np.ndarray, np.ndarray]:
-    """The decimal digits (ASCII) of each integer below 10**P (given as exact floats), five
-    in the first bytes of each 8-byte word, lowest word last (see :func:`_digit_bytes`), and
-    the count of digits up to the last non-zero one (0 for 0)."""
-    table, trailing_zeros = _five_digit_tables()
+def _digit_chunks(integers: np.ndarray, precision: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """The five-digit chunks of each integer below 10**P (given as exact floats), highest
+    first, and the count of its digits up to the last non-zero one (0 for 0)."""
+    _, trailing_zeros = _five_digit_tables()
     words = _words(precision)
-    matrix = np.empty((len(integers), words), dtype=np.uint64)
-    significant = np.zeros(len(integers), dtype=np.int64)
-    found = np.zeros(len(integers), dtype=bool)
-    rest = integers
-    for word in range(words - 1, -1, -1):  # the lowest five digits first
-        high = np.floor(rest / 10.0**_CHUNK_DIGITS)
-        chunk = (rest - high * 10.0**_CHUNK_DIGITS).astype(np.intp)
-        matrix[:, word] = table[chunk]
-        nonzero = (chunk != 0) & ~found
-        # digits up to the last non-zero one, counted from the left of the padded number
-        significant[nonzero] = (word + 1) * _CHUNK_DIGITS - trailing_zeros[chunk[nonzero]]
-        found |= nonzero
-        rest = high
-    padding = words * _CHUNK_DIGITS - precision
-    return matrix, np.where(found, significant - padding, 0)
+    chunks: list[np.ndarray] = [np.empty(0, dtype=np.intp)] * words
+    zeros = np.zeros(len(integers), dtype=np.int64)  # trailing zeros of the padded number
+    still = np.ones(len(integers), dtype=bool)  # every lower chunk zero so far
+    rest = integers.astype(np.intp)  # exact: below 10**P <= 10**12
+    for word in range(words - 1, 0, -1):  # the lowest five digits first
+        rest, chunk = np.divmod(rest, 10**_CHUNK_DIGITS)
+        chunks[word] = chunk
+        zeros += np.where(still, trailing_zeros[chunk], 0)
+        still &= chunk == 0
+    chunks[0] = rest  # the highest chunk (below 10**5: P <= 5 * words)
+    zeros += np.where(still, trailing_zeros[rest], 0)
+    still &= rest == 0
+    # the padding of the first chunk is zeros at the left, none of the trailing ones
+    return chunks, np.where(still, 0, precision - zeros)
+
+
+def _digit_matrix(chunks: list[np.ndarray]) -> np.ndarray:
+    """The decimal digits (ASCII) of the chunks of :func:`_digit_chunks`, five in the first
+    bytes of each 8-byte word, lowest word last (see :func:`_digit_bytes`)."""
+    table, _ = _five_digit_tables()
+    return np.stack([table[chunk] for chunk in chunks], axis=1)
 
 
 def _words(precision: int) -> int:
@@ -206,8 +215,20 @@ class _Layout:
 def _layout_block(layout: _Layout, digits: np.ndarray, precision: int) -> np.ndarray:
     """The texts of numbers of one layout, one row each (all of one width), from their
     digit rows: what ``%g`` prints, in fixed or exponent notation, without trailing zeros."""
-    exponent, significant = layout.exponent, layout.significant
-    parts: list[bytes | tuple[int, int]] = [b"-"] if layout.negative else []
+    sources, constant_columns, constants = _layout_recipe(
+        layout.exponent, layout.significant, layout.negative, precision)
+    block = digits.take(sources, axis=1)  # every column gathered at once
+    if len(constant_columns):
+        block[:, constant_columns] = constants
+    return block
+
+
+@cache
+def _layout_recipe(exponent: int, significant: int, negative: bool, precision: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How a layout's texts are cut from the digit rows: the digit row's byte each text column
+    comes from, and the columns of constant bytes (sign, point, zeros, exponent) with them."""
+    parts: list[bytes | tuple[int, int]] = [b"-"] if negative else []
     if exponent < -4 or exponent >= precision:  # d.ddd e+XX
         parts.append((0, 1))
         if significant > 1:
@@ -220,18 +241,19 @@ def _layout_block(layout: _Layout, digits: np.ndarray, precision: int) -> np.nda
             parts += [b".", (whole, significant)]
     else:  # 0.000ddd
         parts += [b"0." + b"0" * (-exponent - 1), (0, significant)]
-    width = sum(len(p) if isinstance(p, bytes) else p[1] - p[0] for p in parts)
-    block = np.empty((len(digits), width), dtype=np.uint8)
-    column = 0
+    sources: list[int] = []
+    constant_columns: list[int] = []
+    constants = b""
     for part in parts:
         if isinstance(part, bytes):
-            block[:, column:column + len(part)] = np.frombuffer(part, dtype=np.uint8)
-            column += len(part)
+            constant_columns += range(len(sources), len(sources) + len(part))
+            constants += part
+            sources += [0] * len(part)
         else:
             for first, stop in _digit_bytes(part[0], part[1], precision):
-                block[:, column:column + stop - first] = digits[:, first:stop]
-                column += stop - first
-    return block
+                sources += range(first, stop)
+    return (np.array(sources, dtype=np.intp), np.array(constant_columns, dtype=np.intp),
+            np.frombuffer(constants, dtype=np.uint8))
 
 
 def _inverse(order: np.ndarray) -> np.ndarray:
