@@ -301,8 +301,9 @@ def _reraise(error: BaseException) -> bytes:
     raise error
 
 
-_AHEAD = 4
-"""Texts taken but not yet written, at most (each about 5 MB for 16,384 audit rows)."""
+_AHEAD = 2
+"""Texts taken but not yet written, at most: one for each of the two threads that compute
+them (each text about 5 MB for 16,384 audit rows), as few as keep both busy."""
 
 
 def _header(frame: pd.DataFrame) -> bytes:
