@@ -36,7 +36,6 @@ from gpulca.study.variants.expand import (
     CATALOGUE_SWITCHES,
     NOT_IN_DOCUMENT,
     AppliedOverride,
-    Kind,
     PathKey,
     Setting,
     VariantPlan,
@@ -44,19 +43,8 @@ from gpulca.study.variants.expand import (
     render_value,
 )
 from gpulca.study.variants.practice import apply_practice
-
-
-@dataclass
-class ResolvedVariant:
-    """A variant resolved like a study: parameters, log, and its GPU-hour scale."""
-
-    name: str
-    kind: Kind
-    description: str | None
-    study: ResolvedStudy
-    overrides: list[AppliedOverride] = field(default_factory=list)
-    parents: tuple[str, ...] = ()
-    gpu_hours_scale: float = 1.0
+from gpulca.study.variants.resolved import ResolvedVariant
+from gpulca.study.variants.sweep import columnar_sweep
 
 
 @dataclass
@@ -498,8 +486,6 @@ def load_variants(path: str | Path, flows: Any = None, *, columnar: bool = True
     (:mod:`gpulca.study.variants.sweep`: each axis value once, the same variants); without,
     every variant is resolved alone.
     """
-    from gpulca.study.variants.sweep import columnar_sweep
-
     inputs = load_study_inputs(path, flows)
     spec = inputs.study.variants
     plans = expand(spec, inputs.lines) if spec else [VariantPlan(BASE, "base", None, ())]

@@ -5,7 +5,7 @@ point, a few values of the site, and what the resolution of a point records abou
 depends on that value alone: the zone's electricity and cooling processes and its assumption
 record, the PUE's value and record, the WUE's value (and withdrawal, equal to it) and record,
 the override's log line. So each axis value is resolved once, through the ordinary path
-(:func:`gpulca.study.variants.apply.resolve_plan`), in one *representative* point (the point
+(:func:`gpulca.study.variants.resolve_plan`), in one *representative* point (the point
 with that value and the first value of every other axis), and every point of the sweep is
 assembled from its values' representatives: the same :class:`ResolvedVariant` (name, override
 log, validated study, resolved site, assumption records, warnings) as resolving it alone, at
@@ -27,8 +27,8 @@ from gpulca.core.errors import InputError
 from gpulca.model.translate import SiteParameters
 from gpulca.schemas.scenario import SiteSpec, Study
 from gpulca.study.resolve import AssumptionRecord, ResolvedStudy
-from gpulca.study.variants.apply import ResolvedVariant
 from gpulca.study.variants.expand import AppliedOverride, VariantPlan
+from gpulca.study.variants.resolved import ResolvedVariant
 
 AXIS_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "site.grid_zone": ("grid_zone", ("grid_zone", "electricity_process",
