@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from gpulca.core.collection import collection_paused
 from gpulca.core.vocabulary import STAGES
@@ -46,13 +47,20 @@ from gpulca.results.comparison import (
 from gpulca.results.result import StudyResult
 from gpulca.study.variants import VariantStudy, load_variants
 
+Scored = Callable[[ComparisonResult], None]
+"""Called by :func:`compare_variants` as soon as the scores and the comparison frame are known
+(e.g. to start drawing the chart), with a :class:`ComparisonResult` whose ``comparison``,
+``score_array``, ``results`` and names are final and whose other frames and warnings are not
+yet worked out (empty): read only the former."""
+
 
 def compare_study(path: str | Path, data_dir: str | Path | None = None,
-                  project: str = DEFAULT_PROJECT, progress: ProgressCallback | None = None
-                  ) -> ComparisonResult:
+                  project: str = DEFAULT_PROJECT, progress: ProgressCallback | None = None,
+                  scored: Scored | None = None) -> ComparisonResult:
     """Load a study, resolve its variants and compare them; raise :class:`InputError` with
-    every problem (nothing is computed when any variant is invalid)."""
-    return compare_variants(load_variants(path), data_dir, project, progress)
+    every problem (nothing is computed when any variant is invalid). ``scored``: see
+    :data:`Scored`."""
+    return compare_variants(load_variants(path), data_dir, project, progress, scored)
 
 
 def variant_demands(variants: VariantStudy) -> dict[str, tuple[list[Any], dict[str, Any]]]:
@@ -79,20 +87,23 @@ def variant_translator(variants: VariantStudy
 
 
 def compare_variants(variants: VariantStudy, data_dir: str | Path | None = None,
-                     project: str = DEFAULT_PROJECT, progress: ProgressCallback | None = None
-                     ) -> ComparisonResult:
+                     project: str = DEFAULT_PROJECT, progress: ProgressCallback | None = None,
+                     scored: Scored | None = None) -> ComparisonResult:
     """Score resolved variants from one bw2calc solve and build the comparison.
 
     Every variant's demand vectors are rows of one matrix, scored by one product with the unit
     scores (:func:`score_array`); the scores and comparison frames are built column-wise from
     it. A variant's own :class:`StudyResult` (frames, audit trail) is built when it is read.
+    ``scored`` (see :data:`Scored`) is called once the comparison frame is known, before the
+    warnings, overrides, parameters and differences are worked out.
     """
     with collection_paused():  # every variant's demands and frames are kept
-        return _compare_variants(variants, data_dir, project, progress)
+        return _compare_variants(variants, data_dir, project, progress, scored)
 
 
 def _compare_variants(variants: VariantStudy, data_dir: str | Path | None,
-                      project: str, progress: ProgressCallback | None) -> ComparisonResult:
+                      project: str, progress: ProgressCallback | None,
+                      scored: Scored | None = None) -> ComparisonResult:
     translate = variant_translator(variants)
     translated = {name: translate(name) for name in variants.variants}
     codes = {code for _, demands in translated.values() for stages in demands.values()
@@ -128,12 +139,20 @@ def _compare_variants(variants: VariantStudy, data_dir: str | Path | None,
                 results[name]
     values[~assessed] = np.nan  # a stage declared not assessed is NaN, never 0
     base = variants.base.study
+    comparison = comparison_frame_from_scores(variants, array)
+    if scored is not None:
+        empty = pd.DataFrame()
+        scored(ComparisonResult(
+            name=base.name, file=base.file, baseline=variants.baseline, variants=variants,
+            results=results, comparison=comparison, overrides=empty, parameters=empty,
+            differences=empty, database=where[0], project=where[1], data_dir=where[2],
+            score_array=array))
     warnings = variant_warnings(variants, translated)
     del translated  # a result read later translates its variant again (the same demands)
     parameters = all_variant_parameters(variants)
     return ComparisonResult(
         name=base.name, file=base.file, baseline=variants.baseline, variants=variants,
-        results=results, comparison=comparison_frame_from_scores(variants, array),
+        results=results, comparison=comparison,
         overrides=overrides_frame(variants), parameters=parameters_frame(variants, parameters),
         differences=differences_frame(variants, parameters), database=where[0],
         project=where[1], data_dir=where[2], warnings=warnings, score_array=array)
