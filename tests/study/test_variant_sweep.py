@@ -189,3 +189,24 @@ def test_generated_site_sweeps_resolve_the_same(zones: list[str], pues: list[Any
         f"      {key}: {json.dumps(v)}\n" for key, v in axes.items())
     with tempfile.TemporaryDirectory() as folder:
         assert_same_either_way(write_study(Path(folder), block))
+
+
+@pytest.mark.parametrize("axes", [
+    {"site.grid_zone": ["FR", "PL"], "site.pue": [1.1, {"value": 1.2, "source": "s"}],
+     "site.wue": ["0.5 L/kWh"]},
+    {"hardware.lifetime": ["5 year", "6 year"], "site.grid_year": [2019, 2023],
+     "activity.gpu_hours_scale": [0.5, 2]},
+])
+def test_a_sweep_expands_as_point_by_point(tmp_path: Path, axes: dict[str, list[Any]]) -> None:
+    """Each axis value's setting made once gives the plans building each point's layer did."""
+    from gpulca.study.resolve import load_study_inputs
+    from gpulca.study.variants.expand import _Expander
+
+    block = "sweeps:\n  s:\n    axes:\n" + "".join(
+        f"      {key}: {json.dumps(values)}\n" for key, values in axes.items())
+    inputs = load_study_inputs(write_study(tmp_path, block))
+    spec = inputs.study.variants
+    assert spec is not None
+    expander = _Expander(spec, inputs.lines)
+    assert expander.sweep("s", spec.sweeps["s"]) == \
+        expander.sweep_points("s", spec.sweeps["s"], ())

@@ -257,13 +257,24 @@ def score_array(variants: VariantStudy,
     vectors: list[Demand] = []
     vector_rows: list[int] = []
     first_rows: list[list[int]] = [[0] * len(group.names) for group in groups]
+    blocks: list[tuple[list[str], list[str], list[str]] | None] = [None] * len(groups)
     each = len(STAGES)
     for name in names:
         study = variants.variants[name].study
-        if name in grouped:
+        if name in grouped:  # the rows' labels of a group's variant: the group's
             g, v = grouped[name]
             first_rows[g][v] = len(phases)
-            order = groups[g].phases
+            if blocks[g] is None:
+                order = groups[g].phases
+                blocks[g] = ([p for p in order for _ in STAGES],
+                             [study.phases.get(p, p) for p in order for _ in STAGES],
+                             [stage for _ in order for stage in STAGES])
+            block = blocks[g]
+            assert block is not None
+            phases.extend(block[0])
+            labels.extend(block[1])
+            stages.extend(block[2])
+            offsets.append(len(phases))
         else:
             order = list(translated[name][1])
             by_phase = translated[name][1]
@@ -274,12 +285,6 @@ def score_array(variants: VariantStudy,
                 labels.extend([study.phases.get(phase, phase)] * each)
                 stages.extend(STAGES)
             offsets.append(len(phases))
-            continue
-        for phase in order:
-            phases.extend([phase] * each)
-            labels.extend([study.phases.get(phase, phase)] * each)
-            stages.extend(STAGES)
-        offsets.append(len(phases))
     demand = np.zeros((len(phases), len(table.codes)))
     if vectors:
         demand[np.array(vector_rows)] = table.demand_matrix(vectors)
