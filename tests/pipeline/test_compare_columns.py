@@ -13,6 +13,7 @@ import pytest
 
 from gpulca.pipeline import compare_columns
 from gpulca.pipeline.compare import compare_variants, variant_translator
+from gpulca.results.comparison import differences_frame, parameters_frame
 from gpulca.study.variants import load_variants
 from tests.test_variants import write_study
 
@@ -58,6 +59,9 @@ def assert_same_comparison(study: Path, data_dir: Path) -> int:
         assert list(getattr(a, column)) == list(getattr(b, column))
     assert fast.warnings == alone.warnings
     pd.testing.assert_frame_equal(fast.comparison, alone.comparison)
+    # the parameter frames made in one pass: those of the per-variant tables
+    pd.testing.assert_frame_equal(fast.parameters, parameters_frame(variants))
+    pd.testing.assert_frame_equal(fast.differences, differences_frame(variants))
     for name in list(variants.variants)[-3:]:  # a variant's own result: translated alone
         pd.testing.assert_frame_equal(fast.results[name].scores, alone.results[name].scores)
     translate = variant_translator(variants)

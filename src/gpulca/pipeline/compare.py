@@ -44,11 +44,11 @@ from gpulca.results.comparison import (
     ComparisonResult,
     VariantResults,
     VariantScores,
-    all_variant_parameters,
     comparison_frame,
     comparison_frame_from_scores,
     differences_frame,
     overrides_frame,
+    parameter_frames,
     parameters_frame,
 )
 from gpulca.results.result import StudyResult
@@ -163,12 +163,12 @@ def _compare_variants(variants: VariantStudy, data_dir: str | Path | None,
             score_array=array))
     warnings = variant_warnings(variants, translated, groups, translate)
     del translated  # a result read later translates its variant again (the same demands)
-    parameters = all_variant_parameters(variants)
+    parameters, differences = parameter_frames(variants)
     return ComparisonResult(
         name=base.name, file=base.file, baseline=variants.baseline, variants=variants,
         results=results, comparison=comparison,
-        overrides=overrides_frame(variants), parameters=parameters_frame(variants, parameters),
-        differences=differences_frame(variants, parameters), database=where[0],
+        overrides=overrides_frame(variants), parameters=parameters,
+        differences=differences, database=where[0],
         project=where[1], data_dir=where[2], warnings=warnings, score_array=array)
 
 

@@ -69,7 +69,7 @@ class Setting:
     """For values a shorthand expanded to: the shorthand, e.g. ``site.cooling_type free_air``."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # thousands per sweep: no dict each
 class AppliedOverride:
     """One change applied to the base study to make a variant, in application order."""
 
