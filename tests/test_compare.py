@@ -346,3 +346,21 @@ def test_shipped_siting_study(repo: Path, module_bw: Path) -> None:
     assert totals_.loc["spain", "water_scarcity_regional"] > \
         3 * totals_.loc["base", "water_scarcity_regional"]
     assert totals_.loc["spain", "water_use"] < totals_.loc["base", "water_use"]
+
+
+def test_scored_is_called_once_with_the_final_comparison(study: Path, module_bw: Path,
+                                                         result: ComparisonResult) -> None:
+    """``scored`` gets the comparison and scores before the other frames are worked out; what
+    it may read is what the finished result holds (the chart drawn from it is the same)."""
+    from gpulca.reports.compare_chart import chart_data
+
+    seen: list[tuple[ComparisonResult, object]] = []
+    final = compare_study(study, data_dir=module_bw,
+                          scored=lambda early: seen.append((early, chart_data(early))))
+    assert len(seen) == 1
+    early, chart = seen[0]
+    assert early.overrides.empty and early.warnings == []  # not yet worked out
+    pd.testing.assert_frame_equal(early.comparison, final.comparison)
+    assert early.score_array is final.score_array and list(early.results) == list(final.results)
+    assert repr(chart) == repr(chart_data(final))
+    pd.testing.assert_frame_equal(final.comparison, result.comparison)

@@ -264,9 +264,12 @@ def _compare(study: str, output: str | None, top: int, results_format: str,
             if not uncertain.ranks.empty:
                 extra["rank-probabilities.csv"] = csv_writer(uncertain.ranks)
         else:
+            # the helper draws as soon as the scores are known, while the rest is worked out
             result = compare_study(study, data_dir=data_dir, project=project,
-                                   progress=progress)
-    charts.submit(chart_data(result))
+                                   progress=progress,
+                                   scored=lambda scores: charts.submit(chart_data(scores)))
+    if not charts.submitted:
+        charts.submit(chart_data(result))
     for warning in result.warnings:
         print_warning(warning)
     print_comparison(result, top)

@@ -47,6 +47,11 @@ class ChartWorker:
     def running(self) -> bool:
         return self._process is not None
 
+    @property
+    def submitted(self) -> bool:
+        """Whether a chart was submitted."""
+        return self._data is not None
+
     def submit(self, data: ChartData) -> None:
         """Hand the helper the chart to draw (returns at once)."""
         self._data = data

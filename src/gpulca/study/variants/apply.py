@@ -36,7 +36,6 @@ from gpulca.study.variants.expand import (
     CATALOGUE_SWITCHES,
     NOT_IN_DOCUMENT,
     AppliedOverride,
-    Kind,
     PathKey,
     Setting,
     VariantPlan,
@@ -44,19 +43,8 @@ from gpulca.study.variants.expand import (
     render_value,
 )
 from gpulca.study.variants.practice import apply_practice
-
-
-@dataclass
-class ResolvedVariant:
-    """A variant resolved like a study: parameters, log, and its GPU-hour scale."""
-
-    name: str
-    kind: Kind
-    description: str | None
-    study: ResolvedStudy
-    overrides: list[AppliedOverride] = field(default_factory=list)
-    parents: tuple[str, ...] = ()
-    gpu_hours_scale: float = 1.0
+from gpulca.study.variants.resolved import ResolvedVariant
+from gpulca.study.variants.sweep import columnar_sweep
 
 
 @dataclass
@@ -465,6 +453,21 @@ def _relocate(problem: Problem, origins: dict[str, PathKey], lines: LineMap) -> 
     return problem
 
 
+def _sweep_runs(plans: list[VariantPlan]) -> list[list[VariantPlan]]:
+    """The plans in order, in runs: the points of one sweep together, any other plan alone."""
+    runs: list[list[VariantPlan]] = []
+    last: Any = None
+    for plan in plans:
+        key = (plan.kind, plan.layers[-1][0].set_by) \
+            if plan.kind == "sweep" and plan.layers and plan.layers[-1] else None
+        if key is not None and key == last:
+            runs[-1].append(plan)
+        else:
+            runs.append([plan])
+        last = key
+    return runs
+
+
 def _name_variants(found: dict[Problem, list[str]]) -> list[Problem]:
     named = []
     for problem, names in found.items():
@@ -474,10 +477,14 @@ def _name_variants(found: dict[Problem, list[str]]) -> list[Problem]:
     return named
 
 
-def load_variants(path: str | Path, flows: Any = None) -> VariantStudy:
+def load_variants(path: str | Path, flows: Any = None, *, columnar: bool = True
+                  ) -> VariantStudy:
     """Load a study and resolve its base and every variant; raise with every problem.
 
-    A study without ``variants`` gives a :class:`VariantStudy` holding the base only.
+    A study without ``variants`` gives a :class:`VariantStudy` holding the base only. With
+    ``columnar`` (the default), a site-only sweep is resolved axis by axis
+    (:mod:`gpulca.study.variants.sweep`: each axis value once, the same variants); without,
+    every variant is resolved alone.
     """
     inputs = load_study_inputs(path, flows)
     spec = inputs.study.variants
@@ -486,13 +493,23 @@ def load_variants(path: str | Path, flows: Any = None) -> VariantStudy:
     variants = {BASE: base}
     found: dict[Problem, list[str]] = {}
     cache = ResolutionCache(inputs, base.study)
+
+    def resolve(plan: VariantPlan) -> ResolvedVariant:
+        return resolve_plan(inputs, plan, base.study.input_files, cache)
+
     with collection_paused():
-        for plan in plans[1:]:
-            try:
-                variants[plan.name] = resolve_plan(inputs, plan, base.study.input_files, cache)
-            except InputError as exc:
-                for problem in exc.problems:
-                    found.setdefault(problem, []).append(plan.name)
+        for group in _sweep_runs(plans[1:]):
+            done = columnar_sweep(group, base.study, resolve) \
+                if columnar and len(group) > 1 else None
+            if done is not None:
+                variants.update((variant.name, variant) for variant in done)
+                continue
+            for plan in group:
+                try:
+                    variants[plan.name] = resolve(plan)
+                except InputError as exc:
+                    for problem in exc.problems:
+                        found.setdefault(problem, []).append(plan.name)
     if found:
         raise InputError(_name_variants(found))
     return VariantStudy(inputs, spec, variants, spec.baseline if spec else BASE)

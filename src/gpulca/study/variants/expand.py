@@ -69,7 +69,7 @@ class Setting:
     """For values a shorthand expanded to: the shorthand, e.g. ``site.cooling_type free_air``."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # thousands per sweep: no dict each
 class AppliedOverride:
     """One change applied to the base study to make a variant, in application order."""
 
@@ -363,6 +363,27 @@ class _Expander:
         self.check_conflicts(sweep.inherits, set(sweep.axes),
                              VARIANTS_PATH + ("sweeps", name, "inherits"))
         inherited = tuple(self.own_layer(a) for a in parents)
+        keys = list(sweep.axes)
+        set_by = f"sweep {name}"
+        if "site.cooling_type" in keys:  # a shorthand: its layer depends on the other keys
+            return self.sweep_points(name, sweep, inherited)
+        # each axis value's setting and label once (a layer without shorthands is its
+        # settings in key order): the same plans as building each point's layer anew
+        settings = [[Setting(key, value, set_by, VARIANTS_PATH + ("sweeps", name, "axes", key,
+                                                                    index))
+                     for index, value in enumerate(sweep.axes[key])] for key in keys]
+        labels = [[render_value(value) for value in sweep.axes[key]] for key in keys]
+        plans = []
+        for point in itertools.product(*(range(len(sweep.axes[k])) for k in keys)):
+            layer = tuple(settings[a][i] for a, i in enumerate(point))
+            label = "/".join([name, *(labels[a][i] for a, i in enumerate(point))])
+            plans.append(VariantPlan(label, "sweep", sweep.description, inherited + (layer,),
+                                     tuple(sweep.inherits)))
+        return plans
+
+    def sweep_points(self, name: str, sweep: SweepSpec,
+                     inherited: tuple[tuple[Setting, ...], ...]) -> list[VariantPlan]:
+        """The points of a sweep whose layers are built one by one (a shorthand axis)."""
         keys = list(sweep.axes)
         plans = []
         for point in itertools.product(*(list(enumerate(sweep.axes[k])) for k in keys)):
