@@ -187,11 +187,24 @@ def test_overrides_and_differences_are_kept(result: ComparisonResult) -> None:
 
 
 def test_cli_compare_writes_table_csv_and_charts(study: Path, module_bw: Path,
-                                                 tmp_path: Path) -> None:
+                                                 tmp_path: Path, monkeypatch) -> None:
+    """... and, while its chart helper draws on the other core, formats each table on one
+    thread (a second formatting thread held memory and won no time)."""
+    from gpulca.results import export
+
+    threads: list[bool] = []
+    write = export._write_in_order
+
+    def recorded(out, texts, second_thread=True):
+        threads.append(second_thread)
+        return write(out, texts, second_thread)
+
+    monkeypatch.setattr(export, "_write_in_order", recorded)
     out = tmp_path / "out"
     run = CliRunner().invoke(main, ["compare", str(study), "-o", str(out), "--data-dir",
                                     str(module_bw), "--top", "5"])
     assert run.exit_code == 0, run.output
+    assert threads and not any(threads)
     assert "ranked by climate change" in run.output and "more variants in comparison.csv" \
         in run.output
     assert sorted(p.name for p in out.iterdir()) == sorted(

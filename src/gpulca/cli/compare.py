@@ -73,7 +73,9 @@ def comparison_writers(result: ComparisonResult, results_format: str = "csv",
         path.write_bytes(drawn[0][path.suffix.lstrip(".")])
 
     def table(frame: pd.DataFrame, missing: str = "") -> Writer:
-        return csv_writer(frame, missing)
+        # while the helper draws on the other core, one thread formats the tables: they are
+        # done before the chart is, and a second formatting thread held about 15 MB more
+        return csv_writer(frame, missing, second_thread=charts is None or not charts.running)
 
     writers: dict[str, Callable[[Path], None]] = {"comparison.csv": table(result.comparison)}
     if results_format in ("csv", "both"):

@@ -86,12 +86,13 @@ def _formula_safe_column(column: pd.Series) -> pd.Series:
     return safe_column if mixed else safe_column.infer_objects()
 
 
-def csv_writer(frame: pd.DataFrame, missing: str = "") -> Writer:
+def csv_writer(frame: pd.DataFrame, missing: str = "", second_thread: bool = True) -> Writer:
     """Writes ``frame`` as one of the CSV files of a run or a comparison; no text cell can be
     read as a formula by a spreadsheet. ``missing`` is written for a missing number (results:
-    "not assessed")."""
+    "not assessed"). Without ``second_thread``, one thread formats it (:data:`FORMAT_THREADS`:
+    when another process uses the other core, e.g. ``compare``'s chart helper)."""
     def write(path: Path) -> None:
-        write_frame_csv(formula_safe_frame(frame), path, missing)
+        write_frame_csv(formula_safe_frame(frame), path, missing, second_thread)
 
     return write
 
@@ -102,7 +103,8 @@ threads formatting, 65,536 held about 110 MB at the peak of a 10,000-variant com
 ``results.csv`` (980,098 rows), 16,384 about 18 MB, and took no longer."""
 
 
-def write_frame_csv(frame: pd.DataFrame, path: Path, missing: str = "") -> None:
+def write_frame_csv(frame: pd.DataFrame, path: Path, missing: str = "",
+                    second_thread: bool = True) -> None:
     """``frame.to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT, na_rep=missing)``,
     byte for byte, column by column: each column's distinct values are formatted (and quoted
     as :mod:`csv` quotes them) once, numbers by :func:`g_format_texts`, and the rows are
@@ -117,7 +119,8 @@ def write_frame_csv(frame: pd.DataFrame, path: Path, missing: str = "") -> None:
         out.write(_header(frame))
         _write_in_order(out, (partial(_lines, cells, start,
                                       min(start + CSV_CHUNK_ROWS, len(frame)))
-                              for start in range(0, len(frame), CSV_CHUNK_ROWS)))
+                              for start in range(0, len(frame), CSV_CHUNK_ROWS)),
+                        second_thread)
 
 
 TableColumn = "str | None | np.ndarray | pd.Categorical"
@@ -186,14 +189,15 @@ cannot spare under its 10x-the-file target. A file written in the background
 thread helps it when it has nothing else to do (its arena already holds the memory it freed)."""
 
 
-def _write_in_order(out: BinaryIO, texts: Iterable[Callable[[], bytes | memoryview]]) -> None:
+def _write_in_order(out: BinaryIO, texts: Iterable[Callable[[], bytes | memoryview]],
+                    second_thread: bool = True) -> None:
     """Writes the bytes of each of ``texts`` (functions giving them), in order, computing them
     on this thread and on helpers (:class:`_OrderedTexts`): with :data:`FORMAT_THREADS` (1), a
     second thread, or, in a file written in the background, the command's thread once it
     waits for the file; a few texts in memory at a time. The first error is raised (the
-    caller's file is then discarded whole, :mod:`gpulca.io.atomic`). Without (0), one after
-    the other."""
-    if FORMAT_THREADS < 1:
+    caller's file is then discarded whole, :mod:`gpulca.io.atomic`). Without (0), or without
+    ``second_thread``, one after the other on this thread."""
+    if FORMAT_THREADS < 1 or not second_thread:
         for text in texts:
             out.write(text())
         return
