@@ -189,7 +189,8 @@ def test_overrides_and_differences_are_kept(result: ComparisonResult) -> None:
 def test_cli_compare_writes_table_csv_and_charts(study: Path, module_bw: Path,
                                                  tmp_path: Path, monkeypatch) -> None:
     """... and, while its chart helper draws on the other core, formats each table on one
-    thread (a second formatting thread held memory and won no time)."""
+    thread (a second formatting thread held memory and won no time), having given back the
+    memory the comparison freed."""
     from gpulca.results import export
 
     threads: list[bool] = []
@@ -200,11 +201,16 @@ def test_cli_compare_writes_table_csv_and_charts(study: Path, module_bw: Path,
         return write(out, texts, second_thread)
 
     monkeypatch.setattr(export, "_write_in_order", recorded)
+    import gpulca.cli.compare as cli_compare
+
+    given_back: list[bool] = []
+    monkeypatch.setattr(cli_compare, "give_back_freed_memory", lambda: given_back.append(True))
     out = tmp_path / "out"
     run = CliRunner().invoke(main, ["compare", str(study), "-o", str(out), "--data-dir",
                                     str(module_bw), "--top", "5"])
     assert run.exit_code == 0, run.output
     assert threads and not any(threads)
+    assert len(given_back) == 2  # when the chart is handed over, and after the comparison
     assert "ranked by climate change" in run.output and "more variants in comparison.csv" \
         in run.output
     assert sorted(p.name for p in out.iterdir()) == sorted(
@@ -233,8 +239,8 @@ def test_chart_of_the_helper_process_equals_the_chart_written_here(
     with chart_worker() as worker:
         worker.submit(data)
         files = worker.files()
-    figure = comparison_figure(result)  # one figure, laid out by its first save (PNG)
-    for fmt in ("png", "svg"):
+    figure = comparison_figure(result)  # one figure, laid out by its first save (the SVG)
+    for fmt in ("svg", "png"):
         write_chart(result, tmp_path / f"comparison.{fmt}", figure=figure)
         assert files[fmt] == (tmp_path / f"comparison.{fmt}").read_bytes()
 

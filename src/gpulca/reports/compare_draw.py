@@ -145,7 +145,9 @@ def chart_bytes(data: ChartData) -> dict[str, bytes]:
 
     figure = draw_chart(data)
     files = {}
-    for fmt in FORMATS:
+    # the SVG first: the PNG's raster (a 2310 x 3480 pixel chart of a large sweep: about
+    # 32 MB) is made last, once the command's tables, written meanwhile, are done
+    for fmt in sorted(FORMATS, key=lambda fmt: fmt != "svg"):
         buffer = io.BytesIO()
         save_chart(figure, buffer, fmt)
         files[fmt] = buffer.getvalue()
