@@ -91,6 +91,20 @@ def import_brightway() -> tuple[ModuleType, ModuleType]:
     return bw2data, bw2calc
 
 
+SHARED_MEMORY = "/dev/shm"
+"""A folder in memory (Linux): bw2data's scratch project database is written there."""
+
+
+def bootstrap_parent() -> str:
+    """Where the scratch data directory of Brightway's import goes: in memory where the system
+    has such a folder (bw2data creates a project database there at import, about 140 SQLite
+    syncs that a disk makes wait for, 0.04 s and more of every run), else the temporary
+    folder."""
+    if os.path.isdir(SHARED_MEMORY) and os.access(SHARED_MEMORY, os.W_OK | os.X_OK):
+        return SHARED_MEMORY
+    return tempfile.gettempdir()
+
+
 FEEDBACK_LOGGER = "brightway-stdout-feedback"
 """bw2data's logger of messages for the user (INFO on stdout as it comes)."""
 
@@ -107,8 +121,9 @@ def _import_quietly(in_background: bool) -> None:
     if not in_background:  # (the background's caller did, before it started)
         _quiet_environment()
     # pid in the name: a killed process's folder is swept by the next one (atexit is not run)
-    sweep_stale_stages(Path(tempfile.gettempdir()), BOOTSTRAP_PREFIX)
-    _bootstrap_dir = tempfile.mkdtemp(prefix=f"{BOOTSTRAP_PREFIX}{os.getpid()}-")
+    parent = bootstrap_parent()
+    sweep_stale_stages(Path(parent), BOOTSTRAP_PREFIX)
+    _bootstrap_dir = tempfile.mkdtemp(prefix=f"{BOOTSTRAP_PREFIX}{os.getpid()}-", dir=parent)
     atexit.register(shutil.rmtree, _bootstrap_dir, True)
     saved = os.environ.get("BRIGHTWAY2_DIR")
     os.environ["BRIGHTWAY2_DIR"] = _bootstrap_dir
