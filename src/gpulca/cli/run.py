@@ -127,7 +127,8 @@ def summary_audit(result: StudyResult, names: tuple[str, ...]) -> pd.DataFrame:
     for name in names:
         if name in columns.codes:
             data[name] = pd.Categorical.from_codes(
-                columns.codes[name], categories=list(columns.values[name]), validate=False)
+                columns.codes[name], dtype=pd.CategoricalDtype(list(columns.values[name])),
+                validate=False)
         elif name == "it_energy_measured":
             data[name] = columns.measured
         elif name in columns.numbers:
