@@ -142,6 +142,7 @@ def _import_quietly(in_background: bool) -> None:
     gc.disable()
     try:
         with quiet, cached_pint_definitions():
+            unused_until_asked(UNUSED_MODULES)
             import bw2calc  # noqa: F401
             import bw2data  # noqa: F401
     finally:
@@ -163,6 +164,35 @@ def _import_quietly(in_background: bool) -> None:
     for handler in feedback.handlers:
         if hasattr(handler, "setStream"):
             handler.setStream(sys.stderr)
+
+
+UNUSED_MODULES = ("numpy.f2py",)
+"""Modules Brightway's import loads without using them: numpy's Fortran wrapper generator
+(0.06 s with the character-set detector it imports), which scipy's array API layer
+touches as it copies every name of numpy (``from numpy import *``)."""
+
+
+def unused_until_asked(names: tuple[str, ...]) -> None:
+    """Make each module of ``names`` not imported yet load when first used, not when
+    imported (:class:`importlib.util.LazyLoader`, as the Python documentation's "lazy
+    imports" recipe): the same module on first use of any of its names."""
+    import importlib.util
+
+    for name in names:
+        if name in sys.modules:
+            continue
+        parent, _, child = name.rpartition(".")
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or spec.loader is None or parent not in sys.modules:
+            continue
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        setattr(sys.modules[parent], child, module)  # as the import system does
 
 
 PINT_CACHE = "pint-brightway"
