@@ -175,7 +175,9 @@ touches as it copies every name of numpy (``from numpy import *``)."""
 def unused_until_asked(names: tuple[str, ...]) -> None:
     """Make each module of ``names`` not imported yet load when first used, not when
     imported (:class:`importlib.util.LazyLoader`, as the Python documentation's "lazy
-    imports" recipe): the same module on first use of any of its names."""
+    imports" recipe): the same module on first use of any of its names. (An ``import``
+    statement naming it counts as a use: the import system reads its ``__spec__``. Only a
+    module reached as an attribute of its package, like ``numpy.f2py``, stays unloaded.)"""
     import importlib.util
 
     for name in names:
