@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from gpulca.io.limits import read_input_bytes
+from gpulca.io.yamlio import load_yaml
 
 MAX_STUDY_BYTES = 1024 * 1024
 """Largest study file the read ahead parses to find its activity file."""
@@ -147,14 +148,9 @@ def known_digest(path: str | Path) -> str | None:
 def _study_activity_file(study: Path) -> Path | None:
     """The activity CSV a study file names (``activity.file``, with no measured energy to
     attach), or None; any doubt is None (the study is read and checked later as usual)."""
-    import yaml
-
-    with open(study, "rb") as handle:
-        text = handle.read(MAX_STUDY_BYTES + 1)
-    if len(text) > MAX_STUDY_BYTES:
+    if os.path.getsize(study) > MAX_STUDY_BYTES:
         return None
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    data, _ = load_yaml(study)  # (gpulca's reading of YAML, as the study's)
     activity = data.get("activity") if isinstance(data, dict) else None
     if not isinstance(activity, dict) or activity.get("energy"):
         return None
@@ -186,13 +182,13 @@ def start_prefetch(study: str | Path) -> None:
     """Begin reading the activity CSV of study file ``study`` in a background thread (nothing
     when another read ahead is under way).
 
-    What the thread uses is imported here first (pyarrow, PyYAML: both imported by any run
-    anyway): the thread imports nothing, so it never meets the caller's imports half done.
+    What the thread uses is imported here first (pyarrow, imported by any run anyway; PyYAML
+    with this module): the thread imports nothing, so it never meets the caller's imports
+    half done.
     """
     global _thread
     import pyarrow  # type: ignore[import-untyped, unused-ignore]  # noqa: F401
     import pyarrow.csv  # type: ignore[import-untyped, unused-ignore]  # noqa: F401
-    import yaml  # noqa: F401
 
     with _lock:
         if _thread is not None and _thread.is_alive():
