@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import sys
 
 import click
 
@@ -45,6 +46,22 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] in self.lazy and args[0] not in self.commands:
+            # e.g. gpulca run reads the study's activity CSV while its Python is imported
+            from gpulca.cli.early import read_ahead
+
+            read_ahead(args[0], args[1:])
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        finally:
+            if "gpulca.cli.early" in sys.modules:  # (what a command read ahead, dropped)
+                sys.modules["gpulca.cli.early"].forget()
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy and cmd_name not in self.commands:

@@ -91,6 +91,20 @@ def import_brightway() -> tuple[ModuleType, ModuleType]:
     return bw2data, bw2calc
 
 
+SHARED_MEMORY = "/dev/shm"
+"""A folder in memory (Linux): bw2data's scratch project database is written there."""
+
+
+def bootstrap_parent() -> str:
+    """Where the scratch data directory of Brightway's import goes: in memory where the system
+    has such a folder (bw2data creates a project database there at import, about 140 SQLite
+    syncs that a disk makes wait for, 0.04 s and more of every run), else the temporary
+    folder."""
+    if os.path.isdir(SHARED_MEMORY) and os.access(SHARED_MEMORY, os.W_OK | os.X_OK):
+        return SHARED_MEMORY
+    return tempfile.gettempdir()
+
+
 FEEDBACK_LOGGER = "brightway-stdout-feedback"
 """bw2data's logger of messages for the user (INFO on stdout as it comes)."""
 
@@ -107,8 +121,9 @@ def _import_quietly(in_background: bool) -> None:
     if not in_background:  # (the background's caller did, before it started)
         _quiet_environment()
     # pid in the name: a killed process's folder is swept by the next one (atexit is not run)
-    sweep_stale_stages(Path(tempfile.gettempdir()), BOOTSTRAP_PREFIX)
-    _bootstrap_dir = tempfile.mkdtemp(prefix=f"{BOOTSTRAP_PREFIX}{os.getpid()}-")
+    parent = bootstrap_parent()
+    sweep_stale_stages(Path(parent), BOOTSTRAP_PREFIX)
+    _bootstrap_dir = tempfile.mkdtemp(prefix=f"{BOOTSTRAP_PREFIX}{os.getpid()}-", dir=parent)
     atexit.register(shutil.rmtree, _bootstrap_dir, True)
     template = _bootstrap_template()
     made = template is not None and _copy_bootstrap(template, Path(_bootstrap_dir))
@@ -121,11 +136,20 @@ def _import_quietly(in_background: bool) -> None:
     else:
         logging.disable(logging.WARNING)
         quiet = contextlib.redirect_stdout(sys.stderr)
+    # The import makes hundreds of thousands of objects that live as long as the process, and
+    # hardly any garbage: the cyclic collector's passes over them (two or three full ones)
+    # cost about 0.06 s of CPU. It is paused meanwhile (for the whole process: in the
+    # background, while the caller reads a study), and what the import made is frozen below.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         with quiet, cached_pint_definitions():
+            unused_until_asked(UNUSED_MODULES)
             import bw2calc  # noqa: F401
             import bw2data  # noqa: F401
     finally:
+        if collecting:
+            gc.enable()
         feedback.disabled = False
         if not in_background:
             logging.disable(logging.NOTSET)
@@ -206,6 +230,37 @@ def _keep_bootstrap(scratch: Path, template: Path) -> None:
         partial.rename(template)
     except OSError:
         shutil.rmtree(partial, ignore_errors=True)
+
+
+UNUSED_MODULES = ("numpy.f2py",)
+"""Modules Brightway's import loads without using them: numpy's Fortran wrapper generator
+(0.06 s with the character-set detector it imports), which scipy's array API layer
+touches as it copies every name of numpy (``from numpy import *``)."""
+
+
+def unused_until_asked(names: tuple[str, ...]) -> None:
+    """Make each module of ``names`` not imported yet load when first used, not when
+    imported (:class:`importlib.util.LazyLoader`, as the Python documentation's "lazy
+    imports" recipe): the same module on first use of any of its names. (An ``import``
+    statement naming it counts as a use: the import system reads its ``__spec__``. Only a
+    module reached as an attribute of its package, like ``numpy.f2py``, stays unloaded.)"""
+    import importlib.util
+
+    for name in names:
+        if name in sys.modules:
+            continue
+        parent, _, child = name.rpartition(".")
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or spec.loader is None or parent not in sys.modules:
+            continue
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        setattr(sys.modules[parent], child, module)  # as the import system does
 
 
 PINT_CACHE = "pint-brightway"

@@ -19,6 +19,7 @@ problems are the per-row reader's, the same messages for the same lines.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
 from collections.abc import Iterable
@@ -29,12 +30,13 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
-import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 from pydantic import ValidationError
 
 from gpulca.core.errors import InputError, Problem
 from gpulca.core.parameters import PARAMETERS, check_range
 from gpulca.core.units import magnitude_in, parse_quantity
+from gpulca.ingest import prefetch
+from gpulca.ingest.prefetch import NUMBER_COLUMNS, arrow_read, csv_header, typed_columns
 from gpulca.io.atomic import write_text_atomic
 from gpulca.io.csvsafe import csv_text, unescape_formula_safe
 from gpulca.io.limits import nul_byte_line, read_input_bytes
@@ -46,8 +48,7 @@ ACTIVITY_CSV_COLUMNS = (
     "it_energy_kwh", "it_energy_scope", "it_energy_gpu_hours", "it_power_w", "gpu_load",
     "comment",
 )
-_NUMERIC = ("gpu_hours", "gpu_count", "wall_hours", "it_energy_kwh", "it_energy_gpu_hours",
-            "it_power_w", "gpu_load")
+_NUMERIC = NUMBER_COLUMNS
 _ROW_LOAD = "activity.rows[].gpu_load"
 
 
@@ -211,8 +212,22 @@ def read_activity_table(path: str | Path) -> ActivityTable:
     The same rows and the same problems as :func:`read_activity_rows` (module docstring).
     """
     path = Path(path)
-    raw = _activity_bytes(path)
-    table = _columnar(path, raw)
+    ahead = prefetch.take(path)  # read while the command was imported, if it was
+    if ahead is not None:
+        raw = _activity_bytes(path, ahead.raw)
+        prefetch.record_digest(ahead.identity, ahead.sha256)
+        typed = (ahead.header, [ahead.table])  # (a list: _columnar drops the table early)
+        del ahead
+    else:
+        identity = prefetch.FileIdentity.of(path)
+        raw = _activity_bytes(path)
+        # the provenance hash of the bytes read (gpulca.study.resolve), not of a second read
+        digest = hashlib.sha256(raw).hexdigest()
+        if identity is not None and prefetch.FileIdentity.of(path) == identity:
+            prefetch.record_digest(identity, digest)
+        typed = (None, [])
+    table = _columnar(path, raw, *typed)
+    del typed
     # Arrow's allocator (mimalloc) keeps the pages of the string columns it no longer needs:
     # given back, a million rows' run holds about 90 MB less through the rest of the run
     pa.default_memory_pool().release_unused()
@@ -221,13 +236,14 @@ def read_activity_table(path: str | Path) -> ActivityTable:
     return table
 
 
-def _activity_bytes(path: Path) -> bytes:
+def _activity_bytes(path: Path, raw: bytes | None = None) -> bytes:
     """The bytes of an activity CSV: a regular file of bounded size (a pipe would hang), UTF-8,
-    without NUL characters."""
+    without NUL characters; ``raw``: its bytes read already (then checked only)."""
     file = str(path)
-    if not path.exists():
-        raise InputError(Problem(file, "", "activity file not found"))
-    raw = read_input_bytes(path)
+    if raw is None:
+        if not path.exists():
+            raise InputError(Problem(file, "", "activity file not found"))
+        raw = read_input_bytes(path)
     try:
         if not raw.isascii():  # ASCII is UTF-8 (the check is much faster)
             raw.decode("utf-8")
@@ -240,21 +256,9 @@ def _activity_bytes(path: Path) -> bytes:
 
 
 def _arrow_read(raw: bytes, types: dict[str, pa.DataType]) -> pa.Table | None:
-    """The CSV read by pyarrow with ``types`` by column (empty number cells: null), or None
-    where pyarrow and :mod:`csv` could differ (a row with another number of fields, a quoted
-    line break) or a cell does not convert."""
-    options = pacsv.ConvertOptions(column_types=types, null_values=[""],
-                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
-    # One thread: on two cores, the other one imports Brightway meanwhile
-    # (gpulca.engine.project.start_brightway_import), and pyarrow's threads cost a third more
-    # CPU time for this file (0.31 against 0.23 s for a million rows).
-    try:
-        table = pacsv.read_csv(pa.py_buffer(raw), convert_options=options,
-                               read_options=pacsv.ReadOptions(use_threads=False),
-                               parse_options=pacsv.ParseOptions(newlines_in_values=False))
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
-    return table if table.column_names == list(types) else None
+    """The CSV read by pyarrow with ``types`` by column, or None where pyarrow and :mod:`csv`
+    could differ (:func:`gpulca.ingest.prefetch.arrow_read`)."""
+    return arrow_read(raw, types)
 
 
 def _arrow_strings(raw: bytes, header: list[str]) -> pa.Table | None:
@@ -262,15 +266,11 @@ def _arrow_strings(raw: bytes, header: list[str]) -> pa.Table | None:
     return _arrow_read(raw, dict.fromkeys(header, pa.string()))
 
 
-_TEXT = pa.dictionary(pa.int32(), pa.string())
-
-
 def _arrow_typed(raw: bytes, header: list[str]) -> pa.Table | None:
     """The CSV with its number columns read as numbers and its texts dictionary-encoded (no
     string per row), or None when a number cell is not a number pyarrow reads (then the
     strings are read and checked: :func:`_number_column`)."""
-    return _arrow_read(raw, {name: pa.float64() if name in _NUMERIC else _TEXT
-                             for name in header})
+    return _arrow_read(raw, typed_columns(header))
 
 
 def _text_column(column: pa.ChunkedArray) -> TextColumn:
@@ -307,15 +307,20 @@ def _number_column(column: pa.ChunkedArray) -> tuple[npt.NDArray[np.float64],
     return values, suspect
 
 
-def _columnar(path: Path, raw: bytes) -> ActivityTable | None:
-    """The columnar reading, or None when only the per-row reader can say (module docstring)."""
-    end = raw.find(b"\n")
-    first = (raw if end < 0 else raw[:end]).rstrip(b"\r").decode("utf-8")
-    if not first.strip() or _unusual_line_breaks(raw):
+def _columnar(path: Path, raw: bytes, typed_header: list[str] | None = None,
+              typed: list[pa.Table] | None = None) -> ActivityTable | None:
+    """The columnar reading, or None when only the per-row reader can say (module docstring).
+    ``typed``: :func:`_arrow_typed`'s table of ``raw`` read ahead with ``typed_header`` (taken
+    out of the list, which holds the only other reference to it)."""
+    header = csv_header(raw)
+    if not header or _unusual_line_breaks(raw):
         return None
-    header = next(csv.reader([first]), [])
     _header_problems(str(path), header)
-    strings = _arrow_typed(raw, header)
+    strings = typed.pop() if typed and typed_header == header else None
+    if typed:
+        typed.clear()
+    if strings is None:
+        strings = _arrow_typed(raw, header)
     if strings is None:
         strings = _arrow_strings(raw, header)
     if strings is None or strings.num_rows == 0:

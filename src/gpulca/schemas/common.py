@@ -25,6 +25,9 @@ from pydantic import (
 )
 
 from gpulca.core.parameters import PARAMETERS, check_range
+from gpulca.schemas import docstrings
+
+docstrings.install()  # the models' attribute docstrings read from each module's parsed source
 
 # Codes of processes and ids of catalogue items: lower-case, digits, '_', '-', '.'.
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", max_length=120)]

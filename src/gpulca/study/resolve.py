@@ -25,6 +25,7 @@ from gpulca.core.phases import phase_labels, unknown_phase_message
 from gpulca.core.units import UnitProblem, leading_unit, magnitude_in, parse_quantity
 from gpulca.core.vocabulary import INFRASTRUCTURE_PARTS
 from gpulca.engine.bundled import bundled_flow_index, known_method_names
+from gpulca.ingest.prefetch import known_digest
 from gpulca.io.yamlio import LineMap, load_yaml
 from gpulca.library.flows import FlowIndex
 from gpulca.library.inventory import (
@@ -427,7 +428,9 @@ def _check_reference(r: _Resolver, methods: MethodSet, phases: dict[str, str]) -
 
 
 def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of file ``path``: of the bytes read already when it has not changed since (an
+    activity CSV: :func:`gpulca.ingest.prefetch.known_digest`), else of its bytes now."""
+    return known_digest(path) or hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _activity_rows(study: Study, base: Path
