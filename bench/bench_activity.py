@@ -18,7 +18,9 @@ over one Brightway directory set up first (not timed):
   a background thread while the study is read
   (:func:`gpulca.engine.project.start_brightway_import`): the reading's time includes what the
   import takes from it, and the next step what remains of the import. As in ``gpulca run``
-  (:mod:`gpulca.cli.early`), the activity CSV is read ahead while the command is imported.
+  (:mod:`gpulca.cli.early`), the activity CSV is read ahead while the command is imported,
+  and ``audit.csv`` is written on a thread of its own from the moment the activity is
+  translated (:func:`gpulca.cli.run.start_audit`), while Brightway solves.
 
 Targets (issue 19): run at most 5 x read_csv, peak memory at most 10 x the file.
 
@@ -101,12 +103,16 @@ from gpulca.engine.project import import_brightway
 import_brightway()
 stage("rest of Brightway's import (waited for)")
 from gpulca.pipeline.run import run_resolved
-result = run_resolved(study, data_dir)
-stage("translate, Brightway project and solve, result and audit frames")
-from gpulca.cli.run import write_results
-Path(out).mkdir(parents=True, exist_ok=True)
-write_results(result, Path(out))
-stage("write results.csv and audit.csv")
+from gpulca.cli.run import start_audit, write_results
+from gpulca.io.atomic import staged_outputs
+started = {}
+with staged_outputs():  # as gpulca run: audit.csv begun as soon as the activity is translated
+    result = run_resolved(study, data_dir, on_audit=lambda trail: started.update(
+        start_audit(trail, Path(out))))
+    stage("translate, Brightway project and solve, result frames (audit.csv begun alongside)")
+    write_results(result, Path(out), started=started)
+    stage("write results.csv (audit.csv still being written alongside)")
+stage("the rest of audit.csv (this thread helping), files moved into place")
 """
 
 

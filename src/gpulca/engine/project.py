@@ -181,9 +181,10 @@ def _bootstrap_template() -> Path | None:
     the version is unknown.
 
     Importing bw2data into an empty directory creates two SQLite databases, their tables and
-    indexes (about 0.15 s of every run, most of it SQLite syncing the new files); into a copy
-    of a directory it made before, it only reads them (nothing is written: it is the same
-    directory it would make). Each process still imports into its own scratch directory, a
+    indexes (on disk about 0.15 s of every run, most of it SQLite syncing the new files; in
+    /dev/shm, :func:`bootstrap_parent`, the tables' creation still costs its Python); into a
+    copy of a directory it made before, it only reads them (nothing is written: it is the
+    same directory it would make). Each process still imports into its own scratch directory, a
     copy of the template, removed at exit, as before.
     """
     from importlib.metadata import PackageNotFoundError, version
