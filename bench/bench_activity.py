@@ -150,7 +150,17 @@ def write_inputs(directory: Path, rows: int) -> tuple[Path, Path]:
     return csv, study
 
 
+REPLACE = False
+"""Whether each round replaces the previous round's outputs (``--replace``)."""
+
+
 def measure(src: Path, mode: str, path: Path, data_dir: Path, out: Path) -> dict[str, float]:
+    """One run in a fresh process, writing into a new folder ``out``: the previous round's
+    outputs are removed first (untimed), so that every round writes as a first run does; a
+    run that replaces a previous 317 MB ``audit.csv`` also waits for the file system to free
+    the old file (measured apart: ``--replace``)."""
+    if not REPLACE:
+        shutil.rmtree(out, ignore_errors=True)
     env = {**os.environ, "PYTHONPATH": str(src), "BRIGHTWAY2_DIR": str(data_dir),
            "COLUMNS": "80"}
     done = subprocess.run([sys.executable, "-c", CHILD, mode, str(path), str(data_dir),
@@ -175,10 +185,15 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1,
                         help="measure each path this many times, alternately (best and "
                              "median of the paired ratios)")
+    parser.add_argument("--replace", action="store_true",
+                        help="each round writes into the previous round's folder (replacing "
+                             "its files) instead of a new one")
     parser.add_argument("--parquet", action="store_true",
                         help="also time run --results-format parquet (results.parquet and "
                              "audit.parquet instead of the CSV files)")
     args = parser.parse_args()
+    global REPLACE
+    REPLACE = args.replace
     sys.path.insert(0, str(ROOT / "bench"))
     from bench_siting import _cores, _cpu, compile_sources
 
