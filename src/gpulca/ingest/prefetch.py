@@ -202,16 +202,9 @@ def start_prefetch(study: str | Path) -> None:
 def take(path: str | Path) -> ReadAhead | None:
     """The read ahead of file ``path`` if it is the file as it is now (waiting for a read
     ahead under way), else None; either way the read ahead is dropped."""
-    global _thread
-    with _lock:
-        thread = _thread
-    if thread is not None:
-        thread.join()
-    with _lock:
-        _thread = None
-        identity = FileIdentity.of(path)
-        ahead = _slot.pop(identity.path, None) if identity is not None else None
-        _slot.clear()
+    kept = _drain()
+    identity = FileIdentity.of(path)
+    ahead = kept.get(identity.path) if identity is not None else None
     if ahead is None or ahead.identity != identity:
         return None
     return ahead
@@ -219,6 +212,11 @@ def take(path: str | Path) -> ReadAhead | None:
 
 def forget() -> None:
     """Drop any read ahead (a command ends): nothing of it outlives the command."""
+    _drain()
+
+
+def _drain() -> dict[str, ReadAhead]:
+    """Wait for a read ahead under way, then drop what was read ahead and return it."""
     global _thread
     with _lock:
         thread = _thread
@@ -226,4 +224,6 @@ def forget() -> None:
         thread.join()
     with _lock:
         _thread = None
+        kept = dict(_slot)
         _slot.clear()
+    return kept
