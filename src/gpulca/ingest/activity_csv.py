@@ -255,22 +255,17 @@ def _activity_bytes(path: Path, raw: bytes | None = None) -> bytes:
     return raw
 
 
-def _arrow_read(raw: bytes, types: dict[str, pa.DataType]) -> pa.Table | None:
-    """The CSV read by pyarrow with ``types`` by column, or None where pyarrow and :mod:`csv`
-    could differ (:func:`gpulca.ingest.prefetch.arrow_read`)."""
-    return arrow_read(raw, types)
-
-
 def _arrow_strings(raw: bytes, header: list[str]) -> pa.Table | None:
-    """Every column of the CSV as strings, or None where pyarrow and :mod:`csv` could differ."""
-    return _arrow_read(raw, dict.fromkeys(header, pa.string()))
+    """Every column of the CSV as strings, or None where pyarrow and :mod:`csv` could differ
+    (:func:`gpulca.ingest.prefetch.arrow_read`)."""
+    return arrow_read(raw, dict.fromkeys(header, pa.string()))
 
 
 def _arrow_typed(raw: bytes, header: list[str]) -> pa.Table | None:
     """The CSV with its number columns read as numbers and its texts dictionary-encoded (no
     string per row), or None when a number cell is not a number pyarrow reads (then the
     strings are read and checked: :func:`_number_column`)."""
-    return _arrow_read(raw, typed_columns(header))
+    return arrow_read(raw, typed_columns(header))
 
 
 def _text_column(column: pa.ChunkedArray) -> TextColumn:
