@@ -86,12 +86,13 @@ def write_results(result: StudyResult, directory: Path,
         frames["service.csv"] = service_frame(result)
         frames["service-traffic.csv"] = traffic_frame(result)
     writers: dict[str, Writer] = {}
+    audit = audit_writers(result.audit_trail, results_format)
     if results_format in ("csv", "both"):
         writers["results.csv"] = csv_writer(result.scores, NOT_ASSESSED)
-        writers["audit.csv"] = audit_writer(result)
+        writers["audit.csv"] = audit["audit.csv"]
     if results_format in ("parquet", "both"):
         writers["results.parquet"] = table_parquet_writer(result.scores)
-        writers["audit.parquet"] = audit_parquet_writer(result)
+        writers["audit.parquet"] = audit["audit.parquet"]
     writers.update({name: csv_writer(frame) for name, frame in frames.items()})
     if result.study.deployment is not None:  # levelised vs lifetime traffic, drawn in memory
         from gpulca.reports.deployment import service_chart_bytes
@@ -113,30 +114,23 @@ def start_audit(trail: AuditColumns, directory: Path, results_format: str = "csv
     by name (none for an empty trail, which :func:`write_results` writes)."""
     if not len(trail):
         return {}
-    writers: dict[str, Writer] = {}
-    if results_format in ("csv", "both"):
-        writers["audit.csv"] = columns_csv_writer(trail.table_columns, len(trail))
-    if results_format in ("parquet", "both"):
-        writers["audit.parquet"] = columns_parquet_writer(trail.table_columns, len(trail))
     return {name: write_in_background(directory / name, write)
-            for name, write in writers.items()}
+            for name, write in audit_writers(trail, results_format).items()}
 
 
-def audit_writer(result: StudyResult) -> Writer:
-    """``audit.csv``: from the translated columns when the trail is still columns (a million
-    activity rows never make one frame), else from the frame."""
-    trail = result.audit_trail
+def audit_writers(trail: AuditColumns | pd.DataFrame, results_format: str = "csv"
+                  ) -> dict[str, Writer]:
+    """``audit.csv`` and/or ``audit.parquet`` (``results_format``): from the translated
+    columns when the trail is still columns (a million activity rows never make one frame),
+    else from the frame."""
     if isinstance(trail, AuditColumns) and len(trail):
-        return columns_csv_writer(trail.table_columns, len(trail))
-    return csv_writer(result.audit)
-
-
-def audit_parquet_writer(result: StudyResult) -> Writer:
-    """``audit.parquet``: the audit trail's columns, a row group per chunk of rows."""
-    trail = result.audit_trail
-    if isinstance(trail, AuditColumns) and len(trail):
-        return columns_parquet_writer(trail.table_columns, len(trail))
-    return table_parquet_writer(result.audit)
+        writers = {"audit.csv": columns_csv_writer(trail.table_columns, len(trail)),
+                   "audit.parquet": columns_parquet_writer(trail.table_columns, len(trail))}
+    else:
+        frame = trail.frame() if isinstance(trail, AuditColumns) else trail
+        writers = {"audit.csv": csv_writer(frame), "audit.parquet": table_parquet_writer(frame)}
+    formats = {"csv": ("csv",), "parquet": ("parquet",), "both": ("csv", "parquet")}
+    return {f"audit.{fmt}": writers[f"audit.{fmt}"] for fmt in formats[results_format]}
 
 
 SUMMARY_COLUMNS = ("phase", "gpu_hours", "facility_energy_kwh", "it_energy_kwh",
