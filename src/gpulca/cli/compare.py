@@ -279,7 +279,7 @@ def _compare(study: str, output: str | None, top: int, results_format: str,
                                    progress=progress, scored=lambda scores: _hand_over(
                                        charts, chart_data(scores)))
     if not charts.submitted:
-        _hand_over(charts, chart_data(result))
+        charts.submit(chart_data(result))
     # the comparison's temporaries are freed: give their memory back while the helper draws
     # (about 28 MB of the 10,000-variant sweep's, which the tables' writing does not reuse)
     give_back_freed_memory()
